@@ -1,0 +1,82 @@
+"""deck2pdf's errors and the exit code each kind of failure ends with."""
+
+from __future__ import annotations
+
+from enum import IntEnum, unique
+from pathlib import Path
+
+
+@unique
+class ExitCode(IntEnum):
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    DECK = 3
+    ASSET = 4
+    THEME = 5
+    RENDER = 6
+    OUTPUT = 7
+    STRICT = 8  # a warning became fatal through --strict
+    BUG = 70  # EX_SOFTWARE: an unexpected exception
+    INTERRUPTED = 130
+
+
+class Deck2PdfError(Exception):
+    """A failure worded for the user: where, what went wrong, and how to fix it."""
+
+    exit_code = ExitCode.ERROR
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        file: Path | str | None = None,
+        line: int | None = None,
+        slide: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.problem = problem
+        self.file = file
+        self.line = line
+        self.slide = slide
+        self.hint = hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        place = ""
+        if self.file is not None:
+            place = str(self.file)
+            if self.line is not None:
+                place += f":{self.line}"
+        if self.slide is not None:
+            place += f" (slide {self.slide})" if place else f"slide {self.slide}"
+        text = f"{place}: {self.problem}" if place else self.problem
+        return f"{text}; {self.hint}" if self.hint else text
+
+
+class UsageError(Deck2PdfError):
+    exit_code = ExitCode.USAGE
+
+
+class DeckError(Deck2PdfError):
+    exit_code = ExitCode.DECK
+
+
+class AssetError(Deck2PdfError):
+    exit_code = ExitCode.ASSET
+
+
+class ThemeError(Deck2PdfError):
+    exit_code = ExitCode.THEME
+
+
+class RenderError(Deck2PdfError):
+    exit_code = ExitCode.RENDER
+
+
+class OutputError(Deck2PdfError):
+    exit_code = ExitCode.OUTPUT
+
+
+class StrictError(Deck2PdfError):
+    exit_code = ExitCode.STRICT

@@ -1,0 +1,394 @@
+"""Turn one slide's Markdown into HTML with Python-Markdown, reading it the way marked 0.3 (Cleaver's parser) did.
+
+Python-Markdown's own block grammar differs from marked's in ways decks depend on (a list straight after a
+paragraph line, two-space nesting, a fence under a list item, HTML blocks that end at the line, Markdown inside
+HTML blocks). So this extension swaps in a port of marked 0.3.19's block lexer, regexes transliterated from its
+source, and keeps Python-Markdown for everything else: inline Markdown, the element tree, the HTML stash,
+serialising, and any further extension. Deliberate difference: `#Title` (no space) is a heading, as it was in
+the marked 0.2 that most decks were written for.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
+from typing import Any
+
+import markdown
+from markdown.blockprocessors import BlockProcessor
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor, SimpleTagInlineProcessor
+from markdown.postprocessors import Postprocessor
+from markdown.preprocessors import Preprocessor
+from markdown.util import AtomicString
+
+
+def _edit(source: str, **parts: str) -> str:
+    """Substitute named parts into a regex source, dropping their `^` anchors, as marked's edit() does."""
+    for name, part in parts.items():
+        source = source.replace(name, re.sub(r"(^|[^\[])\^", r"\1", part))
+    return source
+
+
+_BULLET = r"(?:[*+-]|\d+\.)"
+_TAG = (
+    r"(?!(?:a|em|strong|small|s|cite|q|dfn|abbr|data|time|code|var|samp|kbd|sub|sup|i|b|u|mark|ruby|rt|rp"
+    r"|bdi|bdo|span|br|wbr|ins|del|img)\b)\w+(?!:|[^\w\s@]*@)\b"
+)
+_HR = r"^ {0,3}((?:- *){3,}|(?:_ *){3,}|(?:\* *){3,})(?:\n+|\Z)"
+# Deliberate: `#{1,6}` directly followed by text is a heading (marked 0.2); marked 0.3 with GFM wanted a space.
+_HEADING = r"^ *(#{1,6}) *([^\n]+?) *#* *(?:\n+|\Z)"
+_LHEADING = r"^([^\n]+)\n *(=|-){2,} *(?:\n+|\Z)"
+_FENCES = r"^ *(`{3,}|~{3,})[ \.]*(\S+)? *\n([\s\S]*?)\n? *\1 *(?:\n+|\Z)"
+_DEF = _edit(
+    r"^ {0,3}\[(label)\]: *\n? *<?([^\s>]+)>?(?:(?: +\n? *| *\n *)(title))? *(?:\n+|\Z)",
+    label=r"(?:\\[\[\]]|[^\[\]])+",
+    title=r"""(?:"(?:\\"|[^"]|"[^"\n]*")*"|'\n?(?:[^'\n]+\n?)*'|\([^()]*\))""",
+)
+_LIST = _edit(
+    r"^( *)(bull) [\s\S]+?(?:hr|def|\n{2,}(?! )(?!\1bull )\n*|\s*\Z)",
+    hr=r"\n+(?=\1?(?:(?:- *){3,}|(?:_ *){3,}|(?:\* *){3,})(?:\n+|\Z))",
+    **{"def": r"\n+(?=" + _DEF + ")"},
+).replace("bull", _BULLET)
+_PARAGRAPH = _edit(
+    r"^([^\n]+(?:\n?(?!fences|list|hr|heading|lheading| {0,3}>|<tag)[^\n]+)+)",
+    fences=_FENCES.replace(r"\1", r"\2"),
+    list=_LIST.replace(r"\1", r"\3"),
+    hr=_HR,
+    heading=_HEADING,
+    lheading=_LHEADING,
+).replace("tag", _TAG)
+_HTML = _edit(
+    r"^ *(?:comment *(?:\n|\s*\Z)|closed *(?:\n{2,}|\s*\Z)|closing *(?:\n{2,}|\s*\Z))",
+    comment=r"<!--[\s\S]*?-->",
+    closed=r"<(tag)[\s\S]+?<\/\1>",
+    closing=r"""<tag(?:"[^"]*"|'[^']*'|\s[^'"\/>\s]*)*?\/?>""",
+).replace("tag", _TAG)
+
+_F = re.ASCII  # JavaScript's \w, \b and \d are ASCII-only
+# What ends a paragraph (and a blockquote's lazy continuation): the lookahead of marked's paragraph rule.
+_INTERRUPT = re.compile(_PARAGRAPH[_PARAGRAPH.index("(?!") + 3 : _PARAGRAPH.rindex(")[^")], _F)
+RULES = {
+    "newline": re.compile(r"^\n+", _F),
+    "code": re.compile(r"^( {4}[^\n]+\n*)+", _F),
+    "fences": re.compile(_FENCES, _F),
+    "heading": re.compile(_HEADING, _F),
+    "nptable": re.compile(r"^ *(\S.*\|.*)\n *([-:]+ *\|[-| :]*)\n((?:.*\|.*(?:\n|\Z))*)\n*", _F),
+    "hr": re.compile(_HR, _F),
+    "blockquote": re.compile(r"^( {0,3}> ?[^\n]*(?:\n|\Z))+", _F),
+    "list": re.compile(_LIST, _F),
+    "item": re.compile(r"^( *)(bull) [^\n]*(?:\n(?!\1bull )[^\n]*)*".replace("bull", _BULLET), _F | re.M),
+    "html": re.compile(_HTML, _F),
+    "def": re.compile(_DEF, _F),
+    "table": re.compile(r"^ *\|(.+)\n *\|( *[-:]+[-| :]*)\n((?: *\|.*(?:\n|\Z))*)\n*", _F),
+    "lheading": re.compile(_LHEADING, _F),
+    "paragraph": re.compile(_PARAGRAPH, _F),
+    "text": re.compile(r"^[^\n]+", _F),
+}
+_HTML_WRAPPER = "marked-inline-html"  # carries an HTML block through inline parsing, then is removed
+
+
+@dataclass
+class _Token:
+    type: str
+    text: str = ""
+    depth: int = 0
+    lang: str | None = None
+    pre: bool = False
+    children: list[_Token] = field(default_factory=list)  # blockquote body
+    items: list[tuple[bool, list[_Token]]] = field(default_factory=list)  # list: (loose, body)
+    start: int | None = None
+    header: list[str] = field(default_factory=list)
+    align: list[str | None] = field(default_factory=list)
+    cells: list[list[str]] = field(default_factory=list)
+
+
+def _align(spec: list[str]) -> list[str | None]:
+    out: list[str | None] = []
+    for cell in spec:
+        if re.match(r"^ *-+: *$", cell):
+            out.append("right")
+        elif re.match(r"^ *:-+: *$", cell):
+            out.append("center")
+        elif re.match(r"^ *:-+ *$", cell):
+            out.append("left")
+        else:
+            out.append(None)
+    return out
+
+
+def lex(src: str, top: bool = True, refs: dict[str, tuple[str, str | None]] | None = None) -> list[_Token]:
+    """Cut Markdown into block tokens exactly as marked 0.3.19's Lexer.token does."""
+    refs = {} if refs is None else refs
+    src = re.sub(r"^ +$", "", src, flags=re.M)
+    tokens: list[_Token] = []
+    while src:
+        if m := RULES["newline"].match(src):
+            src = src[m.end() :]
+            if len(m.group(0)) > 1:
+                tokens.append(_Token("space"))
+        if not src:
+            break
+        if m := RULES["code"].match(src):
+            src = src[m.end() :]
+            text = re.sub(r"^ {4}", "", m.group(0), flags=re.M)
+            tokens.append(_Token("code", text=re.sub(r"\n+\Z", "", text)))
+            continue
+        if m := RULES["fences"].match(src):
+            src = src[m.end() :]
+            tokens.append(_Token("code", text=m.group(3) or "", lang=m.group(2)))
+            continue
+        if m := RULES["heading"].match(src):
+            src = src[m.end() :]
+            tokens.append(_Token("heading", text=m.group(2), depth=len(m.group(1))))
+            continue
+        if top and (m := RULES["nptable"].match(src)):
+            src = src[m.end() :]
+            tokens.append(
+                _Token(
+                    "table",
+                    header=re.split(r" *\| *", re.sub(r"^ *| *\| *$", "", m.group(1))),
+                    align=_align(re.split(r" *\| *", re.sub(r"^ *|\| *$", "", m.group(2)))),
+                    cells=[re.split(r" *\| *", row) for row in re.sub(r"\n$", "", m.group(3)).split("\n")],
+                )
+            )
+            continue
+        if m := RULES["hr"].match(src):
+            src = src[m.end() :]
+            tokens.append(_Token("hr"))
+            continue
+        if m := RULES["blockquote"].match(src):
+            quoted, src = _blockquote(m.group(0), src[m.end() :])
+            inner = re.sub(r"^ *> ?", "", quoted, flags=re.M)
+            tokens.append(_Token("blockquote", children=lex(inner, top, refs)))
+            continue
+        if m := RULES["list"].match(src):
+            src = src[m.end() :]
+            tokens.append(_lex_list(m.group(0), m.group(2), refs))
+            continue
+        if m := RULES["html"].match(src):
+            src = src[m.end() :]
+            tokens.append(_Token("html", text=m.group(0), pre=m.group(1) in ("pre", "script", "style")))
+            continue
+        if top and (m := RULES["def"].match(src)):
+            src = src[m.end() :]
+            title = m.group(3)[1:-1] if m.group(3) else None
+            refs.setdefault(m.group(1).lower(), (m.group(2), title))
+            continue
+        if top and (m := RULES["table"].match(src)):
+            src = src[m.end() :]
+            tokens.append(
+                _Token(
+                    "table",
+                    header=re.split(r" *\| *", re.sub(r"^ *| *\| *$", "", m.group(1))),
+                    align=_align(re.split(r" *\| *", re.sub(r"^ *|\| *$", "", m.group(2)))),
+                    cells=[
+                        re.split(r" *\| *", re.sub(r"^ *\| *| *\| *$", "", row))
+                        for row in re.sub(r"(?: *\| *)?\n$", "", m.group(3)).split("\n")
+                    ],
+                )
+            )
+            continue
+        if m := RULES["lheading"].match(src):
+            src = src[m.end() :]
+            tokens.append(_Token("heading", text=m.group(1), depth=1 if m.group(2) == "=" else 2))
+            continue
+        if top and (m := RULES["paragraph"].match(src)):
+            src = src[m.end() :]
+            tokens.append(_Token("paragraph", text=m.group(1).removesuffix("\n")))
+            continue
+        if m := RULES["text"].match(src):
+            src = src[m.end() :]
+            tokens.append(_Token("text", text=m.group(0)))
+            continue
+        raise AssertionError(f"marked lexer made no progress at {src[:20]!r}")  # pragma: no cover
+    return tokens
+
+
+def _blockquote(quoted: str, rest: str) -> tuple[str, str]:
+    """Extend a blockquote over lazy continuation lines (paragraph text without `>`), as marked does."""
+    while quoted.endswith("\n") and quoted.rstrip("\n").split("\n")[-1].strip(" >") and rest:
+        line, _, after = rest.partition("\n")
+        if not line or _INTERRUPT.match(rest):
+            break
+        if m := RULES["blockquote"].match(rest):
+            quoted, rest = quoted + m.group(0), rest[m.end() :]
+            continue
+        quoted, rest = quoted + line + ("\n" if _ else ""), after
+    return quoted, rest
+
+
+def _lex_list(block: str, bullet: str, refs: dict[str, tuple[str, str | None]]) -> _Token:
+    ordered = len(bullet) > 1
+    token = _Token("list", start=int(bullet[:-1]) if ordered else None)
+    items = [m.group(0) for m in RULES["item"].finditer(block)]
+    next_loose = False
+    for i, item in enumerate(items):
+        space = len(item)
+        item = re.sub(r"^ *([*+-]|\d+\.) +", "", item)
+        if "\n " in item:  # outdent the item's lines by the bullet's width, as marked does
+            space -= len(item)
+            item = re.sub(r"^ {1,%d}" % space, "", item, flags=re.M)
+        loose = next_loose or bool(re.search(r"\n\n(?!\s*\Z)", item))
+        if i != len(items) - 1:
+            next_loose = item.endswith("\n")
+            loose = loose or next_loose
+        token.items.append((loose, lex(item, False, refs)))
+    return token
+
+
+class MarkedBlockProcessor(BlockProcessor):
+    """Parse the whole slide with marked's block grammar and build the element tree from it."""
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        return True
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> bool:
+        text = "\n\n".join(blocks)  # the parser split on blank lines; joining restores the text exactly
+        blocks.clear()
+        refs: dict[str, tuple[str, str | None]] = {}
+        tokens = lex(text, True, refs)
+        for label, (href, title) in refs.items():
+            self.parser.md.references.setdefault(label, (href, title))  # type: ignore[attr-defined]
+        self._build(parent, tokens)
+        return True
+
+    def _build(self, parent: etree.Element, tokens: list[_Token], tight: bool = False) -> None:
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i]
+            i += 1
+            if tok.type == "text":
+                lines = [tok.text]
+                while i < len(tokens) and tokens[i].type == "text":
+                    lines.append(tokens[i].text)
+                    i += 1
+                if tight:
+                    _append_text(parent, "\n".join(lines))
+                else:
+                    etree.SubElement(parent, "p").text = "\n".join(lines)
+            elif tok.type == "paragraph":
+                etree.SubElement(parent, "p").text = tok.text
+            elif tok.type == "heading":
+                el = etree.SubElement(parent, f"h{tok.depth}")
+                el.set("id", re.sub(r"[^\w]+", "-", tok.text.lower(), flags=re.ASCII))
+                el.text = tok.text
+            elif tok.type == "code":
+                pre = etree.SubElement(parent, "pre")
+                code = etree.SubElement(pre, "code")
+                if tok.lang:
+                    code.set("class", f"lang-{tok.lang}")
+                code.text = AtomicString(tok.text + "\n")
+            elif tok.type == "hr":
+                etree.SubElement(parent, "hr")
+            elif tok.type == "blockquote":
+                self._build(etree.SubElement(parent, "blockquote"), tok.children)
+            elif tok.type == "list":
+                el = etree.SubElement(parent, "ol" if tok.start is not None else "ul")
+                if tok.start is not None and tok.start != 1:
+                    el.set("start", str(tok.start))
+                for loose, body in tok.items:
+                    self._build(etree.SubElement(el, "li"), body, tight=not loose)
+            elif tok.type == "html":
+                if tok.pre:  # marked leaves <pre>, <script> and <style> blocks untouched
+                    placeholder = self.parser.md.htmlStash.store(tok.text)  # type: ignore[attr-defined]
+                    etree.SubElement(parent, "p").text = placeholder
+                else:  # marked runs inline Markdown over the rest
+                    etree.SubElement(parent, _HTML_WRAPPER).text = tok.text
+            elif tok.type == "table":
+                self._table(parent, tok)
+
+    @staticmethod
+    def _table(parent: etree.Element, tok: _Token) -> None:
+        table = etree.SubElement(parent, "table")
+        row = etree.SubElement(etree.SubElement(table, "thead"), "tr")
+        for j, text in enumerate(tok.header):
+            _cell(row, "th", text, tok.align[j] if j < len(tok.align) else None)
+        body = etree.SubElement(table, "tbody")
+        for cells in tok.cells:
+            row = etree.SubElement(body, "tr")
+            for j, text in enumerate(cells):
+                _cell(row, "td", text, tok.align[j] if j < len(tok.align) else None)
+
+
+def _cell(row: etree.Element, tag: str, text: str, align: str | None) -> None:
+    cell = etree.SubElement(row, tag)
+    if align:
+        cell.set("style", f"text-align:{align}")
+    cell.text = text
+
+
+def _append_text(parent: etree.Element, text: str) -> None:
+    if len(parent):
+        last = parent[-1]
+        last.tail = (last.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+
+
+class _MarkedWhitespace(Preprocessor):
+    """Normalise as marked does before lexing: a tab is four spaces, a no-break space is a space."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        return [line.replace("\t", "    ").replace("\u00a0", " ") for line in lines]
+
+
+class _UnwrapHtmlBlocks(Postprocessor):
+    def run(self, text: str) -> str:
+        return re.sub(rf"</?{_HTML_WRAPPER}>", "", text)
+
+
+class _UrlInlineProcessor(InlineProcessor):
+    """GFM bare links, as marked 0.3.19 finds them: http(s)/ftp URLs, www. names and e-mail addresses."""
+
+    ANCESTOR_EXCLUDES = ("a",)
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element | None, int | None, int | None]:
+        start = m.start(0)
+        if start > 0 and re.match(r"[A-Za-z0-9]", data[start - 1]):
+            return None, None, None  # marked only starts a link at a word boundary
+        text = m.group(0)
+        if m.group("at"):
+            href = "mailto:" + text
+        else:
+            text = _backpedal(text)
+            href = "http://" + text if text.startswith("www.") else text
+        el = etree.Element("a", {"href": href})
+        el.text = AtomicString(text)
+        return el, start, start + len(text)
+
+
+_BACKPEDAL = re.compile(r"(?:[^?!.,:;*_~()&]+|\([^)]*\)|&(?![a-zA-Z0-9]+;$)|[?!.,:;*_~)]+(?!$))+")
+
+
+def _backpedal(url: str) -> str:
+    """Leave trailing punctuation and an unbalanced `)` outside the link, as marked does."""
+    m = _BACKPEDAL.match(url)
+    return m.group(0) if m else url
+
+
+_URL_RE = (
+    r"(?:(?:ftp|https?)://|www\.)(?:[a-zA-Z0-9\-]+\.?)+[^\s<]*"
+    r"|[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+(?P<at>@)[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+(?![-_])"
+)
+
+
+class MarkedExtension(Extension):
+    """Read Markdown the way Cleaver's marked 0.3 did (see the module docstring)."""
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.preprocessors.register(_MarkedWhitespace(md), "marked_whitespace", 40)
+        md.preprocessors.deregister("html_block")  # HTML blocks are marked's, found by the lexer
+        md.parser.blockprocessors.register(MarkedBlockProcessor(md.parser), "marked", 200)
+        md.postprocessors.register(_UnwrapHtmlBlocks(md), "marked_unwrap", 0)
+        md.ESCAPED_CHARS = [*md.ESCAPED_CHARS, "~", "|"]
+        md.inlinePatterns.register(SimpleTagInlineProcessor(r"(~~)(?=\S)([\s\S]*?\S)~~", "del"), "marked_del", 65)
+        md.inlinePatterns.register(_UrlInlineProcessor(_URL_RE, md), "marked_url", 15)
+
+
+def to_html(text: str, **config: Any) -> str:
+    """Return the HTML of one slide's Markdown."""
+    md = markdown.Markdown(extensions=[MarkedExtension()], **config)
+    return md.convert(text)

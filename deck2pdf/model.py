@@ -1,0 +1,35 @@
+"""The values that pass between deck2pdf's stages: Deck, Slide, Asset."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Slide:
+    number: int  # 1-based, as a reader counts
+    line: int  # first source line of the slide's separator, for messages
+    classes: tuple[str, ...]  # from a `-- classname` separator
+    html: str
+    title: str | None = None  # text of the first heading, for bookmarks
+
+
+@dataclass(frozen=True)
+class Asset:
+    ref: str  # exactly as written in the deck
+    path: Path | None  # usable local file; None if unusable
+    problem: str | None = None  # why it is unusable, worded for the user
+    slide: int | None = None  # first slide that uses it
+
+
+@dataclass(frozen=True)
+class Deck:
+    source: Path
+    title: str
+    meta: Mapping[str, Any]  # front matter as written
+    slides: tuple[Slide, ...]
+    assets: Mapping[str, Asset] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()  # questionable input found while parsing

@@ -1,0 +1,244 @@
+"""Turn a deck's text into a Deck: front matter, slides cut at `--` lines, Markdown to HTML per slide.
+
+The rules are Cleaver 0.8.7's (see CLEAVER-FORMAT.md), with the deliberate differences listed in README:
+BOM dropped, CR/CRLF read as LF, `#Title` is a heading, text before the first separator that is not a
+YAML mapping becomes the first slide, a deck with no slides is an error.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import DeckError
+from .marked import to_html
+from .model import Deck, Slide
+
+# What JavaScript's String.trim() removes; Python's bare strip() differs (keeps U+FEFF, drops U+001C-1F).
+JS_WS = (
+    " \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+_SEPARATOR = re.compile(r"\n(?=--)")
+_HTML_COMMENT_LINE = re.compile(r"^\s*<!--.*-->\s*$", re.MULTILINE)
+_LOOKS_LIKE_YAML_KEY = re.compile(r"^[ \t]*[^\s#<>*\-`|][^:\n]*:(?:\s|$)")
+_HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+
+
+@dataclass(frozen=True)
+class _Piece:
+    line: int  # 1-based line of the separator
+    classes: tuple[str, ...]
+    markdown: str
+
+
+def parse_deck(source: Path) -> Deck:
+    """Read a deck file and return its Deck."""
+    try:
+        data = source.read_bytes()
+    except IsADirectoryError:
+        raise DeckError("is a directory, not a deck", file=source, hint="give the path of a .md file") from None
+    except FileNotFoundError:
+        raise DeckError("no such file", file=source, hint="check the path") from None
+    except OSError as exc:
+        raise DeckError(f"cannot read the deck ({exc.strerror})", file=source, hint="check its permissions") from exc
+    return parse_text(decode(data, source), source)
+
+
+def decode(data: bytes, source: Path | str) -> str:
+    """Decode a deck as UTF-8 (as Cleaver does), dropping a byte-order mark."""
+    if b"\x00" in data[:8192]:
+        raise DeckError("is a binary file, not a Markdown deck", file=source, hint="give the deck's .md file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DeckError(
+            f"is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+            file=source,
+            line=line,
+            hint="save the deck as UTF-8",
+        ) from None
+    return text
+
+
+def parse_text(text: str, source: Path) -> Deck:
+    """Parse a deck's text; `source` names it in messages and anchors relative paths."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    front, pieces = _cut(text)
+    warnings: list[str] = []
+    meta: Mapping[str, Any] = {}
+    if front:
+        parsed = _front_matter(front, source)
+        if parsed is None:
+            warnings.append(
+                f"{source}:1: the text before the first `--` line is not front matter, "
+                "so it is shown as the first slide; start the file with `--` or a `key: value` line"
+            )
+            pieces.insert(0, _Piece(line=1, classes=(), markdown=front))
+        else:
+            meta = parsed
+    slides = [
+        Slide(number=i, line=p.line, classes=p.classes, html=(h := to_html(p.markdown)), title=_title_of(h))
+        for i, p in enumerate(pieces, start=1)
+    ]
+    author = meta.get("author")
+    if author:
+        slides.append(
+            Slide(
+                number=len(slides) + 1,
+                line=1,
+                classes=("author-slide",),
+                html=author_html(author),
+                title=_author_name(author) or None,
+            )
+        )
+    if not slides:
+        raise DeckError(
+            "has no slides",
+            file=source,
+            hint="separate slides with lines that start with `--` (the text before the first one is front matter)",
+        )
+    return Deck(
+        source=source,
+        title=_title(meta.get("title")),
+        meta=meta,
+        slides=tuple(slides),
+        warnings=tuple(warnings),
+    )
+
+
+def _cut(text: str) -> tuple[str, list[_Piece]]:
+    """Split a deck into its front matter and slide pieces, as Cleaver does."""
+    front = ""
+    pieces: list[_Piece] = []
+    line = 1
+    for piece in _SEPARATOR.split(text):
+        here = line
+        line += piece.count("\n") + 1  # +1 for the newline the split consumed
+        if not piece.startswith("--"):  # only the first piece can be this
+            front = piece.strip(JS_WS)
+            continue
+        rest = piece[2:]
+        nl = rest.find("\n")
+        if nl == -1:  # a separator directly followed by another: its "class" text is the slide
+            pieces.append(_Piece(here, (), rest.strip(JS_WS)))
+        else:
+            pieces.append(_Piece(here, tuple(rest[:nl].split()), rest[nl:].strip(JS_WS)))
+    return front, pieces
+
+
+class _CleaverYamlLoader(yaml.SafeLoader):
+    """PyYAML read the way js-yaml 3 (YAML 1.2) reads it: only true/false are booleans, duplicate keys fail."""
+
+
+_CleaverYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_CleaverYamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, str | int | float | bool) and key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicated mapping key '{key}'", key_node.start_mark
+            )
+        if isinstance(key, str | int | float | bool):
+            seen.add(key)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_CleaverYamlLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+
+
+def _front_matter(text: str, source: Path) -> Mapping[str, Any] | None:
+    """Return the front matter as a mapping, or None when the text is not meant as front matter."""
+    # js-yaml does not count a leading tab as indentation (it starts a new top-level key); stripping
+    # leading tabs gives exactly its result on the real decks that do this. HTML comment lines are
+    # commented-out keys in real decks; js-yaml read them as junk keys, we drop them.
+    cleaned = _HTML_COMMENT_LINE.sub("", re.sub(r"^\t+", "", text, flags=re.MULTILINE))
+    first = next((ln for ln in cleaned.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
+    if not _LOOKS_LIKE_YAML_KEY.match(first) and not first.startswith(("---", "{")):
+        return None  # prose, a list or HTML: the author meant a slide
+    try:
+        value = yaml.load(cleaned, Loader=_CleaverYamlLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = str(exc.problem or exc.context or "invalid YAML").strip()
+        raise DeckError(
+            f"bad front matter: {problem}",
+            file=source,
+            line=line,
+            hint="fix the YAML before the first `--` line (quote values that contain ': ' or start with a symbol)",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise DeckError(f"bad front matter: {exc}", file=source, line=1, hint="fix the YAML") from None
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        return None
+    return {str(k): v for k, v in value.items()}
+
+
+def _title(value: Any) -> str:
+    if value is None or value is False or value == 0 or value == "":
+        return "Untitled"
+    return str(value)
+
+
+def _text(value: Any) -> str:
+    """Front matter values as Cleaver would print them (numbers and booleans are text too)."""
+    if value is None or value is False:
+        return ""
+    if value is True:
+        return "true"
+    return str(value)
+
+
+def _author_name(author: Any) -> str:
+    return _text(author.get("name")) if isinstance(author, Mapping) else ""
+
+
+def author_html(author: Any) -> str:
+    """Return the author slide's HTML, in Cleaver's fixed field order whatever the YAML's order."""
+    fields = author if isinstance(author, Mapping) else {}
+    parts = [f'<div class="author">\n  <h1 class="name">{html.escape(_author_name(author))}</h1>']
+    twitter = _text(fields.get("twitter"))
+    if twitter and not twitter.startswith("@"):
+        twitter = "@" + twitter
+    # Cleaver inserts these raw, unescaped; so do we (`<3` and `&&` show as written).
+    links = [
+        ("twitter", twitter, "http://twitter.com/"),
+        ("github", _text(fields.get("github")), "https://github.com/"),
+        ("weibo", _text(fields.get("weibo")), "http://weibo.com/"),
+        ("url", _text(fields.get("url")), ""),
+        ("email", _text(fields.get("email")), "mailto:"),
+    ]
+    for cls, value, prefix in links:
+        if value:
+            parts.append(f'  <h3 class="{cls}"><a href="{prefix}{value}">{value}</a></h3>')
+    parts.append("</div>")
+    return "\n".join(parts)
+
+
+def _title_of(slide_html: str) -> str | None:
+    """Return the text of a slide's first heading, for its bookmark."""
+    match = _HEADING.search(slide_html)
+    if not match:
+        return None
+    text = " ".join(html.unescape(_TAG.sub(" ", match.group(2))).split())
+    return text or None
