@@ -15,6 +15,8 @@ class Slide:
     classes: tuple[str, ...]  # from a `-- classname` separator
     html: str
     title: str | None = None  # text of the first heading, for bookmarks
+    markdown: str = ""  # the slide's source text as cut from the deck
+    markdown_line: int = 0  # source line of the first line of `markdown`
 
 
 @dataclass(frozen=True)

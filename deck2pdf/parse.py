@@ -37,6 +37,7 @@ class _Piece:
     line: int  # 1-based line of the separator
     classes: tuple[str, ...]
     markdown: str
+    markdown_line: int  # line of the first line of `markdown`
 
 
 def parse_deck(source: Path) -> Deck:
@@ -82,11 +83,19 @@ def parse_text(text: str, source: Path) -> Deck:
                 f"{source}:1: the text before the first `--` line is not front matter, "
                 "so it is shown as the first slide; start the file with `--` or a `key: value` line"
             )
-            pieces.insert(0, _Piece(line=1, classes=(), markdown=front))
+            pieces.insert(0, _Piece(line=1, classes=(), markdown=front, markdown_line=1))
         else:
             meta = parsed
     slides = [
-        Slide(number=i, line=p.line, classes=p.classes, html=(h := to_html(p.markdown)), title=_title_of(h))
+        Slide(
+            number=i,
+            line=p.line,
+            classes=p.classes,
+            html=(h := to_html(p.markdown)),
+            title=_title_of(h),
+            markdown=p.markdown,
+            markdown_line=p.markdown_line,
+        )
         for i, p in enumerate(pieces, start=1)
     ]
     author = meta.get("author")
@@ -129,9 +138,11 @@ def _cut(text: str) -> tuple[str, list[_Piece]]:
         rest = piece[2:]
         nl = rest.find("\n")
         if nl == -1:  # a separator directly followed by another: its "class" text is the slide
-            pieces.append(_Piece(here, (), rest.strip(JS_WS)))
+            pieces.append(_Piece(here, (), rest.strip(JS_WS), here))
         else:
-            pieces.append(_Piece(here, tuple(rest[:nl].split()), rest[nl:].strip(JS_WS)))
+            body = rest[nl:]
+            skipped = body[: len(body) - len(body.lstrip(JS_WS))].count("\n")
+            pieces.append(_Piece(here, tuple(rest[:nl].split()), body.strip(JS_WS), here + skipped))
     return front, pieces
 
 

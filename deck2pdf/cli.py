@@ -1,0 +1,102 @@
+"""Turn a command line into a conversion: parse flags, call the pipeline, map errors to messages and exit codes."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+from .errors import Deck2PdfError, ExitCode, UsageError
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+log = logging.getLogger("deck2pdf")
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        level = {logging.WARNING: "warning: ", logging.ERROR: "error: "}.get(record.levelno, "")
+        return f"deck2pdf: {level}{record.getMessage()}"
+
+
+def _setup_logging(quiet: bool, verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    log.handlers[:] = [handler]
+    log.propagate = False
+    log.setLevel(logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"deck2pdf {__version__}")
+        raise typer.Exit()
+
+
+@app.command(context_settings={"help_option_names": ["-h", "--help"]})
+def main(
+    deck: Annotated[Path, typer.Argument(help="The Cleaver deck (Markdown) to convert.", show_default=False)],
+    output: Annotated[
+        Optional[Path], typer.Option("-o", "--output", help="PDF to write [default: the deck's name with .pdf]")
+    ] = None,
+    size: Annotated[
+        Optional[str],
+        typer.Option("--size", help="Slide page size: 16:9 (default), 4:3, 16:10 or WIDTHxHEIGHT with a unit."),
+    ] = None,
+    theme: Annotated[
+        Optional[str], typer.Option("--theme", help="Print theme name (default, dark) or a theme folder.")
+    ] = None,
+    css: Annotated[
+        Optional[list[Path]], typer.Option("--css", help="Extra stylesheet applied last; repeatable.")
+    ] = None,
+    progress: Annotated[
+        Optional[bool], typer.Option("--progress/--no-progress", help="Slide numbers and progress bar.")
+    ] = None,
+    inspect: Annotated[bool, typer.Option("--inspect", help="Print the parsed deck as JSON; render nothing.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors; write nothing.")] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print errors only.")] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Print more detail.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show a traceback on unexpected errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Turn a Cleaver Markdown slide deck into a PDF, one slide per page."""
+    _setup_logging(quiet, verbose)
+    try:
+        if inspect:
+            from .pipeline import inspect as inspect_deck
+
+            json.dump(inspect_deck(deck), sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+            return
+        for path in css or ():
+            if not path.is_file():
+                raise UsageError(f"--css {path}: no such file", hint="check the path")
+        from .pipeline import convert
+
+        overrides = {"output": output, "size": size, "theme": theme, "css": css or None, "progress": progress}
+        overrides["strict"] = strict or None
+        result = convert(deck, overrides)
+        log.info("wrote %s (%d pages)", result.output, result.pages)
+    except Deck2PdfError as exc:
+        log.error("%s", exc)
+        raise typer.Exit(int(exc.exit_code)) from None
+    except KeyboardInterrupt:
+        log.error("interrupted; nothing written")
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        log.error("internal error (%s: %s); this is a bug, please report it with the deck", type(exc).__name__, exc)
+        raise typer.Exit(int(ExitCode.BUG)) from None
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()

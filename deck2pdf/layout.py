@@ -1,0 +1,150 @@
+"""Turn a Deck, a Theme and Options into one HTML document that puts each slide on its own page (Jinja2)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from html import escape, unescape
+from pathlib import Path
+
+import jinja2
+
+from .model import Asset, Deck, Slide
+from .options import Options
+from .themes import Theme
+
+_IMG_TAG = re.compile(r"<img\b[^>]*>(?:\s*</img\s*>)?", re.IGNORECASE)
+_ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+_FONT_COLOR = re.compile(r"""(<font\b[^>]*?\bcolor\s*=\s*)(["']?)([^"'\s>]*)\2""", re.IGNORECASE)
+_ID_ATTR = re.compile(r"""(<[a-zA-Z][^<>]*?\sid=")([^"]*)(")""")
+_CSS_NAMED = re.compile(r"^[a-z]+$", re.IGNORECASE)
+
+
+# The page is 24 ems tall (font size = page height / 24); base.css pads the content by this much top and bottom.
+CONTENT_PADDING_EM = 1.2
+
+
+@dataclass(frozen=True)
+class Layout:
+    html: str
+    base_url: str  # relative URLs in slides resolve against the deck's folder
+    stylesheets: tuple[Path, ...]
+
+
+def lay_out(deck: Deck, theme: Theme, options: Options) -> Layout:
+    """Return the print HTML of a deck: one <section> per slide, sized to one page."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(theme.template.parent)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    stylesheets = tuple(
+        p for p in (*theme.stylesheets, options.style, *options.css) if p is not None and p.is_file()
+    )
+    author = deck.meta.get("author")
+    total = len(deck.slides)
+    seen_ids: set[str] = set()
+    slides = [
+        {
+            "number": s.number,
+            "classes": " ".join(s.classes),
+            "title": s.title or f"Slide {s.number}",
+            "html": jinja2.utils.markupsafe.Markup(_unique_ids(_print_html(s, deck.assets), s.number, seen_ids)),
+            "progress": s.number / total * 100,
+        }
+        for s in deck.slides
+    ]
+    html = env.get_template(theme.template.name).render(
+        title=deck.title,
+        author=str(author.get("name") or "") if isinstance(author, dict) else "",
+        description=str(deck.meta.get("description") or ""),
+        keywords=_keywords(deck.meta.get("keywords")),
+        lang=str(deck.meta.get("lang") or ""),
+        width=options.size.width,
+        height=options.size.height,
+        font_size=round(options.size.height / 24, 3),
+        image_height=round(options.size.height * (1 - 2 * CONTENT_PADDING_EM / 24), 3),
+        stylesheets=[p.resolve().as_uri() for p in stylesheets],
+        slides=slides,
+        total=total,
+        progress=options.progress,
+    )
+    return Layout(html=html, base_url=deck.source.parent.resolve().as_uri() + "/", stylesheets=stylesheets)
+
+
+def _unique_ids(html: str, number: int, seen: set[str]) -> str:
+    """Rename ids already used on an earlier slide (repeated slide titles give repeated heading ids)."""
+
+    def rename(m: re.Match[str]) -> str:
+        new = m.group(2)
+        if new in seen:
+            new = f"{new}-slide{number}"
+            k = 2
+            while new in seen:
+                new, k = f"{m.group(2)}-slide{number}-{k}", k + 1
+        seen.add(new)
+        return f"{m.group(1)}{new}{m.group(3)}"
+
+    return _ID_ATTR.sub(rename, html)
+
+
+def _keywords(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value or "")
+
+
+def _print_html(slide: Slide, assets: Mapping[str, Asset]) -> str:
+    """Return a slide's HTML made ready for print: images resolved, legacy colours as browsers read them."""
+    html = _IMG_TAG.sub(lambda m: _image(m.group(0), assets), slide.html)
+    return _FONT_COLOR.sub(lambda m: f'{m.group(1)}"{legacy_colour(m.group(3))}"', html)
+
+
+def _image(tag: str, assets: Mapping[str, Asset]) -> str:
+    attrs = {m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None) for m in _ATTR.finditer(tag)}
+    ref = unescape(attrs.get("src", ""))
+    asset = assets.get(ref)
+    if asset is None or asset.problem is None:
+        if asset is not None and asset.path is not None:
+            tag = tag.replace(attrs["src"], escape(asset.path.as_uri()), 1)
+        return re.sub(r"\s*</img\s*>$", "", tag, flags=re.IGNORECASE)
+    # A visible stand-in that keeps the size the deck gave the image, so the printed page says what was there.
+    style = attrs.get("style", "")
+    for dim in ("width", "height"):
+        if attrs.get(dim, "").isdigit():
+            style += f";{dim}:{attrs[dim]}px"
+    alt = attrs.get("alt", "")
+    label = f"{alt} — " if alt else ""
+    return (
+        f'<span class="missing-image" style="{escape(style)}">'
+        f'<span class="missing-image-label">{escape(label)}image {escape(ref)} {escape(asset.problem.split(";")[0])}'
+        "</span></span>"
+    )
+
+
+def legacy_colour(value: str) -> str:
+    """Return a `<font color>` value as a browser reads it (HTML's rules for parsing a legacy colour value).
+
+    `#ff000` is not valid CSS but browsers show red: this turns it into `#ff0000`.
+    """
+    value = value.strip()
+    if not value or value.lower() == "transparent":
+        return value
+    if _CSS_NAMED.match(value) or re.fullmatch(r"#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}", value):
+        return value
+    text = value.removeprefix("#")
+    text = re.sub(r"[^0-9a-fA-F]", "0", text)[:128] or "0"
+    text += "0" * (-len(text) % 3)
+    length = len(text) // 3
+    parts = [text[i * length : (i + 1) * length] for i in range(3)]
+    if length > 8:
+        parts = [p[length - 8 :] for p in parts]
+        length = 8
+    while length > 2 and all(p.startswith("0") for p in parts):
+        parts = [p[1:] for p in parts]
+        length -= 1
+    if length > 2:
+        parts = [p[:2] for p in parts]
+    return "#" + "".join(p.rjust(2, "0") if len(p) < 2 else p for p in parts)

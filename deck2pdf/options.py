@@ -1,0 +1,99 @@
+"""Merge defaults, the deck's front matter and command-line flags into one validated, frozen Options."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+
+# Cleaver keys that only steer the browser page or where Cleaver writes it: nothing to print.
+IGNORED_KEYS = frozenset({"controls", "output", "encoding", "watch", "template", "layout", "debug"})
+# Keys deck2pdf reads (title and author are read by the parser; the rest are metadata).
+KNOWN_KEYS = frozenset({"title", "author", "theme", "style", "progress", "date", "description", "keywords", "lang"})
+
+_UNIT_PX = {"px": 1.0, "in": 96.0, "cm": 96 / 2.54, "mm": 96 / 25.4, "pt": 96 / 72, "pc": 16.0}
+_NAMED_SIZES = {"16:9": (1280.0, 720.0), "4:3": (1024.0, 768.0), "16:10": (1280.0, 800.0)}
+_LENGTH = r"(\d+(?:\.\d+)?)\s*(px|in|cm|mm|pt|pc)?"
+_SIZE_RE = re.compile(rf"^\s*{_LENGTH}\s*[x×]\s*{_LENGTH}\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PageSize:
+    """A slide page, in CSS pixels (1/96 in): WeasyPrint's unit."""
+
+    width: float
+    height: float
+
+    @classmethod
+    def parse(cls, text: str) -> PageSize:
+        """Read `16:9`, `4:3`, `16:10` or `WIDTHxHEIGHT` with a unit (`1280x720px`, `10inx7.5in`, `254x143mm`)."""
+        if text.strip() in _NAMED_SIZES:
+            return cls(*_NAMED_SIZES[text.strip()])
+        m = _SIZE_RE.match(text)
+        if not m or not (m.group(2) or m.group(4)):
+            raise UsageError(
+                f"--size {text!r}: not a page size",
+                hint="use 16:9, 4:3, 16:10 or WIDTHxHEIGHT with a unit, e.g. 1280x720px, 10inx7.5in, 254x143mm",
+            )
+        w_unit = (m.group(2) or m.group(4)).lower()
+        h_unit = (m.group(4) or m.group(2)).lower()
+        width, height = float(m.group(1)) * _UNIT_PX[w_unit], float(m.group(3)) * _UNIT_PX[h_unit]
+        if not (96 <= width <= 96 * 200 and 96 <= height <= 96 * 200):
+            raise UsageError(f"--size {text!r}: each side must be between 1 in and 200 in")
+        return cls(round(width, 3), round(height, 3))
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything that steers one conversion. Each field's comment is its documentation."""
+
+    output: Path | None = None  # where the PDF goes; None: beside the deck, with .pdf
+    size: PageSize = field(default_factory=lambda: PageSize(1280.0, 720.0))  # slide page size (default 16:9)
+    theme: str = "default"  # print theme: a name from print-themes/ or a theme folder
+    theme_source: str = "default"  # where `theme` came from: "default", "front matter" or "--theme"
+    style: Path | None = None  # the deck's own `style:` stylesheet, applied over the theme as Cleaver does
+    css: tuple[Path, ...] = ()  # extra stylesheets from --css, applied last
+    progress: bool = True  # slide number and progress bar on each page
+    strict: bool = False  # warnings are errors
+
+    @classmethod
+    def resolve(cls, meta: Mapping[str, Any], overrides: Mapping[str, Any], deck: Path) -> tuple[Options, list[str]]:
+        """Merge defaults < front matter < CLI flags (a flag of None means "not given"); return warnings too."""
+        warnings = [
+            f"{deck}: front matter key `{key}` is not used by deck2pdf; remove it or check its spelling"
+            for key in meta
+            if key not in KNOWN_KEYS and key not in IGNORED_KEYS
+        ]
+        values: dict[str, Any] = {}
+        theme = meta.get("theme")
+        if isinstance(theme, str) and theme.strip():
+            values.update(theme=theme.strip(), theme_source="front matter")
+        style = meta.get("style")
+        if isinstance(style, str) and style.strip():
+            values["style"] = (deck.parent / style.strip()) if "://" not in style else None
+            if "://" in style:
+                warnings.append(f"{deck}: front matter `style: {style}` is a URL; remote stylesheets are not fetched")
+        if "progress" in meta:
+            # Cleaver: absent means on; false, 0, "" and an empty value turn it off.
+            values["progress"] = meta["progress"] not in (False, 0, "", None)
+        flags = {k: v for k, v in overrides.items() if v is not None}
+        if "theme" in flags:
+            flags["theme_source"] = "--theme"
+        if "size" in flags and isinstance(flags["size"], str):
+            flags["size"] = PageSize.parse(flags["size"])
+        if "css" in flags:
+            flags["css"] = tuple(Path(p) for p in flags["css"])
+        if "output" in flags:
+            flags["output"] = Path(flags["output"])
+        unknown = set(flags) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise TypeError(f"unknown options: {sorted(unknown)}")
+        return cls(**{**values, **flags}), warnings
+
+    def output_for(self, deck: Path) -> Path:
+        """Return where the PDF of `deck` is written."""
+        return self.output if self.output is not None else deck.with_suffix(".pdf")

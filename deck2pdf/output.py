@@ -1,0 +1,48 @@
+"""Turn PDF bytes into a file: written beside the target under a temporary name, then renamed into place."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import OutputError
+
+
+def check_target(target: Path, deck: Path) -> None:
+    """Refuse, before any work, an output that would overwrite the deck or cannot be written."""
+    if target.exists() and deck.exists() and target.resolve() == deck.resolve():
+        raise OutputError("the output would overwrite the deck", file=target, hint="choose another path with -o")
+    if target.is_dir():
+        raise OutputError("is a directory", file=target, hint="give a file name, e.g. -o talk.pdf")
+    folder = target.parent
+    if not folder.is_dir():
+        raise OutputError("the output's folder does not exist", file=target, hint=f"create {folder} first")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError("the output's folder is not writable", file=target, hint="choose another path with -o")
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write `data` to `target` so that a reader sees the old file or the whole new one, never a part."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write ({exc.strerror})", file=target, hint="check the folder") from exc
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, target)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write ({exc.strerror})", file=target, hint="check the folder") from exc
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -1,0 +1,126 @@
+"""Run deck2pdf's stages in order: the only module that knows the order."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .assets import resolve_assets
+from .errors import StrictError
+from .layout import lay_out
+from .model import Deck
+from .options import Options
+from .output import check_target, write_atomic
+from .parse import parse_deck
+from .render import render_pdf
+from .themes import FONTS_DIR, THEMES_DIR, load_theme
+
+log = logging.getLogger("deck2pdf")
+
+
+@dataclass(frozen=True)
+class Result:
+    output: Path
+    pages: int
+    warnings: tuple[str, ...]
+
+
+def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
+    """Convert a deck file to a PDF and return where it went.
+
+    1. Parse the deck: front matter, slides, Markdown to HTML (`parse`).
+    2. Merge defaults, front matter and flags into Options (`options`).
+    3. Resolve every image to a local file or a stated problem (`assets`).
+    4. Find the print theme (`themes`).
+    5. Lay the slides out, one per page, as one HTML document (`layout`).
+    6. Render it with WeasyPrint and check each slide fits its page (`render`).
+    7. Write the PDF atomically (`output`); with --strict, any warning stops before this step.
+    """
+    deck = parse_deck(source)
+    options, option_warnings = Options.resolve(deck.meta, overrides or {}, source)
+    target = options.output_for(source)
+    check_target(target, source)
+    warnings = _warn([*deck.warnings, *option_warnings])
+    deck, asset_warnings = resolve_assets(deck)
+    warnings += _warn(asset_warnings)
+    theme, notices = load_theme(options.theme, options.theme_source)
+    for notice in notices:
+        log.info("%s", notice)
+    warnings += _warn(_missing_stylesheets(options, source))
+    layout = lay_out(deck, theme, options)
+    rendered = render_pdf(
+        layout.html,
+        layout.base_url,
+        slides=len(deck.slides),
+        allowed_roots=_readable_roots(deck, theme.folder, layout.stylesheets),
+        allowed_files=[a.path for a in deck.assets.values() if a.path is not None],
+    )
+    warnings += _warn(f"{source}: {m}" for m in _relevant(rendered.messages))
+    warnings += _warn(_overflow_warning(deck, n) for n in rendered.overflowing)
+    if options.strict and warnings:
+        raise StrictError(
+            f"{len(warnings)} warning(s) with --strict; no PDF written",
+            file=source,
+            hint="fix the warnings above, or drop --strict",
+        )
+    write_atomic(target, rendered.pdf)
+    return Result(output=target, pages=rendered.pages, warnings=tuple(warnings))
+
+
+def inspect(source: Path) -> dict[str, Any]:
+    """Return the parsed deck as plain data (what `deck2pdf DECK --inspect` prints)."""
+    deck = parse_deck(source)
+    _warn(deck.warnings)
+    return {
+        "title": deck.title,
+        "meta": _plain(deck.meta),
+        "slides": [
+            {"number": s.number, "line": s.line, "classes": list(s.classes), "title": s.title, "html": s.html}
+            for s in deck.slides
+        ],
+    }
+
+
+def _warn(messages: Any) -> list[str]:
+    out = list(messages)
+    for message in out:
+        log.warning("%s", message)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """Front matter as JSON can carry it (dates and other YAML types become text)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _missing_stylesheets(options: Options, source: Path) -> list[str]:
+    out = []
+    if options.style is not None and not options.style.is_file():
+        out.append(f"{source}: `style:` sheet {options.style} not found; the theme is used without it")
+    return out
+
+
+def _readable_roots(deck: Deck, theme_folder: Path, stylesheets: tuple[Path, ...]) -> list[Path]:
+    return [deck.source.parent, theme_folder, THEMES_DIR, FONTS_DIR, *(p.parent for p in stylesheets)]
+
+
+def _relevant(messages: tuple[str, ...]) -> list[str]:
+    """Keep WeasyPrint's reports of lost resources; drop its notes on CSS it ignores (screen-only themes)."""
+    return [m for m in messages if not m.startswith(("Ignored", "Invalid or unsupported"))]
+
+
+def _overflow_warning(deck: Deck, number: int) -> str:
+    slide = deck.slides[number - 1]
+    return (
+        f"{deck.source}:{slide.line} (slide {number}): content does not fit the page and is cut at its edge; "
+        "shorten the slide or split it"
+    )
