@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -57,6 +58,14 @@ def main(
     progress: Annotated[
         Optional[bool], typer.Option("--progress/--no-progress", help="Slide numbers and progress bar.")
     ] = None,
+    fit: Annotated[
+        Optional[bool],
+        typer.Option("--fit/--no-fit", help="Shrink slides that do not fit their page [default: fit]."),
+    ] = None,
+    min_scale: Annotated[
+        Optional[float],
+        typer.Option("--min-scale", help="Smallest size a slide is shrunk to, 0.2-1 [default: 0.5]."),
+    ] = None,
     inspect: Annotated[bool, typer.Option("--inspect", help="Print the parsed deck as JSON; render nothing.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors; write nothing.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print errors only.")] = False,
@@ -80,13 +89,23 @@ def main(
                 raise UsageError(f"--css {path}: no such file", hint="check the path")
         from .pipeline import convert
 
-        overrides = {"output": output, "size": size, "theme": theme, "css": css or None, "progress": progress}
+        overrides = {
+            "output": output,
+            "size": size,
+            "theme": theme,
+            "css": css or None,
+            "progress": progress,
+            "fit": fit,
+            "min_scale": min_scale,
+        }
         overrides["strict"] = strict or None
         result = convert(deck, overrides)
         log.info("wrote %s (%d pages)", result.output, result.pages)
     except Deck2PdfError as exc:
         log.error("%s", exc)
         raise typer.Exit(int(exc.exit_code)) from None
+    except BrokenPipeError:  # the reader of stdout went away (`--inspect | head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except KeyboardInterrupt:
         log.error("interrupted; nothing written")
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None

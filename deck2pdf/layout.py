@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from html import escape, unescape
 from pathlib import Path
@@ -18,11 +18,13 @@ _IMG_TAG = re.compile(r"<img\b[^>]*>(?:\s*</img\s*>)?", re.IGNORECASE)
 _ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 _FONT_COLOR = re.compile(r"""(<font\b[^>]*?\bcolor\s*=\s*)(["']?)([^"'\s>]*)\2""", re.IGNORECASE)
 _ID_ATTR = re.compile(r"""(<[a-zA-Z][^<>]*?\sid=")([^"]*)(")""")
+_PX_LENGTH = re.compile(r"((?:^|[;\s])(?:min-|max-)?(?:width|height)\s*:\s*)(\d+(?:\.\d+)?)px", re.IGNORECASE)
 _CSS_NAMED = re.compile(r"^[a-z]+$", re.IGNORECASE)
 
 
 # The page is 24 ems tall (font size = page height / 24); base.css pads the content by this much top and bottom.
 CONTENT_PADDING_EM = 1.2
+CLEAVER_FONT_PX = 32  # Cleaver's slide text size, which decks' pixel sizes were chosen against
 
 
 @dataclass(frozen=True)
@@ -32,8 +34,20 @@ class Layout:
     stylesheets: tuple[Path, ...]
 
 
-def lay_out(deck: Deck, theme: Theme, options: Options) -> Layout:
-    """Return the print HTML of a deck: one <section> per slide, sized to one page."""
+def lay_out(
+    deck: Deck,
+    theme: Theme,
+    options: Options,
+    *,
+    only: Collection[int] | None = None,
+    scales: Mapping[int, float] | None = None,
+) -> Layout:
+    """Return the print HTML of a deck: one <section> per slide, sized to one page.
+
+    `only` lays out just those slide numbers (to re-render slides being shrunk); `scales` gives a slide a
+    smaller font size, which scales all its text and images since the theme CSS is in em.
+    """
+    scales = scales or {}
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(theme.template.parent)),
         autoescape=True,
@@ -49,6 +63,7 @@ def lay_out(deck: Deck, theme: Theme, options: Options) -> Layout:
     slides = [
         {
             "number": s.number,
+            "font_size": round(options.size.height / 24 * scales.get(s.number, 1.0), 3),
             "classes": " ".join(s.classes),
             "title": s.title or f"Slide {s.number}",
             "html": jinja2.utils.markupsafe.Markup(_unique_ids(_print_html(s, deck.assets), s.number, seen_ids)),
@@ -56,6 +71,8 @@ def lay_out(deck: Deck, theme: Theme, options: Options) -> Layout:
         }
         for s in deck.slides
     ]
+    if only is not None:
+        slides = [s for s in slides if s["number"] in only]
     html = env.get_template(theme.template.name).render(
         title=deck.title,
         author=str(author.get("name") or "") if isinstance(author, dict) else "",
@@ -64,8 +81,7 @@ def lay_out(deck: Deck, theme: Theme, options: Options) -> Layout:
         lang=str(deck.meta.get("lang") or ""),
         width=options.size.width,
         height=options.size.height,
-        font_size=round(options.size.height / 24, 3),
-        image_height=round(options.size.height * (1 - 2 * CONTENT_PADDING_EM / 24), 3),
+        image_height_em=round(24 - 2 * CONTENT_PADDING_EM, 3),
         stylesheets=[p.resolve().as_uri() for p in stylesheets],
         slides=slides,
         total=total,
@@ -106,22 +122,32 @@ def _image(tag: str, assets: Mapping[str, Asset]) -> str:
     attrs = {m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None) for m in _ATTR.finditer(tag)}
     ref = unescape(attrs.get("src", ""))
     asset = assets.get(ref)
-    if asset is None or asset.problem is None:
-        if asset is not None and asset.path is not None:
-            tag = tag.replace(attrs["src"], escape(asset.path.as_uri()), 1)
-        return re.sub(r"\s*</img\s*>$", "", tag, flags=re.IGNORECASE)
-    # A visible stand-in that keeps the size the deck gave the image, so the printed page says what was there.
-    style = attrs.get("style", "")
+    # Sizes the deck gives in px were meant next to Cleaver's 32 px text: as em they keep that proportion
+    # to the text, and shrink with it when a slide is scaled to fit.
+    style = _px_to_em(unescape(attrs.get("style", "")))
     for dim in ("width", "height"):
-        if attrs.get(dim, "").isdigit():
-            style += f";{dim}:{attrs[dim]}px"
-    alt = attrs.get("alt", "")
+        if re.fullmatch(r"\d+(?:\.\d+)?(?:px)?", attrs.get(dim, "").strip()):
+            style += f";{dim}:{float(attrs[dim].strip().removesuffix('px')) / CLEAVER_FONT_PX:.4g}em"
+    if asset is None or asset.problem is None:
+        src = asset.path.as_uri() if asset is not None and asset.path is not None else ref
+        kept = "".join(
+            f' {name}="{escape(unescape(value))}"'
+            for name, value in attrs.items()
+            if name not in ("src", "style", "width", "height")
+        )
+        return f'<img src="{escape(src)}"{kept} style="{escape(style)}">'
+    # A visible stand-in that keeps the size the deck gave the image, so the printed page says what was there.
+    alt = unescape(attrs.get("alt", ""))
     label = f"{alt} — " if alt else ""
     return (
         f'<span class="missing-image" style="{escape(style)}">'
         f'<span class="missing-image-label">{escape(label)}image {escape(ref)} {escape(asset.problem.split(";")[0])}'
         "</span></span>"
     )
+
+
+def _px_to_em(style: str) -> str:
+    return _PX_LENGTH.sub(lambda m: f"{m.group(1)}{float(m.group(2)) / CLEAVER_FONT_PX:.4g}em", style)
 
 
 def legacy_colour(value: str) -> str:

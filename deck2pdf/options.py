@@ -58,6 +58,8 @@ class Options:
     style: Path | None = None  # the deck's own `style:` stylesheet, applied over the theme as Cleaver does
     css: tuple[Path, ...] = ()  # extra stylesheets from --css, applied last
     progress: bool = True  # slide number and progress bar on each page
+    fit: bool = True  # shrink a slide that does not fit its page (text and images together)
+    min_scale: float = 0.5  # the smallest a slide is shrunk to; what still does not fit is cut, with a warning
     strict: bool = False  # warnings are errors
 
     @classmethod
@@ -89,6 +91,8 @@ class Options:
             flags["css"] = tuple(Path(p) for p in flags["css"])
         if "output" in flags:
             flags["output"] = Path(flags["output"])
+        if "min_scale" in flags and not 0.2 <= float(flags["min_scale"]) <= 1.0:
+            raise UsageError(f"--min-scale {flags['min_scale']}: must be between 0.2 and 1", hint="e.g. --min-scale 0.6")
         unknown = set(flags) - set(cls.__dataclass_fields__)
         if unknown:
             raise TypeError(f"unknown options: {sorted(unknown)}")

@@ -15,7 +15,7 @@ from .model import Deck
 from .options import Options
 from .output import check_target, write_atomic
 from .parse import parse_deck
-from .render import render_pdf
+from .render import render_slides, write_pdf
 from .themes import FONTS_DIR, THEMES_DIR, load_theme
 
 log = logging.getLogger("deck2pdf")
@@ -36,7 +36,7 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
     3. Resolve every image to a local file or a stated problem (`assets`).
     4. Find the print theme (`themes`).
     5. Lay the slides out, one per page, as one HTML document (`layout`).
-    6. Render it with WeasyPrint and check each slide fits its page (`render`).
+    6. Render it with WeasyPrint (`render`); lay out again, smaller, only the slides that did not fit.
     7. Write the PDF atomically (`output`); with --strict, any warning stops before this step.
     """
     deck = parse_deck(source)
@@ -51,23 +51,41 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
         log.info("%s", notice)
     warnings += _warn(_missing_stylesheets(options, source))
     layout = lay_out(deck, theme, options)
-    rendered = render_pdf(
-        layout.html,
-        layout.base_url,
-        slides=len(deck.slides),
-        allowed_roots=_readable_roots(deck, theme.folder, layout.stylesheets),
-        allowed_files=[a.path for a in deck.assets.values() if a.path is not None],
-    )
-    warnings += _warn(f"{source}: {m}" for m in _relevant(rendered.messages))
-    warnings += _warn(_overflow_warning(deck, n) for n in rendered.overflowing)
+    allowed = {
+        "allowed_roots": _readable_roots(deck, theme.folder, layout.stylesheets),
+        "allowed_files": [a.path for a in deck.assets.values() if a.path is not None],
+    }
+    numbers = [s.number for s in deck.slides]
+    first = render_slides(layout.html, layout.base_url, numbers=numbers, **allowed)
+    pages, cut, messages = dict(first.pages), list(first.overflowing), list(first.messages)
+    for scale in _fit_steps(options) if cut else ():
+        trial = render_slides(
+            lay_out(deck, theme, options, only=cut, scales=dict.fromkeys(cut, scale)).html,
+            layout.base_url,
+            numbers=cut,
+            **allowed,
+        )
+        pages.update(trial.pages)  # a slide still cut keeps its smallest try: it shows the most
+        messages += trial.messages
+        for n in cut:
+            if n not in trial.overflowing:
+                log.debug("slide %d shrunk to %d%% to fit its page", n, round(scale * 100))
+        shrunk = [n for n in cut if n not in trial.overflowing]
+        if shrunk:
+            log.info("slide%s %s shrunk to %d%% to fit", "s" * (len(shrunk) > 1), _ranges(shrunk), scale * 100)
+        cut = list(trial.overflowing)
+        if not cut:
+            break
+    warnings += _warn(f"{source}: {m}" for m in dict.fromkeys(_relevant(tuple(messages))))
+    warnings += _warn(_overflow_warning(deck, n, options) for n in cut)
     if options.strict and warnings:
         raise StrictError(
             f"{len(warnings)} warning(s) with --strict; no PDF written",
             file=source,
             hint="fix the warnings above, or drop --strict",
         )
-    write_atomic(target, rendered.pdf)
-    return Result(output=target, pages=rendered.pages, warnings=tuple(warnings))
+    write_atomic(target, write_pdf(first, [pages[n] for n in numbers]))
+    return Result(output=target, pages=len(numbers), warnings=tuple(warnings))
 
 
 def inspect(source: Path) -> dict[str, Any]:
@@ -118,9 +136,31 @@ def _relevant(messages: tuple[str, ...]) -> list[str]:
     return [m for m in messages if not m.startswith(("Ignored", "Invalid or unsupported"))]
 
 
-def _overflow_warning(deck: Deck, number: int) -> str:
+def _fit_steps(options: Options) -> list[float]:
+    """The sizes tried, largest first, for slides that do not fit: 90%, 80%, ... down to --min-scale."""
+    if not options.fit:
+        return []
+    steps = [s / 10 for s in range(9, 0, -1) if s / 10 > options.min_scale + 1e-9]
+    return [*steps, options.min_scale]
+
+
+def _ranges(numbers: list[int]) -> str:
+    """Write slide numbers compactly: 3-5, 9."""
+    out: list[str] = []
+    for n in sorted(numbers):
+        if out and out[-1].split("-")[-1] == str(n - 1):
+            out[-1] = f"{out[-1].split('-')[0]}-{n}"
+        else:
+            out.append(str(n))
+    return ", ".join(out)
+
+
+def _overflow_warning(deck: Deck, number: int, options: Options) -> str:
     slide = deck.slides[number - 1]
-    return (
-        f"{deck.source}:{slide.line} (slide {number}): content does not fit the page and is cut at its edge; "
-        "shorten the slide or split it"
+    how = (
+        f"even at {round(options.min_scale * 100)}% it does not fit, so it is cut at the slide's edge; "
+        "shorten or split the slide, or lower --min-scale"
+        if options.fit
+        else "it is cut at the slide's edge (--no-fit); shorten or split the slide, or drop --no-fit"
     )
+    return f"{deck.source}:{slide.line} (slide {number}): content does not fit the page: {how}"

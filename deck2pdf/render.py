@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,25 +18,24 @@ _TOLERANCE_PX = 1.0  # sub-pixel rounding of text boxes is not overflow
 
 @dataclass(frozen=True)
 class Rendered:
-    pdf: bytes
-    pages: int
-    overflowing: tuple[int, ...]  # slide numbers whose content was cut at the slide's edge
+    document: Any  # the laid-out weasyprint.Document
+    pages: Mapping[int, Any]  # slide number -> its laid-out page
+    overflowing: tuple[int, ...]  # slide numbers whose content does not fit their page
     messages: tuple[str, ...]  # what WeasyPrint reported (unreadable resources, ignored CSS)
 
 
-def render_pdf(
+def render_slides(
     html: str,
     base_url: str,
     *,
-    slides: int,
+    numbers: Sequence[int],
     allowed_roots: Iterable[Path],
     allowed_files: Iterable[Path] = (),
-    metadata_date: str | None = None,
 ) -> Rendered:
-    """Lay out and write the PDF; check that each slide filled exactly one page and report overflow."""
+    """Lay out the slides `numbers` (in that order) of the print HTML, one page each, and find overflow."""
     import weasyprint  # imported here: it is slow, and --inspect and --version never need it
 
-    fetcher = _LocalOnlyFetcher(weasyprint, allowed_roots, allowed_files)
+    fetcher = _local_only_fetcher(weasyprint, allowed_roots, allowed_files)
     with _captured_log() as messages:
         try:
             document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
@@ -44,45 +43,92 @@ def render_pdf(
             )
         except Exception as exc:  # WeasyPrint raises many kinds; all mean the same to the user
             raise RenderError(f"WeasyPrint could not lay out the deck: {exc}", hint="run with --debug") from exc
-        if len(document.pages) != slides:
-            raise RenderError(
-                f"made {len(document.pages)} pages for {slides} slides",
-                hint="this is a bug in the print theme; please report it with the deck",
-            )
-        overflowing = tuple(n for n, page in enumerate(document.pages, start=1) if _overflows(page, n))
-        pdf = document.write_pdf()
-    return Rendered(pdf=pdf, pages=len(document.pages), overflowing=overflowing, messages=tuple(messages))
+    if len(document.pages) != len(numbers):
+        raise RenderError(
+            f"made {len(document.pages)} pages for {len(numbers)} slides",
+            hint="this is a bug in the print theme; please report it with the deck",
+        )
+    pages = dict(zip(numbers, document.pages, strict=True))
+    overflowing = tuple(n for n, page in pages.items() if _overflows(page, n))
+    for n in overflowing:
+        _cut(pages[n], n)
+    return Rendered(document=document, pages=pages, overflowing=overflowing, messages=tuple(messages))
+
+
+def write_pdf(first: Rendered, pages: Sequence[Any]) -> bytes:
+    """Write pages, possibly laid out by several renders, as one PDF with the first render's metadata."""
+    with _captured_log():
+        try:
+            return bytes(first.document.copy(list(pages)).write_pdf())
+        except Exception as exc:
+            raise RenderError(f"WeasyPrint could not write the PDF: {exc}", hint="run with --debug") from exc
+
+
+def _visible_box(page: Any, number: int) -> tuple[Any, tuple[float, float, float, float]] | None:
+    """Return slide `number`'s content box on its page and the rectangle it shows (left, top, right, bottom)."""
+    root = page._page_box  # noqa: SLF001 - WeasyPrint keeps the laid-out box tree here
+    section = next((b for b in _walk(root) if _id(b) == f"slide-{number}"), None)
+    content = next((b for b in _walk(section) if "slide-content" in _classes(b)), None) if section else None
+    if content is None:
+        return None
+    left, top = content.position_x, content.position_y
+    right = left + content.padding_width() + content.border_left_width + content.border_right_width
+    bottom = top + content.padding_height() + content.border_top_width + content.border_bottom_width
+    return content, (left, top, min(right, page.width), min(bottom, page.height))
 
 
 def _overflows(page: Any, number: int) -> bool:
-    """Tell whether the page's slide is cut: its end marker was never laid out, or text or an image lies
-    outside the visible box. WeasyPrint stops laying out an absolutely placed box at the page's bottom, so
-    lines past it are laid out on the next page, where they are clipped away: so slide N is cut unless its
-    end marker (`#slide-end-N`, last in every slide) is on page N."""
+    """Tell whether any text or image of slide `number` lies outside the part of its page that shows.
+
+    The slide's content box is an inline-block: atomic, so WeasyPrint lays all of it out on the slide's own
+    page (a block would continue onto the next page, under the next slide) and clips what does not fit.
+    """
     from weasyprint.formatting_structure import boxes
 
-    root = page._page_box  # noqa: SLF001 - WeasyPrint keeps the laid-out box tree here
-    section = next((b for b in _walk(root) if _id(b) == f"slide-{number}"), None)
-    if section is None:
+    found = _visible_box(page, number)
+    if found is None:
         return True
-    content = next((b for b in _walk(section) if "slide-content" in _classes(b)), None)
-    if content is None or not any(_id(b) == f"slide-end-{number}" for b in _walk(content)):
-        return True
-    left = content.position_x
-    top = content.position_y
-    right = left + content.padding_width() + content.border_left_width + content.border_right_width
-    bottom = top + content.padding_height() + content.border_top_width + content.border_bottom_width
+    content, (left, top, right, bottom) = found
     for box in _walk(content):
-        if not isinstance(box, boxes.TextBox | boxes.ReplacedBox) or not box.width:
+        if not (isinstance(box, boxes.TextBox | boxes.ReplacedBox) or "missing-image" in _classes(box)):
             continue
+        if not box.width:
+            continue
+        x, y = box.border_box_x(), box.border_box_y()
         if (
-            box.position_x < left - _TOLERANCE_PX
-            or box.position_y < top - _TOLERANCE_PX
-            or box.position_x + box.margin_width() > right + _TOLERANCE_PX
-            or box.position_y + box.margin_height() > bottom + _TOLERANCE_PX
+            x < left - _TOLERANCE_PX
+            or y < top - _TOLERANCE_PX
+            or x + box.border_width() > right + _TOLERANCE_PX
+            or y + box.border_height() > bottom + _TOLERANCE_PX
         ):
             return True
     return False
+
+
+def _cut(page: Any, number: int) -> None:
+    """Drop what lies wholly outside a cut slide's visible box, so hidden words and links stay out of the PDF."""
+    found = _visible_box(page, number)
+    if found is None:
+        return
+    content, rect = found
+
+    def outside(x: float, y: float, w: float, h: float) -> bool:
+        left, top, right, bottom = rect
+        return x >= right or y >= bottom or x + w <= left or y + h <= top
+
+    def prune(box: Any) -> None:
+        children = getattr(box, "children", None)
+        if not isinstance(children, list):
+            return
+        box.children = [
+            c for c in children if not outside(c.position_x, c.position_y, c.margin_width(), c.margin_height())
+        ]
+        for child in box.children:
+            prune(child)
+
+    prune(content)
+    page.links = [link for link in page.links if not outside(*link[2])]
+    page.anchors = {k: v for k, v in page.anchors.items() if not outside(v[0], v[1], 0.001, 0.001)}
 
 
 def _classes(box: Any) -> set[str]:
@@ -129,7 +175,7 @@ def _is_within(path: Path, roots: Iterable[Path]) -> bool:
     return any(path == root or root in path.parents for root in roots)
 
 
-def _LocalOnlyFetcher(weasyprint: Any, roots: Iterable[Path], files: Iterable[Path]) -> Any:  # noqa: N802
+def _local_only_fetcher(weasyprint: Any, roots: Iterable[Path], files: Iterable[Path]) -> Any:
     """Return a WeasyPrint URL fetcher that serves data: URLs and regular files in the allowed places only.
 
     Images from the web are fetched (or not) before rendering; WeasyPrint itself never uses the network,
