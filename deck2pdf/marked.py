@@ -245,7 +245,9 @@ class MarkedBlockProcessor(BlockProcessor):
         return True
 
     def run(self, parent: etree.Element, blocks: list[str]) -> bool:
-        text = "\n\n".join(blocks)  # the parser split on blank lines; joining restores the text exactly
+        # The parser split on blank lines (joining restores the text); the newlines Python-Markdown appends
+        # to the source are not in what marked was given.
+        text = "\n\n".join(blocks).rstrip("\n")
         blocks.clear()
         refs: dict[str, tuple[str, str | None]] = {}
         tokens = lex(text, True, refs)

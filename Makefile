@@ -1,0 +1,55 @@
+# deck2pdf — two commands do everything on a fresh Debian 12: `make demo` and `make test`.
+# Each installs what it needs: Debian packages (when missing, as root or through sudo), Python packages
+# into .venv/, and, for the tests, the real Cleaver (npm) that the parser is checked against.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SHARED ?= ../shared
+
+# WeasyPrint's libraries, PDF tools for the tests, fallback fonts for scripts the bundled fonts lack.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils qpdf \
+                   fonts-dejavu-core fonts-noto-cjk fonts-noto-color-emoji python3-venv
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test lint unit system-deps clean
+
+demo: $(VENV)/.runtime
+	$(BIN)/deck2pdf examples/tour.md -o examples/tour.pdf
+	@echo "Open examples/tour.pdf"
+
+test: $(VENV)/.test tests/oracle/node_modules/.installed
+	$(BIN)/ruff check deck2pdf tests
+	$(BIN)/ruff format --check deck2pdf tests
+	$(BIN)/mypy deck2pdf
+	DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check deck2pdf tests
+	$(BIN)/ruff format --check deck2pdf tests
+	$(BIN)/mypy deck2pdf
+
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages: $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+$(VENV)/.runtime: pyproject.toml | system-deps
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.test: pyproject.toml $(VENV)/.runtime
+	$(BIN)/pip install -q -e ".[test]"
+	touch $@
+
+tests/oracle/node_modules/.installed: tests/oracle/package.json tests/oracle/package-lock.json
+	command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
+	cd tests/oracle && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+clean:
+	rm -rf $(VENV) tests/oracle/node_modules examples/tour.pdf .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,135 @@
+"""Read PDFs back for the tests: text per page, word boxes, fonts, links, outline, metadata, pixels."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from io import BytesIO
+from pathlib import Path
+
+from PIL import Image
+from pypdf import PdfReader
+
+# Block-level tags: their boundaries separate words in "visible text" (CLEAVER-FORMAT.md section 7).
+_BLOCK = set(
+    "address article aside blockquote body br center dd details dialog div dl dt fieldset figcaption figure "
+    "footer form h1 h2 h3 h4 h5 h6 header hr html li main nav ol p pre section summary table tbody td tfoot "
+    "th thead tr ul hgroup menu caption col colgroup".split()
+)
+
+
+class _Visible(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag in ("script", "style"):
+            self.hidden += 1
+        if tag in _BLOCK:
+            self.out.append(" ")
+
+    def handle_startendtag(self, tag: str, attrs: object) -> None:
+        if tag in _BLOCK:
+            self.out.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self.hidden:
+            self.hidden -= 1
+        if tag in _BLOCK:
+            self.out.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.out.append(data)
+
+
+def visible_text(html: str) -> str:
+    """Text a reader sees: entities decoded, script/style and comments dropped, whitespace collapsed."""
+    parser = _Visible()
+    parser.feed(html)
+    parser.close()
+    return re.sub(r"\s+", " ", "".join(parser.out)).strip()
+
+
+def page_texts(pdf: Path) -> list[str]:
+    """Text of each page, as pdftotext reads it."""
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, check=True).stdout
+    return out.decode("utf-8").split("\f")[:-1]
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+def page_words(pdf: Path) -> list[tuple[float, float, list[Word]]]:
+    """Each page's width, height and word boxes (points, origin top left), from pdftotext -bbox."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
+    pages = []
+    for m in re.finditer(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', out, re.S):
+        words = [
+            Word(w[4], float(w[0]), float(w[1]), float(w[2]), float(w[3]))
+            for w in re.findall(r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">(.*?)</word>', m.group(3))
+        ]
+        pages.append((float(m.group(1)), float(m.group(2)), words))
+    return pages
+
+
+@dataclass(frozen=True)
+class Font:
+    name: str
+    type: str
+    embedded: bool
+    subset: bool
+
+
+def fonts(pdf: Path) -> list[Font]:
+    """Fonts used in the PDF, as pdffonts lists them."""
+    out = subprocess.run(["pdffonts", str(pdf)], capture_output=True, check=True, text=True).stdout.splitlines()[2:]
+    result = []
+    for line in out:
+        m = re.match(r"^(\S+)\s+(.+?)\s+(\S+)\s+(yes|no)\s+(yes|no)\s+(yes|no)\s+\d+\s+\d+\s*$", line)
+        if m:
+            result.append(Font(m.group(1), m.group(2), m.group(4) == "yes", m.group(5) == "yes"))
+    return result
+
+
+def links(pdf: Path) -> list[list[str]]:
+    """External link targets (URI actions) of each page."""
+    reader = PdfReader(pdf)
+    out = []
+    for page in reader.pages:
+        uris = []
+        for annot in page.get("/Annots") or []:
+            action = annot.get_object().get("/A")
+            if action is not None and action.get("/URI"):
+                uris.append(str(action["/URI"]))
+        out.append(uris)
+    return out
+
+
+def outline(pdf: Path) -> list[tuple[str, int]]:
+    """Top-level bookmarks as (title, 1-based page number)."""
+    reader = PdfReader(pdf)
+    return [(item.title, reader.get_destination_page_number(item) + 1) for item in reader.outline if not isinstance(item, list)]
+
+
+def metadata(pdf: Path) -> dict[str, str]:
+    meta = PdfReader(pdf).metadata or {}
+    return {k: str(v) for k, v in meta.items()}
+
+
+def rasterize(pdf: Path, page: int, dpi: int = 20) -> Image.Image:
+    """One page as an RGB image (pdftoppm)."""
+    png = subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), "-png", str(pdf)], capture_output=True, check=True
+    ).stdout
+    return Image.open(BytesIO(png)).convert("RGB")
