@@ -13,7 +13,9 @@ from urllib.parse import unquote, urlsplit
 
 from .errors import RenderError
 
-_TOLERANCE_PX = 1.0  # sub-pixel rounding of text boxes is not overflow
+# Glyph boxes may poke a little past their line box (a font's ascent can exceed a tight line-height);
+# real overflow is at least a line. Content overflows only downwards and to the right.
+_TOLERANCE_PX = 4.0
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ def write_pdf(first: Rendered, pages: Sequence[Any]) -> bytes:
 
 def _visible_box(page: Any, number: int) -> tuple[Any, tuple[float, float, float, float]] | None:
     """Return slide `number`'s content box on its page and the rectangle it shows (left, top, right, bottom)."""
-    root = page._page_box  # noqa: SLF001 - WeasyPrint keeps the laid-out box tree here
+    root = page._page_box
     section = next((b for b in _walk(root) if _id(b) == f"slide-{number}"), None)
     content = next((b for b in _walk(section) if "slide-content" in _classes(b)), None) if section else None
     if content is None:
@@ -88,46 +90,52 @@ def _overflows(page: Any, number: int) -> bool:
     found = _visible_box(page, number)
     if found is None:
         return True
-    content, (left, top, right, bottom) = found
+    content = found[0]
+    # Fitting means staying inside the content box: the padding keeps text off the page's edges.
+    right = content.content_box_x() + content.width
+    bottom = content.content_box_y() + content.height
     for box in _walk(content):
         if not (isinstance(box, boxes.TextBox | boxes.ReplacedBox) or "missing-image" in _classes(box)):
             continue
         if not box.width:
             continue
         x, y = box.border_box_x(), box.border_box_y()
-        if (
-            x < left - _TOLERANCE_PX
-            or y < top - _TOLERANCE_PX
-            or x + box.border_width() > right + _TOLERANCE_PX
-            or y + box.border_height() > bottom + _TOLERANCE_PX
-        ):
+        if x + box.border_width() > right + _TOLERANCE_PX or y + box.border_height() > bottom + _TOLERANCE_PX:
             return True
     return False
 
 
 def _cut(page: Any, number: int) -> None:
-    """Drop what lies wholly outside a cut slide's visible box, so hidden words and links stay out of the PDF."""
+    """Cut a slide that does not fit at its content box: drop what lies outside it, and every line of text
+    that does not fit whole, so no hidden or half-shown words (or their links) reach the PDF."""
+    from weasyprint.formatting_structure import boxes
+
     found = _visible_box(page, number)
     if found is None:
         return
-    content, rect = found
+    content = found[0]
+    left, top = content.content_box_x(), content.content_box_y()
+    right, bottom = left + content.width, top + content.height
 
     def outside(x: float, y: float, w: float, h: float) -> bool:
-        left, top, right, bottom = rect
         return x >= right or y >= bottom or x + w <= left or y + h <= top
+
+    def keep(box: Any) -> bool:
+        x, y, w, h = box.position_x, box.position_y, box.margin_width(), box.margin_height()
+        if isinstance(box, boxes.LineBox):
+            return y + h <= bottom + _TOLERANCE_PX
+        return not outside(x, y, w, h)
 
     def prune(box: Any) -> None:
         children = getattr(box, "children", None)
         if not isinstance(children, list):
             return
-        box.children = [
-            c for c in children if not outside(c.position_x, c.position_y, c.margin_width(), c.margin_height())
-        ]
+        box.children = [c for c in children if keep(c)]
         for child in box.children:
             prune(child)
 
     prune(content)
-    page.links = [link for link in page.links if not outside(*link[2])]
+    page.links = [link for link in page.links if link[2][1] + link[2][3] <= bottom + _TOLERANCE_PX]
     page.anchors = {k: v for k, v in page.anchors.items() if not outside(v[0], v[1], 0.001, 0.001)}
 
 
