@@ -9,6 +9,7 @@ from html import escape, unescape
 from pathlib import Path
 
 import jinja2
+import tinycss2.color3
 
 from .model import Asset, Deck, Slide
 from .options import Options
@@ -19,7 +20,6 @@ _ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 _FONT_COLOR = re.compile(r"""(<font\b[^>]*?\bcolor\s*=\s*)(["']?)([^"'\s>]*)\2""", re.IGNORECASE)
 _ID_ATTR = re.compile(r"""(<[a-zA-Z][^<>]*?\sid=")([^"]*)(")""")
 _PX_LENGTH = re.compile(r"((?:^|[;\s])(?:min-|max-)?(?:width|height)\s*:\s*)(\d+(?:\.\d+)?)px", re.IGNORECASE)
-_CSS_NAMED = re.compile(r"^[a-z]+$", re.IGNORECASE)
 
 
 # The page is 24 ems tall (font size = page height / 24); base.css pads the content by this much top and bottom.
@@ -54,9 +54,7 @@ def lay_out(
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    stylesheets = tuple(
-        p for p in (*theme.stylesheets, options.style, *options.css) if p is not None and p.is_file()
-    )
+    stylesheets = tuple(p for p in (*theme.stylesheets, options.style, *options.css) if p is not None and p.is_file())
     author = deck.meta.get("author")
     total = len(deck.slides)
     seen_ids: set[str] = set()
@@ -156,10 +154,8 @@ def legacy_colour(value: str) -> str:
     `#ff000` is not valid CSS but browsers show red: this turns it into `#ff0000`.
     """
     value = value.strip()
-    if not value or value.lower() == "transparent":
-        return value
-    if _CSS_NAMED.match(value) or re.fullmatch(r"#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}", value):
-        return value
+    if not value or value.lower() == "transparent" or tinycss2.color3.parse_color(value) is not None:
+        return value  # already a colour CSS understands
     text = value.removeprefix("#")
     text = re.sub(r"[^0-9a-fA-F]", "0", text)[:128] or "0"
     text += "0" * (-len(text) % 3)

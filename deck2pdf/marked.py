@@ -11,7 +11,7 @@ the marked 0.2 that most decks were written for.
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as etree
+import xml.etree.ElementTree as etree  # noqa: N813 - Python-Markdown's own name for it
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -229,7 +229,7 @@ def _lex_list(block: str, bullet: str, refs: dict[str, tuple[str, str | None]]) 
         item = re.sub(r"^ *([*+-]|\d+\.) +", "", item)
         if "\n " in item:  # outdent the item's lines by the bullet's width, as marked does
             space -= len(item)
-            item = re.sub(r"^ {1,%d}" % space, "", item, flags=re.M)
+            item = re.sub(rf"^ {{1,{space}}}", "", item, flags=re.M)
         loose = next_loose or bool(re.search(r"\n\n(?!\s*\Z)", item))
         if i != len(items) - 1:
             next_loose = item.endswith("\n")
@@ -252,7 +252,7 @@ class MarkedBlockProcessor(BlockProcessor):
         refs: dict[str, tuple[str, str | None]] = {}
         tokens = lex(text, True, refs)
         for label, (href, title) in refs.items():
-            self.parser.md.references.setdefault(label, (href, title))  # type: ignore[attr-defined]
+            self.parser.md.references.setdefault(label, (href, title))  # type: ignore[attr-defined, arg-type]
         self._build(parent, tokens)
         return True
 
@@ -346,7 +346,9 @@ class _UrlInlineProcessor(InlineProcessor):
 
     ANCESTOR_EXCLUDES = ("a",)
 
-    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element | None, int | None, int | None]:
+    def handleMatch(  # type: ignore[override]  # noqa: N802 - Python-Markdown's API
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element | None, int | None, int | None]:
         start = m.start(0)
         if start > 0 and re.match(r"[A-Za-z0-9]", data[start - 1]):
             return None, None, None  # marked only starts a link at a word boundary
@@ -380,7 +382,7 @@ _URL_RE = (
 class MarkedExtension(Extension):
     """Read Markdown the way Cleaver's marked 0.3 did (see the module docstring)."""
 
-    def extendMarkdown(self, md: markdown.Markdown) -> None:
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Python-Markdown's API
         md.preprocessors.register(_MarkedWhitespace(md), "marked_whitespace", 40)
         md.preprocessors.deregister("html_block")  # HTML blocks are marked's, found by the lexer
         md.parser.blockprocessors.register(MarkedBlockProcessor(md.parser), "marked", 200)

@@ -92,7 +92,9 @@ class Options:
         if "output" in flags:
             flags["output"] = Path(flags["output"])
         if "min_scale" in flags and not 0.2 <= float(flags["min_scale"]) <= 1.0:
-            raise UsageError(f"--min-scale {flags['min_scale']}: must be between 0.2 and 1", hint="e.g. --min-scale 0.6")
+            raise UsageError(
+                f"--min-scale {flags['min_scale']}: must be between 0.2 and 1", hint="e.g. --min-scale 0.6"
+            )
         unknown = set(flags) - set(cls.__dataclass_fields__)
         if unknown:
             raise TypeError(f"unknown options: {sorted(unknown)}")

@@ -164,9 +164,7 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bo
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=True)
         if isinstance(key, str | int | float | bool) and key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicated mapping key '{key}'", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicated mapping key '{key}'", key_node.start_mark)
         if isinstance(key, str | int | float | bool):
             seen.add(key)
     return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)

@@ -135,7 +135,8 @@ def _cut(page: Any, number: int) -> None:
             prune(child)
 
     prune(content)
-    page.links = [link for link in page.links if link[2][1] + link[2][3] <= bottom + _TOLERANCE_PX]
+    # A link's rectangle is (x0, y0, x1, y1) in WeasyPrint 70, whatever Page's docstring says.
+    page.links = [link for link in page.links if link[2][3] <= bottom + _TOLERANCE_PX]
     page.anchors = {k: v for k, v in page.anchors.items() if not outside(v[0], v[1], 0.001, 0.001)}
 
 

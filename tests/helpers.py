@@ -14,9 +14,56 @@ from pypdf import PdfReader
 
 # Block-level tags: their boundaries separate words in "visible text" (CLEAVER-FORMAT.md section 7).
 _BLOCK = set(
-    "address article aside blockquote body br center dd details dialog div dl dt fieldset figcaption figure "
-    "footer form h1 h2 h3 h4 h5 h6 header hr html li main nav ol p pre section summary table tbody td tfoot "
-    "th thead tr ul hgroup menu caption col colgroup".split()
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "br",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "html",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+        "hgroup",
+        "menu",
+        "caption",
+        "col",
+        "colgroup",
+    ]
 )
 
 
@@ -77,7 +124,9 @@ def page_words(pdf: Path) -> list[tuple[float, float, list[Word]]]:
     for m in re.finditer(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', out, re.S):
         words = [
             Word(w[4], float(w[0]), float(w[1]), float(w[2]), float(w[3]))
-            for w in re.findall(r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">(.*?)</word>', m.group(3))
+            for w in re.findall(
+                r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">(.*?)</word>', m.group(3)
+            )
         ]
         pages.append((float(m.group(1)), float(m.group(2)), words))
     return pages
@@ -119,7 +168,11 @@ def links(pdf: Path) -> list[list[str]]:
 def outline(pdf: Path) -> list[tuple[str, int]]:
     """Top-level bookmarks as (title, 1-based page number)."""
     reader = PdfReader(pdf)
-    return [(item.title, reader.get_destination_page_number(item) + 1) for item in reader.outline if not isinstance(item, list)]
+    return [
+        (item.title, reader.get_destination_page_number(item) + 1)
+        for item in reader.outline
+        if not isinstance(item, list)
+    ]
 
 
 def metadata(pdf: Path) -> dict[str, str]:
@@ -130,6 +183,14 @@ def metadata(pdf: Path) -> dict[str, str]:
 def rasterize(pdf: Path, page: int, dpi: int = 20) -> Image.Image:
     """One page as an RGB image (pdftoppm)."""
     png = subprocess.run(
-        ["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), "-png", str(pdf)], capture_output=True, check=True
+        ["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), "-png", str(pdf)],
+        capture_output=True,
+        check=True,
     ).stdout
     return Image.open(BytesIO(png)).convert("RGB")
+
+
+def pixels(image: Image.Image) -> list[tuple[int, int, int]]:
+    """All pixels of an RGB image."""
+    data = image.convert("RGB").tobytes()
+    return [tuple(data[i : i + 3]) for i in range(0, len(data), 3)]  # type: ignore[misc]

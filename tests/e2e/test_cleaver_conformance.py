@@ -54,7 +54,9 @@ def compare(decks: list[Path]) -> tuple[int, int, list[str]]:
             if mine == want:
                 equal += 1
             else:
-                differences.append(f"{path.name} slide {slide.number}:\n  ours:    {mine[:300]}\n  Cleaver: {want[:300]}")
+                differences.append(
+                    f"{path.name} slide {slide.number}:\n  ours:    {mine[:300]}\n  Cleaver: {want[:300]}"
+                )
     return equal, total, differences
 
 

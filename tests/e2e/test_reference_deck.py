@@ -11,7 +11,7 @@ from deck2pdf.parse import parse_deck
 from deck2pdf.pipeline import Result, convert
 
 from ..conftest import REFERENCE_DECK
-from ..helpers import fonts, links, metadata, outline, page_texts, page_words, rasterize, visible_text
+from ..helpers import fonts, links, metadata, outline, page_texts, page_words, pixels, rasterize, visible_text
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +100,9 @@ def test_title_and_author_are_in_the_metadata(rendered: tuple[Path, Result]) -> 
     assert meta["/Author"] == "Phil Porada"
 
 
-def test_missing_and_remote_images_are_visible_placeholders_with_one_warning_each(rendered: tuple[Path, Result]) -> None:
+def test_missing_and_remote_images_are_visible_placeholders_with_one_warning_each(
+    rendered: tuple[Path, Result],
+) -> None:
     pdf, result = rendered
     texts = page_texts(pdf)
     assert "images/us.jpg" in texts[1] and "not found" in texts[1]
@@ -124,5 +126,5 @@ def test_the_cleaver_dark_theme_is_picked_from_the_front_matter(rendered: tuple[
 def test_the_five_digit_font_colour_shows_red(rendered: tuple[Path, Result]) -> None:
     pdf, _ = rendered
     page = rasterize(pdf, 6, dpi=40)
-    reds = [p for p in page.getdata() if p[0] > 180 and p[1] < 60 and p[2] < 60]
+    reds = [p for p in pixels(page) if p[0] > 180 and p[1] < 60 and p[2] < 60]
     assert len(reds) > 50

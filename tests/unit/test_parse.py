@@ -98,7 +98,10 @@ def test_bad_front_matter_is_an_error_naming_the_file_and_line(front: str, line:
 
 def test_text_before_the_first_separator_that_is_not_yaml_becomes_the_first_slide_with_a_warning() -> None:
     deck = parse_text("# Welcome\n* item\n--\nsecond\n", SRC)
-    assert [s.html for s in deck.slides] == ['<h1 id="welcome">Welcome</h1>\n<ul>\n<li>item</li>\n</ul>', "<p>second</p>"]
+    assert [s.html for s in deck.slides] == [
+        '<h1 id="welcome">Welcome</h1>\n<ul>\n<li>item</li>\n</ul>',
+        "<p>second</p>",
+    ]
     assert len(deck.warnings) == 1 and "not front matter" in deck.warnings[0]
 
 

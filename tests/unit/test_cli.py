@@ -1,0 +1,111 @@
+"""The command line: exit codes per kind of failure, one-line messages, nothing half-written."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from deck2pdf import __version__
+from deck2pdf.errors import ExitCode
+
+from ..conftest import CliResult
+
+RunCli = Callable[..., CliResult]
+MakeDeck = Callable[..., Path]
+
+
+def test_renders_a_deck_beside_itself_by_default(run_cli: RunCli, make_deck: MakeDeck) -> None:
+    deck = make_deck("title: T\n--\n### One\n--\ntwo\n")
+    result = run_cli(deck)
+    assert result.exit_code == 0, result.stderr
+    assert deck.with_suffix(".pdf").read_bytes().startswith(b"%PDF-")
+    assert result.stderr == f"deck2pdf: wrote {deck.with_suffix('.pdf')} (2 pages)\n"
+
+
+def test_quiet_prints_nothing_but_errors(run_cli: RunCli, make_deck: MakeDeck, tmp_path: Path) -> None:
+    deck = make_deck("--\n![x](missing.png)\n")
+    result = run_cli(deck, "-q", "-o", tmp_path / "o.pdf")
+    assert result.exit_code == 0 and result.stderr == ""
+
+
+def test_warnings_are_one_line_each_and_strict_makes_them_fatal(
+    run_cli: RunCli, make_deck: MakeDeck, tmp_path: Path
+) -> None:
+    deck = make_deck("--\n### A\n\n![x](missing.png)\n")
+    out = tmp_path / "o.pdf"
+    result = run_cli(deck, "-o", out)
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[0] == (
+        f"deck2pdf: warning: {deck}:4 (slide 1): image 'missing.png' not found; check the path (relative to the deck's folder)"
+    )
+    out.write_bytes(b"previous")
+    result = run_cli(deck, "-o", out, "--strict")
+    assert result.exit_code == ExitCode.STRICT
+    assert result.stderr.splitlines()[-1] == (
+        f"deck2pdf: error: {deck}: 1 warning(s) with --strict; no PDF written; fix the warnings above, or drop --strict"
+    )
+    assert out.read_bytes() == b"previous"  # an existing output survives a failed run
+
+
+@pytest.mark.parametrize(
+    ("text", "args", "code", "message"),
+    [
+        ("title: a: b\n--\nx\n", (), ExitCode.DECK, "{deck}:1: bad front matter: mapping values are not allowed here"),
+        ("", (), ExitCode.DECK, "{deck}: has no slides"),
+        ("--\nx\n", ("--size", "3"), ExitCode.USAGE, "--size '3': not a page size"),
+        ("--\nx\n", ("--theme", "nope"), ExitCode.THEME, "--theme nope: no such theme"),
+        ("--\nx\n", ("--css", "nope.css"), ExitCode.USAGE, "--css nope.css: no such file"),
+        ("--\nx\n", ("-o", "/nonexistent/dir/x.pdf"), ExitCode.OUTPUT, "/nonexistent/dir/x.pdf: the output's folder"),
+        ("--\nx\n", ("--min-scale", "5"), ExitCode.USAGE, "--min-scale 5.0: must be between 0.2 and 1"),
+    ],
+)
+def test_errors_are_one_line_with_a_distinct_exit_code(
+    run_cli: RunCli, make_deck: MakeDeck, text: str, args: tuple[str, ...], code: int, message: str
+) -> None:
+    deck = make_deck(text, raw=True)
+    result = run_cli(deck, *args)
+    assert result.exit_code == code
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("deck2pdf: error: " + message.format(deck=deck)), result.stderr
+    assert "Traceback" not in result.stderr
+    assert not deck.with_suffix(".pdf").exists()
+
+
+def test_missing_deck_and_output_equal_to_input(run_cli: RunCli, make_deck: MakeDeck, tmp_path: Path) -> None:
+    result = run_cli(tmp_path / "nope.md")
+    assert result.exit_code == ExitCode.DECK and "no such file" in result.stderr
+    deck = make_deck("--\nx\n")
+    result = run_cli(deck, "-o", deck)
+    assert result.exit_code == ExitCode.OUTPUT and "would overwrite the deck" in result.stderr
+    assert deck.read_text() == "--\nx\n"
+
+
+def test_an_unexpected_exception_is_reported_as_a_bug_without_a_traceback(
+    run_cli: RunCli, make_deck: MakeDeck, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("oops")
+
+    monkeypatch.setattr("deck2pdf.pipeline.lay_out", boom)
+    result = run_cli(make_deck("--\nx\n"))
+    assert result.exit_code == ExitCode.BUG
+    assert (
+        result.stderr.strip()
+        == "deck2pdf: error: internal error (ZeroDivisionError: oops); this is a bug, please report it with the deck"
+    )
+
+
+def test_inspect_prints_json_and_renders_nothing(run_cli: RunCli, make_deck: MakeDeck) -> None:
+    deck = make_deck("title: T\n--\n### One\n")
+    result = run_cli(deck, "--inspect")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["slides"][0]["title"] == "One"
+    assert not deck.with_suffix(".pdf").exists()
+
+
+def test_version(run_cli: RunCli) -> None:
+    result = run_cli("--version")
+    assert result.exit_code == 0 and result.stdout == f"deck2pdf {__version__}\n"

@@ -1,0 +1,110 @@
+"""Layout: print HTML of a deck; legacy colours, images in em, placeholders, unique ids, themes."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from deck2pdf.assets import image_refs, resolve_assets
+from deck2pdf.errors import ThemeError
+from deck2pdf.layout import lay_out, legacy_colour
+from deck2pdf.options import Options
+from deck2pdf.parse import parse_text
+from deck2pdf.themes import list_themes, load_theme
+
+
+@pytest.mark.parametrize(
+    ("value", "colour"),
+    [
+        ("#ff000", "#ff0000"),
+        ("red", "red"),
+        ("#abc", "#abc"),
+        ("#a1b2c3", "#a1b2c3"),
+        ("chucknorris", "#c00000"),  # the classic example of HTML's legacy colour parsing
+        ("ff0000", "#ff0000"),
+        ("#1234567", "#124570"),  # what Chrome shows
+    ],
+)
+def test_font_colours_are_read_as_browsers_read_them(value: str, colour: str) -> None:
+    assert legacy_colour(value) == colour
+
+
+def _layout(tmp_path: Path, text: str, **options: object) -> str:
+    source = tmp_path / "deck.md"
+    source.write_text(text)
+    deck, _ = resolve_assets(parse_text(text, source))
+    theme, _ = load_theme("default", "default")
+    return lay_out(deck, theme, dataclasses.replace(Options(), **options)).html
+
+
+def test_each_slide_is_a_section_with_its_number_classes_and_title(tmp_path: Path) -> None:
+    html = _layout(tmp_path, "title: T\n--\n### One\n-- center wide\ntwo\n")
+    assert '<section class="slide " id="slide-1" data-title="One"' in html
+    assert '<section class="slide center wide" id="slide-2" data-title="Slide 2"' in html
+    assert html.count('class="slide-end"') == 2 and "<title>T</title>" in html
+    assert '<div class="slide-number">2<span class="slide-total"> / 2</span></div>' in html
+
+
+def test_progress_can_be_turned_off(tmp_path: Path) -> None:
+    assert "progress-bar" not in _layout(tmp_path, "--\nx\n", progress=False)
+
+
+def test_font_colours_are_fixed_in_the_html(tmp_path: Path) -> None:
+    assert '<font color="#ff0000">red</font>' in _layout(tmp_path, '--\n<font color="#ff000">red</font>\n')
+
+
+def test_deck_pixel_sizes_on_images_become_ems_at_cleavers_32px(tmp_path: Path) -> None:
+    (tmp_path / "a.png").write_bytes(b"not really a png")
+    html = _layout(tmp_path, "--\n<img src='a.png' style='margin: 0 auto; width: 800px; height: 400px'></img>\n")
+    assert f'<img src="{(tmp_path / "a.png").as_uri()}" style="margin: 0 auto; width: 25em; height: 12.5em">' in html
+    html = _layout(tmp_path, '--\n<img src="a.png" width="64" height="32" alt="x">\n')
+    assert 'alt="x" style=";width:2em;height:1em"' in html
+
+
+def test_a_missing_image_becomes_a_placeholder_that_names_it_and_keeps_its_size(tmp_path: Path) -> None:
+    html = _layout(
+        tmp_path, "--\n![Diagram](img/missing.png)\n<img src='https://example.org/x.png' style='width:320px'>\n"
+    )
+    assert "<img" not in html.split("<body>")[1]
+    assert '<span class="missing-image" style="">' in html
+    assert "Diagram — image img/missing.png not found</span>" in html
+    assert '<span class="missing-image" style="width:10em">' in html
+    assert "image https://example.org/x.png is remote and was not fetched" in html
+
+
+def test_ids_repeated_across_slides_are_made_unique(tmp_path: Path) -> None:
+    html = _layout(tmp_path, "--\n### Agenda\n--\n### Agenda\n--\n### Agenda\n")
+    assert 'id="agenda"' in html and 'id="agenda-slide2"' in html and 'id="agenda-slide3"' in html
+
+
+def test_image_refs_are_found_in_markdown_and_raw_html() -> None:
+    deck = parse_text("--\n![a](x.png) <img src=\"y.jpg\"> <IMG SRC='z.gif'> <img alt=no-src>\n", Path("d.md"))
+    assert image_refs(deck.slides[0].html) == ["x.png", "y.jpg", "z.gif"]
+
+
+def test_asset_warnings_name_file_line_and_slide(tmp_path: Path) -> None:
+    source = tmp_path / "deck.md"
+    text = "title: T\n--\n### A\n\n![x](gone.png)\n"
+    source.write_text(text)
+    _, warnings = resolve_assets(parse_text(text, source))
+    assert warnings == [
+        f"{source}:5 (slide 1): image 'gone.png' not found; check the path (relative to the deck's folder)"
+    ]
+
+
+def test_themes() -> None:
+    assert {"default", "dark"} <= set(list_themes())
+    theme, notes = load_theme("pgporada/cleaver-dark", "front matter")
+    assert theme.name == "dark" and notes == []
+    theme, notes = load_theme("jdan/cleaver-retro", "front matter")
+    assert theme.name == "default" and "no print version" in notes[0]
+    with pytest.raises(ThemeError, match="--theme nope: no such theme"):
+        load_theme("nope", "--theme")
+
+
+def test_a_theme_folder_of_ones_own(tmp_path: Path) -> None:
+    (tmp_path / "style.css").write_text("section.slide { background: pink }")
+    theme, _ = load_theme(str(tmp_path), "--theme")
+    assert theme.stylesheets[-1] == tmp_path / "style.css"
