@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+import logging
 
 from .errors import Deck2PdfError, ExitCode
 from .model import Deck, Slide
 from .options import Options
 from .pipeline import convert, inspect
 
+__version__ = "0.1.0"
 __all__ = ["Deck", "Deck2PdfError", "ExitCode", "Options", "Slide", "__version__", "convert", "inspect"]
+
+# A library does not print: the command line attaches the handler that shows deck2pdf's warnings.
+logging.getLogger("deck2pdf").addHandler(logging.NullHandler())

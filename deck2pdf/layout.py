@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape, unescape
 from pathlib import Path
@@ -35,19 +35,16 @@ class Layout:
 
 
 def lay_out(
-    deck: Deck,
-    theme: Theme,
-    options: Options,
-    *,
-    only: Collection[int] | None = None,
-    scales: Mapping[int, float] | None = None,
+    deck: Deck, theme: Theme, options: Options, *, variants: Sequence[tuple[int, float]] | None = None
 ) -> Layout:
     """Return the print HTML of a deck: one <section> per slide, sized to one page.
 
-    `only` lays out just those slide numbers (to re-render slides being shrunk); `scales` gives a slide a
-    smaller font size, which scales all its text and images since the theme CSS is in em.
+    `variants` lays out instead the listed (slide number, scale) pairs, in order, a slide possibly several
+    times: to try sizes for slides that do not fit. A scale is a smaller font size for that slide, which
+    shrinks all its text and images, since the themes' CSS is in em.
     """
-    scales = scales or {}
+    if variants is None:
+        variants = [(s.number, 1.0) for s in deck.slides]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(theme.template.parent)),
         autoescape=True,
@@ -58,19 +55,21 @@ def lay_out(
     author = deck.meta.get("author")
     total = len(deck.slides)
     seen_ids: set[str] = set()
+    html_of = {
+        s.number: jinja2.utils.markupsafe.Markup(_unique_ids(_print_html(s, deck.assets), s.number, seen_ids))
+        for s in deck.slides
+    }
     slides = [
         {
             "number": s.number,
-            "font_size": round(options.size.height / 24 * scales.get(s.number, 1.0), 3),
+            "font_size": round(options.size.height / 24 * scale, 3),
             "classes": " ".join(s.classes),
             "title": s.title or f"Slide {s.number}",
-            "html": jinja2.utils.markupsafe.Markup(_unique_ids(_print_html(s, deck.assets), s.number, seen_ids)),
+            "html": html_of[s.number],
             "progress": s.number / total * 100,
         }
-        for s in deck.slides
+        for s, scale in ((deck.slides[n - 1], scale) for n, scale in variants)
     ]
-    if only is not None:
-        slides = [s for s in slides if s["number"] in only]
     html = env.get_template(theme.template.name).render(
         title=deck.title,
         author=str(author.get("name") or "") if isinstance(author, dict) else "",

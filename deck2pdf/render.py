@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 import stat
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,17 +13,26 @@ from urllib.parse import unquote, urlsplit
 
 from .errors import RenderError
 
-# Glyph boxes may poke a little past their line box (a font's ascent can exceed a tight line-height);
-# real overflow is at least a line. Content overflows only downwards and to the right.
-_TOLERANCE_PX = 4.0
+_TOLERANCE_PX = 4.0  # how far a glyph box may pass its line before it counts as overflow
+
+
+@dataclass(frozen=True)
+class RenderedSlide:
+    number: int
+    page: Any  # the laid-out weasyprint Page
+    fit: float | None  # None if the slide fits; else about how much it must shrink to fit (0 < fit < 1)
 
 
 @dataclass(frozen=True)
 class Rendered:
     document: Any  # the laid-out weasyprint.Document
-    pages: Mapping[int, Any]  # slide number -> its laid-out page
-    overflowing: tuple[int, ...]  # slide numbers whose content does not fit their page
+    slides: tuple[RenderedSlide, ...]  # one per page, in page order
     messages: tuple[str, ...]  # what WeasyPrint reported (unreadable resources, ignored CSS)
+
+    @property
+    def overflowing(self) -> tuple[int, ...]:
+        """Numbers of the slides that do not fit their page."""
+        return tuple(s.number for s in self.slides if s.fit is not None)
 
 
 def render_slides(
@@ -34,7 +43,9 @@ def render_slides(
     allowed_roots: Iterable[Path],
     allowed_files: Iterable[Path] = (),
 ) -> Rendered:
-    """Lay out the slides `numbers` (in that order) of the print HTML, one page each, and find overflow."""
+    """Lay out the print HTML, whose pages hold the slides `numbers` in that order, and find overflow.
+
+    A number may repeat: the same slide tried at several sizes in one render."""
     import weasyprint  # imported here: it is slow, and --inspect and --version never need it
 
     fetcher = _local_only_fetcher(weasyprint, allowed_roots, allowed_files)
@@ -50,11 +61,11 @@ def render_slides(
             f"made {len(document.pages)} pages for {len(numbers)} slides",
             hint="this is a bug in the print theme; please report it with the deck",
         )
-    pages = dict(zip(numbers, document.pages, strict=True))
-    overflowing = tuple(n for n, page in pages.items() if _overflows(page, n))
-    for n in overflowing:
-        _cut(pages[n], n)
-    return Rendered(document=document, pages=pages, overflowing=overflowing, messages=tuple(messages))
+    slides = tuple(RenderedSlide(n, page, _fit(page, n)) for n, page in zip(numbers, document.pages, strict=True))
+    for slide in slides:
+        if slide.fit is not None:
+            _cut(slide.page, slide.number)
+    return Rendered(document=document, slides=slides, messages=tuple(messages))
 
 
 def write_pdf(first: Rendered, pages: Sequence[Any]) -> bytes:
@@ -79,30 +90,35 @@ def _visible_box(page: Any, number: int) -> tuple[Any, tuple[float, float, float
     return content, (left, top, min(right, page.width), min(bottom, page.height))
 
 
-def _overflows(page: Any, number: int) -> bool:
-    """Tell whether any text or image of slide `number` lies outside the part of its page that shows.
+def _fit(page: Any, number: int) -> float | None:
+    """Return None if slide `number` fits its page, else the scale at which it would about fit.
 
-    The slide's content box is an inline-block: atomic, so WeasyPrint lays all of it out on the slide's own
-    page (a block would continue onto the next page, under the next slide) and clips what does not fit.
+    A slide fits when all its text, images and image placeholders lie inside its content box: the
+    padding keeps them off the page's edges. The content box is an inline-block: atomic, so WeasyPrint lays
+    all of it out on the slide's own page (a block would continue under the next slide) and clips the rest.
+    Shrinking by s shrinks every em-sized height by s and lets lines hold more, so available/needed is a
+    scale that fits, or nearly (sizes a deck gives in px do not shrink).
     """
     from weasyprint.formatting_structure import boxes
 
     found = _visible_box(page, number)
     if found is None:
-        return True
+        return 0.0
     content = found[0]
-    # Fitting means staying inside the content box: the padding keeps text off the page's edges.
-    right = content.content_box_x() + content.width
-    bottom = content.content_box_y() + content.height
+    left, top = content.content_box_x(), content.content_box_y()
+    right, bottom = left + content.width, top + content.height
+    need_right, need_bottom = right, bottom
     for box in _walk(content):
         if not (isinstance(box, boxes.TextBox | boxes.ReplacedBox) or "missing-image" in _classes(box)):
             continue
-        if not box.width:
-            continue
-        x, y = box.border_box_x(), box.border_box_y()
-        if x + box.border_width() > right + _TOLERANCE_PX or y + box.border_height() > bottom + _TOLERANCE_PX:
-            return True
-    return False
+        if box.width:
+            need_right = max(need_right, box.border_box_x() + box.border_width())
+            need_bottom = max(need_bottom, box.border_box_y() + box.border_height())
+    # Glyph boxes may poke a little past their line (a font's ascent can exceed a tight line-height);
+    # real overflow is at least a line. Content overflows only downwards and to the right.
+    if need_right <= right + _TOLERANCE_PX and need_bottom <= bottom + _TOLERANCE_PX:
+        return None
+    return min((right - left) / (need_right - left), (bottom - top) / (need_bottom - top))
 
 
 def _cut(page: Any, number: int) -> None:

@@ -109,3 +109,27 @@ def test_inspect_prints_json_and_renders_nothing(run_cli: RunCli, make_deck: Mak
 def test_version(run_cli: RunCli) -> None:
     result = run_cli("--version")
     assert result.exit_code == 0 and result.stdout == f"deck2pdf {__version__}\n"
+
+
+def test_a_slide_too_long_even_at_min_scale_is_cut_with_a_warning(
+    run_cli: RunCli, make_deck: MakeDeck, tmp_path: Path
+) -> None:
+    deck = make_deck("--\n### Long\n" + "".join(f"* item{i}x\n" for i in range(60)) + "--\nshort\n")
+    out = tmp_path / "o.pdf"
+    result = run_cli(deck, "-o", out)
+    assert result.exit_code == 0
+    assert (
+        f"deck2pdf: warning: {deck}:1 (slide 1): content does not fit the page: even at 50% it does not fit"
+        in result.stderr
+    )
+    from ..helpers import page_texts
+
+    first, second = page_texts(out)
+    assert "item0x" in first and "item59x" not in first and "item" not in second
+
+
+def test_no_fit_cuts_instead_of_shrinking(run_cli: RunCli, make_deck: MakeDeck, tmp_path: Path) -> None:
+    deck = make_deck("--\n### Long\n" + "".join(f"* item {i}\n" for i in range(16)))
+    assert "shrunk to" in run_cli(deck, "-o", tmp_path / "a.pdf").stderr
+    result = run_cli(deck, "-o", tmp_path / "b.pdf", "--no-fit")
+    assert "shrunk" not in result.stderr and "it is cut at the slide's edge (--no-fit)" in result.stderr

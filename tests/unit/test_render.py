@@ -31,19 +31,21 @@ def render(html: str, numbers: list[int], tmp_path: Path, **kw: object):  # type
 
 def test_a_slide_that_fits_is_not_reported(tmp_path: Path) -> None:
     rendered = render(slide(1, "<p>short</p>"), [1], tmp_path)
-    assert rendered.overflowing == () and list(rendered.pages) == [1]
+    assert rendered.overflowing == () and [s.number for s in rendered.slides] == [1]
 
 
 def test_a_long_slide_is_reported_and_its_hidden_lines_are_dropped(tmp_path: Path) -> None:
     lines = "".join(f'<div><a href="http://e.org/{i}">word{i}</a></div>' for i in range(30))
     rendered = render(slide(1, lines) + slide(2, "<p>second</p>"), [1, 2], tmp_path)
     assert rendered.overflowing == (1,)
+    # 9 lines of 20 px fit in the 180 px content box of 30 lines: it would fit at about 9/30 of its size
+    assert rendered.slides[0].fit == pytest.approx(180 / 600, abs=0.02)
     pdf = tmp_path / "out.pdf"
-    pdf.write_bytes(write_pdf(rendered, [rendered.pages[1], rendered.pages[2]]))
+    pdf.write_bytes(write_pdf(rendered, [s.page for s in rendered.slides]))
     from ..helpers import links, page_texts
 
     first, second = page_texts(pdf)
-    assert "word0" in first and "word8" in first and "word9" not in first  # 9 lines of 20 px fit in 180 px
+    assert "word0" in first and "word8" in first and "word9" not in first
     assert "word" not in second
     assert links(pdf)[0] == [f"http://e.org/{i}" for i in range(9)]
 
@@ -51,6 +53,11 @@ def test_a_long_slide_is_reported_and_its_hidden_lines_are_dropped(tmp_path: Pat
 def test_a_wide_unbreakable_line_is_overflow(tmp_path: Path) -> None:
     rendered = render(slide(1, '<p style="white-space: nowrap">' + "x" * 200 + "</p>"), [1], tmp_path)
     assert rendered.overflowing == (1,)
+
+
+def test_one_slide_may_be_rendered_at_several_sizes(tmp_path: Path) -> None:
+    html = slide(3, "<p>a</p>") + slide(3, "<p>b</p>")
+    assert [s.number for s in render(html, [3, 3], tmp_path).slides] == [3, 3]
 
 
 def test_page_count_must_equal_slide_count(tmp_path: Path) -> None:
