@@ -6,6 +6,7 @@ import logging
 import mimetypes
 import stat
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,17 +78,15 @@ def write_pdf(first: Rendered, pages: Sequence[Any]) -> bytes:
             raise RenderError(f"WeasyPrint could not write the PDF: {exc}", hint="run with --debug") from exc
 
 
-def _visible_box(page: Any, number: int) -> tuple[Any, tuple[float, float, float, float]] | None:
-    """Return slide `number`'s content box on its page and the rectangle it shows (left, top, right, bottom)."""
-    root = page._page_box
+def _content_box(page: Any, number: int) -> tuple[Any, tuple[float, float, float, float]] | None:
+    """Return slide `number`'s `.slide-content` box on its page and its content rectangle (l, t, r, b)."""
+    root = page._page_box  # WeasyPrint keeps the laid-out box tree here; it has no public accessor
     section = next((b for b in _walk(root) if _id(b) == f"slide-{number}"), None)
     content = next((b for b in _walk(section) if "slide-content" in _classes(b)), None) if section else None
     if content is None:
         return None
-    left, top = content.position_x, content.position_y
-    right = left + content.padding_width() + content.border_left_width + content.border_right_width
-    bottom = top + content.padding_height() + content.border_top_width + content.border_bottom_width
-    return content, (left, top, min(right, page.width), min(bottom, page.height))
+    left, top = content.content_box_x(), content.content_box_y()
+    return content, (left, top, left + content.width, top + content.height)
 
 
 def _fit(page: Any, number: int) -> float | None:
@@ -101,12 +100,10 @@ def _fit(page: Any, number: int) -> float | None:
     """
     from weasyprint.formatting_structure import boxes
 
-    found = _visible_box(page, number)
+    found = _content_box(page, number)
     if found is None:
         return 0.0
-    content = found[0]
-    left, top = content.content_box_x(), content.content_box_y()
-    right, bottom = left + content.width, top + content.height
+    content, (left, top, right, bottom) = found
     need_right, need_bottom = right, bottom
     for box in _walk(content):
         if not (isinstance(box, boxes.TextBox | boxes.ReplacedBox) or "missing-image" in _classes(box)):
@@ -126,12 +123,10 @@ def _cut(page: Any, number: int) -> None:
     that does not fit whole, so no hidden or half-shown words (or their links) reach the PDF."""
     from weasyprint.formatting_structure import boxes
 
-    found = _visible_box(page, number)
+    found = _content_box(page, number)
     if found is None:
         return
-    content = found[0]
-    left, top = content.content_box_x(), content.content_box_y()
-    right, bottom = left + content.width, top + content.height
+    content, (left, top, right, bottom) = found
 
     def outside(x: float, y: float, w: float, h: float) -> bool:
         return x >= right or y >= bottom or x + w <= left or y + h <= top
@@ -183,17 +178,15 @@ class _CollectingHandler(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-class _captured_log:  # noqa: N801 - used as a context manager
+@contextmanager
+def _captured_log() -> Iterator[list[str]]:
     """Collect WeasyPrint's warnings: its logger has only a NullHandler, so they are lost otherwise."""
-
-    def __enter__(self) -> list[str]:
-        self.logger = logging.getLogger("weasyprint")
-        self.handler = _CollectingHandler()
-        self.logger.addHandler(self.handler)
-        return self.handler.messages
-
-    def __exit__(self, *exc: object) -> None:
-        self.logger.removeHandler(self.handler)
+    logger, handler = logging.getLogger("weasyprint"), _CollectingHandler()
+    logger.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
 
 
 def _is_within(path: Path, roots: Iterable[Path]) -> bool:
