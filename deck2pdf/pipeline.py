@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,9 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
     6. Render it with WeasyPrint (`render`); lay out again, smaller, only the slides that did not fit.
     7. Write the PDF atomically (`output`); with --strict, any warning stops before this step.
     """
+    clock = _Clock()
     deck = parse_deck(source)
+    clock.lap(f"parsed {len(deck.slides)} slides")
     options, option_warnings = Options.resolve(deck.meta, overrides or {}, source)
     target = options.output_for(source)
     check_target(target, source)
@@ -57,6 +60,7 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
         "allowed_files": [a.path for a in deck.assets.values() if a.path is not None],
     }
     first = render_slides(layout.html, layout.base_url, numbers=[s.number for s in deck.slides], **allowed)
+    clock.lap(f"laid out {len(deck.slides)} pages with theme {theme.name}")
     pages = {s.number: s.page for s in first.slides}
     messages = list(first.messages)
     cut = [s.number for s in first.slides if s.fit is not None]
@@ -64,6 +68,7 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
         fitted, cut, tried = _shrink_to_fit(deck, theme, options, first, layout.base_url, allowed)
         pages.update(fitted)
         messages += tried
+        clock.lap("shrank the slides that did not fit")
     warnings += _warn(f"{source}: {m}" for m in dict.fromkeys(_relevant(tuple(messages))))
     warnings += _warn(_overflow_warning(deck, n, options) for n in cut)
     if options.strict and warnings:
@@ -73,6 +78,7 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
             hint="fix the warnings above, or drop --strict",
         )
     write_atomic(target, write_pdf(first, [pages[s.number] for s in deck.slides]))
+    clock.lap(f"wrote {target}")
     return Result(output=target, pages=len(deck.slides), warnings=tuple(warnings))
 
 
@@ -169,8 +175,27 @@ def _readable_roots(deck: Deck, theme_folder: Path, stylesheets: tuple[Path, ...
 
 
 def _relevant(messages: tuple[str, ...]) -> list[str]:
-    """Keep WeasyPrint's reports of lost resources; drop its notes on CSS it ignores (screen-only themes)."""
-    return [m for m in messages if not m.startswith(("Ignored", "Invalid or unsupported"))]
+    """Keep WeasyPrint's reports of lost resources; its notes on CSS it ignores (screen-only rules in decks'
+    stylesheets) are detail, shown with -v."""
+    kept = []
+    for message in messages:
+        if message.startswith(("Ignored", "Invalid or unsupported")):
+            log.debug("css: %s", message)
+        else:
+            kept.append(message)
+    return kept
+
+
+class _Clock:
+    """Time the stages for -v."""
+
+    def __init__(self) -> None:
+        self.start = self.last = time.perf_counter()
+
+    def lap(self, what: str) -> None:
+        now = time.perf_counter()
+        log.debug("%s (%.2f s, %.2f s in all)", what, now - self.last, now - self.start)
+        self.last = now
 
 
 def _ranges(numbers: list[int]) -> str:

@@ -133,3 +133,22 @@ def test_no_fit_cuts_instead_of_shrinking(run_cli: RunCli, make_deck: MakeDeck, 
     assert "shrunk to" in run_cli(deck, "-o", tmp_path / "a.pdf").stderr
     result = run_cli(deck, "-o", tmp_path / "b.pdf", "--no-fit")
     assert "shrunk" not in result.stderr and "it is cut at the slide's edge (--no-fit)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("size", "points"), [("4:3", (768, 576)), ("16:9", (960, 540)), ("297x210mm", (841.89, 595.28))]
+)
+def test_size_sets_the_page_size(
+    run_cli: RunCli, make_deck: MakeDeck, tmp_path: Path, size: str, points: tuple[float, float]
+) -> None:
+    out = tmp_path / "o.pdf"
+    assert run_cli(make_deck("--\nx\n--\ny\n"), "-o", out, "--size", size).exit_code == 0
+    from pypdf import PdfReader
+
+    boxes = {(round(float(p.mediabox.width), 2), round(float(p.mediabox.height), 2)) for p in PdfReader(out).pages}
+    assert boxes == {points}
+
+
+def test_verbose_reports_the_stages(run_cli: RunCli, make_deck: MakeDeck, tmp_path: Path) -> None:
+    result = run_cli(make_deck("--\nx\n"), "-o", tmp_path / "o.pdf", "-v")
+    assert "deck2pdf: parsed 1 slides (" in result.stderr and "laid out 1 pages with theme default" in result.stderr
