@@ -68,6 +68,9 @@ def test_fonts_are_embedded_and_the_bundled_ones(rendered: tuple[Path, Result]) 
     names = {re.sub(r"^[A-Z]{6}\+", "", f.name).replace("-", "") for f in used}
     assert any(n.startswith("Inter") for n in names)
     assert any(n.startswith("JetBrainsMono") for n in names)
+    # The deck has no emoji: the emoji font must not be picked for digits (Pango does that when it is
+    # named in font-family), which drew every slide number as a colour bitmap.
+    assert not any("Emoji" in n for n in names)
 
 
 def test_links_are_clickable(rendered: tuple[Path, Result]) -> None:
