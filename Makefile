@@ -22,7 +22,7 @@ test: $(VENV)/.test tests/oracle/node_modules/.installed
 	$(BIN)/ruff check deck2pdf tests
 	$(BIN)/ruff format --check deck2pdf tests
 	$(BIN)/mypy deck2pdf
-	DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q
+	DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q -n auto
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check deck2pdf tests

@@ -33,6 +33,15 @@ def _setup_logging(quiet: bool, verbose: bool) -> None:
     log.setLevel(logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO)
 
 
+def _list_themes(value: bool) -> None:
+    if value:
+        from .themes import describe_theme, list_themes
+
+        for name in list_themes():
+            typer.echo(f"{name:10} {describe_theme(name)}")
+        raise typer.Exit()
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"deck2pdf {__version__}")
@@ -50,7 +59,8 @@ def main(
         typer.Option("--size", help="Slide page size: 16:9 (default), 4:3, 16:10 or WIDTHxHEIGHT with a unit."),
     ] = None,
     theme: Annotated[
-        Optional[str], typer.Option("--theme", help="Print theme name (default, dark) or a theme folder.")
+        Optional[str],
+        typer.Option("--theme", help="Print theme: default, dark, retro, ink (see --list-themes) or a theme folder."),
     ] = None,
     css: Annotated[
         Optional[list[Path]], typer.Option("--css", help="Extra stylesheet applied last; repeatable.")
@@ -71,6 +81,10 @@ def main(
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print errors only.")] = False,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Print more detail.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show a traceback on unexpected errors.")] = False,
+    list_themes: Annotated[
+        bool,
+        typer.Option("--list-themes", callback=_list_themes, is_eager=True, help="List the print themes and exit."),
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,

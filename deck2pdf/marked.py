@@ -279,9 +279,16 @@ class MarkedBlockProcessor(BlockProcessor):
             elif tok.type == "code":
                 pre = etree.SubElement(parent, "pre")
                 code = etree.SubElement(pre, "code")
-                if tok.lang:
-                    code.set("class", f"lang-{tok.lang}")
-                code.text = AtomicString(tok.text + "\n")
+                highlighted = highlight(tok.text + "\n", tok.lang) if tok.lang else None
+                if highlighted is not None:
+                    code.set("class", f"lang-{tok.lang} highlight")
+                    # Python-Markdown's prettifier puts the final newline after the placeholder.
+                    stored = self.parser.md.htmlStash.store(highlighted.removesuffix("\n"))  # type: ignore[attr-defined]
+                    code.text = AtomicString(stored)
+                else:
+                    if tok.lang:
+                        code.set("class", f"lang-{tok.lang}")
+                    code.text = AtomicString(tok.text + "\n")
             elif tok.type == "hr":
                 etree.SubElement(parent, "hr")
             elif tok.type == "blockquote":
@@ -327,6 +334,21 @@ def _append_text(parent: etree.Element, text: str) -> None:
         last.tail = (last.tail or "") + text
     else:
         parent.text = (parent.text or "") + text
+
+
+def highlight(code: str, lang: str) -> str | None:
+    """Return `code` as HTML with Pygments' token classes (styled by each theme's code.css), or None when
+    Pygments has no lexer for `lang` (the code then stays plain, as Cleaver leaves an unknown language)."""
+    from pygments import highlight as pygmentize
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        lexer = get_lexer_by_name(lang.lower(), stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
+    return str(pygmentize(code, lexer, HtmlFormatter(nowrap=True)))
 
 
 class _MarkedWhitespace(Preprocessor):

@@ -71,13 +71,15 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
         clock.lap("shrank the slides that did not fit")
     warnings += _warn(f"{source}: {m}" for m in dict.fromkeys(_relevant(tuple(messages))))
     warnings += _warn(_overflow_warning(deck, n, options) for n in cut)
+    pdf, missing_glyphs = write_pdf(first, [pages[s.number] for s in deck.slides])
+    warnings += _warn(_missing_glyph_warning(deck, char) for char in missing_glyphs)
     if options.strict and warnings:
         raise StrictError(
             f"{len(warnings)} warning(s) with --strict; no PDF written",
             file=source,
             hint="fix the warnings above, or drop --strict",
         )
-    write_atomic(target, write_pdf(first, [pages[s.number] for s in deck.slides]))
+    write_atomic(target, pdf)
     clock.lap(f"wrote {target}")
     return Result(output=target, pages=len(deck.slides), warnings=tuple(warnings))
 
@@ -207,6 +209,15 @@ def _ranges(numbers: list[int]) -> str:
         else:
             out.append(str(n))
     return ", ".join(out)
+
+
+def _missing_glyph_warning(deck: Deck, char: str) -> str:
+    slides = [s.number for s in deck.slides if char in s.html]
+    where = f" (slide{'s' * (len(slides) > 1)} {_ranges(slides)})" if slides else ""
+    return (
+        f"{deck.source}{where}: no font has a glyph for {char!r} (U+{ord(char):04X}), so it prints as a box; "
+        "install a font that covers it (README lists the font packages)"
+    )
 
 
 def _overflow_warning(deck: Deck, number: int, options: Options) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import re
 import stat
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from .errors import RenderError
 
+_NOTDEF = re.compile(r'^\.notdef glyph rendered .*: "(.+)" \(U\+[0-9A-F]+\)$', re.S)
 _TOLERANCE_PX = 4.0  # how far a glyph box may pass its line before it counts as overflow
 
 
@@ -69,13 +71,17 @@ def render_slides(
     return Rendered(document=document, slides=slides, messages=tuple(messages))
 
 
-def write_pdf(first: Rendered, pages: Sequence[Any]) -> bytes:
-    """Write pages, possibly laid out by several renders, as one PDF with the first render's metadata."""
-    with _captured_log():
+def write_pdf(first: Rendered, pages: Sequence[Any]) -> tuple[bytes, list[str]]:
+    """Write pages, possibly laid out by several renders, as one PDF with the first render's metadata.
+
+    Return it with the characters no font could draw (WeasyPrint finds those only while drawing)."""
+    with _captured_log() as messages:
         try:
-            return bytes(first.document.copy(list(pages)).write_pdf())
+            pdf = bytes(first.document.copy(list(pages)).write_pdf())
         except Exception as exc:
             raise RenderError(f"WeasyPrint could not write the PDF: {exc}", hint="run with --debug") from exc
+    missing = [m.group(1) for m in map(_NOTDEF.search, messages) if m]
+    return pdf, list(dict.fromkeys(missing))
 
 
 def _content_box(page: Any, number: int) -> tuple[Any, tuple[float, float, float, float]] | None:

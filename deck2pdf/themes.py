@@ -18,9 +18,10 @@ THEMES_DIR = _data_dir("print-themes")
 FONTS_DIR = _data_dir("fonts")
 TEMPLATE_NAME = "deck.html.j2"
 STYLE_NAME = "style.css"
+CODE_STYLE_NAME = "code.css"  # colours for highlighted code (Pygments classes), if the theme has its own
 
 # Cleaver theme names (the last part of `theme: user/repo` or a path) that a print theme stands in for.
-CLEAVER_THEMES = {"cleaver-dark": "dark", "default": "default"}
+CLEAVER_THEMES = {"cleaver-dark": "dark", "cleaver-retro": "retro", "default": "default"}
 
 
 @dataclass(frozen=True)
@@ -58,10 +59,22 @@ def load_theme(requested: str, source: str) -> tuple[Theme, list[str]]:
             )
     folder = folder.resolve()
     own_template = folder / TEMPLATE_NAME
+    code_style = folder / CODE_STYLE_NAME
     theme = Theme(
         name=folder.name,
         folder=folder,
-        stylesheets=(THEMES_DIR / "base.css", folder / STYLE_NAME),
+        stylesheets=(
+            THEMES_DIR / "base.css",
+            folder / STYLE_NAME,
+            code_style if code_style.is_file() else THEMES_DIR / "default" / CODE_STYLE_NAME,
+        ),
         template=own_template if own_template.is_file() else THEMES_DIR / TEMPLATE_NAME,
     )
     return theme, notices
+
+
+def describe_theme(name: str) -> str:
+    """Return the first sentence of a theme's stylesheet comment: what the theme is for."""
+    text = (THEMES_DIR / name / STYLE_NAME).read_text(encoding="utf-8")
+    comment = text.split("*/", 1)[0].removeprefix("/*").strip() if text.lstrip().startswith("/*") else ""
+    return " ".join(comment.split(".")[0].split()).removeprefix(f"{name}: ")

@@ -1,7 +1,9 @@
-"""Every real deck in ../shared/decks/real renders: one page per slide, no word outside its page."""
+"""Every real deck in ../shared/decks/real renders with every print theme: one page per slide, no word outside its
+page, no missing glyph, and CJK text in an embedded CJK font."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -9,9 +11,10 @@ import pytest
 
 from deck2pdf.parse import parse_deck
 from deck2pdf.pipeline import convert
+from deck2pdf.themes import list_themes
 
 from ..conftest import REAL_DECKS
-from ..helpers import page_words
+from ..helpers import fonts, page_words
 
 
 def _as_published(deck: Path, folder: Path) -> Path:
@@ -28,14 +31,18 @@ def _as_published(deck: Path, folder: Path) -> Path:
     return target
 
 
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+@pytest.mark.parametrize("theme", list_themes())
 @pytest.mark.parametrize("deck", REAL_DECKS, ids=[d.stem for d in REAL_DECKS])
-def test_real_deck_renders_one_page_per_slide(deck: Path, tmp_path: Path) -> None:
+def test_real_deck_renders_one_page_per_slide(deck: Path, theme: str, tmp_path: Path) -> None:
     source = _as_published(deck, tmp_path)
     pdf = tmp_path / "out.pdf"
-    result = convert(source, {"output": pdf})
-    slides = len(parse_deck(source).slides)
+    result = convert(source, {"output": pdf, "theme": theme})
+    parsed = parse_deck(source)
     pages = page_words(pdf)
-    assert result.pages == slides == len(pages)
+    assert result.pages == len(parsed.slides) == len(pages)
     outside = [
         (n, w.text)
         for n, (width, height, words) in enumerate(pages, start=1)
@@ -44,3 +51,7 @@ def test_real_deck_renders_one_page_per_slide(deck: Path, tmp_path: Path) -> Non
     ]
     assert not outside
     assert not [w for w in result.warnings if "style:` sheet" in w]  # the deck's own stylesheet was found
+    assert not [w for w in result.warnings if "no font has a glyph" in w]
+    assert not any("\ufffd" in w.text for _, _, words in pages for w in words)
+    if any(_CJK.search(s.html) for s in parsed.slides):
+        assert any("CJK" in f.name and f.embedded for f in fonts(pdf))

@@ -152,3 +152,17 @@ def test_size_sets_the_page_size(
 def test_verbose_reports_the_stages(run_cli: RunCli, make_deck: MakeDeck, tmp_path: Path) -> None:
     result = run_cli(make_deck("--\nx\n"), "-o", tmp_path / "o.pdf", "-v")
     assert "deck2pdf: parsed 1 slides (" in result.stderr and "laid out 1 pages with theme default" in result.stderr
+
+
+def test_list_themes(run_cli: RunCli) -> None:
+    result = run_cli("--list-themes")
+    assert result.exit_code == 0
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["dark", "default", "ink", "retro"]
+    assert "for printing any deck on paper" in result.stdout
+
+
+def test_a_character_no_font_has_is_a_warning_naming_it(run_cli: RunCli, make_deck: MakeDeck, tmp_path: Path) -> None:
+    deck = make_deck("--\nfine\n--\nAn Egyptian hieroglyph: \U00013000\n")
+    result = run_cli(deck, "-o", tmp_path / "o.pdf")
+    assert result.exit_code == 0
+    assert f"deck2pdf: warning: {deck} (slide 2): no font has a glyph for '\U00013000' (U+13000)" in result.stderr

@@ -99,7 +99,12 @@ def test_themes() -> None:
     theme, notes = load_theme("pgporada/cleaver-dark", "front matter")
     assert theme.name == "dark" and notes == []
     theme, notes = load_theme("jdan/cleaver-retro", "front matter")
+    assert theme.name == "retro" and notes == []
+    theme, notes = load_theme("sudodoki/reveal-cleaver-theme", "front matter")
     assert theme.name == "default" and "no print version" in notes[0]
+    theme, _ = load_theme("ink", "--theme")
+    assert [p.name for p in theme.stylesheets] == ["base.css", "style.css", "code.css"]
+    assert theme.stylesheets[-1].parent.name == "ink"
     with pytest.raises(ThemeError, match="--theme nope: no such theme"):
         load_theme("nope", "--theme")
 
@@ -107,4 +112,5 @@ def test_themes() -> None:
 def test_a_theme_folder_of_ones_own(tmp_path: Path) -> None:
     (tmp_path / "style.css").write_text("section.slide { background: pink }")
     theme, _ = load_theme(str(tmp_path), "--theme")
-    assert theme.stylesheets[-1] == tmp_path / "style.css"
+    assert theme.stylesheets[1] == tmp_path / "style.css"
+    assert theme.stylesheets[2].parent.name == "default"  # no code.css of its own: the default code colours

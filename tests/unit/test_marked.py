@@ -121,9 +121,17 @@ from deck2pdf.marked import to_html
         pytest.param("#### Über", '<h4 id="-ber">Über</h4>', id="heading-ids-as-marked-makes-them"),
         pytest.param(
             "```js\nlet a = 1;\n```",
-            '<pre><code class="lang-js">let a = 1;\n</code></pre>',
-            id="fenced-code-keeps-its-language-class",
+            '<pre><code class="lang-js highlight"><span class="kd">let</span><span class="w"> </span><span class="nx">a</span>'
+            '<span class="w"> </span><span class="o">=</span><span class="w"> </span><span class="mf">1</span>'
+            '<span class="p">;</span>\n</code></pre>',
+            id="fenced-code-with-a-language-is-highlighted-with-pygments-classes",
         ),
+        pytest.param(
+            "```bash-blank\nls <x>\n```",
+            '<pre><code class="lang-bash-blank">ls &lt;x&gt;\n</code></pre>',
+            id="an-unknown-language-keeps-its-class-and-stays-plain",
+        ),
+        pytest.param("```\nplain\n```", "<pre><code>plain\n</code></pre>", id="no-language-no-highlighting"),
         pytest.param(
             "}```\nx\n```",
             "<p>}<code>x</code></p>",
