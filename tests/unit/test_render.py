@@ -41,7 +41,9 @@ def test_a_long_slide_is_reported_and_its_hidden_lines_are_dropped(tmp_path: Pat
     # 9 lines of 20 px fit in the 180 px content box of 30 lines: it would fit at about 9/30 of its size
     assert rendered.slides[0].fit == pytest.approx(180 / 600, abs=0.02)
     pdf = tmp_path / "out.pdf"
-    pdf.write_bytes(write_pdf(rendered, [s.page for s in rendered.slides]))
+    data, missing = write_pdf(rendered, [s.page for s in rendered.slides])
+    assert missing == []
+    pdf.write_bytes(data)
     from ..helpers import links, page_texts
 
     first, second = page_texts(pdf)
