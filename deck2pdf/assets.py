@@ -1,17 +1,50 @@
-"""Turn a Deck into a Deck with assets: every image a slide uses, resolved to a usable local file or a problem."""
+"""Turn a Deck into a Deck with assets: every image it uses, resolved to a usable local file or a stated problem.
+
+Images are found in the slides' HTML (Markdown images and raw <img>), in CSS `url()`s (style attributes,
+<style> blocks, the deck's `style:` sheet and --css files). Local files must lie in the deck's folder tree, the
+git work tree holding it, or an --allow-dir folder; http(s) images are downloaded once (concurrently) into the
+cache; every image is normalized with Pillow, the result cached. WeasyPrint then reads only local files.
+"""
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import dataclasses
+import hashlib
 import re
+import stat
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, unquote_to_bytes, urljoin, urlsplit
 
+from .cache import Cache, default_cache_dir
+from .fetch import FetchError, FetchPolicy, fetch
+from .images import ImageError, normalize
 from .model import Asset, Deck, Slide
+from .options import Options
 
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _SRC = re.compile(r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
+_STYLE_ATTR = re.compile(r"""\bstyle\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+_STYLE_BLOCK = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.IGNORECASE | re.DOTALL)
+_CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)""", re.IGNORECASE)
+_PX = re.compile(r"""(?:^|[;\s'"])(width|height)\s*:\s*(\d+(?:\.\d+)?)px""", re.IGNORECASE)
+_FONT_FILE = re.compile(r"\.(woff2?|ttf|otf|eot)([?#].*)?$", re.IGNORECASE)
+CLEAVER_FONT_PX = 32  # decks' pixel sizes were chosen next to Cleaver's 32 px text (see layout)
+_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class _Use:
+    ref: str  # as written
+    url: str  # absolute: file://, http(s):// or data:
+    slide: Slide | None  # None: in a stylesheet file
+    place: str  # where it is written, for messages
+    box: tuple[float, float]  # largest printed size, CSS px
 
 
 def image_refs(slide_html: str) -> list[str]:
@@ -23,38 +56,248 @@ def image_refs(slide_html: str) -> list[str]:
     return refs
 
 
-def resolve_assets(deck: Deck) -> tuple[Deck, list[str]]:
-    """Find every image of the deck and say, per reference, which file to use or why there is none."""
+def readable_roots(deck_source: Path, options: Options) -> list[Path]:
+    """The folders local files may come from: the deck's, the git work tree holding it, and --allow-dir ones."""
+    folder = deck_source.resolve().parent
+    roots = [folder, *(p.resolve() for p in options.allow_dirs)]
+    for parent in (folder, *folder.parents):
+        if (parent / ".git").exists():
+            roots.append(parent)
+            break
+    return roots
+
+
+def cache_for(options: Options) -> Cache:
+    return Cache(options.cache_dir or default_cache_dir())
+
+
+def resolve_assets(deck: Deck, options: Options) -> tuple[Deck, list[str], str]:
+    """Resolve every image of the deck; return the deck with its assets, one warning per problem, a summary."""
+    uses = _uses(deck, options)
+    first: dict[str, _Use] = {}
+    boxes: dict[str, tuple[float, float]] = {}
+    for use in uses:
+        first.setdefault(use.url, use)
+        w, h = boxes.get(use.url, (0.0, 0.0))
+        boxes[use.url] = (max(w, use.box[0]), max(h, use.box[1]))
+    resolver = _Resolver(deck, options)
+    remote = [u for u in first if urlsplit(u).scheme in ("http", "https")]
+    with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+        fetched = dict(zip(remote, pool.map(resolver.download, remote), strict=True))
     assets: dict[str, Asset] = {}
     warnings: list[str] = []
+    for url, use in first.items():
+        asset = resolver.resolve(use, boxes[url], fetched.get(url))
+        assets[url] = asset
+        if asset.problem:
+            warnings.append(f"{use.place}: image '{use.ref}' {asset.problem}")
+    return dataclasses.replace(deck, assets=assets), warnings, _summary(assets.values())
+
+
+def _summary(assets: Iterable[Asset]) -> str:
+    counts: dict[str, int] = {}
+    items = list(assets)
+    for asset in items:
+        counts[asset.origin] = counts.get(asset.origin, 0) + 1
+    parts = [f"{counts[k]} {k}" for k in ("local", "fetched", "from cache", "inline") if counts.get(k)]
+    parts.append(f"{counts.get('missing', 0)} missing")
+    return f"{len(items)} image{'s' * (len(items) != 1)}: {', '.join(parts)}"
+
+
+def _uses(deck: Deck, options: Options) -> list[_Use]:
+    """Every place the deck refers to an image, with the largest size it may be printed at."""
+    page_font = options.size.height / 24  # the slide's font size (see layout)
+    content = (options.size.width - 4.4 * page_font, options.size.height - 2.4 * page_font)
+    base = deck.source.resolve().parent.as_uri() + "/"
+    uses = []
     for slide in deck.slides:
-        for ref in image_refs(slide.html):
-            if ref in assets:
-                continue
-            asset = _resolve(ref, deck.source.parent, slide.number)
-            assets[ref] = asset
-            if asset.problem:
-                warnings.append(f"{_where(deck, slide, ref)}: image '{ref}' {asset.problem}")
-    return dataclasses.replace(deck, assets=assets), warnings
+        place = _where(deck, slide)
+        for tag in _IMG_TAG.findall(slide.html):
+            if m := _SRC.search(tag):
+                ref = unescape(next(g for g in m.groups() if g is not None))
+                uses.append(_Use(ref, urljoin(base, ref.strip()), slide, place(ref), _img_box(tag, page_font, content)))
+        for css in _slide_css(slide.html):
+            for ref in _css_refs(css):
+                uses.append(_Use(ref, urljoin(base, ref), slide, place(ref), (options.size.width, options.size.height)))
+    for sheet in (options.style, *options.css):
+        if sheet is None or not sheet.is_file():
+            continue
+        text = sheet.read_text(encoding="utf-8", errors="replace")
+        sheet_base = sheet.resolve().as_uri()
+        for ref in _css_refs(text):
+            line = text[: text.find(ref)].count("\n") + 1
+            uses.append(
+                _Use(ref, urljoin(sheet_base, ref), None, f"{sheet}:{line}", (options.size.width, options.size.height))
+            )
+    return uses
 
 
-def _resolve(ref: str, folder: Path, slide: int) -> Asset:
-    scheme = urlsplit(ref).scheme.lower()
-    if scheme == "data":
-        return Asset(ref, None, slide=slide)  # inline data is used as it is
-    if scheme in ("http", "https") or ref.startswith("//"):
-        return Asset(ref, None, "is remote and was not fetched; images on the web are not downloaded yet", slide)
-    if scheme and len(scheme) > 1 and scheme != "file":
-        return Asset(ref, None, f"uses the unsupported scheme '{scheme}:'; use a file path or http(s)", slide)
-    path_text = unquote(urlsplit(ref).path) if scheme == "file" else unquote(ref.split("#")[0].split("?")[0])
-    path = (folder / path_text).resolve()
-    if not path.is_file():
-        return Asset(ref, None, "not found; check the path (relative to the deck's folder)", slide)
-    return Asset(ref, path, slide=slide)
+def _slide_css(html: str) -> list[str]:
+    attrs = [unescape(next(g for g in m.groups() if g is not None)) for m in _STYLE_ATTR.finditer(html)]
+    return attrs + _STYLE_BLOCK.findall(html)
 
 
-def _where(deck: Deck, slide: Slide, ref: str) -> str:
-    """Name the file, line and slide where a reference is written."""
-    offset = slide.markdown.find(ref)
-    line = slide.markdown_line + slide.markdown[:offset].count("\n") if offset >= 0 else slide.line
-    return f"{deck.source}:{line} (slide {slide.number})"
+def _css_refs(css: str) -> list[str]:
+    refs = []
+    for m in _CSS_URL.finditer(css):
+        ref = next((g for g in m.groups() if g is not None), "").strip()
+        if ref and not ref.startswith("#") and not _FONT_FILE.search(ref):  # fonts are not images
+            refs.append(ref)
+    return refs
+
+
+def _img_box(tag: str, page_font: float, content: tuple[float, float]) -> tuple[float, float]:
+    """The largest size an <img> prints at: the size the deck gives it (in Cleaver px), within the slide."""
+    given: dict[str, float] = {}
+    for m in _PX.finditer(unescape(tag)):
+        given.setdefault(m.group(1).lower(), float(m.group(2)))
+    for dim in ("width", "height"):
+        if m2 := re.search(rf"""\b{dim}\s*=\s*["']?(\d+(?:\.\d+)?)(?:px)?["'\s>]""", tag, re.IGNORECASE):
+            given.setdefault(dim, float(m2.group(1)))
+    scale = page_font / CLEAVER_FONT_PX
+    width = min(content[0], given["width"] * scale) if "width" in given else content[0]
+    height = min(content[1], given["height"] * scale) if "height" in given else content[1]
+    return width, height
+
+
+def _where(deck: Deck, slide: Slide):  # type: ignore[no-untyped-def]
+    """Return a function naming the file, line and slide where a reference is written."""
+
+    def place(ref: str) -> str:
+        offset = slide.markdown.find(ref)
+        line = slide.markdown_line + slide.markdown[:offset].count("\n") if offset >= 0 else slide.line
+        return f"{deck.source}:{line} (slide {slide.number})"
+
+    return place
+
+
+@dataclass(frozen=True)
+class _Download:
+    data: bytes | None
+    content_type: str | None
+    origin: str  # "fetched" or "from cache"
+    problem: str | None = None
+
+
+class _Resolver:
+    def __init__(self, deck: Deck, options: Options) -> None:
+        self.deck = deck
+        self.options = options
+        self.cache = cache_for(options)
+        self.roots = readable_roots(deck.source, options)
+        self.policy = FetchPolicy(
+            timeout=options.image_timeout,
+            max_bytes=options.max_image_bytes,
+            allow_private=options.allow_private_network,
+        )
+
+    def download(self, url: str) -> _Download:
+        """Get a remote image's bytes from the cache, or the network (thread-safe)."""
+        entry = self.cache.get(url)
+        if entry is not None and not self.options.refresh:
+            return _Download(self.cache.data_path(entry).read_bytes(), entry.content_type, "from cache")
+        if self.options.offline:
+            return _Download(None, None, "missing", "is not in the cache and --offline forbids downloading it")
+        try:
+            got = fetch(
+                url,
+                self.policy,
+                etag=entry.etag if entry else None,
+                last_modified=entry.last_modified if entry else None,
+            )
+        except FetchError as exc:
+            if entry is not None:  # --refresh could not reach the server: the cached copy is still good
+                return _Download(self.cache.data_path(entry).read_bytes(), entry.content_type, "from cache")
+            return _Download(None, None, "missing", f"could not be downloaded: {exc}")
+        if got.data is None and entry is not None:  # 304: still current
+            entry = self.cache.touch(entry)
+            return _Download(self.cache.data_path(entry).read_bytes(), entry.content_type, "from cache")
+        data = got.data or b""
+        self.cache.put(url, data, etag=got.etag, last_modified=got.last_modified, content_type=got.content_type)
+        return _Download(data, got.content_type, "fetched")
+
+    def resolve(self, use: _Use, box: tuple[float, float], download: _Download | None) -> Asset:
+        url, slide = use.url, (use.slide.number if use.slide else None)
+        scheme = urlsplit(url).scheme.lower()
+        if scheme in ("http", "https"):
+            assert download is not None
+            if download.data is None:
+                return Asset(use.ref, None, download.problem, slide, url=url, origin="missing")
+            return self._normalized(use, url, download.data, download.content_type, box, download.origin, None)
+        if scheme == "data":
+            try:
+                data, content_type = _decode_data_url(url)
+            except ValueError:
+                return Asset(use.ref, None, "is a data: URL that cannot be decoded", slide, url=url, origin="missing")
+            return self._normalized(use, url, data, content_type, box, "inline", None)
+        if scheme != "file":
+            problem = f"uses the unsupported scheme '{scheme}:'; only http, https, data: and local files are read"
+            return Asset(use.ref, None, problem, slide, url=url, origin="missing")
+        path = Path(unquote(urlsplit(url).path))
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            problem = "not found; check the path (relative to the deck's folder)"
+            if use.slide is None:
+                problem = "not found; check the path (relative to the stylesheet)"
+            return Asset(use.ref, None, problem, slide, url=url, origin="missing")
+        if not any(real == root or root in real.parents for root in self.roots):
+            problem = "is outside the deck's folder and was not read; allow its folder with --allow-dir"
+            return Asset(use.ref, None, problem, slide, url=url, origin="missing")
+        mode = real.stat().st_mode
+        if not stat.S_ISREG(mode):
+            return Asset(use.ref, None, "is not a regular file", slide, url=url, origin="missing")
+        if real.stat().st_size > self.options.max_image_bytes:
+            problem = f"is over the {self.options.max_image_bytes // 2**20} MB limit (--max-image-bytes)"
+            return Asset(use.ref, None, problem, slide, url=url, origin="missing")
+        return self._normalized(use, url, real.read_bytes(), None, box, "local", real)
+
+    def _normalized(
+        self,
+        use: _Use,
+        url: str,
+        data: bytes,
+        content_type: str | None,
+        box: tuple[float, float],
+        origin: str,
+        original: Path | None,
+    ) -> Asset:
+        """Normalize (once: the result is cached) and return the asset pointing at a usable file."""
+        slide = use.slide.number if use.slide else None
+        dpi = self.options.image_dpi
+        pixels = (max(1, round(box[0] / 96 * dpi)), max(1, round(box[1] / 96 * dpi)))
+        source = hashlib.sha256(data).hexdigest()
+        key = f"normalized:{source}:{pixels[0]}x{pixels[1]}:{self.options.max_image_pixels}"
+        entry = self.cache.get(key)
+        if entry is not None:
+            suffix = entry.content_type or ""
+            return Asset(use.ref, self._linked(entry.sha256, suffix), None, slide, url=url, origin=origin)
+        try:
+            result = normalize(data, pixels, max_pixels=self.options.max_image_pixels, content_type=content_type)
+        except ImageError as exc:
+            return Asset(use.ref, None, str(exc), slide, url=url, origin="missing")
+        if result.data is None and original is not None:
+            return Asset(use.ref, original, None, slide, url=url, origin=origin)
+        out = data if result.data is None else result.data
+        entry = self.cache.put(key, out, content_type=result.suffix)  # content_type holds the file ending here
+        return Asset(use.ref, self._linked(entry.sha256, result.suffix), None, slide, url=url, origin=origin)
+
+    def _linked(self, sha256: str, suffix: str) -> Path:
+        """A path with the right file ending for a cached file (WeasyPrint and readers go by it)."""
+        data = self.cache.folder / "data" / sha256
+        named = self.cache.folder / "named" / f"{sha256}{suffix}"
+        if not named.exists():
+            named.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(FileExistsError):  # another process made it first
+                named.symlink_to(data)
+        return named
+
+
+def _decode_data_url(url: str) -> tuple[bytes, str | None]:
+    header, sep, payload = url[5:].partition(",")
+    if not sep:
+        raise ValueError("no comma")
+    content_type = header.split(";")[0] or None
+    if header.endswith(";base64"):
+        return base64.b64decode(unquote(payload), validate=False), content_type
+    return unquote_to_bytes(payload), content_type

@@ -76,6 +76,29 @@ def main(
         Optional[float],
         typer.Option("--min-scale", help="Smallest size a slide is shrunk to, 0.2-1 [default: 0.5]."),
     ] = None,
+    cache_dir: Annotated[
+        Optional[Path], typer.Option("--cache-dir", help="Image cache folder [default: ~/.cache/deck2pdf].")
+    ] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Use only cached and local images; no network.")] = False,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Ask servers whether cached images changed.")] = False,
+    image_dpi: Annotated[
+        Optional[int], typer.Option("--image-dpi", help="Downsample images to this resolution [default: 200].")
+    ] = None,
+    allow_dir: Annotated[
+        Optional[list[Path]], typer.Option("--allow-dir", help="Another folder local images may come from; repeatable.")
+    ] = None,
+    allow_private_network: Annotated[
+        bool, typer.Option("--allow-private-network", help="Fetch images from loopback and private addresses too.")
+    ] = False,
+    image_timeout: Annotated[
+        Optional[float], typer.Option("--image-timeout", help="Seconds to download one image [default: 20].")
+    ] = None,
+    max_image_pixels: Annotated[
+        Optional[int], typer.Option("--max-image-pixels", help="Refuse larger images [default: 40000000].")
+    ] = None,
+    max_image_bytes: Annotated[
+        Optional[int], typer.Option("--max-image-bytes", help="Refuse larger image files [default: 31457280].")
+    ] = None,
     inspect: Annotated[bool, typer.Option("--inspect", help="Print the parsed deck as JSON; render nothing.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors; write nothing.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print errors only.")] = False,
@@ -111,6 +134,15 @@ def main(
             "progress": progress,
             "fit": fit,
             "min_scale": min_scale,
+            "cache_dir": cache_dir,
+            "offline": offline or None,
+            "refresh": refresh or None,
+            "image_dpi": image_dpi,
+            "allow_dirs": allow_dir or None,
+            "allow_private_network": allow_private_network or None,
+            "image_timeout": image_timeout,
+            "max_image_pixels": max_image_pixels,
+            "max_image_bytes": max_image_bytes,
         }
         overrides["strict"] = strict or None
         result = convert(deck, overrides)

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape, unescape
 from pathlib import Path
+from urllib.parse import urljoin
 
 import jinja2
 import tinycss2.color3
@@ -18,6 +19,9 @@ from .themes import Theme
 _IMG_TAG = re.compile(r"<img\b[^>]*>(?:\s*</img\s*>)?", re.IGNORECASE)
 _ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 _FONT_COLOR = re.compile(r"""(<font\b[^>]*?\bcolor\s*=\s*)(["']?)([^"'\s>]*)\2""", re.IGNORECASE)
+_ATTACHMENT = re.compile(
+    r"""\srel\s*=\s*(?:"[^"]*\battachment\b[^"]*"|'[^']*\battachment\b[^']*'|attachment\b)""", re.I
+)
 _ID_ATTR = re.compile(r"""(<[a-zA-Z][^<>]*?\sid=")([^"]*)(")""")
 _PX_LENGTH = re.compile(r"((?:^|[;\s])(?:min-|max-)?(?:width|height)\s*:\s*)(\d+(?:\.\d+)?)px", re.IGNORECASE)
 
@@ -55,8 +59,9 @@ def lay_out(
     author = deck.meta.get("author")
     total = len(deck.slides)
     seen_ids: set[str] = set()
+    base = deck.source.resolve().parent.as_uri() + "/"
     html_of = {
-        s.number: jinja2.utils.markupsafe.Markup(_unique_ids(_print_html(s, deck.assets), s.number, seen_ids))
+        s.number: jinja2.utils.markupsafe.Markup(_unique_ids(_print_html(s, deck.assets, base), s.number, seen_ids))
         for s in deck.slides
     }
     slides = [
@@ -84,7 +89,7 @@ def lay_out(
         total=total,
         progress=options.progress,
     )
-    return Layout(html=html, base_url=deck.source.parent.resolve().as_uri() + "/", stylesheets=stylesheets)
+    return Layout(html=html, base_url=base, stylesheets=stylesheets)
 
 
 def _unique_ids(html: str, number: int, seen: set[str]) -> str:
@@ -109,16 +114,18 @@ def _keywords(value: object) -> str:
     return str(value or "")
 
 
-def _print_html(slide: Slide, assets: Mapping[str, Asset]) -> str:
-    """Return a slide's HTML made ready for print: images resolved, legacy colours as browsers read them."""
-    html = _IMG_TAG.sub(lambda m: _image(m.group(0), assets), slide.html)
+def _print_html(slide: Slide, assets: Mapping[str, Asset], base: str) -> str:
+    """Return a slide's HTML made ready for print: images resolved, legacy colours as browsers read them, and
+    no `rel=attachment` (nothing in a deck may embed a file in the PDF)."""
+    html = _IMG_TAG.sub(lambda m: _image(m.group(0), assets, base), slide.html)
+    html = _ATTACHMENT.sub("", html)
     return _FONT_COLOR.sub(lambda m: f'{m.group(1)}"{legacy_colour(m.group(3))}"', html)
 
 
-def _image(tag: str, assets: Mapping[str, Asset]) -> str:
+def _image(tag: str, assets: Mapping[str, Asset], base: str) -> str:
     attrs = {m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None) for m in _ATTR.finditer(tag)}
     ref = unescape(attrs.get("src", ""))
-    asset = assets.get(ref)
+    asset = assets.get(urljoin(base, ref.strip()))
     # Sizes the deck gives in px were meant next to Cleaver's 32 px text: as em they keep that proportion
     # to the text, and shrink with it when a slide is scaled to fit.
     style = _px_to_em(unescape(attrs.get("style", "")))

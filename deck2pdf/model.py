@@ -22,9 +22,11 @@ class Slide:
 @dataclass(frozen=True)
 class Asset:
     ref: str  # exactly as written in the deck
-    path: Path | None  # usable local file; None if unusable
+    path: Path | None  # usable local file (the original, or a normalized copy in the cache); None if unusable
     problem: str | None = None  # why it is unusable, worded for the user
-    slide: int | None = None  # first slide that uses it
+    slide: int | None = None  # first slide that uses it (None: only a stylesheet does)
+    url: str = ""  # absolute: file://, http(s):// or data:, as WeasyPrint will ask for it
+    origin: str = "local"  # local, fetched, from cache, inline (data:) or missing
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,15 @@ class Options:
     fit: bool = True  # shrink a slide that does not fit its page (text and images together)
     min_scale: float = 0.5  # the smallest a slide is shrunk to; what still does not fit is cut, with a warning
     strict: bool = False  # warnings are errors
+    cache_dir: Path | None = None  # where fetched and normalized images are kept; None: ~/.cache/deck2pdf
+    offline: bool = False  # use only the cache and local files: no network at all
+    refresh: bool = False  # ask the servers whether cached images changed (conditional requests)
+    image_dpi: int = 200  # images are downsampled to this resolution at their printed size
+    allow_dirs: tuple[Path, ...] = ()  # more folders local images may come from (besides the deck's and its git tree)
+    allow_private_network: bool = False  # fetch from loopback, private and link-local addresses too
+    image_timeout: float = 20.0  # seconds to download one image
+    max_image_pixels: int = 40_000_000  # larger images are refused (decompression bombs)
+    max_image_bytes: int = 30 * 1024 * 1024  # larger files or downloads are refused
 
     @classmethod
     def resolve(cls, meta: Mapping[str, Any], overrides: Mapping[str, Any], deck: Path) -> tuple[Options, list[str]]:
@@ -91,6 +100,15 @@ class Options:
             flags["css"] = tuple(Path(p) for p in flags["css"])
         if "output" in flags:
             flags["output"] = Path(flags["output"])
+        for key in ("cache_dir",):
+            if key in flags:
+                flags[key] = Path(flags[key])
+        if "allow_dirs" in flags:
+            flags["allow_dirs"] = tuple(Path(p) for p in flags["allow_dirs"])
+        _check_range(flags, "image_dpi", 36, 1200, "--image-dpi")
+        _check_range(flags, "image_timeout", 0.1, 3600, "--image-timeout")
+        _check_range(flags, "max_image_pixels", 1_000, 10**9, "--max-image-pixels")
+        _check_range(flags, "max_image_bytes", 1_000, 2**34, "--max-image-bytes")
         if "min_scale" in flags and not 0.2 <= float(flags["min_scale"]) <= 1.0:
             raise UsageError(
                 f"--min-scale {flags['min_scale']}: must be between 0.2 and 1", hint="e.g. --min-scale 0.6"
@@ -103,3 +121,8 @@ class Options:
     def output_for(self, deck: Path) -> Path:
         """Return where the PDF of `deck` is written."""
         return self.output if self.output is not None else deck.with_suffix(".pdf")
+
+
+def _check_range(flags: Mapping[str, Any], key: str, low: float, high: float, flag: str) -> None:
+    if key in flags and not low <= flags[key] <= high:
+        raise UsageError(f"{flag} {flags[key]}: must be between {low:g} and {high:g}")

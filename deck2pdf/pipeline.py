@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .assets import resolve_assets
+from .assets import cache_for, readable_roots, resolve_assets
 from .errors import StrictError
 from .layout import lay_out
 from .model import Deck
@@ -35,7 +35,7 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
 
     1. Parse the deck: front matter, slides, Markdown to HTML (`parse`).
     2. Merge defaults, front matter and flags into Options (`options`).
-    3. Resolve every image to a local file or a stated problem (`assets`).
+    3. Resolve every image to a local file or a stated problem: fetch, cache, normalize (`assets`).
     4. Find the print theme (`themes`).
     5. Lay the slides out, one per page, as one HTML document (`layout`).
     6. Render it with WeasyPrint (`render`); lay out again, smaller, only the slides that did not fit.
@@ -48,16 +48,24 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
     target = options.output_for(source)
     check_target(target, source)
     warnings = _warn([*deck.warnings, *option_warnings])
-    deck, asset_warnings = resolve_assets(deck)
+    deck, asset_warnings, summary = resolve_assets(deck, options)
     warnings += _warn(asset_warnings)
+    clock.lap("resolved images")
     theme, notices = load_theme(options.theme, options.theme_source)
     for notice in notices:
         log.info("%s", notice)
     warnings += _warn(_missing_stylesheets(options, source))
     layout = lay_out(deck, theme, options)
-    allowed = {
-        "allowed_roots": _readable_roots(deck, theme.folder, layout.stylesheets),
-        "allowed_files": [a.path for a in deck.assets.values() if a.path is not None],
+    allowed: dict[str, Any] = {
+        "allowed_roots": [
+            *readable_roots(source, options),
+            cache_for(options).folder,
+            theme.folder,
+            THEMES_DIR,
+            FONTS_DIR,
+            *(p.parent for p in layout.stylesheets),
+        ],
+        "served": {a.url: a.path for a in deck.assets.values() if a.path is not None},
     }
     first = render_slides(layout.html, layout.base_url, numbers=[s.number for s in deck.slides], **allowed)
     clock.lap(f"laid out {len(deck.slides)} pages with theme {theme.name}")
@@ -81,6 +89,8 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
         )
     write_atomic(target, pdf)
     clock.lap(f"wrote {target}")
+    if deck.assets:
+        log.info("%s", summary)
     return Result(output=target, pages=len(deck.slides), warnings=tuple(warnings))
 
 
@@ -170,10 +180,6 @@ def _missing_stylesheets(options: Options, source: Path) -> list[str]:
     if options.style is not None and not options.style.is_file():
         out.append(f"{source}: `style:` sheet {options.style} not found; the theme is used without it")
     return out
-
-
-def _readable_roots(deck: Deck, theme_folder: Path, stylesheets: tuple[Path, ...]) -> list[Path]:
-    return [deck.source.parent, theme_folder, THEMES_DIR, FONTS_DIR, *(p.parent for p in stylesheets)]
 
 
 def _relevant(messages: tuple[str, ...]) -> list[str]:

@@ -6,7 +6,7 @@ import logging
 import mimetypes
 import re
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,14 +44,14 @@ def render_slides(
     *,
     numbers: Sequence[int],
     allowed_roots: Iterable[Path],
-    allowed_files: Iterable[Path] = (),
+    served: Mapping[str, Path] | None = None,
 ) -> Rendered:
     """Lay out the print HTML, whose pages hold the slides `numbers` in that order, and find overflow.
 
     A number may repeat: the same slide tried at several sizes in one render."""
     import weasyprint  # imported here: it is slow, and --inspect and --version never need it
 
-    fetcher = _local_only_fetcher(weasyprint, allowed_roots, allowed_files)
+    fetcher = _local_only_fetcher(weasyprint, allowed_roots, served or {})
     with _captured_log() as messages:
         try:
             document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
@@ -199,28 +199,37 @@ def _is_within(path: Path, roots: Iterable[Path]) -> bool:
     return any(path == root or root in path.parents for root in roots)
 
 
-def _local_only_fetcher(weasyprint: Any, roots: Iterable[Path], files: Iterable[Path]) -> Any:
-    """Return a WeasyPrint URL fetcher that serves data: URLs and regular files in the allowed places only.
+def _local_only_fetcher(weasyprint: Any, roots: Iterable[Path], served: Mapping[str, Path]) -> Any:
+    """Return a WeasyPrint URL fetcher that reads only local files in the allowed places.
 
-    Images from the web are fetched (or not) before rendering; WeasyPrint itself never uses the network,
-    and never reads a device or FIFO (its timeout does not apply to files: /dev/urandom would hang it).
+    `served` maps the URLs of the deck's images (web, data: or local) to the files the assets stage made
+    for them: WeasyPrint never uses the network, never decodes a data: URL itself, and never reads a device
+    or FIFO (its timeout does not apply to files: /dev/urandom would hang it).
     """
     allowed_roots = tuple(r.resolve() for r in roots)
-    allowed_files = frozenset(f.resolve() for f in files)
+    by_url = {_canonical(url): path for url, path in served.items()}
 
     class Fetcher(weasyprint.urls.URLFetcher):  # type: ignore[misc, name-defined]
         def fetch(self, url: str, headers: Any = None) -> Any:
             parts = urlsplit(url)
-            if parts.scheme == "data":
-                return super().fetch(url, headers)
-            if parts.scheme != "file":
-                raise ValueError(f"not fetched at render time: {url}")
-            path = Path(unquote(parts.path)).resolve()
-            if path not in allowed_files and not _is_within(path, allowed_roots):
-                raise ValueError(f"outside the deck's folder, refused: {path}")
+            mapped = by_url.get(_canonical(url))
+            if mapped is not None:
+                path, name = mapped.resolve(), mapped.name
+            elif parts.scheme == "file":
+                path = Path(unquote(parts.path)).resolve()
+                name = path.name
+            else:
+                raise ValueError(f"not fetched at render time: {url[:80]}")
+            if not _is_within(path, allowed_roots):
+                raise ValueError(f"outside the allowed folders, refused: {path}")
             if not stat.S_ISREG(path.stat().st_mode):
                 raise ValueError(f"not a regular file, refused: {path}")
-            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
             return weasyprint.urls.URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
 
     return Fetcher()
+
+
+def _canonical(url: str) -> str:
+    """One spelling of a URL, however it was quoted (WeasyPrint quotes what it requests)."""
+    return unquote(url.strip())

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import textwrap
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -20,6 +25,23 @@ REAL_DECKS = sorted(p for p in (SHARED / "decks" / "real").glob("*.md") if p.nam
 def pytest_sessionstart(session: pytest.Session) -> None:
     if not REFERENCE_DECK.is_file() or len(REAL_DECKS) < 40:
         raise pytest.UsageError(f"the shared decks are missing: expected them in {SHARED} (set DECK2PDF_SHARED)")
+
+
+_real_getaddrinfo = socket.getaddrinfo
+
+
+@pytest.fixture(autouse=True)
+def _no_traffic_beyond_this_machine(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests talk only to servers they start on 127.0.0.1: any other name fails to resolve. The user cache
+    folder is a temporary one, so no test reads or fills the real cache."""
+
+    def local_only(host: object, *args: object, **kwargs: object) -> object:
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise socket.gaierror(socket.EAI_NONAME, f"tests resolve only local names, not {host!r}")
+        return _real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", local_only)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
 
 
 @pytest.fixture
@@ -55,3 +77,66 @@ def run_cli() -> Callable[..., CliResult]:
         return CliResult(result.exit_code, result.stdout, result.stderr)
 
     return run
+
+
+@dataclass
+class Route:
+    body: bytes
+    content_type: str = "application/octet-stream"
+    status: int = 200
+    delay: float = 0.0  # seconds before answering
+    location: str | None = None  # for redirects
+    etag: str | None = None
+
+
+class LocalHTTP:
+    """An HTTP server on 127.0.0.1 for the tests, serving `routes`; it counts the requests it gets."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.requests.append((self.path, dict(self.headers)))
+                route = server.routes.get(self.path.split("?")[0])
+                if route is None:
+                    self.send_error(404, "Not Found")
+                    return
+                time.sleep(route.delay)
+                if route.etag and self.headers.get("If-None-Match") == route.etag:
+                    self.send_response(304)
+                    self.end_headers()
+                    return
+                self.send_response(route.status)
+                if route.location:
+                    self.send_header("Location", route.location)
+                self.send_header("Content-Type", route.content_type)
+                self.send_header("Content-Length", str(len(route.body)))
+                if route.etag:
+                    self.send_header("ETag", route.etag)
+                self.end_headers()
+                with contextlib.suppress(OSError):  # the client may have given up (timeout tests)
+                    self.wfile.write(route.body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def local_http() -> Iterator[LocalHTTP]:
+    """A local HTTP server (127.0.0.1 only), stopped after the test."""
+    server = LocalHTTP()
+    yield server
+    server.stop()

@@ -39,7 +39,7 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 def test_real_deck_renders_one_page_per_slide(deck: Path, theme: str, tmp_path: Path) -> None:
     source = _as_published(deck, tmp_path)
     pdf = tmp_path / "out.pdf"
-    result = convert(source, {"output": pdf, "theme": theme})
+    result = convert(source, {"output": pdf, "theme": theme, "offline": True})
     parsed = parse_deck(source)
     pages = page_words(pdf)
     assert result.pages == len(parsed.slides) == len(pages)

@@ -17,7 +17,8 @@ from ..helpers import fonts, links, metadata, outline, page_texts, page_words, p
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
     pdf = tmp_path_factory.mktemp("ref") / "docker-talk.pdf"
-    return pdf, convert(REFERENCE_DECK, {"output": pdf})
+    # Offline: the deck's web images are never fetched in tests; they are reported missing.
+    return pdf, convert(REFERENCE_DECK, {"output": pdf, "offline": True})
 
 
 def _squash(text: str) -> str:
@@ -109,10 +110,10 @@ def test_missing_and_remote_images_are_visible_placeholders_with_one_warning_eac
     pdf, result = rendered
     texts = page_texts(pdf)
     assert "images/us.jpg" in texts[1] and "not found" in texts[1]
-    assert "imgs.xkcd.com/comics/standards.png" in _squash(texts[7])
+    assert "imgs.xkcd.com/comics/standards.png" in _squash(texts[7]) and "offline" in texts[7]
     image_warnings = [w for w in result.warnings if "image '" in w]
     assert len([w for w in image_warnings if "not found" in w]) == 10
-    assert len([w for w in image_warnings if "is remote" in w]) == 11
+    assert len([w for w in image_warnings if "--offline forbids downloading it" in w]) == 11
     assert any(w.startswith(f"{REFERENCE_DECK}:24 (slide 2): image 'images/us.jpg' not found") for w in image_warnings)
 
 

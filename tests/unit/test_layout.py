@@ -34,9 +34,10 @@ def test_font_colours_are_read_as_browsers_read_them(value: str, colour: str) ->
 def _layout(tmp_path: Path, text: str, **options: object) -> str:
     source = tmp_path / "deck.md"
     source.write_text(text)
-    deck, _ = resolve_assets(parse_text(text, source))
+    opts = dataclasses.replace(Options(), offline=True, cache_dir=tmp_path / "cache", **options)
+    deck, _, _ = resolve_assets(parse_text(text, source), opts)
     theme, _ = load_theme("default", "default")
-    return lay_out(deck, theme, dataclasses.replace(Options(), **options)).html
+    return lay_out(deck, theme, opts).html
 
 
 def test_each_slide_is_a_section_with_its_number_classes_and_title(tmp_path: Path) -> None:
@@ -56,7 +57,9 @@ def test_font_colours_are_fixed_in_the_html(tmp_path: Path) -> None:
 
 
 def test_deck_pixel_sizes_on_images_become_ems_at_cleavers_32px(tmp_path: Path) -> None:
-    (tmp_path / "a.png").write_bytes(b"not really a png")
+    from PIL import Image
+
+    Image.new("RGB", (40, 20), "red").save(tmp_path / "a.png")
     html = _layout(tmp_path, "--\n<img src='a.png' style='margin: 0 auto; width: 800px; height: 400px'></img>\n")
     assert f'<img src="{(tmp_path / "a.png").as_uri()}" style="margin: 0 auto; width: 25em; height: 12.5em">' in html
     html = _layout(tmp_path, '--\n<img src="a.png" width="64" height="32" alt="x">\n')
@@ -71,7 +74,7 @@ def test_a_missing_image_becomes_a_placeholder_that_names_it_and_keeps_its_size(
     assert '<span class="missing-image" style="">' in html
     assert "Diagram — image img/missing.png not found</span>" in html
     assert '<span class="missing-image" style="width:10em">' in html
-    assert "image https://example.org/x.png is remote and was not fetched" in html
+    assert "image https://example.org/x.png is not in the cache and --offline forbids downloading it" in html
 
 
 def test_ids_repeated_across_slides_are_made_unique(tmp_path: Path) -> None:
@@ -88,7 +91,8 @@ def test_asset_warnings_name_file_line_and_slide(tmp_path: Path) -> None:
     source = tmp_path / "deck.md"
     text = "title: T\n--\n### A\n\n![x](gone.png)\n"
     source.write_text(text)
-    _, warnings = resolve_assets(parse_text(text, source))
+    _, warnings, summary = resolve_assets(parse_text(text, source), Options(cache_dir=tmp_path / "c"))
+    assert summary == "1 image: 1 missing"
     assert warnings == [
         f"{source}:5 (slide 1): image 'gone.png' not found; check the path (relative to the deck's folder)"
     ]

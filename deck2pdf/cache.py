@@ -1,0 +1,113 @@
+"""Keep fetched and normalized files on disk, keyed by URL (or any key); knows nothing about slides.
+
+Layout (version 1), all writes atomic (temporary file in the same folder, then rename):
+  data/<sha256 of content>      the bytes; named by their hash, so a file is whole or absent
+  entries/<sha256 of key>.json  {"key", "sha256", "size", "fetched_at", "etag", "last_modified", "content_type"}
+An entry is written after its data, so a reader never sees an entry whose data is missing; on read the data
+is hashed again, and a damaged entry counts as absent (it is fetched again, never rendered). Two processes
+writing the same key both write complete files; the last rename wins.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+VERSION = "v1"
+
+
+def default_cache_dir() -> Path:
+    """The user cache folder: $XDG_CACHE_HOME/deck2pdf, else ~/.cache/deck2pdf."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "deck2pdf"
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    sha256: str
+    size: int
+    fetched_at: float  # seconds since the epoch
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+
+
+class Cache:
+    """A folder of cached files. Safe to share between processes."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder / VERSION
+        self._data = self.folder / "data"
+        self._entries = self.folder / "entries"
+
+    def data_path(self, entry: Entry) -> Path:
+        return self._data / entry.sha256
+
+    def get(self, key: str) -> Entry | None:
+        """Return the entry for `key` if it is there and whole; a damaged one counts as absent."""
+        try:
+            entry = Entry(**json.loads(self._entry_path(key).read_text(encoding="utf-8")))
+            data = self.data_path(entry).read_bytes()
+        except (OSError, ValueError, TypeError):
+            return None
+        if entry.key != key or hashlib.sha256(data).hexdigest() != entry.sha256:
+            return None
+        return entry
+
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        content_type: str | None = None,
+        fetched_at: float | None = None,
+    ) -> Entry:
+        """Store `data` under `key` and return its entry."""
+        digest = hashlib.sha256(data).hexdigest()
+        entry = Entry(
+            key=key,
+            sha256=digest,
+            size=len(data),
+            fetched_at=time.time() if fetched_at is None else fetched_at,
+            etag=etag,
+            last_modified=last_modified,
+            content_type=content_type,
+        )
+        path = self._data / digest
+        if not (path.is_file() and path.stat().st_size == len(data)):
+            _write_atomic(path, data)
+        _write_atomic(self._entry_path(key), json.dumps(asdict(entry), sort_keys=True).encode())
+        return entry
+
+    def touch(self, entry: Entry) -> Entry:
+        """Record that `entry` was revalidated now (the server said it had not changed)."""
+        return self.put(
+            entry.key,
+            self.data_path(entry).read_bytes(),
+            etag=entry.etag,
+            last_modified=entry.last_modified,
+            content_type=entry.content_type,
+        )
+
+    def _entry_path(self, key: str) -> Path:
+        return self._entries / f"{hashlib.sha256(key.encode()).hexdigest()}.json"
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,168 @@
+"""Turn an http(s) URL into bytes, safely: time and size caps, redirects re-checked, no private addresses.
+
+Only http and https are followed. Each hop's host name is resolved here, every address is checked (loopback,
+private, link-local, reserved and multicast networks are refused unless allowed), and the connection is made
+to a checked address, whose peer is checked again once connected: a name cannot be re-pointed in between.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+USER_AGENT = "deck2pdf (slide deck to PDF converter)"
+_REDIRECTS = {301, 302, 303, 307, 308}
+_CHUNK = 64 * 1024
+
+
+class FetchError(Exception):
+    """A download that failed; the message says why, worded for the user."""
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    timeout: float = 20.0  # seconds for the whole download of one image, redirects included
+    max_bytes: int = 30 * 1024 * 1024
+    allow_private: bool = False  # fetch from loopback, private, link-local and reserved addresses too
+    max_redirects: int = 5
+
+
+@dataclass(frozen=True)
+class Fetched:
+    data: bytes | None  # None when the server said the cached copy is still current (304)
+    url: str  # after redirects
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+
+
+def fetch(url: str, policy: FetchPolicy, *, etag: str | None = None, last_modified: str | None = None) -> Fetched:
+    """Download `url`; with `etag`/`last_modified`, ask the server whether the cached copy is still current."""
+    deadline = time.monotonic() + policy.timeout
+    for _ in range(policy.max_redirects + 1):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise FetchError(f"redirected to '{url}', which is not an http(s) URL")
+        conn = _connect(parts.scheme, parts.hostname, parts.port, policy, deadline)
+        try:
+            headers = {"User-Agent": USER_AGENT, "Accept": "image/*, */*;q=0.5", "Accept-Encoding": "identity"}
+            if etag:
+                headers["If-None-Match"] = etag
+            if last_modified:
+                headers["If-Modified-Since"] = last_modified
+            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            if response.status in _REDIRECTS and response.getheader("Location"):
+                url = urljoin(url, response.getheader("Location", ""))
+                continue
+            if response.status == 304:
+                return Fetched(None, url, etag, last_modified)
+            if response.status != 200:
+                raise FetchError(f"the server answered {response.status} {response.reason}".rstrip())
+            length = response.getheader("Content-Length")
+            if length and length.isdigit() and int(length) > policy.max_bytes:
+                raise FetchError(f"is {_mb(int(length))}, over the {_mb(policy.max_bytes)} limit (--max-image-bytes)")
+            data = _read(response, conn, policy, deadline)
+            return Fetched(
+                data,
+                url,
+                response.getheader("ETag"),
+                response.getheader("Last-Modified"),
+                response.getheader("Content-Type"),
+            )
+        except TimeoutError:
+            raise FetchError(f"timed out after {policy.timeout:g} s (--image-timeout)") from None
+        except (OSError, http.client.HTTPException) as exc:
+            raise FetchError(f"the download failed ({_reason(exc)})") from None
+        finally:
+            conn.close()
+    raise FetchError(f"more than {policy.max_redirects} redirects")
+
+
+def _read(
+    response: http.client.HTTPResponse, conn: http.client.HTTPConnection, policy: FetchPolicy, deadline: float
+) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError
+        if conn.sock is not None:
+            conn.sock.settimeout(remaining)
+        chunk = response.read(_CHUNK)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > policy.max_bytes:
+            raise FetchError(f"is over the {_mb(policy.max_bytes)} limit (--max-image-bytes)")
+        chunks.append(chunk)
+
+
+def _connect(
+    scheme: str, host: str, port: int | None, policy: FetchPolicy, deadline: float
+) -> http.client.HTTPConnection:
+    port = port or (443 if scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise FetchError(f"the host '{host}' was not found ({_reason(exc)})") from None
+    addresses = [str(info[4][0]) for info in infos]
+    allowed = [a for a in addresses if policy.allow_private or is_public(a)]
+    if not allowed:
+        raise FetchError(
+            f"refused: '{host}' is on a loopback, private or reserved network (allow with --allow-private-network)"
+        )
+    last_error: Exception | None = None
+    for address in allowed:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise FetchError(f"timed out after {policy.timeout:g} s (--image-timeout)")
+        try:
+            sock = socket.create_connection((address, port), timeout=remaining)
+        except TimeoutError:
+            raise FetchError(f"timed out after {policy.timeout:g} s (--image-timeout)") from None
+        except OSError as exc:
+            last_error = exc
+            continue
+        peer = sock.getpeername()[0]
+        if not (policy.allow_private or is_public(peer)):  # the address actually connected to
+            sock.close()
+            raise FetchError(f"refused: connected to {peer}, a private address (allow with --allow-private-network)")
+        if scheme == "https":
+            try:
+                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
+            except (OSError, ssl.SSLError) as exc:
+                sock.close()
+                raise FetchError(f"the secure connection failed ({_reason(exc)})") from None
+        conn = http.client.HTTPConnection(host, port, timeout=remaining)
+        conn.sock = sock  # already connected, to the address checked above
+        return conn
+    raise FetchError(f"could not connect to '{host}' ({_reason(last_error)})")
+
+
+def is_public(address: str) -> bool:
+    """Tell whether an IP address is on the public internet (not loopback, private, link-local, reserved...)."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not (
+        ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast or ip.is_unspecified
+    )
+
+
+def _reason(exc: BaseException | None) -> str:
+    if exc is None:
+        return "no address"
+    text = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or str(exc) or type(exc).__name__
+    return str(text)
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
