@@ -283,13 +283,15 @@ class _Resolver:
         return Asset(use.ref, self._linked(entry.sha256, result.suffix), None, slide, url=url, origin=origin)
 
     def _linked(self, sha256: str, suffix: str) -> Path:
-        """A path with the right file ending for a cached file (WeasyPrint and readers go by it)."""
-        data = self.cache.folder / "data" / sha256
+        """A path with the right file ending for a cached file (WeasyPrint and readers go by it): a link
+        relative to its own folder, so it stays good wherever the cache is; a dangling one is replaced."""
         named = self.cache.folder / "named" / f"{sha256}{suffix}"
         if not named.exists():
             named.parent.mkdir(parents=True, exist_ok=True)
+            if named.is_symlink():
+                named.unlink(missing_ok=True)
             with contextlib.suppress(FileExistsError):  # another process made it first
-                named.symlink_to(data)
+                named.symlink_to(Path("..") / "data" / sha256)
         return named
 
 

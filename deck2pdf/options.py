@@ -100,11 +100,10 @@ class Options:
             flags["css"] = tuple(Path(p) for p in flags["css"])
         if "output" in flags:
             flags["output"] = Path(flags["output"])
-        for key in ("cache_dir",):
-            if key in flags:
-                flags[key] = Path(flags[key])
+        if "cache_dir" in flags:  # absolute: its files become file:// URLs
+            flags["cache_dir"] = Path(flags["cache_dir"]).expanduser().resolve()
         if "allow_dirs" in flags:
-            flags["allow_dirs"] = tuple(Path(p) for p in flags["allow_dirs"])
+            flags["allow_dirs"] = tuple(Path(p).expanduser().resolve() for p in flags["allow_dirs"])
         _check_range(flags, "image_dpi", 36, 1200, "--image-dpi")
         _check_range(flags, "image_timeout", 0.1, 3600, "--image-timeout")
         _check_range(flags, "max_image_pixels", 1_000, 10**9, "--max-image-pixels")

@@ -28,6 +28,7 @@ class Result:
     output: Path
     pages: int
     warnings: tuple[str, ...]
+    images: str = ""  # the summary line: "N images: N local, N fetched, N from cache, N missing"
 
 
 def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
@@ -91,7 +92,7 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
     clock.lap(f"wrote {target}")
     if deck.assets:
         log.info("%s", summary)
-    return Result(output=target, pages=len(deck.slides), warnings=tuple(warnings))
+    return Result(output=target, pages=len(deck.slides), warnings=tuple(warnings), images=summary)
 
 
 def _shrink_to_fit(

@@ -309,3 +309,30 @@ def test_data_urls_are_decoded_checked_and_normalized(tmp_path: Path) -> None:
         "image 'data:image/png;base64,AAAA' is not an image format that can be read"
     ]
     assert pdf_images(tmp_path / "o.pdf")[0][1:3] == (100, 200)
+
+
+def test_two_processes_sharing_the_cache_do_not_corrupt_it(tmp_path: Path, local_http: LocalHTTP) -> None:
+    serve_good(local_http)
+    deck = deck_of(tmp_path, local_http, list(GOOD))
+    args = [
+        sys.executable,
+        "-m",
+        "deck2pdf",
+        str(deck),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--allow-private-network",
+    ]
+    both = [
+        subprocess.Popen([*args, "-o", str(tmp_path / f"{n}.pdf")], stderr=subprocess.PIPE, text=True) for n in (1, 2)
+    ]
+    outputs = [p.communicate(timeout=120)[1] for p in both]
+    assert [p.returncode for p in both] == [0, 0], outputs
+    assert all("warning" not in out for out in outputs)
+    from deck2pdf.cache import Cache
+
+    cache = Cache(tmp_path / "cache")
+    assert all(cache.get(f"{local_http.url}{path}") is not None for path in GOOD)  # every entry whole
+    assert not list((tmp_path / "cache").rglob(".*"))  # no temporary file left behind
+    third = run(deck, tmp_path)
+    assert "9 images: 9 from cache, 0 missing" in third.stderr

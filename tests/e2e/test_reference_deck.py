@@ -111,6 +111,7 @@ def test_missing_and_remote_images_are_visible_placeholders_with_one_warning_eac
     texts = page_texts(pdf)
     assert "images/us.jpg" in texts[1] and "not found" in texts[1]
     assert "imgs.xkcd.com/comics/standards.png" in _squash(texts[7]) and "offline" in texts[7]
+    assert result.images == "21 images: 21 missing"  # 10 local files absent, 11 web images (offline)
     image_warnings = [w for w in result.warnings if "image '" in w]
     assert len([w for w in image_warnings if "not found" in w]) == 10
     assert len([w for w in image_warnings if "--offline forbids downloading it" in w]) == 11

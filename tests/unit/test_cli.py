@@ -166,3 +166,15 @@ def test_a_character_no_font_has_is_a_warning_naming_it(run_cli: RunCli, make_de
     result = run_cli(deck, "-o", tmp_path / "o.pdf")
     assert result.exit_code == 0
     assert f"deck2pdf: warning: {deck} (slide 2): no font has a glyph for '\U00013000' (U+13000)" in result.stderr
+
+
+def test_relative_paths_work(run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PIL import Image
+
+    (tmp_path / "talk").mkdir()
+    Image.new("RGB", (30, 20), "red").save(tmp_path / "talk" / "pic.png")
+    (tmp_path / "talk" / "deck.md").write_text("--\n![pic](pic.png)\n")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("talk/deck.md", "-o", "out.pdf", "--cache-dir", "cache", "--allow-dir", ".")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "out.pdf").is_file() and "1 image: 1 local, 0 missing" in result.stderr
