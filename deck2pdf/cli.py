@@ -99,6 +99,29 @@ def main(
     max_image_bytes: Annotated[
         Optional[int], typer.Option("--max-image-bytes", help="Refuse larger image files [default: 31457280].")
     ] = None,
+    slides: Annotated[
+        Optional[str], typer.Option("--slides", help="Which slides, e.g. 1-5,8,12- [default: all].")
+    ] = None,
+    handout: Annotated[
+        Optional[int], typer.Option("--handout", help="Print N slides per sheet: 1, 2, 3, 4, 6 or 9.")
+    ] = None,
+    paper: Annotated[
+        Optional[str], typer.Option("--paper", help="Handout paper: a4, letter, legal, a3 [default: a4].")
+    ] = None,
+    landscape: Annotated[
+        Optional[bool], typer.Option("--landscape/--portrait", help="Handout sheet orientation [default: portrait].")
+    ] = None,
+    frame: Annotated[
+        Optional[bool], typer.Option("--frame/--no-frame", help="A frame around each slide on handouts.")
+    ] = None,
+    collapse_builds: Annotated[
+        Optional[bool],
+        typer.Option("--collapse-builds/--no-collapse-builds", help="Drop build-up slides [default: on for handouts]."),
+    ] = None,
+    link_notes: Annotated[
+        Optional[bool],
+        typer.Option("--link-notes/--no-link-notes", help="List each slide's links beside it [default: handouts]."),
+    ] = None,
     inspect: Annotated[bool, typer.Option("--inspect", help="Print the parsed deck as JSON; render nothing.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors; write nothing.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print errors only.")] = False,
@@ -143,6 +166,13 @@ def main(
             "image_timeout": image_timeout,
             "max_image_pixels": max_image_pixels,
             "max_image_bytes": max_image_bytes,
+            "slides": slides,
+            "handout": handout,
+            "paper": paper,
+            "landscape": landscape,
+            "frame": frame,
+            "collapse_builds": collapse_builds,
+            "link_notes": link_notes,
         }
         overrides["strict"] = strict or None
         result = convert(deck, overrides)

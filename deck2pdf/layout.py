@@ -12,9 +12,9 @@ from urllib.parse import urljoin
 import jinja2
 import tinycss2.color3
 
-from .model import Asset, Deck, Slide
+from .model import Asset, Deck, HandoutCell, Rect, Sheet, Slide
 from .options import Options
-from .themes import Theme
+from .themes import THEMES_DIR, Theme
 
 _IMG_TAG = re.compile(r"<img\b[^>]*>(?:\s*</img\s*>)?", re.IGNORECASE)
 _ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
@@ -176,3 +176,45 @@ def legacy_colour(value: str) -> str:
     if length > 2:
         parts = [p[:2] for p in parts]
     return "#" + "".join(p.rjust(2, "0") if len(p) < 2 else p for p in parts)
+
+
+def lay_out_handout(
+    deck: Deck, sheets: Sequence[Sequence[HandoutCell]], geometry: Sheet, options: Options, byline: str
+) -> Layout:
+    """Return the HTML of a handout's sheets (everything but the slides, which are placed over the frames)."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(THEMES_DIR)), autoescape=True)
+
+    def style(rect: Rect) -> str:
+        return f"left: {rect.x:.2f}pt; top: {rect.y:.2f}pt; width: {rect.w:.2f}pt; height: {rect.h:.2f}pt"
+
+    author = deck.meta.get("author")
+    planned = [
+        [
+            {
+                "number": cell.number,
+                "title": cell.title,
+                "links": cell.links,
+                "slide": style(box.slide),
+                "caption": style(box.caption),
+                "notes": style(box.notes) if box.notes else "",
+                "note_lines": int((box.notes.h - 4) // 19.4) if box.notes else 0,
+            }
+            for cell, box in zip(sheet, geometry.cells, strict=False)
+        ]
+        for sheet in sheets
+    ]
+    html = env.get_template("handout.html.j2").render(
+        title=deck.title,
+        author=str(author.get("name") or "") if isinstance(author, dict) else "",
+        description=str(deck.meta.get("description") or ""),
+        keywords=_keywords(deck.meta.get("keywords")),
+        lang=str(deck.meta.get("lang") or ""),
+        byline=byline,
+        width=round(geometry.width, 2),
+        height=round(geometry.height, 2),
+        margin=36,
+        frame=options.frame,
+        sheets=[{"cells": cells} for cells in planned],
+        stylesheets=[(THEMES_DIR / "handout.css").resolve().as_uri()],
+    )
+    return Layout(html=html, base_url=(THEMES_DIR.resolve().as_uri() + "/"), stylesheets=(THEMES_DIR / "handout.css",))

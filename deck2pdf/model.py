@@ -37,3 +37,34 @@ class Deck:
     slides: tuple[Slide, ...]
     assets: Mapping[str, Asset] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()  # questionable input found while parsing
+
+
+@dataclass(frozen=True)
+class Rect:
+    """A rectangle on the sheet, in points from the top left."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+
+
+@dataclass(frozen=True)
+class Cell:
+    slide: Rect  # where the slide is drawn
+    caption: Rect  # under the slide: its number, then its link notes
+    notes: Rect | None  # ruled lines for the reader's notes, if the layout has them
+
+
+@dataclass(frozen=True)
+class Sheet:
+    width: float  # pt
+    height: float
+    cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True)
+class HandoutCell:
+    number: int  # the slide's number in the deck
+    title: str  # for its bookmark
+    links: tuple[str, ...]  # web links on the slide, for the link notes ("" when turned off)

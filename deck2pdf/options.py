@@ -11,6 +11,8 @@ from typing import Any
 from .errors import UsageError
 
 # Cleaver keys that only steer the browser page or where Cleaver writes it: nothing to print.
+HANDOUT_SIZES = (1, 2, 3, 4, 6, 9)
+PAPERS = ("a4", "letter", "legal", "a3")
 IGNORED_KEYS = frozenset({"controls", "output", "encoding", "watch", "template", "layout", "debug"})
 # Keys deck2pdf reads (title and author are read by the parser; the rest are metadata).
 KNOWN_KEYS = frozenset({"title", "author", "theme", "style", "progress", "date", "description", "keywords", "lang"})
@@ -70,6 +72,13 @@ class Options:
     image_timeout: float = 20.0  # seconds to download one image
     max_image_pixels: int = 40_000_000  # larger images are refused (decompression bombs)
     max_image_bytes: int = 30 * 1024 * 1024  # larger files or downloads are refused
+    slides: str | None = None  # which slides, e.g. "1-5,8,12-"; None: all
+    handout: int | None = None  # slides per sheet (1, 2, 3, 4, 6, 9); None: one slide per page
+    paper: str = "a4"  # handout paper: a4, letter, legal, a3
+    landscape: bool = False  # handout sheets in landscape
+    frame: bool = True  # a hairline frame around each slide on a handout
+    collapse_builds: bool | None = None  # drop build-up slides; None: on for handouts, off for slides
+    link_notes: bool | None = None  # list each slide's links beside it; None: on for handouts, off for slides
 
     @classmethod
     def resolve(cls, meta: Mapping[str, Any], overrides: Mapping[str, Any], deck: Path) -> tuple[Options, list[str]]:
@@ -104,6 +113,16 @@ class Options:
             flags["cache_dir"] = Path(flags["cache_dir"]).expanduser().resolve()
         if "allow_dirs" in flags:
             flags["allow_dirs"] = tuple(Path(p).expanduser().resolve() for p in flags["allow_dirs"])
+        if "handout" in flags and flags["handout"] not in HANDOUT_SIZES:
+            raise UsageError(
+                f"--handout {flags['handout']}: not a handout size", hint="use one of 1, 2, 3, 4, 6, 9 slides per sheet"
+            )
+        if "paper" in flags:
+            flags["paper"] = str(flags["paper"]).lower()
+            if flags["paper"] not in PAPERS:
+                raise UsageError(
+                    f"--paper {flags['paper']}: unknown paper size", hint=f"use one of {', '.join(PAPERS)}"
+                )
         _check_range(flags, "image_dpi", 36, 1200, "--image-dpi")
         _check_range(flags, "image_timeout", 0.1, 3600, "--image-timeout")
         _check_range(flags, "max_image_pixels", 1_000, 10**9, "--max-image-pixels")
@@ -116,6 +135,16 @@ class Options:
         if unknown:
             raise TypeError(f"unknown options: {sorted(unknown)}")
         return cls(**{**values, **flags}), warnings
+
+    @property
+    def collapsing(self) -> bool:
+        """Whether build-up slides are dropped (on by default for handouts only)."""
+        return self.collapse_builds if self.collapse_builds is not None else self.handout is not None
+
+    @property
+    def noting_links(self) -> bool:
+        """Whether each slide's links are listed beside it (on by default for handouts only)."""
+        return self.link_notes if self.link_notes is not None else self.handout is not None
 
     def output_for(self, deck: Path) -> Path:
         """Return where the PDF of `deck` is written."""

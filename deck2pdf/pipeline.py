@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 import math
 import time
@@ -11,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from .assets import cache_for, readable_roots, resolve_assets
-from .errors import StrictError
-from .layout import lay_out
-from .model import Deck
+from .errors import StrictError, UsageError
+from .handout import collapse_builds, impose, page_links, parse_ranges, sheet_layout
+from .layout import lay_out, lay_out_handout
+from .model import Deck, HandoutCell
 from .options import Options
 from .output import check_target, write_atomic
 from .parse import parse_deck
-from .render import Rendered, render_slides, write_pdf
+from .render import Rendered, render_html, render_slides, write_pdf
 from .themes import FONTS_DIR, THEMES_DIR, Theme, load_theme
 
 log = logging.getLogger("deck2pdf")
@@ -56,7 +58,8 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
     for notice in notices:
         log.info("%s", notice)
     warnings += _warn(_missing_stylesheets(options, source))
-    layout = lay_out(deck, theme, options)
+    numbers = _selected(deck, options)
+    layout = lay_out(deck, theme, options, variants=[(n, 1.0) for n in numbers])
     allowed: dict[str, Any] = {
         "allowed_roots": [
             *readable_roots(source, options),
@@ -68,8 +71,8 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
         ],
         "served": {a.url: a.path for a in deck.assets.values() if a.path is not None},
     }
-    first = render_slides(layout.html, layout.base_url, numbers=[s.number for s in deck.slides], **allowed)
-    clock.lap(f"laid out {len(deck.slides)} pages with theme {theme.name}")
+    first = render_slides(layout.html, layout.base_url, numbers=numbers, **allowed)
+    clock.lap(f"laid out {len(numbers)} pages with theme {theme.name}")
     pages = {s.number: s.page for s in first.slides}
     messages = list(first.messages)
     cut = [s.number for s in first.slides if s.fit is not None]
@@ -80,8 +83,12 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
         clock.lap("shrank the slides that did not fit")
     warnings += _warn(f"{source}: {m}" for m in dict.fromkeys(_relevant(tuple(messages))))
     warnings += _warn(_overflow_warning(deck, n, options) for n in cut)
-    pdf, missing_glyphs = write_pdf(first, [pages[s.number] for s in deck.slides])
+    pdf, missing_glyphs = write_pdf(first, [pages[n] for n in numbers])
     warnings += _warn(_missing_glyph_warning(deck, char) for char in missing_glyphs)
+    pages_out = len(numbers)
+    if options.handout:
+        pdf, pages_out = _handout(deck, options, numbers, pdf), math.ceil(len(numbers) / options.handout)
+        clock.lap(f"imposed {len(numbers)} slides on {pages_out} sheets")
     if options.strict and warnings:
         raise StrictError(
             f"{len(warnings)} warning(s) with --strict; no PDF written",
@@ -92,7 +99,53 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
     clock.lap(f"wrote {target}")
     if deck.assets:
         log.info("%s", summary)
-    return Result(output=target, pages=len(deck.slides), warnings=tuple(warnings), images=summary)
+    return Result(output=target, pages=pages_out, warnings=tuple(warnings), images=summary)
+
+
+def _selected(deck: Deck, options: Options) -> list[int]:
+    """The slides to print: --slides, then without build-up slides when builds collapse."""
+    numbers = [s.number for s in deck.slides]
+    if options.slides is not None:
+        try:
+            numbers = parse_ranges(options.slides, len(deck.slides))
+        except ValueError as exc:
+            raise UsageError(
+                f"--slides {options.slides}: cannot read '{exc}'", hint="write ranges like 1-5,8,12- (slide numbers)"
+            ) from None
+        if not numbers:
+            raise UsageError(f"--slides {options.slides}: selects no slide (the deck has {len(deck.slides)})")
+    if options.collapsing:
+        keep = set(collapse_builds([deck.slides[n - 1] for n in numbers]))
+        numbers = [n for n in numbers if n in keep]
+    return numbers
+
+
+def _handout(deck: Deck, options: Options, numbers: list[int], slides_pdf: bytes) -> bytes:
+    """Impose the rendered slides N to a sheet, with header, footer, numbers, note lines and link notes."""
+    per_sheet = options.handout or 1
+    geometry = sheet_layout(per_sheet, options.paper, options.landscape, options.size.width / options.size.height)
+    links = page_links(slides_pdf) if options.noting_links else [[] for _ in numbers]
+    cells = [HandoutCell(n, deck.slides[n - 1].title or f"Slide {n}", tuple(links[i])) for i, n in enumerate(numbers)]
+    sheets = [cells[i : i + per_sheet] for i in range(0, len(cells), per_sheet)]
+    layout = lay_out_handout(deck, sheets, geometry, options, _byline(deck))
+    chrome = render_html(layout.html, layout.base_url, allowed_roots=[THEMES_DIR, FONTS_DIR])
+    placements = [
+        [(i, geometry.cells[i - start].slide) for i in range(start, min(start + per_sheet, len(numbers)))]
+        for start in range(0, len(numbers), per_sheet)
+    ]
+    return impose(chrome, slides_pdf, placements)
+
+
+def _byline(deck: Deck) -> str:
+    """Author and date for the handout header: front matter `date`, else the deck file's date."""
+    author = deck.meta.get("author")
+    name = str(author.get("name") or "") if isinstance(author, Mapping) else ""
+    when = deck.meta.get("date")
+    if when is None and deck.source.exists():
+        when = datetime.date.fromtimestamp(deck.source.stat().st_mtime)
+    if isinstance(when, datetime.date):
+        when = f"{when.day} {when:%B %Y}"
+    return " · ".join(part for part in (name, str(when or "")) if part)
 
 
 def _shrink_to_fit(

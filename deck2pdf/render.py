@@ -71,6 +71,18 @@ def render_slides(
     return Rendered(document=document, slides=slides, messages=tuple(messages))
 
 
+def render_html(html: str, base_url: str, *, allowed_roots: Iterable[Path]) -> bytes:
+    """Render an HTML document to PDF bytes, reading only local files in the allowed places."""
+    import weasyprint
+
+    fetcher = _local_only_fetcher(weasyprint, allowed_roots, {})
+    with _captured_log():
+        try:
+            return bytes(weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf())
+        except Exception as exc:
+            raise RenderError(f"WeasyPrint could not lay out the handout: {exc}", hint="run with --debug") from exc
+
+
 def write_pdf(first: Rendered, pages: Sequence[Any]) -> tuple[bytes, list[str]]:
     """Write pages, possibly laid out by several renders, as one PDF with the first render's metadata.
 

@@ -1,0 +1,73 @@
+"""Handout planning: slide ranges, build collapsing, sheet geometry."""
+
+from __future__ import annotations
+
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+
+from deck2pdf.handout import collapse_builds, parse_ranges, sheet_layout
+from deck2pdf.options import HANDOUT_SIZES, PAPERS
+from deck2pdf.parse import parse_deck, parse_text
+
+from ..conftest import REFERENCE_DECK
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "numbers"),
+    [
+        ("1-5,8,12-", 14, [1, 2, 3, 4, 5, 8, 12, 13, 14]),
+        ("3", 5, [3]),
+        ("-2", 5, [1, 2]),
+        ("4-", 5, [4, 5]),
+        ("2-3, 2-4", 5, [2, 3, 4]),
+        ("7-9", 5, []),
+    ],
+)
+def test_slide_ranges(text: str, count: int, numbers: list[int]) -> None:
+    assert parse_ranges(text, count) == numbers
+
+
+@pytest.mark.parametrize("text", ["", "a", "5-2", "0", "1,,2", "1-2-3"])
+def test_bad_slide_ranges(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_ranges(text, 10)
+
+
+def test_a_build_up_slide_is_dropped_when_the_next_says_all_it_says() -> None:
+    deck = parse_text(
+        "--\n### Why?\n* one\n--\n### Why?\n* one\n* two\n--\n### Why?\n* one, changed\n--\n### Other\n* one\n",
+        Path("d.md"),
+    )
+    # 1 is inside 2 (same title); 2 is not inside 3 ("two" is gone); 3 and 4 differ in title.
+    assert collapse_builds(deck.slides) == [2, 3, 4]
+
+
+def test_images_do_not_count_and_untitled_slides_never_collapse() -> None:
+    deck = parse_text("--\n### T\nA <img src=a.png>\n--\n### T\nA B\n--\nx\n--\nx y\n", Path("d.md"))
+    assert collapse_builds(deck.slides) == [2, 3, 4]
+
+
+def test_the_reference_deck_collapses_from_59_to_44_slides() -> None:
+    assert len(collapse_builds(parse_deck(REFERENCE_DECK).slides)) == 44
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+@pytest.mark.parametrize("landscape", [False, True])
+@pytest.mark.parametrize("n", HANDOUT_SIZES)
+def test_sheet_geometry_keeps_slides_on_the_paper_apart_and_in_shape(n: int, paper: str, landscape: bool) -> None:
+    sheet = sheet_layout(n, paper, landscape, 16 / 9)
+    assert (sheet.width > sheet.height) == landscape
+    assert len(sheet.cells) == n
+    boxes = (
+        [c.slide for c in sheet.cells] + [c.caption for c in sheet.cells] + [c.notes for c in sheet.cells if c.notes]
+    )
+    for box in boxes:
+        assert box.x >= 30 and box.x + box.w <= sheet.width - 30 and box.y >= 50 and box.y + box.h <= sheet.height - 30
+    for a, b in combinations(boxes, 2):
+        assert a.x + a.w <= b.x + 0.01 or b.x + b.w <= a.x + 0.01 or a.y + a.h <= b.y + 0.01 or b.y + b.h <= a.y + 0.01
+    for cell in sheet.cells:
+        assert cell.slide.w / cell.slide.h == pytest.approx(16 / 9)
+        assert cell.slide.w > 140  # about 5 cm wide at the least: big enough to read
+    assert all(c.notes for c in sheet.cells) == (n in (1, 3))
