@@ -11,11 +11,13 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from html import unescape
 from html.parser import HTMLParser
 
 from .errors import RenderError
 from .model import Cell, Rect, Sheet, Slide
 
+_HREF = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
 PT_PER_MM = 72 / 25.4
 PAPER_MM = {"a4": (210.0, 297.0), "letter": (215.9, 279.4), "legal": (215.9, 355.6), "a3": (297.0, 420.0)}
 MARGIN = 36.0  # pt: the sheet's side margins
@@ -79,8 +81,12 @@ def _fit(box: Rect, aspect: float) -> Rect:
     return Rect(box.x + (box.w - w) / 2, box.y, w, h)
 
 
-def impose(chrome_pdf: bytes, slides_pdf: bytes, placements: Sequence[Sequence[tuple[int, Rect]]]) -> bytes:
-    """Place slide pages on the sheets of `chrome_pdf`: `placements[s]` lists (slide page index, rectangle)."""
+def impose(
+    chrome_pdf: bytes, slides_pdf: bytes, placements: Sequence[Sequence[tuple[int, Rect]]], *, frame: bool = True
+) -> bytes:
+    """Place slide pages on the sheets of `chrome_pdf`: `placements[s]` lists (slide page index, rectangle).
+
+    With `frame`, a grey hairline is drawn around each slide."""
     import pikepdf
 
     try:
@@ -110,6 +116,9 @@ def impose(chrome_pdf: bytes, slides_pdf: bytes, placements: Sequence[Sequence[t
             scale = rect.w / (box[2] - box[0])
             tx, ty = rect.x - box[0] * scale, height - rect.y - rect.h - box[1] * scale
             drawing.append(f"q {scale:.6f} 0 0 {scale:.6f} {tx:.4f} {ty:.4f} cm {name} Do Q")
+            if frame:
+                y = height - rect.y - rect.h
+                drawing.append(f"q 0.533 G 0.6 w {rect.x:.3f} {y:.3f} {rect.w:.3f} {rect.h:.3f} re S Q")
             annots += _moved_links(sheets, page, scale, tx, ty)
         # WeasyPrint's page content flips the y axis and leaves it flipped: fence it in q ... Q first.
         sheet.contents_add(pikepdf.Stream(sheets, b"q\n"), prepend=True)
@@ -143,22 +152,14 @@ def _moved_links(pdf, page, scale: float, tx: float, ty: float) -> list:  # type
     return moved
 
 
-def page_links(slides_pdf: bytes) -> list[list[str]]:
-    """The web link targets of each page, in order, without repeats (for the link notes)."""
-    import pikepdf
-
-    result = []
-    with pikepdf.open(io.BytesIO(slides_pdf)) as pdf:
-        for page in pdf.pages:
-            targets: list[str] = []
-            for annot in page.obj.get("/Annots", []):
-                action = annot.get("/A")
-                if action is not None and action.get("/S") == "/URI":
-                    uri = str(action.URI)
-                    if uri not in targets:
-                        targets.append(uri)
-            result.append(targets)
-    return result
+def slide_links(slide_html: str) -> tuple[str, ...]:
+    """The web and mail link targets of a slide, in order, without repeats (for the link notes)."""
+    targets: list[str] = []
+    for href in _HREF.findall(slide_html):
+        target = unescape(href.strip())
+        if target.startswith(("http://", "https://", "mailto:")) and target not in targets:
+            targets.append(target)
+    return tuple(targets)
 
 
 def parse_ranges(text: str, count: int) -> list[int]:

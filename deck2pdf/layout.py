@@ -213,7 +213,6 @@ def lay_out_handout(
         width=round(geometry.width, 2),
         height=round(geometry.height, 2),
         margin=36,
-        frame=options.frame,
         sheets=[{"cells": cells} for cells in planned],
         stylesheets=[(THEMES_DIR / "handout.css").resolve().as_uri()],
     )

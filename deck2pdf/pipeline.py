@@ -5,21 +5,23 @@ from __future__ import annotations
 import datetime
 import logging
 import math
+import multiprocessing
 import time
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .assets import cache_for, readable_roots, resolve_assets
-from .errors import StrictError, UsageError
-from .handout import collapse_builds, impose, page_links, parse_ranges, sheet_layout
+from .errors import RenderError, StrictError, UsageError
+from .handout import collapse_builds, impose, parse_ranges, sheet_layout, slide_links
 from .layout import lay_out, lay_out_handout
 from .model import Deck, HandoutCell
 from .options import Options
 from .output import check_target, write_atomic
 from .parse import parse_deck
-from .render import Rendered, render_html, render_slides, write_pdf
+from .render import Rendered, preload_weasyprint, render_html, render_slides, write_pdf
 from .themes import FONTS_DIR, THEMES_DIR, Theme, load_theme
 
 log = logging.getLogger("deck2pdf")
@@ -59,6 +61,7 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
         log.info("%s", notice)
     warnings += _warn(_missing_stylesheets(options, source))
     numbers = _selected(deck, options)
+    sheets = _HandoutSheets(deck, options, numbers) if options.handout else None  # laid out meanwhile, on another core
     layout = lay_out(deck, theme, options, variants=[(n, 1.0) for n in numbers])
     allowed: dict[str, Any] = {
         "allowed_roots": [
@@ -84,10 +87,11 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
     warnings += _warn(f"{source}: {m}" for m in dict.fromkeys(_relevant(tuple(messages))))
     warnings += _warn(_overflow_warning(deck, n, options) for n in cut)
     pdf, missing_glyphs = write_pdf(first, [pages[n] for n in numbers])
+    clock.lap(f"made the PDF of {len(numbers)} slides")
     warnings += _warn(_missing_glyph_warning(deck, char) for char in missing_glyphs)
     pages_out = len(numbers)
-    if options.handout:
-        pdf, pages_out = _handout(deck, options, numbers, pdf), math.ceil(len(numbers) / options.handout)
+    if sheets is not None:
+        pdf, pages_out = sheets.impose(pdf), len(sheets.placements)
         clock.lap(f"imposed {len(numbers)} slides on {pages_out} sheets")
     if options.strict and warnings:
         raise StrictError(
@@ -120,20 +124,51 @@ def _selected(deck: Deck, options: Options) -> list[int]:
     return numbers
 
 
-def _handout(deck: Deck, options: Options, numbers: list[int], slides_pdf: bytes) -> bytes:
-    """Impose the rendered slides N to a sheet, with header, footer, numbers, note lines and link notes."""
-    per_sheet = options.handout or 1
-    geometry = sheet_layout(per_sheet, options.paper, options.landscape, options.size.width / options.size.height)
-    links = page_links(slides_pdf) if options.noting_links else [[] for _ in numbers]
-    cells = [HandoutCell(n, deck.slides[n - 1].title or f"Slide {n}", tuple(links[i])) for i, n in enumerate(numbers)]
-    sheets = [cells[i : i + per_sheet] for i in range(0, len(cells), per_sheet)]
-    layout = lay_out_handout(deck, sheets, geometry, options, _byline(deck))
-    chrome = render_html(layout.html, layout.base_url, allowed_roots=[THEMES_DIR, FONTS_DIR])
-    placements = [
-        [(i, geometry.cells[i - start].slide) for i in range(start, min(start + per_sheet, len(numbers)))]
-        for start in range(0, len(numbers), per_sheet)
-    ]
-    return impose(chrome, slides_pdf, placements)
+class _HandoutSheets:
+    """A handout's sheets (header, footer, numbers, note lines, link notes), laid out by WeasyPrint in a forked
+    process while this one renders the slides: they need only the parsed deck. Then the slides are imposed."""
+
+    def __init__(self, deck: Deck, options: Options, numbers: list[int]) -> None:
+        per_sheet = options.handout or 1
+        self.frame = options.frame
+        geometry = sheet_layout(per_sheet, options.paper, options.landscape, options.size.width / options.size.height)
+        cells = [
+            HandoutCell(
+                n,
+                deck.slides[n - 1].title or f"Slide {n}",
+                slide_links(deck.slides[n - 1].html) if options.noting_links else (),
+            )
+            for n in numbers
+        ]
+        plan = [cells[i : i + per_sheet] for i in range(0, len(cells), per_sheet)]
+        self.placements = [
+            [(i, geometry.cells[i - start].slide) for i in range(start, min(start + per_sheet, len(numbers)))]
+            for start in range(0, len(numbers), per_sheet)
+        ]
+        layout = lay_out_handout(deck, plan, geometry, options, _byline(deck))
+        job = (layout.html, layout.base_url)
+        self._pool: ProcessPoolExecutor | None = None
+        self._job = job
+        if "fork" in multiprocessing.get_all_start_methods():
+            preload_weasyprint()  # imported before forking, so the worker starts at once
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+            self._future = self._pool.submit(_render_sheets, *job)
+
+    def impose(self, slides_pdf: bytes) -> bytes:
+        try:
+            chrome = self._future.result() if self._pool is not None else _render_sheets(*self._job)
+        except RenderError:
+            raise
+        except Exception as exc:  # the worker died or its error could not cross over
+            raise RenderError(f"the handout sheets could not be laid out: {exc}", hint="run with --debug") from exc
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False)
+        return impose(chrome, slides_pdf, self.placements, frame=self.frame)
+
+
+def _render_sheets(html: str, base_url: str) -> bytes:
+    return render_html(html, base_url, allowed_roots=[THEMES_DIR, FONTS_DIR])
 
 
 def _byline(deck: Deck) -> str:

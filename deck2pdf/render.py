@@ -71,6 +71,11 @@ def render_slides(
     return Rendered(document=document, slides=slides, messages=tuple(messages))
 
 
+def preload_weasyprint() -> None:
+    """Import WeasyPrint now (it takes half a second), e.g. before forking workers that will use it."""
+    import weasyprint  # noqa: F401
+
+
 def render_html(html: str, base_url: str, *, allowed_roots: Iterable[Path]) -> bytes:
     """Render an HTML document to PDF bytes, reading only local files in the allowed places."""
     import weasyprint
