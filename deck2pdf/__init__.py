@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from ._version import __version__
 from .errors import Deck2PdfError, ExitCode
 from .model import Deck, Slide
 from .options import Options
 from .pipeline import convert, inspect
 
-__version__ = "0.1.0"
 __all__ = ["Deck", "Deck2PdfError", "ExitCode", "Options", "Slide", "__version__", "convert", "inspect"]
 
 # A library does not print: the command line attaches the handler that shows deck2pdf's warnings.

@@ -21,7 +21,7 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import unquote, unquote_to_bytes, urljoin, urlsplit
 
-from .cache import Cache, default_cache_dir
+from .cache import Cache, Entry, default_cache_dir
 from .fetch import FetchError, FetchPolicy, fetch
 from .images import ImageError, normalize
 from .model import Asset, Deck, Slide
@@ -177,6 +177,7 @@ class _Download:
     content_type: str | None
     origin: str  # "fetched" or "from cache"
     problem: str | None = None
+    fetched_at: float | None = None
 
 
 class _Resolver:
@@ -195,7 +196,7 @@ class _Resolver:
         """Get a remote image's bytes from the cache, or the network (thread-safe)."""
         entry = self.cache.get(url)
         if entry is not None and not self.options.refresh:
-            return _Download(self.cache.data_path(entry).read_bytes(), entry.content_type, "from cache")
+            return self._cached(entry)
         if self.options.offline:
             return _Download(None, None, "missing", "is not in the cache and --offline forbids downloading it")
         try:
@@ -207,14 +208,17 @@ class _Resolver:
             )
         except FetchError as exc:
             if entry is not None:  # --refresh could not reach the server: the cached copy is still good
-                return _Download(self.cache.data_path(entry).read_bytes(), entry.content_type, "from cache")
+                return self._cached(entry)
             return _Download(None, None, "missing", f"could not be downloaded: {exc}")
         if got.data is None and entry is not None:  # 304: still current
-            entry = self.cache.touch(entry)
-            return _Download(self.cache.data_path(entry).read_bytes(), entry.content_type, "from cache")
+            return self._cached(self.cache.touch(entry))
         data = got.data or b""
-        self.cache.put(url, data, etag=got.etag, last_modified=got.last_modified, content_type=got.content_type)
-        return _Download(data, got.content_type, "fetched")
+        new = self.cache.put(url, data, etag=got.etag, last_modified=got.last_modified, content_type=got.content_type)
+        return _Download(data, got.content_type, "fetched", fetched_at=new.fetched_at)
+
+    def _cached(self, entry: Entry) -> _Download:
+        data = self.cache.data_path(entry).read_bytes()
+        return _Download(data, entry.content_type, "from cache", fetched_at=entry.fetched_at)
 
     def resolve(self, use: _Use, box: tuple[float, float], download: _Download | None) -> Asset:
         url, slide = use.url, (use.slide.number if use.slide else None)
@@ -223,7 +227,8 @@ class _Resolver:
             assert download is not None
             if download.data is None:
                 return Asset(use.ref, None, download.problem, slide, url=url, origin="missing")
-            return self._normalized(use, url, download.data, download.content_type, box, download.origin, None)
+            asset = self._normalized(use, url, download.data, download.content_type, box, download.origin, None)
+            return dataclasses.replace(asset, fetched_at=download.fetched_at)
         if scheme == "data":
             try:
                 data, content_type = _decode_data_url(url)
@@ -263,6 +268,19 @@ class _Resolver:
         original: Path | None,
     ) -> Asset:
         """Normalize (once: the result is cached) and return the asset pointing at a usable file."""
+        asset = self._normalized_asset(use, url, data, content_type, box, origin, original)
+        return dataclasses.replace(asset, sha256=hashlib.sha256(data).hexdigest())
+
+    def _normalized_asset(
+        self,
+        use: _Use,
+        url: str,
+        data: bytes,
+        content_type: str | None,
+        box: tuple[float, float],
+        origin: str,
+        original: Path | None,
+    ) -> Asset:
         slide = use.slide.number if use.slide else None
         dpi = self.options.image_dpi
         pixels = (max(1, round(box[0] / 96 * dpi)), max(1, round(box[1] / 96 * dpi)))

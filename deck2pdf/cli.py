@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import os
@@ -12,7 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import __version__
+from ._version import __version__
 from .errors import Deck2PdfError, ExitCode, UsageError
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -122,6 +123,18 @@ def main(
         Optional[bool],
         typer.Option("--link-notes/--no-link-notes", help="List each slide's links beside it [default: handouts]."),
     ] = None,
+    pdfa: Annotated[bool, typer.Option("--pdfa", help="Write PDF/A-3b for archiving (attaches the sources).")] = False,
+    pdfua: Annotated[bool, typer.Option("--pdfua", help="Write tagged PDF/UA-1 for screen readers.")] = False,
+    embed_source: Annotated[
+        Optional[bool],
+        typer.Option("--embed-source/--no-embed-source", help="Attach the deck, style sheet and image manifest."),
+    ] = None,
+    extract: Annotated[
+        bool, typer.Option("--extract", help="DECK is a PDF: write the files attached to it into -d DIR.")
+    ] = False,
+    directory: Annotated[
+        Optional[Path], typer.Option("-d", "--dir", help="Folder for --extract [default: the current one].")
+    ] = None,
     inspect: Annotated[bool, typer.Option("--inspect", help="Print the parsed deck as JSON; render nothing.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors; write nothing.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print errors only.")] = False,
@@ -138,6 +151,12 @@ def main(
     """Turn a Cleaver Markdown slide deck into a PDF, one slide per page."""
     _setup_logging(quiet, verbose)
     try:
+        if extract:
+            from .archive import extract as extract_files
+
+            for path in extract_files(deck, directory or Path(".")):
+                typer.echo(str(path))
+            return
         if inspect:
             from .pipeline import inspect as inspect_deck
 
@@ -173,6 +192,10 @@ def main(
             "frame": frame,
             "collapse_builds": collapse_builds,
             "link_notes": link_notes,
+            "pdfa": pdfa or None,
+            "pdfua": pdfua or None,
+            "embed_source": embed_source,
+            "created": _source_date_epoch(),
         }
         overrides["strict"] = strict or None
         result = convert(deck, overrides)
@@ -190,6 +213,18 @@ def main(
             traceback.print_exc()
         log.error("internal error (%s: %s); this is a bug, please report it with the deck", type(exc).__name__, exc)
         raise typer.Exit(int(ExitCode.BUG)) from None
+
+
+def _source_date_epoch() -> datetime.datetime | None:
+    """SOURCE_DATE_EPOCH (reproducible builds): the date to write instead of the deck file's."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise UsageError(
+            f"SOURCE_DATE_EPOCH={value!r}: not a number of seconds", hint="e.g. SOURCE_DATE_EPOCH=1700000000"
+        )
+    return datetime.datetime.fromtimestamp(int(value), datetime.UTC)
 
 
 def run() -> None:

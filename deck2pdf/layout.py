@@ -12,6 +12,7 @@ from urllib.parse import urljoin
 import jinja2
 import tinycss2.color3
 
+from ._version import __version__
 from .model import Asset, Deck, HandoutCell, Rect, Sheet, Slide
 from .options import Options
 from .themes import THEMES_DIR, Theme
@@ -39,7 +40,13 @@ class Layout:
 
 
 def lay_out(
-    deck: Deck, theme: Theme, options: Options, *, variants: Sequence[tuple[int, float]] | None = None
+    deck: Deck,
+    theme: Theme,
+    options: Options,
+    *,
+    variants: Sequence[tuple[int, float]] | None = None,
+    date: str = "",
+    lang: str = "",
 ) -> Layout:
     """Return the print HTML of a deck: one <section> per slide, sized to one page.
 
@@ -80,7 +87,9 @@ def lay_out(
         author=str(author.get("name") or "") if isinstance(author, dict) else "",
         description=str(deck.meta.get("description") or ""),
         keywords=_keywords(deck.meta.get("keywords")),
-        lang=str(deck.meta.get("lang") or ""),
+        lang=lang,
+        date=date,
+        generator=f"deck2pdf {__version__}",
         width=options.size.width,
         height=options.size.height,
         image_height_em=round(24 - 2 * CONTENT_PADDING_EM, 3),
@@ -179,7 +188,14 @@ def legacy_colour(value: str) -> str:
 
 
 def lay_out_handout(
-    deck: Deck, sheets: Sequence[Sequence[HandoutCell]], geometry: Sheet, options: Options, byline: str
+    deck: Deck,
+    sheets: Sequence[Sequence[HandoutCell]],
+    geometry: Sheet,
+    options: Options,
+    byline: str,
+    *,
+    date: str = "",
+    lang: str = "",
 ) -> Layout:
     """Return the HTML of a handout's sheets (everything but the slides, which are placed over the frames)."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(THEMES_DIR)), autoescape=True)
@@ -208,7 +224,9 @@ def lay_out_handout(
         author=str(author.get("name") or "") if isinstance(author, dict) else "",
         description=str(deck.meta.get("description") or ""),
         keywords=_keywords(deck.meta.get("keywords")),
-        lang=str(deck.meta.get("lang") or ""),
+        lang=lang,
+        date=date,
+        generator=f"deck2pdf {__version__}",
         byline=byline,
         width=round(geometry.width, 2),
         height=round(geometry.height, 2),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,8 @@ class Asset:
     slide: int | None = None  # first slide that uses it (None: only a stylesheet does)
     url: str = ""  # absolute: file://, http(s):// or data:, as WeasyPrint will ask for it
     origin: str = "local"  # local, fetched, from cache, inline (data:) or missing
+    sha256: str | None = None  # of the original bytes, for the archive manifest
+    fetched_at: float | None = None  # when a web image was downloaded (seconds since the epoch)
 
 
 @dataclass(frozen=True)
@@ -68,3 +71,14 @@ class HandoutCell:
     number: int  # the slide's number in the deck
     title: str  # for its bookmark
     links: tuple[str, ...]  # web links on the slide, for the link notes ("" when turned off)
+
+
+@dataclass(frozen=True)
+class Attached:
+    """A file attached to the PDF (archiving: the deck's sources)."""
+
+    name: str  # file name in the PDF (a relative path for a style sheet)
+    data: bytes
+    description: str
+    relationship: str  # PDF/A-3's AFRelationship: Source, Data, ...
+    modified: datetime.datetime

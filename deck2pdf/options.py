@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -79,6 +80,10 @@ class Options:
     frame: bool = True  # a hairline frame around each slide on a handout
     collapse_builds: bool | None = None  # drop build-up slides; None: on for handouts, off for slides
     link_notes: bool | None = None  # list each slide's links beside it; None: on for handouts, off for slides
+    pdfa: bool = False  # write PDF/A-3b, for archiving
+    pdfua: bool = False  # write tagged PDF/UA-1, for screen readers (with --pdfa: PDF/A-3a)
+    embed_source: bool | None = None  # attach the deck, its style sheet and an image manifest; None: with --pdfa
+    created: datetime.datetime | None = None  # the PDF's date (SOURCE_DATE_EPOCH); None: the deck file's time
 
     @classmethod
     def resolve(cls, meta: Mapping[str, Any], overrides: Mapping[str, Any], deck: Path) -> tuple[Options, list[str]]:
@@ -135,6 +140,11 @@ class Options:
         if unknown:
             raise TypeError(f"unknown options: {sorted(unknown)}")
         return cls(**{**values, **flags}), warnings
+
+    @property
+    def embedding(self) -> bool:
+        """Whether the deck's sources are attached to the PDF (on by default with --pdfa)."""
+        return self.embed_source if self.embed_source is not None else self.pdfa
 
     @property
     def collapsing(self) -> bool:

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .archive import document_date, finish, language, sources, w3c_date
 from .assets import cache_for, readable_roots, resolve_assets
 from .errors import RenderError, StrictError, UsageError
 from .handout import collapse_builds, impose, parse_ranges, sheet_layout, slide_links
 from .layout import lay_out, lay_out_handout
-from .model import Deck, HandoutCell
+from .model import Attached, Deck, HandoutCell
 from .options import Options
 from .output import check_target, write_atomic
 from .parse import parse_deck
@@ -61,8 +62,9 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
         log.info("%s", notice)
     warnings += _warn(_missing_stylesheets(options, source))
     numbers = _selected(deck, options)
-    sheets = _HandoutSheets(deck, options, numbers) if options.handout else None  # laid out meanwhile, on another core
-    layout = lay_out(deck, theme, options, variants=[(n, 1.0) for n in numbers])
+    stamp = _Stamp(deck, options)
+    sheets = _HandoutSheets(deck, options, numbers, stamp) if options.handout else None  # laid out meanwhile
+    layout = lay_out(deck, theme, options, variants=[(n, 1.0) for n in numbers], date=stamp.date, lang=stamp.lang)
     allowed: dict[str, Any] = {
         "allowed_roots": [
             *readable_roots(source, options),
@@ -86,13 +88,20 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
         clock.lap("shrank the slides that did not fit")
     warnings += _warn(f"{source}: {m}" for m in dict.fromkeys(_relevant(tuple(messages))))
     warnings += _warn(_overflow_warning(deck, n, options) for n in cut)
-    pdf, missing_glyphs = write_pdf(first, [pages[n] for n in numbers])
+    final = sheets is None  # the slides' PDF is the output; with a handout, the sheets' PDF is
+    pdf, missing_glyphs = write_pdf(
+        first,
+        [pages[n] for n in numbers],
+        variant=stamp.variant,
+        attachments=stamp.attachments if final else (),
+    )
     clock.lap(f"made the PDF of {len(numbers)} slides")
     warnings += _warn(_missing_glyph_warning(deck, char) for char in missing_glyphs)
     pages_out = len(numbers)
     if sheets is not None:
         pdf, pages_out = sheets.impose(pdf), len(sheets.placements)
         clock.lap(f"imposed {len(numbers)} slides on {pages_out} sheets")
+    pdf = finish(pdf, labels=None if sheets is not None else numbers)
     if options.strict and warnings:
         raise StrictError(
             f"{len(warnings)} warning(s) with --strict; no PDF written",
@@ -128,7 +137,7 @@ class _HandoutSheets:
     """A handout's sheets (header, footer, numbers, note lines, link notes), laid out by WeasyPrint in a forked
     process while this one renders the slides: they need only the parsed deck. Then the slides are imposed."""
 
-    def __init__(self, deck: Deck, options: Options, numbers: list[int]) -> None:
+    def __init__(self, deck: Deck, options: Options, numbers: list[int], stamp: _Stamp) -> None:
         per_sheet = options.handout or 1
         self.frame = options.frame
         geometry = sheet_layout(per_sheet, options.paper, options.landscape, options.size.width / options.size.height)
@@ -145,8 +154,8 @@ class _HandoutSheets:
             [(i, geometry.cells[i - start].slide) for i in range(start, min(start + per_sheet, len(numbers)))]
             for start in range(0, len(numbers), per_sheet)
         ]
-        layout = lay_out_handout(deck, plan, geometry, options, _byline(deck))
-        job = (layout.html, layout.base_url)
+        layout = lay_out_handout(deck, plan, geometry, options, _byline(deck), date=stamp.date, lang=stamp.lang)
+        job = (layout.html, layout.base_url, stamp.variant, stamp.attachments)
         self._pool: ProcessPoolExecutor | None = None
         self._job = job
         if "fork" in multiprocessing.get_all_start_methods():
@@ -167,8 +176,21 @@ class _HandoutSheets:
         return impose(chrome, slides_pdf, self.placements, frame=self.frame)
 
 
-def _render_sheets(html: str, base_url: str) -> bytes:
-    return render_html(html, base_url, allowed_roots=[THEMES_DIR, FONTS_DIR])
+def _render_sheets(html: str, base_url: str, variant: str | None, attachments: tuple[Attached, ...]) -> bytes:
+    return render_html(html, base_url, allowed_roots=[THEMES_DIR, FONTS_DIR], variant=variant, attachments=attachments)
+
+
+class _Stamp:
+    """What the PDF states about itself: date, language, PDF variant, attached sources."""
+
+    def __init__(self, deck: Deck, options: Options) -> None:
+        when = document_date(deck, options)
+        self.date = w3c_date(when)
+        self.lang = language(deck)
+        self.variant = {(True, False): "pdf/a-3b", (False, True): "pdf/ua-1", (True, True): "pdf/a-3a"}.get(
+            (options.pdfa, options.pdfua)
+        )
+        self.attachments = tuple(sources(deck, options, when)) if options.embedding else ()
 
 
 def _byline(deck: Deck) -> str:

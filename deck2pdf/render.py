@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import mimetypes
 import re
@@ -14,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .errors import RenderError
+from .model import Attached
 
 _NOTDEF = re.compile(r'^\.notdef glyph rendered .*: "(.+)" \(U\+[0-9A-F]+\)$', re.S)
 _TOLERANCE_PX = 4.0  # how far a glyph box may pass its line before it counts as overflow
@@ -76,29 +78,61 @@ def preload_weasyprint() -> None:
     import weasyprint  # noqa: F401
 
 
-def render_html(html: str, base_url: str, *, allowed_roots: Iterable[Path]) -> bytes:
+def render_html(
+    html: str,
+    base_url: str,
+    *,
+    allowed_roots: Iterable[Path],
+    variant: str | None = None,
+    attachments: Sequence[Attached] = (),
+) -> bytes:
     """Render an HTML document to PDF bytes, reading only local files in the allowed places."""
     import weasyprint
 
     fetcher = _local_only_fetcher(weasyprint, allowed_roots, {})
     with _captured_log():
         try:
-            return bytes(weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf())
+            document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+            return bytes(document.write_pdf(**_pdf_options(weasyprint, variant, attachments)))
         except Exception as exc:
             raise RenderError(f"WeasyPrint could not lay out the handout: {exc}", hint="run with --debug") from exc
 
 
-def write_pdf(first: Rendered, pages: Sequence[Any]) -> tuple[bytes, list[str]]:
+def write_pdf(
+    first: Rendered, pages: Sequence[Any], *, variant: str | None = None, attachments: Sequence[Attached] = ()
+) -> tuple[bytes, list[str]]:
     """Write pages, possibly laid out by several renders, as one PDF with the first render's metadata.
 
-    Return it with the characters no font could draw (WeasyPrint finds those only while drawing)."""
+    `variant` is a WeasyPrint PDF variant (pdf/a-3b, pdf/ua-1, ...); `attachments` are embedded as associated
+    files. Return the PDF with the characters no font could draw (WeasyPrint finds those only while drawing)."""
+    import weasyprint
+
     with _captured_log() as messages:
         try:
-            pdf = bytes(first.document.copy(list(pages)).write_pdf())
+            options = _pdf_options(weasyprint, variant, attachments)
+            pdf = bytes(first.document.copy(list(pages)).write_pdf(**options))
         except Exception as exc:
             raise RenderError(f"WeasyPrint could not write the PDF: {exc}", hint="run with --debug") from exc
     missing = [m.group(1) for m in map(_NOTDEF.search, messages) if m]
     return pdf, list(dict.fromkeys(missing))
+
+
+def _pdf_options(weasyprint: Any, variant: str | None, attachments: Sequence[Attached]) -> dict[str, Any]:
+    """WeasyPrint's write options; attachments carry the given dates (WeasyPrint would use the clock)."""
+    options: dict[str, Any] = {"pdf_variant": variant} if variant else {}
+    if attachments:
+        options["attachments"] = [
+            weasyprint.Attachment(
+                file_obj=io.BytesIO(a.data),
+                name=a.name,
+                description=a.description,
+                created=a.modified,
+                modified=a.modified,
+                relationship=a.relationship,
+            )
+            for a in attachments
+        ]
+    return options
 
 
 def _content_box(page: Any, number: int) -> tuple[Any, tuple[float, float, float, float]] | None:

@@ -1,0 +1,168 @@
+"""Turn a deck into what an archived PDF carries about it: its date, its language, its sources attached (deck,
+style sheet, a manifest of every image), page labels equal to slide numbers; and get the sources back out.
+
+Nothing here reads the clock: the date is SOURCE_DATE_EPOCH (via Options) or the deck file's time, so the same
+deck, options and image cache give the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import os
+import re
+from collections import Counter
+from pathlib import Path, PurePosixPath
+
+from ._version import __version__
+from .errors import DeckError, UsageError
+from .model import Attached, Deck
+from .options import Options
+
+MANIFEST = "deck2pdf-manifest.json"
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+# A few of each language's commonest words: enough to tell the languages real decks are written in.
+_STOPWORDS = {
+    "en": "the and of to is in that it for you with on are this be",
+    "de": "der die und das ist nicht mit den ein sie zu ich es auf",
+    "fr": "le la les et des est un une pour pas que qui dans sur",
+    "es": "el la los las que de y en es por un una para con",
+    "it": "il di che la e per non un una sono del della con",
+    "pt": "o a os as que de e em um uma para com não é",
+    "nl": "de het een en van is dat niet op te met voor zijn",
+    "pl": "i w nie na się że to z jest do jak co",
+    "fi": "ja on ei se että mutta kun tai niin myös joka",
+    "hu": "a az és hogy nem is egy de van meg ez",
+}
+
+
+def document_date(deck: Deck, options: Options) -> datetime.datetime:
+    """The date the PDF states: SOURCE_DATE_EPOCH when given, else the deck file's modification time (UTC)."""
+    if options.created is not None:
+        return options.created.astimezone(datetime.UTC).replace(microsecond=0)
+    mtime = deck.source.stat().st_mtime if deck.source.exists() else 0
+    return datetime.datetime.fromtimestamp(int(mtime), datetime.UTC)
+
+
+def w3c_date(when: datetime.datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def language(deck: Deck) -> str:
+    """The deck's language: front matter `lang`, else guessed from its words (script, then common words)."""
+    given = deck.meta.get("lang")
+    if isinstance(given, str) and given.strip():
+        return given.strip()
+    text = " ".join(re.sub(r"<[^>]*>", " ", s.html) for s in deck.slides)
+    scripts = Counter(_script(ch) for ch in text if ch.isalpha())
+    scripts.pop("latin-or-other", None)
+    if scripts:
+        script, count = scripts.most_common(1)[0]
+        if count >= 20:
+            if script == "cyrillic":
+                return "uk" if re.search(r"[іїєґ]", text) else "ru"
+            return script
+    words = Counter(w.lower() for w in _WORD.findall(text))
+    scores = {lang: sum(words[w] for w in stop.split()) for lang, stop in _STOPWORDS.items()}
+    best = max(scores, key=lambda lang: scores[lang])
+    return best if scores[best] >= 5 else ""
+
+
+def _script(ch: str) -> str:
+    code = ord(ch)
+    if 0x3040 <= code <= 0x30FF:
+        return "ja"
+    if 0xAC00 <= code <= 0xD7AF:
+        return "ko"
+    if 0x4E00 <= code <= 0x9FFF:
+        return "zh"
+    if 0x0400 <= code <= 0x04FF:
+        return "cyrillic"
+    if 0x0370 <= code <= 0x03FF:
+        return "el"
+    return "latin-or-other"
+
+
+def sources(deck: Deck, options: Options, when: datetime.datetime) -> list[Attached]:
+    """The files attached to an archived PDF: the deck, its `style:` sheet, and a manifest of every image."""
+    attached = [
+        Attached(deck.source.name, deck.source.read_bytes(), "The slide deck (Cleaver Markdown)", "Source", when)
+    ]
+    style = deck.meta.get("style")
+    if options.style is not None and options.style.is_file() and isinstance(style, str):
+        name = PurePosixPath(style.strip()).as_posix()
+        attached.append(Attached(name, options.style.read_bytes(), "The deck's style sheet", "Source", when))
+    images = [
+        {
+            "ref": a.ref,
+            "url": a.url,
+            "origin": a.origin,
+            "sha256": a.sha256,
+            "fetched_at": w3c_date(datetime.datetime.fromtimestamp(a.fetched_at, datetime.UTC))
+            if a.fetched_at
+            else None,
+            "problem": a.problem,
+        }
+        for a in sorted(deck.assets.values(), key=lambda a: a.url)
+    ]
+    manifest = {
+        "generator": f"deck2pdf {__version__}",
+        "deck": deck.source.name,
+        "deck_modified": w3c_date(when),
+        "images": images,
+    }
+    data = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True).encode() + b"\n"
+    attached.append(Attached(MANIFEST, data, "Every image of the deck: URL, fetch time, checksum", "Data", when))
+    return attached
+
+
+def finish(pdf: bytes, labels: list[int] | None) -> bytes:
+    """Last touches: page labels equal to the slide numbers (`labels`, one per page), and each associated file
+    listed once (WeasyPrint 70 lists every attachment twice in the catalog's /AF)."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        if labels:
+            nums: list[object] = []
+            for index, number in enumerate(labels):
+                if index == 0 or labels[index - 1] != number - 1:  # a new run of consecutive numbers
+                    nums += [index, pikepdf.Dictionary(S=pikepdf.Name.D, St=number)]
+            doc.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(nums))
+        if "/AF" in doc.Root:
+            seen: list[object] = []
+            for spec in doc.Root.AF:
+                if not any(spec.objgen == other.objgen for other in seen):  # type: ignore[attr-defined]
+                    seen.append(spec)
+            doc.Root.AF = pikepdf.Array(seen)
+        out = io.BytesIO()
+        doc.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+def extract(pdf_path: Path, folder: Path) -> list[Path]:
+    """Write the files attached to a PDF into `folder` (their dates restored); return their paths."""
+    import pikepdf
+
+    try:
+        doc = pikepdf.open(pdf_path)
+    except (OSError, pikepdf.PdfError) as exc:
+        raise DeckError(f"cannot read the PDF ({exc})", file=pdf_path, hint="give a PDF that deck2pdf wrote") from None
+    written = []
+    with doc:
+        if not doc.attachments:
+            raise UsageError(
+                "has no attached files", file=pdf_path, hint="only PDFs made with --embed-source or --pdfa have them"
+            )
+        for name, spec in sorted(doc.attachments.items()):
+            target = (folder / name).resolve()
+            if folder.resolve() not in target.parents:  # a name like ../../x must not escape the folder
+                raise UsageError(f"attached file name '{name}' points outside the folder; not extracted", file=pdf_path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            attached = spec.get_file()
+            target.write_bytes(attached.read_bytes())
+            if attached.mod_date is not None:
+                stamp = attached.mod_date.timestamp()
+                os.utime(target, (stamp, stamp))
+            written.append(target)
+    return written

@@ -1,0 +1,193 @@
+"""Archive-grade PDFs: PDF/A-3b, the sources attached and extractable, byte-for-byte reproducible, metadata."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pikepdf
+import pytest
+from pypdf import PdfReader
+
+from deck2pdf.archive import language
+from deck2pdf.parse import parse_text
+from deck2pdf.pipeline import convert
+
+from ..conftest import ROOT
+from ..helpers import fonts
+
+EPOCH = 1_700_000_000  # 2023-11-14T22:13:20Z
+
+
+@pytest.fixture
+def tour(tmp_path: Path) -> Path:
+    """A copy of the tour (with its style sheet and picture), dated 2020-09-13T12:26:40Z."""
+    folder = tmp_path / "tour"
+    shutil.copytree(ROOT / "examples", folder, ignore=shutil.ignore_patterns("*.pdf"))
+    deck = folder / "tour.md"
+    os.utime(deck, (1_600_000_000, 1_600_000_000))
+    return deck
+
+
+def render(deck: Path, out: Path, **options: object) -> bytes:
+    convert(deck, {"output": out, "cache_dir": deck.parent / "cache", **options})
+    return out.read_bytes()
+
+
+@pytest.mark.parametrize("handout", [None, 6])
+@pytest.mark.parametrize("pdfa", [False, True])
+def test_two_renders_are_byte_identical(tour: Path, tmp_path: Path, handout: int | None, pdfa: bool) -> None:
+    first = render(tour, tmp_path / "a.pdf", handout=handout, pdfa=pdfa)
+    second = render(tour, tmp_path / "b.pdf", handout=handout, pdfa=pdfa)
+    assert first == second
+
+
+def _xmp(pdf: Path) -> str:
+    return PdfReader(pdf).trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+
+
+def test_dates_come_from_source_date_epoch_else_the_deck_file(tour: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)}
+    out = tmp_path / "e.pdf"
+    cmd = [
+        sys.executable,
+        "-m",
+        "deck2pdf",
+        str(tour),
+        "--pdfa",
+        "-q",
+        "-o",
+        str(out),
+        "--cache-dir",
+        str(tmp_path / "c"),
+    ]
+    subprocess.run(cmd, env=env, check=True)
+    meta = PdfReader(out).metadata
+    assert meta["/CreationDate"] == meta["/ModDate"] == "D:20231114221320Z"
+    assert re.findall(r"<xmp:(?:CreateDate|ModifyDate)>([^<]+)<", _xmp(out)) == ["2023-11-14T22:13:20Z"] * 2
+    render(tour, tmp_path / "f.pdf")
+    assert PdfReader(tmp_path / "f.pdf").metadata["/CreationDate"] == "D:20200913122640Z"  # the deck file's time
+
+
+def test_pdfa_declares_pdfa_3b_with_output_intent_embedded_fonts_and_attachments(tour: Path, tmp_path: Path) -> None:
+    out = tmp_path / "a.pdf"
+    render(tour, out, pdfa=True)
+    xmp = _xmp(out)
+    assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
+    root = PdfReader(out).trailer["/Root"]
+    assert root["/OutputIntents"][0].get_object()["/S"] == "/GTS_PDFA1"
+    assert fonts(out) and all(f.embedded for f in fonts(out))
+    assert sorted(PdfReader(out).attachments) == ["deck2pdf-manifest.json", "tour.css", "tour.md"]
+    af = [str(spec.get_object()["/AFRelationship"]) for spec in root["/AF"]]
+    assert sorted(af) == ["/Data", "/Source", "/Source"]
+    check = subprocess.run(["qpdf", "--check", str(out)], capture_output=True, text=True)
+    assert check.returncode == 0 and "No syntax or stream encoding errors" in check.stdout
+
+
+def test_the_manifest_lists_every_image_with_checksum(tour: Path, tmp_path: Path) -> None:
+    import json
+
+    out = tmp_path / "a.pdf"
+    render(tour, out, pdfa=True)
+    manifest = json.loads(PdfReader(out).attachments["deck2pdf-manifest.json"][0])
+    refs = {i["ref"]: i for i in manifest["images"]}
+    assert set(refs) == {"images/pipeline.svg", "images/does-not-exist.png"}
+    assert len(refs["images/pipeline.svg"]["sha256"]) == 64 and refs["images/does-not-exist.png"]["problem"]
+    assert manifest["deck_modified"] == "2020-09-13T12:26:40Z"
+
+
+def test_extracted_sources_render_the_same_pdf(tmp_path: Path) -> None:
+    deck = tmp_path / "talk" / "talk.md"
+    (deck.parent / "css").mkdir(parents=True)
+    (deck.parent / "css" / "look.css").write_text("h3 { color: #a00 }\n")
+    deck.write_text(
+        "title: Round trip\nstyle: css/look.css\nauthor:\n  name: Ann\n--\n### One\n[a link](https://example.org/)\n"
+    )
+    os.utime(deck, (1_600_000_000, 1_600_000_000))
+    original = render(deck, tmp_path / "one.pdf", pdfa=True)
+    out = tmp_path / "extracted"
+    listing = subprocess.run(
+        [sys.executable, "-m", "deck2pdf", str(tmp_path / "one.pdf"), "--extract", "-d", str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert sorted(Path(p).relative_to(out).as_posix() for p in listing) == [
+        "css/look.css",
+        "deck2pdf-manifest.json",
+        "talk.md",
+    ]
+    assert render(out / "talk.md", tmp_path / "two.pdf", pdfa=True) == original
+
+
+def test_extract_refuses_names_that_leave_the_folder(tmp_path: Path) -> None:
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.attachments["../escape.txt"] = pikepdf.AttachedFileSpec(pdf, b"x")
+    pdf.save(tmp_path / "evil.pdf")
+    result = subprocess.run(
+        [sys.executable, "-m", "deck2pdf", str(tmp_path / "evil.pdf"), "--extract", "-d", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and "points outside the folder; not extracted" in result.stderr
+    assert not (tmp_path / "escape.txt").exists()
+
+
+def test_metadata_page_labels_and_bookmarks(tour: Path, tmp_path: Path) -> None:
+    out = tmp_path / "a.pdf"
+    render(tour, out, slides="2-3,7")
+    reader = PdfReader(out)
+    assert reader.metadata["/Creator"].startswith("deck2pdf ")
+    assert reader.metadata["/Subject"] == "What deck2pdf does with a Cleaver deck, shown with a Cleaver deck."
+    assert reader.metadata["/Keywords"] == "cleaver, slides, pdf, print"
+    assert reader.trailer["/Root"]["/Lang"] == "en"  # detected
+    assert reader.page_labels == ["2", "3", "7"]
+    assert [o.title for o in reader.outline] == ["What it does", "Slides and classes", "Code"]
+
+
+def test_pdfua_is_tagged(tour: Path, tmp_path: Path) -> None:
+    out = tmp_path / "u.pdf"
+    render(tour, out, pdfua=True)
+    root = PdfReader(out).trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"]) and "/StructTreeRoot" in root
+    assert 'pdfuaid:part="1"' in _xmp(out)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("lang: pt-BR\n--\nhello", "pt-BR"),
+        ("--\nThe deck is about the way that you test it and it is for you", "en"),
+        ("--\nDas ist der Test und die Folie ist nicht mit den anderen", "de"),
+        ("--\nЭто слайд о том, как мы тестируем программы и почему это важно для всех нас", "ru"),
+        ("--\nЦе слайд про те, як ми тестуємо програми і чому це важливо для всіх нас і їх", "uk"),
+        ("--\n私はガラスを食べられます。それは私を傷つけません。私はガラスを食べられます。", "ja"),
+        ("--\n我能吞下玻璃而不伤身体。我能吞下玻璃而不伤身体。我能吞下玻璃。", "zh"),
+        ("--\n42", ""),
+    ],
+)
+def test_language_from_front_matter_or_detected(text: str, lang: str) -> None:
+    assert language(parse_text(text, Path("d.md"))) == lang
+
+
+def test_a_bad_source_date_epoch_is_a_usage_error(tour: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "yesterday"}
+    result = subprocess.run(
+        [sys.executable, "-m", "deck2pdf", str(tour), "-o", str(tmp_path / "x.pdf")],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and "SOURCE_DATE_EPOCH='yesterday': not a number of seconds" in result.stderr
+
+
+def test_datetime_option_is_used_as_is(tour: Path, tmp_path: Path) -> None:
+    when = datetime.datetime(2021, 5, 4, 3, 2, 1, tzinfo=datetime.UTC)
+    render(tour, tmp_path / "d.pdf", created=when)
+    assert PdfReader(tmp_path / "d.pdf").metadata["/CreationDate"] == "D:20210504030201Z"
