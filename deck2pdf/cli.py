@@ -6,6 +6,7 @@ import datetime
 import json
 import logging
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -135,6 +136,18 @@ def main(
     directory: Annotated[
         Optional[Path], typer.Option("-d", "--dir", help="Folder for --extract [default: the current one].")
     ] = None,
+    max_deck_bytes: Annotated[
+        Optional[int], typer.Option("--max-deck-bytes", help="Refuse larger deck files [default: 20971520].")
+    ] = None,
+    max_slides: Annotated[
+        Optional[int], typer.Option("--max-slides", help="Refuse decks with more slides [default: 2000].")
+    ] = None,
+    max_slide_chars: Annotated[
+        Optional[int], typer.Option("--max-slide-chars", help="Refuse longer slides [default: 200000].")
+    ] = None,
+    timeout: Annotated[
+        Optional[float], typer.Option("--timeout", help="Give up after this many seconds [default: no limit].")
+    ] = None,
     inspect: Annotated[bool, typer.Option("--inspect", help="Print the parsed deck as JSON; render nothing.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors; write nothing.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print errors only.")] = False,
@@ -196,13 +209,24 @@ def main(
             "pdfua": pdfua or None,
             "embed_source": embed_source,
             "created": _source_date_epoch(),
+            "max_deck_bytes": max_deck_bytes,
+            "max_slides": max_slides,
+            "max_slide_chars": max_slide_chars,
         }
+        if timeout is not None:
+            if timeout <= 0:
+                raise UsageError(f"--timeout {timeout:g}: must be more than 0 seconds")
+            signal.signal(signal.SIGALRM, _give_up)
+            signal.setitimer(signal.ITIMER_REAL, timeout)
         overrides["strict"] = strict or None
         result = convert(deck, overrides)
         log.info("wrote %s (%d pages)", result.output, result.pages)
     except Deck2PdfError as exc:
         log.error("%s", exc)
         raise typer.Exit(int(exc.exit_code)) from None
+    except _GaveUp:
+        log.error("gave up after %g s (--timeout); nothing written", timeout or 0)
+        raise typer.Exit(int(ExitCode.RENDER)) from None
     except BrokenPipeError:  # the reader of stdout went away (`--inspect | head`): not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except KeyboardInterrupt:
@@ -213,6 +237,17 @@ def main(
             traceback.print_exc()
         log.error("internal error (%s: %s); this is a bug, please report it with the deck", type(exc).__name__, exc)
         raise typer.Exit(int(ExitCode.BUG)) from None
+    finally:
+        if timeout is not None:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+class _GaveUp(BaseException):
+    """--timeout ran out (a BaseException, so no stage mistakes it for its own failure)."""
+
+
+def _give_up(signum: int, frame: object) -> None:
+    raise _GaveUp
 
 
 def _source_date_epoch() -> datetime.datetime | None:

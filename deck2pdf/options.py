@@ -84,6 +84,9 @@ class Options:
     pdfua: bool = False  # write tagged PDF/UA-1, for screen readers (with --pdfa: PDF/A-3a)
     embed_source: bool | None = None  # attach the deck, its style sheet and an image manifest; None: with --pdfa
     created: datetime.datetime | None = None  # the PDF's date (SOURCE_DATE_EPOCH); None: the deck file's time
+    max_deck_bytes: int = 20 * 1024 * 1024  # larger deck files are refused
+    max_slides: int = 2000  # decks with more slides are refused
+    max_slide_chars: int = 200_000  # a slide longer than this is refused (Markdown slows with its square)
 
     @classmethod
     def resolve(cls, meta: Mapping[str, Any], overrides: Mapping[str, Any], deck: Path) -> tuple[Options, list[str]]:
@@ -129,6 +132,9 @@ class Options:
                     f"--paper {flags['paper']}: unknown paper size", hint=f"use one of {', '.join(PAPERS)}"
                 )
         _check_range(flags, "image_dpi", 36, 1200, "--image-dpi")
+        _check_range(flags, "max_deck_bytes", 1_000, 2**32, "--max-deck-bytes")
+        _check_range(flags, "max_slides", 1, 10**6, "--max-slides")
+        _check_range(flags, "max_slide_chars", 100, 10**8, "--max-slide-chars")
         _check_range(flags, "image_timeout", 0.1, 3600, "--image-timeout")
         _check_range(flags, "max_image_pixels", 1_000, 10**9, "--max-image-pixels")
         _check_range(flags, "max_image_bytes", 1_000, 2**34, "--max-image-bytes")

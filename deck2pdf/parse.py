@@ -7,8 +7,10 @@ YAML mapping becomes the first slide, a deck with no slides is an error.
 
 from __future__ import annotations
 
+import codecs
 import html
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,7 @@ JS_WS = (
     " \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
     "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
+MAX_FRONT_MATTER_VALUES = 100_000  # aliases of aliases ("billion laughs") expand past any real front matter
 _SEPARATOR = re.compile(r"\n(?=--)")
 _HTML_COMMENT_LINE = re.compile(r"^\s*<!--.*-->\s*$", re.MULTILINE)
 _LOOKS_LIKE_YAML_KEY = re.compile(r"^[ \t]*[^\s#<>*\-`|][^:\n]*:(?:\s|$)")
@@ -40,9 +43,30 @@ class _Piece:
     markdown_line: int  # line of the first line of `markdown`
 
 
-def parse_deck(source: Path) -> Deck:
+@dataclass(frozen=True)
+class Limits:
+    """What a deck may hold at most; each has a flag to raise it (see Options)."""
+
+    max_deck_bytes: int = 20 * 1024 * 1024
+    max_slides: int = 2000
+    max_slide_chars: int = 200_000  # Markdown's inline pass slows down with the square of a huge slide
+
+
+def parse_deck(source: Path, limits: Limits | None = None) -> Deck:
     """Read a deck file and return its Deck."""
+    limits = limits or Limits()
     try:
+        info = source.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would never end
+            raise DeckError("is not a regular file", file=source, hint="give the path of a .md file")
+        if info.st_size > limits.max_deck_bytes:
+            raise DeckError(
+                f"is {info.st_size / 2**20:.1f} MB, over the {limits.max_deck_bytes / 2**20:.0f} MB limit",
+                file=source,
+                hint="raise the limit with --max-deck-bytes if the deck is what you meant",
+            )
         data = source.read_bytes()
     except IsADirectoryError:
         raise DeckError("is a directory, not a deck", file=source, hint="give the path of a .md file") from None
@@ -50,7 +74,7 @@ def parse_deck(source: Path) -> Deck:
         raise DeckError("no such file", file=source, hint="check the path") from None
     except OSError as exc:
         raise DeckError(f"cannot read the deck ({exc.strerror})", file=source, hint="check its permissions") from exc
-    return parse_text(decode(data, source), source)
+    return parse_text(decode(data, source), source, limits)
 
 
 def decode(data: bytes, source: Path | str) -> str:
@@ -58,22 +82,63 @@ def decode(data: bytes, source: Path | str) -> str:
     if b"\x00" in data[:8192]:
         raise DeckError("is a binary file, not a Markdown deck", file=source, hint="give the deck's .md file")
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        declared = _declared_encoding(data)
+        if declared is None:
+            line = data[: exc.start].count(b"\n") + 1
+            raise DeckError(
+                f"is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+                file=source,
+                line=line,
+                hint="save the deck as UTF-8, or name its encoding in the front matter (encoding: iso-8859-1)",
+            ) from None
+    # Not UTF-8, and the front matter names an encoding: Cleaver ignores it, but it is what the author meant.
+    try:
+        return data.decode(declared)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise DeckError(
-            f"is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+            f"is not valid {declared} (byte 0x{data[exc.start]:02x}), as its front matter says",
             file=source,
             line=line,
-            hint="save the deck as UTF-8",
+            hint="fix the `encoding:` line or the file",
         ) from None
-    return text
 
 
-def parse_text(text: str, source: Path) -> Deck:
+def _declared_encoding(data: bytes) -> str | None:
+    """The real encoding a deck's front matter names in `encoding:`, if any (read as ASCII-compatible bytes)."""
+    front = data.split(b"\n--", 1)[0]
+    m = re.search(rb"^encoding:[ \t]*[\"']?([A-Za-z0-9_.:-]+)", front, re.MULTILINE)
+    if not m:
+        return None
+    try:
+        name = codecs.lookup(m.group(1).decode("ascii")).name
+    except LookupError:
+        return None
+    return None if name in ("utf-8", "utf-8-sig") else name
+
+
+def parse_text(text: str, source: Path, limits: Limits | None = None) -> Deck:
     """Parse a deck's text; `source` names it in messages and anchors relative paths."""
+    limits = limits or Limits()
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     front, pieces = _cut(text)
+    if len(pieces) > limits.max_slides:
+        raise DeckError(
+            f"has {len(pieces)} slides, over the {limits.max_slides}-slide limit",
+            file=source,
+            hint="raise the limit with --max-slides if the deck is what you meant",
+        )
+    for number, piece in enumerate(pieces, start=1):
+        if len(piece.markdown) > limits.max_slide_chars:
+            raise DeckError(
+                f"is {len(piece.markdown):,} characters long, over the {limits.max_slide_chars:,}-character limit",
+                file=source,
+                line=piece.line,
+                slide=number,
+                hint="split the slide, or raise the limit with --max-slide-chars",
+            )
     warnings: list[str] = []
     meta: Mapping[str, Any] = {}
     if front:
@@ -200,7 +265,40 @@ def _front_matter(text: str, source: Path) -> Mapping[str, Any] | None:
         return {}
     if not isinstance(value, Mapping):
         return None
-    return {str(k): v for k, v in value.items()}
+    if _expanded_size(value, {}, set()) > MAX_FRONT_MATTER_VALUES:
+        raise DeckError(
+            f"bad front matter: its aliases (*name) expand to more than {MAX_FRONT_MATTER_VALUES:,} values",
+            file=source,
+            line=1,
+            hint="write the values out instead of repeating aliases",
+        )
+    meta = {str(k): v for k, v in value.items()}
+    for key in ("title", "theme", "style", "description", "lang", "date"):
+        if isinstance(meta.get(key), list | dict):  # text is expected; a structure would be printed whole
+            raise DeckError(
+                f"bad front matter: `{key}` is a list or mapping, not text",
+                file=source,
+                line=1,
+                hint=f"write `{key}: some text`",
+            )
+    return meta
+
+
+def _expanded_size(value: Any, sizes: dict[int, int], visiting: set[int]) -> int:
+    """How many values `value` holds once every alias is expanded (memoised: aliases share objects)."""
+    if not isinstance(value, list | dict):
+        return 1
+    key = id(value)
+    if key in sizes:
+        return sizes[key]
+    if key in visiting:  # an alias inside itself: endless
+        return MAX_FRONT_MATTER_VALUES + 1
+    visiting.add(key)
+    items = list(value.items()) if isinstance(value, dict) else [(None, v) for v in value]
+    size = 1 + sum(_expanded_size(v, sizes, visiting) for _, v in items)
+    visiting.discard(key)
+    sizes[key] = min(size, MAX_FRONT_MATTER_VALUES + 1)
+    return sizes[key]
 
 
 def _title(value: Any) -> str:

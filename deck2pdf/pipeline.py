@@ -21,7 +21,7 @@ from .layout import lay_out, lay_out_handout
 from .model import Attached, Deck, HandoutCell
 from .options import Options
 from .output import check_target, write_atomic
-from .parse import parse_deck
+from .parse import Limits, parse_deck
 from .render import Rendered, preload_weasyprint, render_html, render_slides, write_pdf
 from .themes import FONTS_DIR, THEMES_DIR, Theme, load_theme
 
@@ -48,7 +48,8 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
     7. Write the PDF atomically (`output`); with --strict, any warning stops before this step.
     """
     clock = _Clock()
-    deck = parse_deck(source)
+    first_look, _ = Options.resolve({}, overrides or {}, source)  # the limits come from flags only
+    deck = parse_deck(source, Limits(first_look.max_deck_bytes, first_look.max_slides, first_look.max_slide_chars))
     clock.lap(f"parsed {len(deck.slides)} slides")
     options, option_warnings = Options.resolve(deck.meta, overrides or {}, source)
     target = options.output_for(source)

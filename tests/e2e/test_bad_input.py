@@ -1,0 +1,185 @@
+"""Bad input: each case ends in a one-line message naming the file (and line or slide), a distinct exit code,
+and a PDF written only when the outcome is a warning. Nothing hangs, nothing crashes with a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from deck2pdf.errors import ExitCode
+
+Make = Callable[[Path], None]
+
+
+def text(content: str) -> Make:
+    return lambda p: p.write_text(content, encoding="utf-8")
+
+
+def raw(content: bytes) -> Make:
+    return lambda p: p.write_bytes(content)
+
+
+def big(size: int) -> Make:
+    def make(p: Path) -> None:
+        with p.open("w") as f:
+            f.write("--\n")
+            line = "x" * 99 + "\n"
+            for _ in range(size // 100):
+                f.write(line)
+
+    return make
+
+
+def fifo(p: Path) -> None:
+    os.mkfifo(p)
+
+
+CASES = [
+    # name, deck maker, extra args, exit code, message (after "deck2pdf: error: " or in a warning), PDF written
+    ("empty", text(""), [], ExitCode.DECK, "{deck}: has no slides", False),
+    ("only-front-matter", text("title: T\n"), [], ExitCode.DECK, "{deck}: has no slides", False),
+    ("binary", raw(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), [], ExitCode.DECK, "{deck}: is a binary file", False),
+    ("bad-utf8", raw(b"--\ncaf\xe9\n"), [], ExitCode.DECK, "{deck}:2: is not valid UTF-8 (byte 0xe9)", False),
+    ("declared-latin1", raw("encoding: iso-8859-1\n--\ncaf\xe9\n".encode("latin-1")), [], 0, None, True),
+    (
+        "declared-wrongly",
+        raw("encoding: ascii\n--\ncaf\xe9\n".encode("latin-1")),
+        [],
+        ExitCode.DECK,
+        "{deck}:3: is not valid ascii (byte 0xe9), as its front matter says",
+        False,
+    ),
+    (
+        "yaml-error",
+        text("title: a: b\n--\nx\n"),
+        [],
+        ExitCode.DECK,
+        "{deck}:1: bad front matter: mapping values",
+        False,
+    ),
+    (
+        "yaml-tag",
+        text("title: !!python/object/apply:os.system [ls]\n--\nx\n"),
+        [],
+        ExitCode.DECK,
+        "{deck}:1: bad front matter: could not determine a constructor",
+        False,
+    ),
+    (
+        "yaml-duplicate",
+        text("title: a\ntitle: b\n--\nx\n"),
+        [],
+        ExitCode.DECK,
+        "{deck}:2: bad front matter: duplicated mapping key 'title'",
+        False,
+    ),
+    (
+        "yaml-bomb",
+        text(
+            "\n".join(["a0: &a0 [x, x]"] + [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}]" for i in range(1, 60)]) + "\n--\nx\n"
+        ),
+        [],
+        ExitCode.DECK,
+        "{deck}:1: bad front matter: its aliases (*name) expand to more than 100,000 values",
+        False,
+    ),
+    (
+        "yaml-title-list",
+        text("title: [a, b]\n--\nx\n"),
+        [],
+        ExitCode.DECK,
+        "{deck}:1: bad front matter: `title` is a list",
+        False,
+    ),
+    (
+        "yaml-list-as-slide",
+        text("- a\n- b\n--\nx\n"),
+        [],
+        0,
+        "{deck}:1: the text before the first `--` line is not front matter",
+        True,
+    ),
+    ("deck-50-mb", big(50 * 2**20), [], ExitCode.DECK, "{deck}: is 50.0 MB, over the 20 MB limit", False),
+    (
+        "10000-slides",
+        text("".join(f"--\nslide {i}\n" for i in range(10_000))),
+        [],
+        ExitCode.DECK,
+        "{deck}: has 10000 slides, over the 2000-slide limit",
+        False,
+    ),
+    (
+        "1-mb-line",
+        text("--\n" + "word *em* `code` [l](http://x) " * 33_000 + "\n"),
+        [],
+        ExitCode.DECK,
+        "{deck}:1 (slide 1): is 1,022,999 characters long, over the 200,000-character limit",
+        False,
+    ),
+    ("unclosed", text("--\n```\nnever closed\n<div><span><table>\n* [link(\n"), [], 0, None, True),
+    ("unknown-theme", text("--\nx\n"), ["--theme", "nope"], ExitCode.THEME, "--theme nope: no such theme", False),
+    ("fifo", fifo, [], ExitCode.DECK, "{deck}: is not a regular file", False),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "args", "code", "message", "written"), CASES, ids=[c[0] for c in CASES])
+def test_bad_input(
+    tmp_path: Path, name: str, make: Make, args: list[str], code: int, message: str | None, written: bool
+) -> None:
+    deck = tmp_path / "deck.md"
+    make(deck)
+    out = tmp_path / "out.pdf"
+    result = subprocess.run(
+        [sys.executable, "-m", "deck2pdf", str(deck), "-o", str(out), "--cache-dir", str(tmp_path / "c"), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    if message is not None:
+        assert message.format(deck=deck) in result.stderr
+    if code:
+        errors = [line for line in result.stderr.splitlines() if line.startswith("deck2pdf: error: ")]
+        assert len(errors) == 1
+    assert out.exists() == written
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.pdf")] == []  # no temporary file left
+
+
+def test_a_broken_or_self_importing_style_sheet_still_renders(tmp_path: Path) -> None:
+    (tmp_path / "broken.css").write_text("h1 { color: ; } }}} @media { .x { \n")
+    (tmp_path / "loop.css").write_text('@import "loop.css";\n@import url(broken.css);\nh3 { color: red }\n')
+    deck = tmp_path / "deck.md"
+    deck.write_text("style: loop.css\n--\n### styled\n")
+    result = subprocess.run([sys.executable, "-m", "deck2pdf", str(deck)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and deck.with_suffix(".pdf").exists()
+
+
+def test_timeout_gives_up_cleanly_and_keeps_the_old_output(tmp_path: Path) -> None:
+    deck = tmp_path / "deck.md"
+    deck.write_text("--\n" + "word and more words here " * 8000 + "\n")
+    out = tmp_path / "out.pdf"
+    out.write_bytes(b"old")
+    result = subprocess.run(
+        [sys.executable, "-m", "deck2pdf", str(deck), "-o", str(out), "--timeout", "0.5"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == ExitCode.RENDER
+    assert result.stderr.strip().endswith("deck2pdf: error: gave up after 0.5 s (--timeout); nothing written")
+    assert out.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deck.md", "out.pdf"]
+
+
+def test_limits_can_be_raised(tmp_path: Path) -> None:
+    deck = tmp_path / "deck.md"
+    deck.write_text("".join(f"--\nslide {i}\n" for i in range(30)))
+    base = [sys.executable, "-m", "deck2pdf", str(deck), "--no-progress", "-q"]
+    assert subprocess.run([*base, "--max-slides", "20"], capture_output=True).returncode == ExitCode.DECK
+    assert subprocess.run([*base, "--max-slides", "30"], capture_output=True).returncode == 0
