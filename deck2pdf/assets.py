@@ -24,7 +24,7 @@ from urllib.parse import unquote, unquote_to_bytes, urljoin, urlsplit
 from .cache import Cache, Entry, default_cache_dir
 from .fetch import FetchError, FetchPolicy, fetch
 from .images import ImageError, normalize
-from .model import Asset, Deck, Slide
+from .model import Asset, Deck, Slide, short
 from .options import Options
 
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
@@ -60,6 +60,8 @@ def readable_roots(deck_source: Path, options: Options) -> list[Path]:
     """The folders local files may come from: the deck's, the git work tree holding it, and --allow-dir ones."""
     folder = deck_source.resolve().parent
     roots = [folder, *(p.resolve() for p in options.allow_dirs)]
+    if options.untrusted:  # the deck's own folder and nothing else
+        return roots[:1]
     for parent in (folder, *folder.parents):
         if (parent / ".git").exists():
             roots.append(parent)
@@ -90,7 +92,7 @@ def resolve_assets(deck: Deck, options: Options) -> tuple[Deck, list[str], str]:
         asset = resolver.resolve(use, boxes[url], fetched.get(url))
         assets[url] = asset
         if asset.problem:
-            warnings.append(f"{use.place}: image '{use.ref}' {asset.problem}")
+            warnings.append(f"{use.place}: image '{short(use.ref)}' {asset.problem}")
     return dataclasses.replace(deck, assets=assets), warnings, _summary(assets.values())
 
 

@@ -148,6 +148,13 @@ def main(
     timeout: Annotated[
         Optional[float], typer.Option("--timeout", help="Give up after this many seconds [default: no limit].")
     ] = None,
+    untrusted: Annotated[
+        bool,
+        typer.Option("--untrusted", help="A deck from someone else: its folder only, no network, no active content."),
+    ] = False,
+    allow_network: Annotated[
+        bool, typer.Option("--allow-network", help="With --untrusted: download web images all the same.")
+    ] = False,
     inspect: Annotated[bool, typer.Option("--inspect", help="Print the parsed deck as JSON; render nothing.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors; write nothing.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print errors only.")] = False,
@@ -212,7 +219,11 @@ def main(
             "max_deck_bytes": max_deck_bytes,
             "max_slides": max_slides,
             "max_slide_chars": max_slide_chars,
+            "untrusted": untrusted or None,
+            "allow_network": allow_network or None,
         }
+        if untrusted and timeout is None:
+            timeout = UNTRUSTED_TIMEOUT
         if timeout is not None:
             if timeout <= 0:
                 raise UsageError(f"--timeout {timeout:g}: must be more than 0 seconds")
@@ -240,6 +251,9 @@ def main(
     finally:
         if timeout is not None:
             signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+UNTRUSTED_TIMEOUT = 120.0  # seconds, unless --timeout says otherwise
 
 
 class _GaveUp(BaseException):

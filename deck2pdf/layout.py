@@ -13,7 +13,7 @@ import jinja2
 import tinycss2.color3
 
 from ._version import __version__
-from .model import Asset, Deck, HandoutCell, Rect, Sheet, Slide
+from .model import Asset, Deck, HandoutCell, Rect, Sheet, Slide, short
 from .options import Options
 from .themes import THEMES_DIR, Theme
 
@@ -23,6 +23,11 @@ _FONT_COLOR = re.compile(r"""(<font\b[^>]*?\bcolor\s*=\s*)(["']?)([^"'\s>]*)\2""
 _ATTACHMENT = re.compile(
     r"""\srel\s*=\s*(?:"[^"]*\battachment\b[^"]*"|'[^']*\battachment\b[^']*'|attachment\b)""", re.I
 )
+_ACTIVE_BLOCK = re.compile(r"<(script|iframe|object|embed|applet|frame|frameset)\b.*?</\1\s*>", re.I | re.S)
+_ACTIVE_TAG = re.compile(r"</?(?:script|iframe|object|embed|applet|frame|frameset|link|base|meta)\b[^>]*>", re.I)
+_STYLE_BLOCK = re.compile(r"(<style\b[^>]*>)(.*?)(</style\s*>)", re.I | re.S)
+_IMPORT = re.compile(r"@import\b[^;]*;?", re.I)
+_FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}", re.I)
 _ID_ATTR = re.compile(r"""(<[a-zA-Z][^<>]*?\sid=")([^"]*)(")""")
 _PX_LENGTH = re.compile(r"((?:^|[;\s])(?:min-|max-)?(?:width|height)\s*:\s*)(\d+(?:\.\d+)?)px", re.IGNORECASE)
 
@@ -62,13 +67,19 @@ def lay_out(
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    stylesheets = tuple(p for p in (*theme.stylesheets, options.style, *options.css) if p is not None and p.is_file())
+    own = tuple(p for p in (options.style, *options.css) if p is not None and p.is_file())
+    stylesheets = (*theme.stylesheets, *([] if options.untrusted else own))
+    inline_css = (
+        [_passive_css(p.read_text(encoding="utf-8", errors="replace")) for p in own] if options.untrusted else []
+    )
     author = deck.meta.get("author")
     total = len(deck.slides)
     seen_ids: set[str] = set()
     base = deck.source.resolve().parent.as_uri() + "/"
     html_of = {
-        s.number: jinja2.utils.markupsafe.Markup(_unique_ids(_print_html(s, deck.assets, base), s.number, seen_ids))
+        s.number: jinja2.utils.markupsafe.Markup(
+            _unique_ids(_passive(_print_html(s, deck.assets, base), options.untrusted), s.number, seen_ids)
+        )
         for s in deck.slides
     }
     slides = [
@@ -94,6 +105,7 @@ def lay_out(
         height=options.size.height,
         image_height_em=round(24 - 2 * CONTENT_PADDING_EM, 3),
         stylesheets=[p.resolve().as_uri() for p in stylesheets],
+        inline_css=inline_css,
         slides=slides,
         total=total,
         progress=options.progress,
@@ -115,6 +127,20 @@ def _unique_ids(html: str, number: int, seen: set[str]) -> str:
         return f"{m.group(1)}{new}{m.group(3)}"
 
     return _ID_ATTR.sub(rename, html)
+
+
+def _passive(html: str, untrusted: bool) -> str:
+    """For an untrusted deck: no scripts, frames, embedded objects, linked files, @import or @font-face."""
+    if not untrusted:
+        return html
+    html = _ACTIVE_BLOCK.sub("", html)
+    html = _ACTIVE_TAG.sub("", html)
+    return _STYLE_BLOCK.sub(lambda m: m.group(1) + _passive_css(m.group(2)) + m.group(3), html)
+
+
+def _passive_css(css: str) -> str:
+    """CSS without @import and @font-face, unable to close the <style> element it is put in."""
+    return re.sub(r"</(style)", r"<\\/\1", _FONT_FACE.sub("", _IMPORT.sub("", css)), flags=re.I)
 
 
 def _keywords(value: object) -> str:
@@ -154,7 +180,7 @@ def _image(tag: str, assets: Mapping[str, Asset], base: str) -> str:
     label = f"{alt} — " if alt else ""
     return (
         f'<span class="missing-image" style="{escape(style)}">'
-        f'<span class="missing-image-label">{escape(label)}image {escape(ref)} {escape(asset.problem.split(";")[0])}'
+        f'<span class="missing-image-label">{escape(label)}image {escape(short(ref))} {escape(asset.problem.split(";")[0])}'
         "</span></span>"
     )
 

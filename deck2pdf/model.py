@@ -20,6 +20,11 @@ class Slide:
     markdown_line: int = 0  # source line of the first line of `markdown`
 
 
+def short(ref: str, limit: int = 100) -> str:
+    """A reference as shown to people: a long one (a data: URL) cut in the middle."""
+    return ref if len(ref) <= limit else f"{ref[: limit - 25]}…{ref[-20:]}"
+
+
 @dataclass(frozen=True)
 class Asset:
     ref: str  # exactly as written in the deck

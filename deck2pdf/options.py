@@ -13,6 +13,14 @@ from .errors import UsageError
 
 # Cleaver keys that only steer the browser page or where Cleaver writes it: nothing to print.
 HANDOUT_SIZES = (1, 2, 3, 4, 6, 9)
+UNTRUSTED_LIMITS = {
+    "max_deck_bytes": 2 * 1024 * 1024,
+    "max_slides": 500,
+    "max_slide_chars": 50_000,
+    "max_image_pixels": 20_000_000,
+    "max_image_bytes": 10 * 1024 * 1024,
+    "image_timeout": 10.0,
+}
 PAPERS = ("a4", "letter", "legal", "a3")
 IGNORED_KEYS = frozenset({"controls", "output", "encoding", "watch", "template", "layout", "debug"})
 # Keys deck2pdf reads (title and author are read by the parser; the rest are metadata).
@@ -87,6 +95,8 @@ class Options:
     max_deck_bytes: int = 20 * 1024 * 1024  # larger deck files are refused
     max_slides: int = 2000  # decks with more slides are refused
     max_slide_chars: int = 200_000  # a slide longer than this is refused (Markdown slows with its square)
+    untrusted: bool = False  # a deck from someone else: its folder only, no network, no active content, tight limits
+    allow_network: bool = False  # with --untrusted: download web images all the same
 
     @classmethod
     def resolve(cls, meta: Mapping[str, Any], overrides: Mapping[str, Any], deck: Path) -> tuple[Options, list[str]]:
@@ -142,6 +152,12 @@ class Options:
             raise UsageError(
                 f"--min-scale {flags['min_scale']}: must be between 0.2 and 1", hint="e.g. --min-scale 0.6"
             )
+        if flags.get("untrusted"):
+            # Tighter defaults for a deck from someone else; flags given explicitly still win.
+            for key, value in UNTRUSTED_LIMITS.items():
+                flags.setdefault(key, value)
+            flags["offline"] = flags.get("offline", False) or not flags.get("allow_network", False)
+            flags["allow_dirs"] = ()
         unknown = set(flags) - set(cls.__dataclass_fields__)
         if unknown:
             raise TypeError(f"unknown options: {sorted(unknown)}")
