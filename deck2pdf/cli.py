@@ -10,7 +10,7 @@ import signal
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -155,6 +155,10 @@ def main(
     allow_network: Annotated[
         bool, typer.Option("--allow-network", help="With --untrusted: download web images all the same.")
     ] = False,
+    config: Annotated[
+        Optional[Path],
+        typer.Option("--config", help="Settings file (TOML) [default: $XDG_CONFIG_HOME/deck2pdf/config.toml]."),
+    ] = None,
     inspect: Annotated[bool, typer.Option("--inspect", help="Print the parsed deck as JSON; render nothing.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors; write nothing.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print errors only.")] = False,
@@ -230,6 +234,12 @@ def main(
             signal.signal(signal.SIGALRM, _give_up)
             signal.setitimer(signal.ITIMER_REAL, timeout)
         overrides["strict"] = strict or None
+        settings = _config(config)
+        overrides = {**settings, **{k: v for k, v in overrides.items() if v is not None}}
+        if overrides.get("untrusted") and timeout is None and not signal.getitimer(signal.ITIMER_REAL)[0]:
+            signal.signal(signal.SIGALRM, _give_up)
+            timeout = UNTRUSTED_TIMEOUT
+            signal.setitimer(signal.ITIMER_REAL, timeout)
         result = convert(deck, overrides)
         log.info("wrote %s (%d pages)", result.output, result.pages)
     except Deck2PdfError as exc:
@@ -262,6 +272,36 @@ class _GaveUp(BaseException):
 
 def _give_up(signum: int, frame: object) -> None:
     raise _GaveUp
+
+
+CONFIG_KEYS = {
+    "untrusted", "allow_network", "cache_dir", "offline", "image_dpi", "allow_dirs", "allow_private_network",
+    "image_timeout", "max_image_pixels", "max_image_bytes", "max_deck_bytes", "max_slides", "max_slide_chars",
+    "theme", "size", "paper", "landscape", "frame", "progress", "fit", "min_scale", "strict", "pdfa", "pdfua",
+}  # fmt: skip
+
+
+def _config(path: Path | None) -> dict[str, Any]:
+    """Settings from a TOML file (keys are the options' names, e.g. `untrusted = true`); flags override them."""
+    import tomllib
+
+    if path is None:
+        base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+        path = Path(base) / "deck2pdf" / "config.toml"
+        if not path.is_file():
+            return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot read the settings ({exc.strerror})", file=path) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"bad settings: {exc}", file=path, hint="fix the TOML") from None
+    unknown = sorted(set(data) - CONFIG_KEYS)
+    if unknown:
+        raise UsageError(
+            f"unknown setting `{unknown[0]}`", file=path, hint=f"use one of: {', '.join(sorted(CONFIG_KEYS))}"
+        )
+    return data
 
 
 def _source_date_epoch() -> datetime.datetime | None:

@@ -13,6 +13,7 @@ import re
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,11 @@ JS_WS = (
     " \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
     "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
-MAX_FRONT_MATTER_VALUES = 100_000  # aliases of aliases ("billion laughs") expand past any real front matter
+MAX_NESTING = 150  # levels of nested elements in a slide; WeasyPrint's layout recursion gives out near 500
+MAX_FRONT_MATTER_VALUES = 100_000
+_NESTING = re.compile(
+    r"^((?:[ \t]|>\s?)*)\S", re.MULTILINE
+)  # aliases of aliases ("billion laughs") expand past any real front matter
 _SEPARATOR = re.compile(r"\n(?=--)")
 _HTML_COMMENT_LINE = re.compile(r"^\s*<!--.*-->\s*$", re.MULTILINE)
 _LOOKS_LIKE_YAML_KEY = re.compile(r"^[ \t]*[^\s#<>*\-`|][^:\n]*:(?:\s|$)")
@@ -156,7 +161,7 @@ def parse_text(text: str, source: Path, limits: Limits | None = None) -> Deck:
             number=i,
             line=p.line,
             classes=p.classes,
-            html=(h := to_html(p.markdown)),
+            html=(h := _slide_html(p, i, source)),
             title=_title_of(h),
             markdown=p.markdown,
             markdown_line=p.markdown_line,
@@ -187,6 +192,56 @@ def parse_text(text: str, source: Path, limits: Limits | None = None) -> Deck:
         slides=tuple(slides),
         warnings=tuple(warnings),
     )
+
+
+def _slide_html(piece: _Piece, number: int, source: Path) -> str:
+    """A slide's HTML, refused when it nests deeper than a page can show (and WeasyPrint can lay out)."""
+    # Nested lists and quotes cost the parser a pass per level: look at the indentation before parsing.
+    indent = max((len(m.group(1)) for m in _NESTING.finditer(piece.markdown)), default=0)
+    if indent > 2 * MAX_NESTING:
+        html, depth = "", MAX_NESTING + 1
+    else:
+        try:
+            html = to_html(piece.markdown)
+        except RecursionError:
+            html = ""
+        depth = _depth(html) if html or not piece.markdown else MAX_NESTING + 1
+    if depth > MAX_NESTING:
+        raise DeckError(
+            f"nests lists or HTML elements more than {MAX_NESTING} levels deep",
+            file=source,
+            line=piece.line,
+            slide=number,
+            hint="flatten the slide",
+        )
+    return html
+
+
+class _Depth(HTMLParser):
+    VOID = frozenset(
+        ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"]
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = self.deepest = 0
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag not in self.VOID:
+            self.depth += 1
+            self.deepest = max(self.deepest, self.depth)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in self.VOID:
+            self.depth = max(0, self.depth - 1)
+
+
+def _depth(html: str) -> int:
+    """How deeply a slide's elements nest (unclosed elements count as open to the end)."""
+    parser = _Depth()
+    parser.feed(html)
+    parser.close()
+    return parser.deepest
 
 
 def _cut(text: str) -> tuple[str, list[_Piece]]:

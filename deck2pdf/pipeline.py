@@ -15,7 +15,7 @@ from typing import Any
 
 from .archive import document_date, finish, language, sources, w3c_date
 from .assets import cache_for, readable_roots, resolve_assets
-from .errors import RenderError, StrictError, UsageError
+from .errors import AssetError, RenderError, StrictError, UsageError
 from .handout import collapse_builds, impose, parse_ranges, sheet_layout, slide_links
 from .layout import lay_out, lay_out_handout
 from .model import Attached, Deck, HandoutCell
@@ -104,7 +104,9 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
         clock.lap(f"imposed {len(numbers)} slides on {pages_out} sheets")
     pdf = finish(pdf, labels=None if sheets is not None else numbers)
     if options.strict and warnings:
-        raise StrictError(
+        # An image that cannot be used has an exit code of its own; any other warning, --strict's.
+        kind = AssetError if any(w in asset_warnings for w in warnings) else StrictError
+        raise kind(
             f"{len(warnings)} warning(s) with --strict; no PDF written",
             file=source,
             hint="fix the warnings above, or drop --strict",

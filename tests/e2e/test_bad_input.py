@@ -123,6 +123,30 @@ CASES = [
     ),
     ("unclosed", text("--\n```\nnever closed\n<div><span><table>\n* [link(\n"), [], 0, None, True),
     ("unknown-theme", text("--\nx\n"), ["--theme", "nope"], ExitCode.THEME, "--theme nope: no such theme", False),
+    (
+        "nested-lists",
+        text("--\n" + "".join("  " * i + "* level\n" for i in range(300))),
+        [],
+        ExitCode.DECK,
+        "{deck}:1 (slide 1): nests lists or HTML elements more than 150 levels deep",
+        False,
+    ),
+    (
+        "nested-html",
+        text("--\n" + "<div>" * 5000 + "x" + "</div>" * 5000 + "\n"),
+        [],
+        ExitCode.DECK,
+        "{deck}:1 (slide 1): nests lists or HTML elements more than 150 levels deep",
+        False,
+    ),
+    (
+        "nested-quotes",
+        text("--\n" + "> " * 400 + "deep\n"),
+        [],
+        ExitCode.DECK,
+        "nests lists or HTML elements more than 150 levels deep",
+        False,
+    ),
     ("fifo", fifo, [], ExitCode.DECK, "{deck}: is not a regular file", False),
 ]
 
@@ -183,3 +207,21 @@ def test_limits_can_be_raised(tmp_path: Path) -> None:
     base = [sys.executable, "-m", "deck2pdf", str(deck), "--no-progress", "-q"]
     assert subprocess.run([*base, "--max-slides", "20"], capture_output=True).returncode == ExitCode.DECK
     assert subprocess.run([*base, "--max-slides", "30"], capture_output=True).returncode == 0
+
+
+def test_ctrl_c_exits_130_and_leaves_nothing(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    deck = tmp_path / "deck.md"
+    deck.write_text("".join(f"--\n### Slide {i}\n" + "word " * 400 + "\n" for i in range(150)))
+    out = tmp_path / "out.pdf"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "deck2pdf", str(deck), "-o", str(out)], stderr=subprocess.PIPE, text=True
+    )
+    time.sleep(2.0)  # imported and laying out
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == ExitCode.INTERRUPTED, err
+    assert "deck2pdf: error: interrupted; nothing written" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deck.md"]

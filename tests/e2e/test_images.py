@@ -169,7 +169,7 @@ def test_each_failure_is_a_placeholder_and_one_warning_and_strict_fails(tmp_path
         assert path.lstrip("/") in texts[n - 1]  # the placeholder names the image on the printed page
     assert f"{len(FAILURES)} images: {len(FAILURES)} missing" in result.stderr
     strict = run(deck, tmp_path, "--image-timeout", "1", "--strict", "-o", str(tmp_path / "strict.pdf"))
-    assert strict.returncode == ExitCode.STRICT and not (tmp_path / "strict.pdf").exists()
+    assert strict.returncode == ExitCode.ASSET and not (tmp_path / "strict.pdf").exists()
 
 
 def test_a_100_megapixel_image_is_refused_without_decoding_it(tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ def test_warnings_are_one_line_each_and_strict_makes_them_fatal(
     )
     out.write_bytes(b"previous")
     result = run_cli(deck, "-o", out, "--strict")
-    assert result.exit_code == ExitCode.STRICT
+    assert result.exit_code == ExitCode.ASSET  # an image problem has its own exit code
     assert result.stderr.splitlines()[-1] == (
         f"deck2pdf: error: {deck}: 1 warning(s) with --strict; no PDF written; fix the warnings above, or drop --strict"
     )
@@ -178,3 +178,23 @@ def test_relative_paths_work(run_cli: RunCli, tmp_path: Path, monkeypatch: pytes
     result = run_cli("talk/deck.md", "-o", "out.pdf", "--cache-dir", "cache", "--allow-dir", ".")
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "out.pdf").is_file() and "1 image: 1 local, 0 missing" in result.stderr
+
+
+def test_strict_with_a_warning_that_is_not_about_an_image_exits_8(
+    run_cli: RunCli, make_deck: MakeDeck, tmp_path: Path
+) -> None:
+    result = run_cli(make_deck("colour: red\n--\nx\n"), "-o", tmp_path / "o.pdf", "--strict")
+    assert result.exit_code == ExitCode.STRICT
+    assert "front matter key `colour` is not used by deck2pdf" in result.stderr
+
+
+def test_settings_file(run_cli: RunCli, make_deck: MakeDeck, tmp_path: Path) -> None:
+    settings = tmp_path / "config.toml"
+    settings.write_text('untrusted = true\npaper = "letter"\n')
+    deck = make_deck("".join(f"--\n{i}\n" for i in range(600)))
+    result = run_cli(deck, "--config", settings)
+    assert result.exit_code == ExitCode.DECK and "over the 500-slide limit" in result.stderr  # untrusted's limit
+    assert run_cli(deck, "--config", settings, "--max-slides", "1000").exit_code == 0  # a flag wins
+    settings.write_text("colour = 1\n")
+    bad = run_cli(deck, "--config", settings)
+    assert bad.exit_code == ExitCode.USAGE and f"{settings}: unknown setting `colour`" in bad.stderr
