@@ -270,19 +270,6 @@ class _Resolver:
         original: Path | None,
     ) -> Asset:
         """Normalize (once: the result is cached) and return the asset pointing at a usable file."""
-        asset = self._normalized_asset(use, url, data, content_type, box, origin, original)
-        return dataclasses.replace(asset, sha256=hashlib.sha256(data).hexdigest())
-
-    def _normalized_asset(
-        self,
-        use: _Use,
-        url: str,
-        data: bytes,
-        content_type: str | None,
-        box: tuple[float, float],
-        origin: str,
-        original: Path | None,
-    ) -> Asset:
         slide = use.slide.number if use.slide else None
         dpi = self.options.image_dpi
         pixels = (max(1, round(box[0] / 96 * dpi)), max(1, round(box[1] / 96 * dpi)))
@@ -290,17 +277,18 @@ class _Resolver:
         key = f"normalized:{source}:{pixels[0]}x{pixels[1]}:{self.options.max_image_pixels}"
         entry = self.cache.get(key)
         if entry is not None:
-            suffix = entry.content_type or ""
-            return Asset(use.ref, self._linked(entry.sha256, suffix), None, slide, url=url, origin=origin)
+            path = self._linked(entry.sha256, entry.content_type or "")
+            return Asset(use.ref, path, None, slide, url=url, origin=origin, sha256=source)
         try:
             result = normalize(data, pixels, max_pixels=self.options.max_image_pixels, content_type=content_type)
         except ImageError as exc:
-            return Asset(use.ref, None, str(exc), slide, url=url, origin="missing")
+            return Asset(use.ref, None, str(exc), slide, url=url, origin="missing", sha256=source)
         if result.data is None and original is not None:
-            return Asset(use.ref, original, None, slide, url=url, origin=origin)
+            return Asset(use.ref, original, None, slide, url=url, origin=origin, sha256=source)
         out = data if result.data is None else result.data
         entry = self.cache.put(key, out, content_type=result.suffix)  # content_type holds the file ending here
-        return Asset(use.ref, self._linked(entry.sha256, result.suffix), None, slide, url=url, origin=origin)
+        path = self._linked(entry.sha256, result.suffix)
+        return Asset(use.ref, path, None, slide, url=url, origin=origin, sha256=source)
 
     def _linked(self, sha256: str, suffix: str) -> Path:
         """A path with the right file ending for a cached file (WeasyPrint and readers go by it): a link

@@ -72,7 +72,6 @@ def lay_out(
     inline_css = (
         [_passive_css(p.read_text(encoding="utf-8", errors="replace")) for p in own] if options.untrusted else []
     )
-    author = deck.meta.get("author")
     total = len(deck.slides)
     seen_ids: set[str] = set()
     base = deck.source.resolve().parent.as_uri() + "/"
@@ -94,13 +93,7 @@ def lay_out(
         for s, scale in ((deck.slides[n - 1], scale) for n, scale in variants)
     ]
     html = env.get_template(theme.template.name).render(
-        title=deck.title,
-        author=str(author.get("name") or "") if isinstance(author, dict) else "",
-        description=str(deck.meta.get("description") or ""),
-        keywords=_keywords(deck.meta.get("keywords")),
-        lang=lang,
-        date=date,
-        generator=f"deck2pdf {__version__}",
+        **_document_fields(deck, date, lang),
         width=options.size.width,
         height=options.size.height,
         image_height_em=round(24 - 2 * CONTENT_PADDING_EM, 3),
@@ -141,6 +134,20 @@ def _passive(html: str, untrusted: bool) -> str:
 def _passive_css(css: str) -> str:
     """CSS without @import and @font-face, unable to close the <style> element it is put in."""
     return re.sub(r"</(style)", r"<\\/\1", _FONT_FACE.sub("", _IMPORT.sub("", css)), flags=re.I)
+
+
+def _document_fields(deck: Deck, date: str, lang: str) -> dict[str, str]:
+    """What both templates state about the document (its <title> and <meta>s, which become PDF metadata)."""
+    author = deck.meta.get("author")
+    return {
+        "title": deck.title,
+        "author": str(author.get("name") or "") if isinstance(author, dict) else "",
+        "description": str(deck.meta.get("description") or ""),
+        "keywords": _keywords(deck.meta.get("keywords")),
+        "lang": lang,
+        "date": date,
+        "generator": f"deck2pdf {__version__}",
+    }
 
 
 def _keywords(value: object) -> str:
@@ -229,7 +236,6 @@ def lay_out_handout(
     def style(rect: Rect) -> str:
         return f"left: {rect.x:.2f}pt; top: {rect.y:.2f}pt; width: {rect.w:.2f}pt; height: {rect.h:.2f}pt"
 
-    author = deck.meta.get("author")
     planned = [
         [
             {
@@ -246,13 +252,7 @@ def lay_out_handout(
         for sheet in sheets
     ]
     html = env.get_template("handout.html.j2").render(
-        title=deck.title,
-        author=str(author.get("name") or "") if isinstance(author, dict) else "",
-        description=str(deck.meta.get("description") or ""),
-        keywords=_keywords(deck.meta.get("keywords")),
-        lang=lang,
-        date=date,
-        generator=f"deck2pdf {__version__}",
+        **_document_fields(deck, date, lang),
         byline=byline,
         width=round(geometry.width, 2),
         height=round(geometry.height, 2),
