@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -15,7 +16,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ._version import __version__
-from .errors import Deck2PdfError, ExitCode, UsageError
+from .errors import Deck2PdfError, ExitCode, GaveUp, UsageError
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 log = logging.getLogger("deck2pdf")
@@ -233,6 +234,7 @@ def main(
                 raise UsageError(f"--timeout {timeout:g}: must be more than 0 seconds")
             signal.signal(signal.SIGALRM, _give_up)
             signal.setitimer(signal.ITIMER_REAL, timeout)
+            overrides["deadline"] = time.monotonic() + timeout
         overrides["strict"] = strict or None
         settings = _config(config)
         overrides = {**settings, **{k: v for k, v in overrides.items() if v is not None}}
@@ -240,12 +242,13 @@ def main(
             signal.signal(signal.SIGALRM, _give_up)
             timeout = UNTRUSTED_TIMEOUT
             signal.setitimer(signal.ITIMER_REAL, timeout)
+            overrides["deadline"] = time.monotonic() + timeout
         result = convert(deck, overrides)
         log.info("wrote %s (%d pages)", result.output, result.pages)
     except Deck2PdfError as exc:
         log.error("%s", exc)
         raise typer.Exit(int(exc.exit_code)) from None
-    except _GaveUp:
+    except GaveUp:
         log.error("gave up after %g s (--timeout); nothing written", timeout or 0)
         raise typer.Exit(int(ExitCode.RENDER)) from None
     except BrokenPipeError:  # the reader of stdout went away (`--inspect | head`): not an error of ours
@@ -266,12 +269,8 @@ def main(
 UNTRUSTED_TIMEOUT = 120.0  # seconds, unless --timeout says otherwise
 
 
-class _GaveUp(BaseException):
-    """--timeout ran out (a BaseException, so no stage mistakes it for its own failure)."""
-
-
 def _give_up(signum: int, frame: object) -> None:
-    raise _GaveUp
+    raise GaveUp
 
 
 CONFIG_KEYS = {

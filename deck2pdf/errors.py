@@ -80,3 +80,7 @@ class OutputError(Deck2PdfError):
 
 class StrictError(Deck2PdfError):
     exit_code = ExitCode.STRICT
+
+
+class GaveUp(BaseException):
+    """--timeout ran out. A BaseException, so that no stage mistakes it for a failure of its own."""

@@ -95,6 +95,7 @@ class Options:
     max_deck_bytes: int = 20 * 1024 * 1024  # larger deck files are refused
     max_slides: int = 2000  # decks with more slides are refused
     max_slide_chars: int = 200_000  # a slide longer than this is refused (Markdown slows with its square)
+    deadline: float | None = None  # time.monotonic() by which to give up (--timeout); checked between stages
     untrusted: bool = False  # a deck from someone else: its folder only, no network, no active content, tight limits
     allow_network: bool = False  # with --untrusted: download web images all the same
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from .archive import document_date, finish, language, sources, w3c_date
 from .assets import cache_for, readable_roots, resolve_assets
-from .errors import AssetError, RenderError, StrictError, UsageError
+from .errors import AssetError, GaveUp, RenderError, StrictError, UsageError
 from .handout import collapse_builds, impose, parse_ranges, sheet_layout, slide_links
 from .layout import lay_out, lay_out_handout
 from .model import Attached, Deck, HandoutCell
@@ -47,7 +47,7 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
     6. Render it with WeasyPrint (`render`); lay out again, smaller, only the slides that did not fit.
     7. Write the PDF atomically (`output`); with --strict, any warning stops before this step.
     """
-    clock = _Clock()
+    clock = _Clock((overrides or {}).get("deadline"))
     first_look, _ = Options.resolve({}, overrides or {}, source)  # the limits come from flags only
     deck = parse_deck(source, Limits(first_look.max_deck_bytes, first_look.max_slides, first_look.max_slide_chars))
     clock.lap(f"parsed {len(deck.slides)} slides")
@@ -111,6 +111,7 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
             file=source,
             hint="fix the warnings above, or drop --strict",
         )
+    clock.check()  # the alarm may have been swallowed inside a C callback: look at the clock before writing
     write_atomic(target, pdf)
     clock.lap(f"wrote {target}")
     if deck.assets:
@@ -309,15 +310,21 @@ def _relevant(messages: tuple[str, ...]) -> list[str]:
 
 
 class _Clock:
-    """Time the stages for -v."""
+    """Time the stages for -v, and give up between them once the --timeout deadline has passed."""
 
-    def __init__(self) -> None:
+    def __init__(self, deadline: float | None = None) -> None:
         self.start = self.last = time.perf_counter()
+        self.deadline = deadline
 
     def lap(self, what: str) -> None:
         now = time.perf_counter()
         log.debug("%s (%.2f s, %.2f s in all)", what, now - self.last, now - self.start)
         self.last = now
+        self.check()
+
+    def check(self) -> None:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise GaveUp
 
 
 def _ranges(numbers: list[int]) -> str:
