@@ -217,9 +217,12 @@ def test_ctrl_c_exits_130_and_leaves_nothing(tmp_path: Path) -> None:
     deck.write_text("".join(f"--\n### Slide {i}\n" + "word " * 400 + "\n" for i in range(150)))
     out = tmp_path / "out.pdf"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "deck2pdf", str(deck), "-o", str(out)], stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "deck2pdf", str(deck), "-o", str(out), "-v"], stderr=subprocess.PIPE, text=True
     )
-    time.sleep(2.0)  # imported and laying out
+    assert proc.stderr is not None
+    first = proc.stderr.readline()  # -v reports the first stage: the run is under way, past start-up
+    assert "parsed 150 slides" in first, first
+    time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == ExitCode.INTERRUPTED, err
