@@ -9,7 +9,7 @@ import multiprocessing
 import time
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,8 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
     deck = parse_deck(source, Limits(first_look.max_deck_bytes, first_look.max_slides, first_look.max_slide_chars))
     clock.lap(f"parsed {len(deck.slides)} slides")
     options, option_warnings = Options.resolve(deck.meta, overrides or {}, source)
+    options, style_warnings = _checked_style(options, source)
+    option_warnings += style_warnings
     target = options.output_for(source)
     check_target(target, source)
     warnings = _warn([*deck.warnings, *option_warnings])
@@ -61,7 +63,6 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
     theme, notices = load_theme(options.theme, options.theme_source)
     for notice in notices:
         log.info("%s", notice)
-    warnings += _warn(_missing_stylesheets(options, source))
     numbers = _selected(deck, options)
     stamp = _Stamp(deck, options)
     sheets = _HandoutSheets(deck, options, numbers, stamp) if options.handout else None  # laid out meanwhile
@@ -290,11 +291,22 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _missing_stylesheets(options: Options, source: Path) -> list[str]:
-    out = []
-    if options.style is not None and not options.style.is_file():
-        out.append(f"{source}: `style:` sheet {options.style} not found; the theme is used without it")
-    return out
+def _checked_style(options: Options, source: Path) -> tuple[Options, list[str]]:
+    """The deck's `style:` sheet is read only from where its images may come from (the same file jail)."""
+    style = options.style
+    if style is None:
+        return options, []
+    if not style.is_file():
+        return replace(options, style=None), [
+            f"{source}: `style:` sheet {style} not found; the theme is used without it"
+        ]
+    real = style.resolve()
+    if not any(real == root or root in real.parents for root in readable_roots(source, options)):
+        return replace(options, style=None), [
+            f"{source}: `style:` sheet {style} is outside the deck's folder and was not read; "
+            "allow its folder with --allow-dir"
+        ]
+    return options, []
 
 
 def _relevant(messages: tuple[str, ...]) -> list[str]:
