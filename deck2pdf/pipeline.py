@@ -159,7 +159,8 @@ class _HandoutSheets:
             [(i, geometry.cells[i - start].slide) for i in range(start, min(start + per_sheet, len(numbers)))]
             for start in range(0, len(numbers), per_sheet)
         ]
-        layout = lay_out_handout(deck, plan, geometry, options, _byline(deck), date=stamp.date, lang=stamp.lang)
+        byline = _byline(deck, stamp.when)
+        layout = lay_out_handout(deck, plan, geometry, options, byline, date=stamp.date, lang=stamp.lang)
         job = (layout.html, layout.base_url, stamp.variant, stamp.attachments)
         self._pool: ProcessPoolExecutor | None = None
         self._job = job
@@ -189,7 +190,7 @@ class _Stamp:
     """What the PDF states about itself: date, language, PDF variant, attached sources."""
 
     def __init__(self, deck: Deck, options: Options) -> None:
-        when = document_date(deck, options)
+        when = self.when = document_date(deck, options)
         self.date = w3c_date(when)
         self.lang = language(deck)
         self.variant = {(True, False): "pdf/a-3b", (False, True): "pdf/ua-1", (True, True): "pdf/a-3a"}.get(
@@ -198,13 +199,12 @@ class _Stamp:
         self.attachments = tuple(sources(deck, options, when)) if options.embedding else ()
 
 
-def _byline(deck: Deck) -> str:
-    """Author and date for the handout header: front matter `date`, else the deck file's date."""
+def _byline(deck: Deck, document_date: datetime.datetime) -> str:
+    """Author and date for the handout header: front matter `date`, else the document's date (the same as the
+    PDF's: SOURCE_DATE_EPOCH or the deck file's time, in UTC, so every machine prints the same)."""
     author = deck.meta.get("author")
     name = str(author.get("name") or "") if isinstance(author, Mapping) else ""
-    when = deck.meta.get("date")
-    if when is None and deck.source.exists():
-        when = datetime.date.fromtimestamp(deck.source.stat().st_mtime)
+    when = deck.meta.get("date", document_date.date())
     if isinstance(when, datetime.date):
         when = f"{when.day} {when:%B %Y}"
     return " · ".join(part for part in (name, str(when or "")) if part)

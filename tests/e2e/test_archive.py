@@ -191,3 +191,14 @@ def test_datetime_option_is_used_as_is(tour: Path, tmp_path: Path) -> None:
     when = datetime.datetime(2021, 5, 4, 3, 2, 1, tzinfo=datetime.UTC)
     render(tour, tmp_path / "d.pdf", created=when)
     assert PdfReader(tmp_path / "d.pdf").metadata["/CreationDate"] == "D:20210504030201Z"
+
+
+def test_the_handout_header_date_is_the_document_date(tour: Path, tmp_path: Path) -> None:
+    from ..helpers import page_texts
+
+    (tour.parent / "tour.md").write_text(tour.read_text().replace("date: 2026-11-28\n", ""))
+    os.utime(tour, (1_600_000_000, 1_600_000_000))
+    render(tour, tmp_path / "a.pdf", handout=6)
+    assert "13 September 2020" in page_texts(tmp_path / "a.pdf")[0]  # the deck file's date, in UTC
+    render(tour, tmp_path / "b.pdf", handout=6, created=datetime.datetime.fromtimestamp(EPOCH, datetime.UTC))
+    assert "14 November 2023" in page_texts(tmp_path / "b.pdf")[0]  # SOURCE_DATE_EPOCH wins over the file
