@@ -96,6 +96,7 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
         [pages[n] for n in numbers],
         variant=stamp.variant,
         attachments=stamp.attachments if final else (),
+        epoch=stamp.epoch,
     )
     clock.lap(f"made the PDF of {len(numbers)} slides")
     warnings += _warn(_missing_glyph_warning(deck, char) for char in missing_glyphs)
@@ -161,7 +162,7 @@ class _HandoutSheets:
         ]
         byline = _byline(deck, stamp.when)
         layout = lay_out_handout(deck, plan, geometry, options, byline, date=stamp.date, lang=stamp.lang)
-        job = (layout.html, layout.base_url, stamp.variant, stamp.attachments)
+        job = (layout.html, layout.base_url, stamp.variant, stamp.attachments, stamp.epoch)
         self._pool: ProcessPoolExecutor | None = None
         self._job = job
         if "fork" in multiprocessing.get_all_start_methods():
@@ -182,8 +183,11 @@ class _HandoutSheets:
         return impose(chrome, slides_pdf, self.placements, frame=self.frame)
 
 
-def _render_sheets(html: str, base_url: str, variant: str | None, attachments: tuple[Attached, ...]) -> bytes:
-    return render_html(html, base_url, allowed_roots=[THEMES_DIR, FONTS_DIR], variant=variant, attachments=attachments)
+def _render_sheets(
+    html: str, base_url: str, variant: str | None, attachments: tuple[Attached, ...], epoch: int
+) -> bytes:
+    roots = [THEMES_DIR, FONTS_DIR]
+    return render_html(html, base_url, allowed_roots=roots, variant=variant, attachments=attachments, epoch=epoch)
 
 
 class _Stamp:
@@ -192,6 +196,7 @@ class _Stamp:
     def __init__(self, deck: Deck, options: Options) -> None:
         when = self.when = document_date(deck, options)
         self.date = w3c_date(when)
+        self.epoch = int(when.timestamp())
         self.lang = language(deck)
         self.variant = {(True, False): "pdf/a-3b", (False, True): "pdf/ua-1", (True, True): "pdf/a-3a"}.get(
             (options.pdfa, options.pdfua)

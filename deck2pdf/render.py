@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import mimetypes
+import os
 import re
 import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -85,12 +86,15 @@ def render_html(
     allowed_roots: Iterable[Path],
     variant: str | None = None,
     attachments: Sequence[Attached] = (),
+    epoch: int = 0,
 ) -> bytes:
-    """Render an HTML document to PDF bytes, reading only local files in the allowed places."""
+    """Render an HTML document to PDF bytes, reading only local files in the allowed places.
+
+    `epoch` (seconds) is the time written into the embedded fonts (see `_font_time`)."""
     import weasyprint
 
     fetcher = _local_only_fetcher(weasyprint, allowed_roots, {})
-    with _captured_log():
+    with _captured_log(), _font_time(epoch):
         try:
             document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
             return bytes(document.write_pdf(**_pdf_options(weasyprint, variant, attachments)))
@@ -99,15 +103,21 @@ def render_html(
 
 
 def write_pdf(
-    first: Rendered, pages: Sequence[Any], *, variant: str | None = None, attachments: Sequence[Attached] = ()
+    first: Rendered,
+    pages: Sequence[Any],
+    *,
+    variant: str | None = None,
+    attachments: Sequence[Attached] = (),
+    epoch: int = 0,
 ) -> tuple[bytes, list[str]]:
     """Write pages, possibly laid out by several renders, as one PDF with the first render's metadata.
 
     `variant` is a WeasyPrint PDF variant (pdf/a-3b, pdf/ua-1, ...); `attachments` are embedded as associated
-    files. Return the PDF with the characters no font could draw (WeasyPrint finds those only while drawing)."""
+    files; `epoch` is the time written into the embedded fonts. Return the PDF with the characters no font could
+    draw (WeasyPrint finds those only while drawing)."""
     import weasyprint
 
-    with _captured_log() as messages:
+    with _captured_log() as messages, _font_time(epoch):
         try:
             options = _pdf_options(weasyprint, variant, attachments)
             pdf = bytes(first.document.copy(list(pages)).write_pdf(**options))
@@ -115,6 +125,22 @@ def write_pdf(
             raise RenderError(f"WeasyPrint could not write the PDF: {exc}", hint="run with --debug") from exc
     missing = [m.group(1) for m in map(_NOTDEF.search, messages) if m]
     return pdf, list(dict.fromkeys(missing))
+
+
+@contextmanager
+def _font_time(epoch: int) -> Iterator[None]:
+    """Make subset fonts carry `epoch` as their modification time, not the clock's (fontTools, which WeasyPrint
+    subsets fonts with, stamps `head.modified` with SOURCE_DATE_EPOCH when set, else with the current second:
+    renders a second apart differed in those bytes)."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
 
 
 def _pdf_options(weasyprint: Any, variant: str | None, attachments: Sequence[Attached]) -> dict[str, Any]:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import math
+import os
 import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -112,7 +116,12 @@ def test_frames_can_be_turned_off(tmp_path: Path) -> None:
 
 
 def test_handouts_are_byte_identical_run_to_run(tmp_path: Path) -> None:
-    first, second = tmp_path / "a.pdf", tmp_path / "b.pdf"
-    convert(TOUR, {"output": first, "handout": 6})
-    convert(TOUR, {"output": second, "handout": 6})
-    assert first.read_bytes() == second.read_bytes()
+    # Separate processes, more than a second apart, in time zones 25 hours apart.
+    outputs = []
+    for out, zone in ((tmp_path / "a.pdf", "Pacific/Kiritimati"), (tmp_path / "b.pdf", "Pacific/Pago_Pago")):
+        env = {**{k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}, "TZ": zone}
+        command = [sys.executable, "-m", "deck2pdf", str(TOUR), "--handout", "6", "-q", "-o", str(out)]
+        subprocess.run(command, check=True, env=env)
+        outputs.append(out.read_bytes())
+        time.sleep(1.1)
+    assert outputs[0] == outputs[1]
