@@ -25,7 +25,7 @@ from .cache import Cache, Entry, default_cache_dir
 from .fetch import FetchError, FetchPolicy, fetch
 from .images import ImageError, normalize
 from .model import Asset, Deck, Slide, short
-from .options import Options
+from .options import CLEAVER_FONT_PX, Options
 
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _SRC = re.compile(r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
@@ -34,7 +34,6 @@ _STYLE_BLOCK = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.IGNORECASE | re.
 _CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)""", re.IGNORECASE)
 _PX = re.compile(r"""(?:^|[;\s'"])(width|height)\s*:\s*(\d+(?:\.\d+)?)px""", re.IGNORECASE)
 _FONT_FILE = re.compile(r"\.(woff2?|ttf|otf|eot)([?#].*)?$", re.IGNORECASE)
-CLEAVER_FONT_PX = 32  # decks' pixel sizes were chosen next to Cleaver's 32 px text (see layout)
 _WORKERS = 8
 
 
@@ -49,11 +48,16 @@ class _Use:
 
 def image_refs(slide_html: str) -> list[str]:
     """Return the `src` of every <img> in a slide's HTML (Markdown images and raw tags alike), as written."""
-    refs = []
+    return [ref for _, ref in _img_tags(slide_html)]
+
+
+def _img_tags(slide_html: str) -> list[tuple[str, str]]:
+    """Each <img> tag of a slide with its `src`, unescaped."""
+    found = []
     for tag in _IMG_TAG.findall(slide_html):
         if m := _SRC.search(tag):
-            refs.append(unescape(next(g for g in m.groups() if g is not None)))
-    return refs
+            found.append((tag, unescape(next(g for g in m.groups() if g is not None))))
+    return found
 
 
 def readable_roots(deck_source: Path, options: Options) -> list[Path]:
@@ -108,16 +112,13 @@ def _summary(assets: Iterable[Asset]) -> str:
 
 def _uses(deck: Deck, options: Options) -> list[_Use]:
     """Every place the deck refers to an image, with the largest size it may be printed at."""
-    page_font = options.size.height / 24  # the slide's font size (see layout)
-    content = (options.size.width - 4.4 * page_font, options.size.height - 2.4 * page_font)
+    page_font, content = options.size.font, options.size.content
     base = deck.source.resolve().parent.as_uri() + "/"
     uses = []
     for slide in deck.slides:
         place = _where(deck, slide)
-        for tag in _IMG_TAG.findall(slide.html):
-            if m := _SRC.search(tag):
-                ref = unescape(next(g for g in m.groups() if g is not None))
-                uses.append(_Use(ref, urljoin(base, ref.strip()), slide, place(ref), _img_box(tag, page_font, content)))
+        for tag, ref in _img_tags(slide.html):
+            uses.append(_Use(ref, urljoin(base, ref.strip()), slide, place(ref), _img_box(tag, page_font, content)))
         for css in _slide_css(slide.html):
             for ref in _css_refs(css):
                 uses.append(_Use(ref, urljoin(base, ref), slide, place(ref), (options.size.width, options.size.height)))

@@ -14,7 +14,7 @@ import tinycss2.color3
 
 from ._version import __version__
 from .model import Asset, Deck, HandoutCell, Rect, Sheet, Slide, short
-from .options import Options
+from .options import CLEAVER_FONT_PX, CONTENT_PADDING_EM, PAGE_EMS, Options
 from .themes import THEMES_DIR, Theme
 
 _IMG_TAG = re.compile(r"<img\b[^>]*>(?:\s*</img\s*>)?", re.IGNORECASE)
@@ -30,11 +30,6 @@ _IMPORT = re.compile(r"@import\b[^;]*;?", re.I)
 _FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}", re.I)
 _ID_ATTR = re.compile(r"""(<[a-zA-Z][^<>]*?\sid=")([^"]*)(")""")
 _PX_LENGTH = re.compile(r"((?:^|[;\s])(?:min-|max-)?(?:width|height)\s*:\s*)(\d+(?:\.\d+)?)px", re.IGNORECASE)
-
-
-# The page is 24 ems tall (font size = page height / 24); base.css pads the content by this much top and bottom.
-CONTENT_PADDING_EM = 1.2
-CLEAVER_FONT_PX = 32  # Cleaver's slide text size, which decks' pixel sizes were chosen against
 
 
 @dataclass(frozen=True)
@@ -84,7 +79,7 @@ def lay_out(
     slides = [
         {
             "number": s.number,
-            "font_size": round(options.size.height / 24 * scale, 3),
+            "font_size": round(options.size.font * scale, 3),
             "classes": " ".join(s.classes),
             "title": s.title or f"Slide {s.number}",
             "html": html_of[s.number],
@@ -96,7 +91,7 @@ def lay_out(
         **_document_fields(deck, date, lang),
         width=options.size.width,
         height=options.size.height,
-        image_height_em=round(24 - 2 * CONTENT_PADDING_EM, 3),
+        image_height_em=round(PAGE_EMS - 2 * CONTENT_PADDING_EM[0], 3),
         stylesheets=[p.resolve().as_uri() for p in stylesheets],
         inline_css=inline_css,
         slides=slides,

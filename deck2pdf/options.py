@@ -32,12 +32,32 @@ _LENGTH = r"(\d+(?:\.\d+)?)\s*(px|in|cm|mm|pt|pc)?"
 _SIZE_RE = re.compile(rf"^\s*{_LENGTH}\s*[x×]\s*{_LENGTH}\s*$", re.IGNORECASE)
 
 
+# A slide page is 24 ems tall; print-themes/base.css pads a slide's content by these many ems (top/bottom,
+# left/right). Layout sets the font size from them, and the image stage sizes images by them.
+PAGE_EMS = 24
+CONTENT_PADDING_EM = (1.2, 2.2)
+CLEAVER_FONT_PX = 32  # Cleaver's slide text size, which decks' pixel sizes were chosen against
+
+
 @dataclass(frozen=True)
 class PageSize:
     """A slide page, in CSS pixels (1/96 in): WeasyPrint's unit."""
 
     width: float
     height: float
+
+    @property
+    def font(self) -> float:
+        """A slide's font size at full scale, in CSS px."""
+        return self.height / PAGE_EMS
+
+    @property
+    def content(self) -> tuple[float, float]:
+        """The width and height a slide's content may fill, in CSS px."""
+        return (
+            self.width - 2 * CONTENT_PADDING_EM[1] * self.font,
+            self.height - 2 * CONTENT_PADDING_EM[0] * self.font,
+        )
 
     @classmethod
     def parse(cls, text: str) -> PageSize:
