@@ -227,20 +227,14 @@ def main(
             "untrusted": untrusted or None,
             "allow_network": allow_network or None,
         }
-        if untrusted and timeout is None:
+        overrides["strict"] = strict or None
+        overrides = {**_config(config), **{k: v for k, v in overrides.items() if v is not None}}
+        if timeout is None and overrides.get("untrusted"):
             timeout = UNTRUSTED_TIMEOUT
         if timeout is not None:
             if timeout <= 0:
                 raise UsageError(f"--timeout {timeout:g}: must be more than 0 seconds")
             signal.signal(signal.SIGALRM, _give_up)
-            signal.setitimer(signal.ITIMER_REAL, timeout)
-            overrides["deadline"] = time.monotonic() + timeout
-        overrides["strict"] = strict or None
-        settings = _config(config)
-        overrides = {**settings, **{k: v for k, v in overrides.items() if v is not None}}
-        if overrides.get("untrusted") and timeout is None and not signal.getitimer(signal.ITIMER_REAL)[0]:
-            signal.signal(signal.SIGALRM, _give_up)
-            timeout = UNTRUSTED_TIMEOUT
             signal.setitimer(signal.ITIMER_REAL, timeout)
             overrides["deadline"] = time.monotonic() + timeout
         result = convert(deck, overrides)
