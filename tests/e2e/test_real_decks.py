@@ -18,7 +18,10 @@ from ..helpers import fonts, page_words
 
 
 def _as_published(deck: Path, folder: Path) -> Path:
-    """Copy a deck into `folder` with its `style:` sheet where the deck expects it (MANIFEST.md's mapping)."""
+    """Copy a deck into `folder` with its `style:` sheet where the deck expects it (MANIFEST.md's mapping),
+    `folder` standing for the git repository the deck came from (a sheet may sit above the deck, as
+    sugarshin's `../slide.css` does: inside the work tree, so deck2pdf reads it)."""
+    (folder / ".git").mkdir()
     target = folder / "deck" / deck.name
     target.parent.mkdir(parents=True)
     shutil.copy(deck, target)
