@@ -14,6 +14,7 @@ import os
 import re
 from collections import Counter
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from ._version import __version__
 from .errors import DeckError, UsageError
@@ -117,12 +118,13 @@ def sources(deck: Deck, options: Options, when: datetime.datetime) -> list[Attac
     return attached
 
 
-def finish(pdf: bytes, labels: list[int] | None) -> bytes:
+def finish(pdf: Any, labels: list[int] | None) -> bytes:
     """Last touches: page labels equal to the slide numbers (`labels`, one per page), and each associated file
-    listed once (WeasyPrint 70 lists every attachment twice in the catalog's /AF)."""
+    listed once (WeasyPrint 70 lists every attachment twice in the catalog's /AF). `pdf` is PDF bytes or an open
+    pikepdf document (which is closed)."""
     import pikepdf
 
-    with pikepdf.open(io.BytesIO(pdf)) as doc:
+    with pikepdf.open(io.BytesIO(pdf)) if isinstance(pdf, bytes) else pdf as doc:
         if labels:
             nums: list[object] = []
             for index, number in enumerate(labels):
@@ -136,7 +138,7 @@ def finish(pdf: bytes, labels: list[int] | None) -> bytes:
                     seen.append(spec)
             doc.Root.AF = pikepdf.Array(seen)
         out = io.BytesIO()
-        doc.save(out, deterministic_id=True)
+        doc.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return out.getvalue()
 
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape, unescape
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import quote, unquote, urljoin
 
 import jinja2
 import tinycss2.color3
@@ -48,57 +48,99 @@ def lay_out(
     date: str = "",
     lang: str = "",
 ) -> Layout:
-    """Return the print HTML of a deck: one <section> per slide, sized to one page.
+    """Return the print HTML of a deck: one <section> per slide, sized to one page (see `Typesetter.html`)."""
+    return Typesetter(deck, theme, options, date=date, lang=lang).html(variants)
 
-    `variants` lays out instead the listed (slide number, scale) pairs, in order, a slide possibly several
-    times: to try sizes for slides that do not fit. A scale is a smaller font size for that slide, which
-    shrinks all its text and images, since the themes' CSS is in em.
-    """
-    if variants is None:
-        variants = [(s.number, 1.0) for s in deck.slides]
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(theme.template.parent)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
-    own = tuple(p for p in (options.style, *options.css) if p is not None and p.is_file())
-    stylesheets = (*theme.stylesheets, *([] if options.untrusted else own))
-    inline_css = (
-        [_passive_css(p.read_text(encoding="utf-8", errors="replace")) for p in own] if options.untrusted else []
-    )
-    total = len(deck.slides)
-    seen_ids: set[str] = set()
-    base = deck.source.resolve().parent.as_uri() + "/"
-    html_of = {
-        s.number: jinja2.utils.markupsafe.Markup(
-            _unique_ids(_passive(_print_html(s, deck.assets, base), options.untrusted), s.number, seen_ids)
+
+class Typesetter:
+    """Lays out any part of a deck: the slides' print HTML is made once, then documents of any subset of the
+    slides, at any sizes, are cheap (a large deck is rendered in chunks, and each chunk's slides that do not
+    fit are laid out again, smaller)."""
+
+    def __init__(self, deck: Deck, theme: Theme, options: Options, *, date: str = "", lang: str = "") -> None:
+        self.deck, self.options = deck, options
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(theme.template.parent)),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
         )
-        for s in deck.slides
-    }
-    slides = [
-        {
-            "number": s.number,
-            "font_size": round(options.size.font * scale, 3),
-            "classes": " ".join(s.classes),
-            "title": s.title or f"Slide {s.number}",
-            "html": html_of[s.number],
-            "progress": s.number / total * 100,
+        self.template = env.get_template(theme.template.name)
+        own = tuple(p for p in (options.style, *options.css) if p is not None and p.is_file())
+        self.stylesheets = (*theme.stylesheets, *([] if options.untrusted else own))
+        self.inline_css = (
+            [_passive_css(p.read_text(encoding="utf-8", errors="replace")) for p in own] if options.untrusted else []
+        )
+        seen_ids: set[str] = set()
+        self.base_url = deck.source.resolve().parent.as_uri() + "/"
+        self.slide_html = {
+            s.number: _unique_ids(
+                _passive(_print_html(s, deck.assets, self.base_url), options.untrusted), s.number, seen_ids
+            )
+            for s in deck.slides
         }
-        for s, scale in ((deck.slides[n - 1], scale) for n, scale in variants)
-    ]
-    html = env.get_template(theme.template.name).render(
-        **_document_fields(deck, date, lang),
-        width=options.size.width,
-        height=options.size.height,
-        image_height_em=round(PAGE_EMS - 2 * CONTENT_PADDING_EM[0], 3),
-        stylesheets=[p.resolve().as_uri() for p in stylesheets],
-        inline_css=inline_css,
-        slides=slides,
-        total=total,
-        progress=options.progress,
-    )
-    return Layout(html=html, base_url=base, stylesheets=stylesheets)
+        self.fields = _document_fields(deck, date, lang)
+
+    def ids(self, number: int) -> set[str]:
+        """The element ids on slide `number`'s page (link targets)."""
+        return {
+            f"slide-{number}",
+            f"slide-end-{number}",
+            *(m.group(2) for m in _ID_ATTR.finditer(self.slide_html[number])),
+        }
+
+    def html(self, variants: Sequence[tuple[int, float]] | None = None, *, elsewhere: str | None = None) -> Layout:
+        """Return the print HTML of the listed (slide number, scale) pairs, in order (default: every slide at
+        full size). A slide may be listed several times: to try sizes for slides that do not fit. A scale is a
+        smaller font size for that slide, which shrinks all its text and images, since the themes are in em.
+
+        With `elsewhere` (a URL prefix), links to ids on slides not in this document point to
+        `elsewhere + id` instead: the chunks of a deck are rendered apart and joined, and WeasyPrint would
+        drop a link whose target is not in its document."""
+        deck, options = self.deck, self.options
+        if variants is None:
+            variants = [(s.number, 1.0) for s in deck.slides]
+        html_of = self.slide_html
+        if elsewhere is not None:
+            here = set().union(*(self.ids(n) for n, _ in variants))
+            html_of = {n: _point_elsewhere(html_of[n], here, elsewhere) for n in dict.fromkeys(n for n, _ in variants)}
+        total = len(deck.slides)
+        slides = [
+            {
+                "number": s.number,
+                "font_size": round(options.size.font * scale, 3),
+                "classes": " ".join(s.classes),
+                "title": s.title or f"Slide {s.number}",
+                "html": jinja2.utils.markupsafe.Markup(html_of[s.number]),
+                "progress": s.number / total * 100,
+            }
+            for s, scale in ((deck.slides[n - 1], scale) for n, scale in variants)
+        ]
+        html = self.template.render(
+            **self.fields,
+            width=options.size.width,
+            height=options.size.height,
+            image_height_em=round(PAGE_EMS - 2 * CONTENT_PADDING_EM[0], 3),
+            stylesheets=[p.resolve().as_uri() for p in self.stylesheets],
+            inline_css=self.inline_css,
+            slides=slides,
+            total=total,
+            progress=options.progress,
+        )
+        return Layout(html=html, base_url=self.base_url, stylesheets=self.stylesheets)
+
+
+_HREF_FRAGMENT = re.compile(r"""(<a\b[^>]*?\shref\s*=\s*)(["'])#([^"']*)\2""", re.IGNORECASE)
+
+
+def _point_elsewhere(html: str, here: set[str], prefix: str) -> str:
+    def repoint(m: re.Match[str]) -> str:
+        target = unquote(unescape(m.group(3)))
+        if not target or target in here:
+            return m.group(0)
+        return f"{m.group(1)}{m.group(2)}{prefix}{escape(quote(target, safe=''))}{m.group(2)}"
+
+    return _HREF_FRAGMENT.sub(repoint, html)
 
 
 def _unique_ids(html: str, number: int, seen: set[str]) -> str:

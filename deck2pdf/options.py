@@ -94,6 +94,8 @@ class Options:
     strict: bool = False  # warnings are errors
     cache_dir: Path | None = None  # where fetched and normalized images are kept; None: ~/.cache/deck2pdf
     offline: bool = False  # use only the cache and local files: no network at all
+    render_cache: bool = True  # keep rendered chunks of slides in the cache, so a re-render redoes only what changed
+    jobs: int | None = None  # processes that render a deck's chunks at once; None: one per core
     refresh: bool = False  # ask the servers whether cached images changed (conditional requests)
     image_dpi: int = 200  # images are downsampled to this resolution at their printed size
     allow_dirs: tuple[Path, ...] = ()  # more folders local images may come from (besides the deck's and its git tree)

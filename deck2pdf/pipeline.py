@@ -4,26 +4,31 @@ from __future__ import annotations
 
 import datetime
 import logging
-import math
 import multiprocessing
+import os
+import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from .archive import document_date, finish, language, sources, w3c_date
 from .assets import cache_for, readable_roots, resolve_assets
+from .chunks import Job, RenderCache
+from .chunks import render as render_chunks
 from .errors import AssetError, GaveUp, RenderError, StrictError, UsageError
 from .handout import collapse_builds, impose, parse_ranges, sheet_layout, slide_links
-from .layout import lay_out, lay_out_handout
+from .join import join
+from .layout import Typesetter, lay_out_handout
 from .model import Attached, Deck, HandoutCell
 from .options import Options
 from .output import check_target, write_atomic
 from .parse import Limits, parse_deck
-from .render import Rendered, preload_weasyprint, render_html, render_slides, write_pdf
-from .themes import FONTS_DIR, THEMES_DIR, Theme, load_theme
+from .render import preload_weasyprint, render_html
+from .themes import FONTS_DIR, THEMES_DIR, load_theme
 
 log = logging.getLogger("deck2pdf")
 
@@ -36,7 +41,9 @@ class Result:
     images: str = ""  # the summary line: "N images: N local, N fetched, N from cache, N missing"
 
 
-def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
+def convert(
+    source: Path, overrides: Mapping[str, Any] | None = None, progress: Callable[[int], None] | None = None
+) -> Result:
     """Convert a deck file to a PDF and return where it went.
 
     1. Parse the deck: front matter, slides, Markdown to HTML (`parse`).
@@ -44,8 +51,11 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
     3. Resolve every image to a local file or a stated problem: fetch, cache, normalize (`assets`).
     4. Find the print theme (`themes`).
     5. Lay the slides out, one per page, as one HTML document (`layout`).
-    6. Render it with WeasyPrint (`render`); lay out again, smaller, only the slides that did not fit.
-    7. Write the PDF atomically (`output`); with --strict, any warning stops before this step.
+    6. Render it in chunks of slides with WeasyPrint, in parallel and from the render cache where nothing
+       changed (`chunks`, `render`); in each, lay out again, smaller, the slides that did not fit.
+    7. Join the chunks into one PDF, one copy of each font (`join`, `fonts`); impose a handout (`handout`).
+    8. Write the PDF atomically (`output`); with --strict, any warning stops before this step.
+    `progress(n)` is called as n more slides are rendered.
     """
     clock = _Clock((overrides or {}).get("deadline"))
     first_look, _ = Options.resolve({}, overrides or {}, source)  # the limits come from flags only
@@ -66,7 +76,8 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
     numbers = _selected(deck, options)
     stamp = _Stamp(deck, options)
     sheets = _HandoutSheets(deck, options, numbers, stamp) if options.handout else None  # laid out meanwhile
-    layout = lay_out(deck, theme, options, variants=[(n, 1.0) for n in numbers], date=stamp.date, lang=stamp.lang)
+    typesetter = Typesetter(deck, theme, options, date=stamp.date, lang=stamp.lang)
+    renders = cache_for(options).folder
     allowed: dict[str, Any] = {
         "allowed_roots": [
             *readable_roots(source, options),
@@ -74,37 +85,43 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
             theme.folder,
             THEMES_DIR,
             FONTS_DIR,
-            *(p.parent for p in layout.stylesheets),
+            *(p.parent for p in typesetter.stylesheets),
         ],
         "served": {a.url: a.path for a in deck.assets.values() if a.path is not None},
     }
-    first = render_slides(layout.html, layout.base_url, numbers=numbers, **allowed)
-    clock.lap(f"laid out {len(numbers)} pages with theme {theme.name}")
-    pages = {s.number: s.page for s in first.slides}
-    messages = list(first.messages)
-    cut = [s.number for s in first.slides if s.fit is not None]
-    if options.fit and cut:
-        fitted, cut, tried = _shrink_to_fit(deck, theme, options, first, layout.base_url, allowed)
-        pages.update(fitted)
-        messages += tried
-        clock.lap("shrank the slides that did not fit")
-    warnings += _warn(f"{source}: {m}" for m in dict.fromkeys(_relevant(tuple(messages))))
-    warnings += _warn(_overflow_warning(deck, n, options) for n in cut)
     final = sheets is None  # the slides' PDF is the output; with a handout, the sheets' PDF is
-    pdf, missing_glyphs = write_pdf(
-        first,
-        [pages[n] for n in numbers],
-        variant=stamp.variant,
-        attachments=stamp.attachments if final else (),
-        epoch=stamp.epoch,
-    )
-    clock.lap(f"made the PDF of {len(numbers)} slides")
+    attachments = stamp.attachments if final else ()
+    with _font_store(renders) as font_store:
+        job = Job(
+            typesetter,
+            allowed,
+            tuple(numbers),
+            fit=options.fit,
+            min_scale=options.min_scale,
+            variant=stamp.variant,
+            attachments=attachments,
+            epoch=stamp.epoch,
+            font_store=font_store,
+            chunked=stamp.variant is None and not attachments,  # tagged PDF and attachments: one document
+        )
+        cache = RenderCache(renders / "renders") if options.render_cache else None
+        chunks = render_chunks(job, jobs=options.jobs or cores(), cache=cache, progress=progress or (lambda n: None))
+        clock.lap(f"rendered {len(numbers)} slides in {len(chunks)} chunk(s) with theme {theme.name}")
+        doc, join_messages = join([c.pdf for c in chunks], font_store)
+    _log_scales({n: s for c in chunks for n, s in c.scales.items()})
+    messages = [m for c in chunks for m in c.messages] + join_messages
+    warnings += _warn(f"{source}: {m}" for m in dict.fromkeys(_relevant(tuple(messages))))
+    warnings += _warn(_overflow_warning(deck, n, options) for c in chunks for n in c.cut)
+    missing_glyphs = dict.fromkeys(char for c in chunks for char in c.missing_glyphs)
     warnings += _warn(_missing_glyph_warning(deck, char) for char in missing_glyphs)
     pages_out = len(numbers)
     if sheets is not None:
-        pdf, pages_out = sheets.impose(pdf), len(sheets.placements)
+        pdf, pages_out = sheets.impose(_saved(doc)), len(sheets.placements)
         clock.lap(f"imposed {len(numbers)} slides on {pages_out} sheets")
-    pdf = finish(pdf, labels=None if sheets is not None else numbers)
+        pdf = finish(pdf, labels=None)
+    else:
+        pdf = finish(doc, labels=numbers)
+    clock.lap(f"joined the PDF of {len(numbers)} slides")
     if options.strict and warnings:
         # An image that cannot be used has an exit code of its own; any other warning, --strict's.
         kind = AssetError if any(w in asset_warnings for w in warnings) else StrictError
@@ -119,6 +136,48 @@ def convert(source: Path, overrides: Mapping[str, Any] | None = None) -> Result:
     if deck.assets:
         log.info("%s", summary)
     return Result(output=target, pages=pages_out, warnings=tuple(warnings), images=summary)
+
+
+def cores() -> int:
+    """The processors this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def _font_store(cache: Path) -> Iterator[Path]:
+    """Where the chunk renderers keep the fonts the join subsets: in the cache, or a temporary folder when the
+    cache cannot be written."""
+    store = cache / "fonts"
+    try:
+        store.mkdir(parents=True, exist_ok=True)
+        writable = os.access(store, os.W_OK)
+    except OSError:
+        writable = False
+    if writable:
+        yield store
+        return
+    with tempfile.TemporaryDirectory(prefix="deck2pdf-fonts-") as temp:
+        yield Path(temp)
+
+
+def _saved(doc: Any) -> bytes:
+    import io
+
+    import pikepdf
+
+    out = io.BytesIO()
+    doc.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    doc.close()
+    return out.getvalue()
+
+
+def _log_scales(chosen: Mapping[int, float]) -> None:
+    for scale in sorted(set(chosen.values()), reverse=True):
+        numbers = [n for n, s in chosen.items() if s == scale]
+        log.info("slide%s %s shrunk to %d%% to fit", "s" * (len(numbers) > 1), _ranges(numbers), round(scale * 100))
 
 
 def _selected(deck: Deck, options: Options) -> list[int]:
@@ -213,55 +272,6 @@ def _byline(deck: Deck, document_date: datetime.datetime) -> str:
     if isinstance(when, datetime.date):
         when = f"{when.day} {when:%B %Y}"
     return " · ".join(part for part in (name, str(when or "")) if part)
-
-
-def _shrink_to_fit(
-    deck: Deck, theme: Theme, options: Options, first: Rendered, base_url: str, allowed: dict[str, Any]
-) -> tuple[dict[int, Any], list[int], list[str]]:
-    """Lay the slides that do not fit out again, smaller, trying a few sizes each per render.
-
-    Return the new page of each, the slides still cut at --min-scale, and WeasyPrint's messages. Each
-    round tries sizes between the scale the overflow suggests and the largest size known not to fit, in
-    one render; usually one round is enough.
-    """
-    estimate = {s.number: s.fit for s in first.slides if s.fit is not None}
-    too_big = dict.fromkeys(estimate, 1.0)  # the largest scale known not to fit
-    pages: dict[int, Any] = {}
-    chosen: dict[int, float] = {}
-    messages: list[str] = []
-    while estimate:
-        variants = [(n, c) for n, e in estimate.items() for c in _candidates(e or 0.0, too_big[n], options.min_scale)]
-        trial = render_slides(
-            lay_out(deck, theme, options, variants=variants).html, base_url, numbers=[n for n, _ in variants], **allowed
-        )
-        messages += [m for m in trial.messages if not m.startswith("Anchor defined twice")]  # ids repeat here
-        tried: dict[int, list[tuple[float, Any]]] = {}
-        for (n, scale), slide in zip(variants, trial.slides, strict=True):
-            tried.setdefault(n, []).append((scale, slide))
-        estimate = {}
-        for n, results in tried.items():
-            fits = [(scale, s) for scale, s in results if s.fit is None]
-            if fits:
-                scale, best = max(fits, key=lambda r: r[0])
-                pages[n], chosen[n] = best.page, scale
-                continue
-            scale, smallest = min(results, key=lambda r: r[0])
-            pages[n] = smallest.page  # until something smaller fits, the smallest try shows the most
-            if scale > options.min_scale + 1e-9:
-                too_big[n], estimate[n] = scale, scale * (smallest.fit or 0.0)
-    for scale in sorted(set(chosen.values()), reverse=True):
-        numbers = [n for n, s in chosen.items() if s == scale]
-        log.info("slide%s %s shrunk to %d%% to fit", "s" * (len(numbers) > 1), _ranges(numbers), round(scale * 100))
-    return pages, sorted(set(too_big) - set(chosen)), messages
-
-
-def _candidates(estimate: float, too_big: float, floor: float) -> list[float]:
-    """Sizes to try for a slide, in 5% steps: the one its overflow suggests (measured on real decks, it
-    fits), and 10% larger, since a smaller font also lets lines hold more words. Never --min-scale or less,
-    nor a size known not to fit."""
-    low = round(max(floor, math.floor(estimate * 20 + 1e-9) / 20), 2)
-    above = [round(s, 2) for s in (low + 0.10, low + 0.05) if s < too_big - 1e-9][:1]
-    return [low, *above] if low < too_big - 1e-9 else [floor]
 
 
 def inspect(source: Path) -> dict[str, Any]:

@@ -89,7 +89,7 @@ def test_an_unexpected_exception_is_reported_as_a_bug_without_a_traceback(
     def boom(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("oops")
 
-    monkeypatch.setattr("deck2pdf.pipeline.lay_out", boom)
+    monkeypatch.setattr("deck2pdf.pipeline.Typesetter", boom)
     result = run_cli(make_deck("--\nx\n"))
     assert result.exit_code == ExitCode.BUG
     assert (
@@ -151,7 +151,7 @@ def test_size_sets_the_page_size(
 
 def test_verbose_reports_the_stages(run_cli: RunCli, make_deck: MakeDeck, tmp_path: Path) -> None:
     result = run_cli(make_deck("--\nx\n"), "-o", tmp_path / "o.pdf", "-v")
-    assert "deck2pdf: parsed 1 slides (" in result.stderr and "laid out 1 pages with theme default" in result.stderr
+    assert "deck2pdf: parsed 1 slides (" in result.stderr and "rendered 1 slides in 1 chunk(s) with theme default" in result.stderr
 
 
 def test_list_themes(run_cli: RunCli) -> None:

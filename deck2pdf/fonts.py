@@ -1,0 +1,236 @@
+"""One copy of each font in a PDF made of separately rendered chunks.
+
+WeasyPrint embeds a subset of each font holding the glyphs its document uses, keeping glyph ids. Rendered
+in chunks, a deck would carry one subset per chunk of every font. So the chunk renderers write a stand-in
+instead of each (plain, static) font program and keep the original in a store named by its hash (`capture`);
+the join then subsets each original once for the glyphs of all chunks, with WeasyPrint's own HarfBuzz
+subsetting, and gives every chunk the same font objects (`merge`). Fonts WeasyPrint must transform (variable,
+colour or bitmap fonts, fonts with missing glyphs) are left to it: they stay one subset per chunk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+MARK = b"deck2pdf-font:"  # a stand-in font program: MARK + sha256 of the original
+_BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
+
+
+@contextmanager
+def capture(store: Path) -> Iterator[None]:
+    """While rendering, write stand-ins for plain fonts and keep their originals in `store`."""
+    from weasyprint.pdf import fonts
+
+    original_clean = fonts.Font.clean
+
+    def clean(self: Any, to_unicode: Any, hinting: Any) -> None:
+        plain = not (self.missing or self.png or self.svg or self.colr or "fvar" in self.tables or self.bitmap)
+        if not plain or not to_unicode:
+            return original_clean(self, to_unicode, hinting)
+        digest = hashlib.sha256(self.file_content).hexdigest()
+        path = store / f"{digest}-{self.index}.font"
+        if not path.exists():
+            store.mkdir(parents=True, exist_ok=True)
+            temp = path.with_name(f".{path.name}.{os.getpid()}")
+            temp.write_bytes(self.file_content)
+            temp.replace(path)
+        # The first bytes tell WeasyPrint whether it is an OpenType (CFF) or TrueType font program.
+        self.file_content = self.file_content[:4] + MARK + path.name.encode()
+        return None
+
+    fonts.Font.clean = clean
+    try:
+        yield
+    finally:
+        fonts.Font.clean = original_clean
+
+
+def merge(pdf: Any, store: Path) -> None:
+    """Replace the stand-ins in a pikepdf document by one subset of each font, and make the font dictionaries
+    of one font (one per chunk) a single dictionary, so each font is embedded once."""
+    import pikepdf
+
+    uses: dict[bytes, list[tuple[Any, str, Any]]] = {}  # stand-in → (font resources, key, Type0 font) using it
+    programs: dict[tuple[int, int], bytes | None] = {}
+    for fonts in _font_resources(pdf):
+        for key in list(fonts.keys()):
+            font = fonts[key]
+            if font.objgen not in programs:
+                programs[font.objgen] = _program(font)
+            program = programs[font.objgen]
+            if program is not None:
+                uses.setdefault(program, []).append((fonts, key, font))
+    for standin, used in uses.items():
+        name = standin[4 + len(MARK) :].decode()
+        original = (store / name).read_bytes()
+        index = int(name.rsplit("-", 1)[1].split(".")[0])
+        kept: dict[str, Any] = {}  # BaseFont → the one dictionary kept for it
+        widths: dict[str, dict[int, Any]] = {}
+        texts: dict[str, dict[int, bytes]] = {}
+        read: set[tuple[int, int]] = set()
+        for fonts, key, font in used:
+            base = str(font.BaseFont)
+            keep = kept.setdefault(base, font)
+            if font.objgen not in read:
+                read.add(font.objgen)
+                widths.setdefault(base, {}).update(_widths(font.DescendantFonts[0].W))
+                texts.setdefault(base, {}).update(_to_unicode(font.ToUnicode.read_bytes()))
+            if font.objgen != keep.objgen:
+                fonts[key] = keep
+        glyphs = set().union(*(set(w) for w in widths.values()), *(set(t) for t in texts.values()))
+        subset = _subset(original, index, glyphs)
+        stream = pikepdf.Stream(pdf, subset)
+        if standin[:4] == b"OTTO":
+            stream.Subtype = pikepdf.Name.OpenType
+        else:
+            stream.Length1 = len(subset)
+        for base, font in kept.items():
+            descendant = font.DescendantFonts[0]
+            descriptor = descendant.FontDescriptor
+            descriptor[next(k for k in ("/FontFile3", "/FontFile2") if k in descriptor)] = stream
+            descendant.W = _w_array(widths[base])
+            if widths[base]:
+                descriptor.FontBBox[2] = max(float(v) for v in widths[base].values())
+            font.ToUnicode = pikepdf.Stream(pdf, _cmap(texts[base]))
+
+
+def _font_resources(pdf: Any) -> Iterator[Any]:
+    """Every /Font resource dictionary: of pages, and of form XObjects (drawn SVG images may hold text)."""
+    import pikepdf
+
+    seen: set[tuple[int, int]] = set()
+    for obj in pdf.objects:
+        if not isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+            continue
+        for holder in (obj, obj.get("/Resources")):
+            fonts = holder.get("/Font") if isinstance(holder, pikepdf.Dictionary | pikepdf.Stream) else None
+            if not isinstance(fonts, pikepdf.Dictionary):
+                continue
+            if fonts.is_indirect:  # shared by many pages: once is enough
+                if fonts.objgen in seen:
+                    continue
+                seen.add(fonts.objgen)
+            yield fonts
+
+
+def leftover(pdf: Any) -> bool:
+    """Whether a stand-in is still in the document (it would print as nothing: a bug)."""
+    return any(_program(font) is not None for fonts in _font_resources(pdf) for font in fonts.values())
+
+
+def _program(font: Any) -> bytes | None:
+    try:
+        descriptor = font.DescendantFonts[0].FontDescriptor
+    except (AttributeError, KeyError, IndexError, TypeError):
+        return None
+    for key in ("/FontFile3", "/FontFile2"):
+        stream = descriptor.get(key)
+        if stream is not None:
+            data = bytes(stream.read_bytes())
+            return data if data[4 : 4 + len(MARK)] == MARK else None
+    return None
+
+
+def _widths(w: Any) -> dict[int, Any]:
+    """Read a CID font's /W array: [first [w1 w2 …] first [w …] …] (WeasyPrint writes only this form)."""
+    out: dict[int, Any] = {}
+    items = list(w)
+    for i in range(0, len(items) - 1, 2):
+        first = int(items[i])
+        for k, value in enumerate(items[i + 1]):
+            out[first + k] = value
+    return out
+
+
+def _w_array(widths: dict[int, Any]) -> Any:
+    import pikepdf
+
+    out: list[Any] = []
+    for gid in sorted(widths):
+        if gid - 1 not in widths:
+            out += [gid, pikepdf.Array()]
+        out[-1].append(widths[gid])
+    return pikepdf.Array(out)
+
+
+def _to_unicode(cmap: bytes) -> dict[int, bytes]:
+    """Glyph → text (UTF-16BE hex) pairs of a ToUnicode CMap made of bfchar entries, as WeasyPrint writes it."""
+    body = cmap.split(b"endcodespacerange", 1)[-1]
+    return {int(g, 16): u.lower() for g, u in _BFCHAR.findall(body)}
+
+
+def _cmap(texts: dict[int, bytes]) -> bytes:
+    """A ToUnicode CMap in WeasyPrint's words, for the merged glyphs."""
+    lines = [
+        b"/CIDInit /ProcSet findresource begin",
+        b"12 dict begin",
+        b"begincmap",
+        b"/CIDSystemInfo",
+        b"<< /Registry (Adobe)",
+        b"/Ordering (UCS)",
+        b"/Supplement 0",
+        b">> def",
+        b"/CMapName /Adobe-Identity-UCS def",
+        b"/CMapType 2 def",
+        b"1 begincodespacerange",
+        b"<0000> <ffff>",
+        b"endcodespacerange",
+    ]
+    items = sorted(texts.items())
+    for i in range(0, len(items), 100):
+        batch = items[i : i + 100]
+        lines.append(f"{len(batch)} beginbfchar".encode())
+        lines += [b"<%04x> <%s>" % (gid, text) for gid, text in batch]
+        lines.append(b"endbfchar")
+    lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
+    return b"\n".join(lines)
+
+
+def _subset(original: bytes, index: int, glyphs: set[int]) -> bytes:
+    """Subset a font program for `glyphs`, keeping glyph ids, exactly as WeasyPrint does for one document."""
+    from weasyprint.pdf.fonts import Font
+
+    class Standin:  # what Font._harfbuzz_subset reads and writes
+        def __init__(self) -> None:
+            self.missing: set[int] = set()
+            self.hb_face = _hb_face(original, index)
+            self.file_content = original
+            self.family = "font"
+
+    standin = Standin()
+    Font._harfbuzz_subset(standin, dict.fromkeys(sorted(glyphs | {0}), ""), False)
+    return bytes(standin.file_content)
+
+
+_HB: Any = None
+
+
+def _hb_face(data: bytes, index: int) -> Any:
+    """A HarfBuzz face of a font file in memory (WeasyPrint's bindings read faces only from Pango fonts)."""
+    global _HB
+    from weasyprint.text import ffi as wp
+
+    if _HB is None:
+        import cffi
+
+        own = cffi.FFI()
+        own.include(wp.ffi)
+        own.cdef(
+            "hb_blob_t * hb_blob_create (const char *data, unsigned int length, int mode, void *user_data,"
+            " void *destroy);"
+            "hb_face_t * hb_face_create (hb_blob_t *blob, unsigned int index);"
+        )
+        names = ("libharfbuzz.so.0", "libharfbuzz.0.dylib", "libharfbuzz-0.dll", "harfbuzz")
+        _HB = own, wp._dlopen(own, *names)
+    own, lib = _HB
+    buffer = own.new("char[]", data)
+    blob = lib.hb_blob_create(buffer, len(data), 0, own.NULL, own.NULL)  # 0: HarfBuzz copies the bytes
+    face = lib.hb_face_create(blob, index)
+    wp.harfbuzz.hb_blob_destroy(blob)
+    return wp.ffi.gc(face, wp.harfbuzz.hb_face_destroy)
