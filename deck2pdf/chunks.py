@@ -27,7 +27,6 @@ from urllib.parse import unquote, urlsplit
 
 from . import fonts
 from ._version import __version__
-from .errors import RenderError
 from .join import ELSEWHERE
 from .layout import Typesetter
 from .model import Attached
@@ -75,17 +74,24 @@ class Chunk:
     cached: bool = False
 
 
-def render(job: Job, *, jobs: int, cache: RenderCache | None, progress: Callable[[int], None]) -> list[Chunk]:
+def render(job: Job, *, jobs: int, cache: RenderCache | None, progress: Callable[[int, int], None]) -> list[Chunk]:
     """Render every chunk of the job (from the cache where it can), `jobs` processes at once.
-    `progress(n)` is called as n more slides are done."""
+    `progress(done, total)` is called as slides are done."""
     plan = job.plan()
+    count = 0
+
+    def advance(n: int) -> None:
+        nonlocal count
+        count += n
+        progress(count, len(job.numbers))
+
     keys = [_key(job, numbers, index) for index, numbers in enumerate(plan)]
     done: dict[int, Chunk] = {}
     for index, key in enumerate(keys):
         hit = cache.get(key, plan[index]) if cache is not None else None
         if hit is not None:
             done[index] = hit
-            progress(len(plan[index]))
+            advance(len(plan[index]))
     todo = [i for i in range(len(plan)) if i not in done]
     if todo:
         workers = max(1, min(jobs, len(todo)))
@@ -94,7 +100,7 @@ def render(job: Job, *, jobs: int, cache: RenderCache | None, progress: Callable
             for i, future in futures.items():
                 chunk = future.result()
                 done[i] = chunk
-                progress(len(chunk.numbers))
+                advance(len(chunk.numbers))
                 if cache is not None:
                     cache.put(keys[i], chunk)
     if cache is not None:
@@ -338,8 +344,3 @@ def _write(path: Path, data: bytes) -> None:
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temp.write_bytes(data)
     temp.replace(path)
-
-
-def raise_if_empty(chunks: Sequence[Chunk]) -> None:
-    if not chunks:
-        raise RenderError("no slides were rendered", hint="this is a bug; please report it with the deck")

@@ -53,7 +53,7 @@ def _version(value: bool) -> None:
 
 @app.command(context_settings={"help_option_names": ["-h", "--help"]})
 def main(
-    deck: Annotated[Path, typer.Argument(help="The Cleaver deck (Markdown) to convert.", show_default=False)],
+    decks: Annotated[list[Path], typer.Argument(help="The Cleaver deck(s) (Markdown) to convert.", show_default=False)],
     output: Annotated[
         Optional[Path], typer.Option("-o", "--output", help="PDF to write [default: the deck's name with .pdf]")
     ] = None,
@@ -135,7 +135,30 @@ def main(
         bool, typer.Option("--extract", help="DECK is a PDF: write the files attached to it into -d DIR.")
     ] = False,
     directory: Annotated[
-        Optional[Path], typer.Option("-d", "--dir", help="Folder for --extract [default: the current one].")
+        Optional[Path],
+        typer.Option(
+            "-d",
+            "--dir",
+            help="Folder for the PDFs (made if missing), or for --extract's files [default: beside each deck].",
+        ),
+    ] = None,
+    jobs: Annotated[
+        Optional[int],
+        typer.Option(
+            "-j",
+            "--jobs",
+            min=1,
+            help="Processes at once: decks in a batch, chunks of one deck [default: one per core].",
+        ),
+    ] = None,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Render again each time the deck, its style sheets or its images are saved.")
+    ] = False,
+    render_cache: Annotated[
+        Optional[bool],
+        typer.Option(
+            "--render-cache/--no-render-cache", help="Reuse rendered chunks of unchanged slides [default: on]."
+        ),
     ] = None,
     max_deck_bytes: Annotated[
         Optional[int], typer.Option("--max-deck-bytes", help="Refuse larger deck files [default: 20971520].")
@@ -176,6 +199,10 @@ def main(
     """Turn a Cleaver Markdown slide deck into a PDF, one slide per page."""
     _setup_logging(quiet, verbose)
     try:
+        if len(decks) > 1 and (extract or inspect or watch or output is not None):
+            flag = "--extract" if extract else "--inspect" if inspect else "--watch" if watch else "-o"
+            raise UsageError(f"{flag} takes one deck; {len(decks)} were given", hint="use -d DIR for several decks")
+        deck = decks[0]
         if extract:
             from .archive import extract as extract_files
 
@@ -226,18 +253,27 @@ def main(
             "max_slide_chars": max_slide_chars,
             "untrusted": untrusted or None,
             "allow_network": allow_network or None,
+            "render_cache": render_cache,
+            "jobs": jobs,
         }
         overrides["strict"] = strict or None
         overrides = {**_config(config), **{k: v for k, v in overrides.items() if v is not None}}
         if timeout is None and overrides.get("untrusted"):
             timeout = UNTRUSTED_TIMEOUT
+        if timeout is not None and timeout <= 0:
+            raise UsageError(f"--timeout {timeout:g}: must be more than 0 seconds")
+        if len(decks) > 1 or directory is not None:
+            _batch(decks, overrides, directory, jobs, timeout, quiet)
+            return
+        if watch:
+            _watch(deck, overrides, timeout)
+            return
         if timeout is not None:
-            if timeout <= 0:
-                raise UsageError(f"--timeout {timeout:g}: must be more than 0 seconds")
             signal.signal(signal.SIGALRM, _give_up)
             signal.setitimer(signal.ITIMER_REAL, timeout)
             overrides["deadline"] = time.monotonic() + timeout
-        result = convert(deck, overrides)
+        with _Bar(f"{deck.name}", "slides", enabled=not quiet) as bar:
+            result = convert(deck, overrides, progress=bar.update)
         log.info("wrote %s (%d pages)", result.output, result.pages)
     except Deck2PdfError as exc:
         log.error("%s", exc)
@@ -250,6 +286,8 @@ def main(
     except KeyboardInterrupt:
         log.error("interrupted; nothing written")
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    except typer.Exit:
+        raise
     except Exception as exc:
         if debug:
             traceback.print_exc()
@@ -261,6 +299,99 @@ def main(
 
 
 UNTRUSTED_TIMEOUT = 120.0  # seconds, unless --timeout says otherwise
+
+
+def _batch(
+    decks: list[Path],
+    overrides: dict[str, Any],
+    directory: Path | None,
+    jobs: int | None,
+    timeout: float | None,
+    quiet: bool,
+) -> None:
+    """Convert several decks; print the summary; exit with the first failed deck's code if any failed."""
+    from .batch import convert_many, summary
+    from .pipeline import cores
+
+    start = time.perf_counter()
+    with _Bar("decks", "decks", enabled=not quiet, at_once=True) as bar:
+        count = 0
+
+        def done(outcome: Any) -> None:
+            nonlocal count
+            count += 1
+            bar.update(count, len(decks))
+
+        outcomes = convert_many(decks, overrides, directory=directory, jobs=jobs or cores(), timeout=timeout, done=done)
+    if not quiet:
+        typer.echo(summary(outcomes, time.perf_counter() - start))
+    failed = [o for o in outcomes if o.error is not None]
+    if failed:
+        raise typer.Exit(failed[0].exit_code)
+
+
+def _watch(deck: Path, overrides: dict[str, Any], timeout: float | None) -> None:
+    """Render on every save until Ctrl-C, one line per render with its time; a failed render says why (one
+    line, as in a batch) and the watch goes on."""
+    from .batch import convert_one
+    from .watch import watch
+
+    def render() -> tuple[Path, ...] | None:
+        outcome = convert_one(deck, overrides, timeout)
+        if outcome.error is not None:
+            return None
+        warned = f", {outcome.warnings} warning(s)" if outcome.warnings else ""
+        typer.echo(
+            f"deck2pdf: rendered {outcome.output}: {outcome.pages} pages in {outcome.seconds:.2f} s{warned}", err=True
+        )
+        return outcome.inputs
+
+    try:
+        watch(deck, render)
+    except KeyboardInterrupt:
+        log.info("stopped watching")
+
+
+class _Bar:
+    """A progress bar on stderr (rich), for renders that take over a second and for batches; only when stderr
+    is a terminal, and not with -q."""
+
+    def __init__(self, label: str, unit: str, *, enabled: bool, at_once: bool = False) -> None:
+        self.label, self.unit = label, unit
+        self.enabled = enabled and sys.stderr.isatty()
+        self.delay = 0.0 if at_once else 1.0
+        self.start = time.monotonic()
+        self.progress: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> _Bar:
+        return self
+
+    def update(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.progress is None:
+            if time.monotonic() - self.start < self.delay or done >= total:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.progress = Progress(
+                TextColumn(f"deck2pdf: {self.label}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn(self.unit),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.progress.start()
+            self.task = self.progress.add_task(self.label, total=total)
+        self.progress.update(self.task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
 
 
 def _give_up(signum: int, frame: object) -> None:

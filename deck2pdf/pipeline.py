@@ -39,10 +39,11 @@ class Result:
     pages: int
     warnings: tuple[str, ...]
     images: str = ""  # the summary line: "N images: N local, N fetched, N from cache, N missing"
+    inputs: tuple[Path, ...] = ()  # the local files the PDF was made from: deck, style sheets, images (--watch)
 
 
 def convert(
-    source: Path, overrides: Mapping[str, Any] | None = None, progress: Callable[[int], None] | None = None
+    source: Path, overrides: Mapping[str, Any] | None = None, progress: Callable[[int, int], None] | None = None
 ) -> Result:
     """Convert a deck file to a PDF and return where it went.
 
@@ -55,7 +56,7 @@ def convert(
        changed (`chunks`, `render`); in each, lay out again, smaller, the slides that did not fit.
     7. Join the chunks into one PDF, one copy of each font (`join`, `fonts`); impose a handout (`handout`).
     8. Write the PDF atomically (`output`); with --strict, any warning stops before this step.
-    `progress(n)` is called as n more slides are rendered.
+    `progress(done, total)` is called as slides are rendered.
     """
     clock = _Clock((overrides or {}).get("deadline"))
     first_look, _ = Options.resolve({}, overrides or {}, source)  # the limits come from flags only
@@ -76,7 +77,12 @@ def convert(
     numbers = _selected(deck, options)
     stamp = _Stamp(deck, options)
     sheets = _HandoutSheets(deck, options, numbers, stamp) if options.handout else None  # laid out meanwhile
-    typesetter = Typesetter(deck, theme, options, date=stamp.date, lang=stamp.lang)
+    final = sheets is None  # the slides' PDF is the output; with a handout, the sheets' PDF is
+    attachments = stamp.attachments if final else ()
+    # Tagged PDF and attachments cannot be joined: one document. Chunks are dated when joined: the deck's
+    # date changes with every edit, and no chunk should have to be rendered again for that.
+    chunked = stamp.variant is None and not attachments
+    typesetter = Typesetter(deck, theme, options, date="" if chunked else stamp.date, lang=stamp.lang)
     renders = cache_for(options).folder
     allowed: dict[str, Any] = {
         "allowed_roots": [
@@ -89,8 +95,6 @@ def convert(
         ],
         "served": {a.url: a.path for a in deck.assets.values() if a.path is not None},
     }
-    final = sheets is None  # the slides' PDF is the output; with a handout, the sheets' PDF is
-    attachments = stamp.attachments if final else ()
     with _font_store(renders) as font_store:
         job = Job(
             typesetter,
@@ -100,14 +104,18 @@ def convert(
             min_scale=options.min_scale,
             variant=stamp.variant,
             attachments=attachments,
-            epoch=stamp.epoch,
+            epoch=0 if chunked else stamp.epoch,
             font_store=font_store,
-            chunked=stamp.variant is None and not attachments,  # tagged PDF and attachments: one document
+            chunked=chunked,
         )
         cache = RenderCache(renders / "renders") if options.render_cache else None
-        chunks = render_chunks(job, jobs=options.jobs or cores(), cache=cache, progress=progress or (lambda n: None))
+        chunks = render_chunks(
+            job, jobs=options.jobs or cores(), cache=cache, progress=progress or (lambda done, total: None)
+        )
         clock.lap(f"rendered {len(numbers)} slides in {len(chunks)} chunk(s) with theme {theme.name}")
         doc, join_messages = join([c.pdf for c in chunks], font_store)
+    if chunked:
+        _date(doc, stamp.date)
     _log_scales({n: s for c in chunks for n, s in c.scales.items()})
     messages = [m for c in chunks for m in c.messages] + join_messages
     warnings += _warn(f"{source}: {m}" for m in dict.fromkeys(_relevant(tuple(messages))))
@@ -135,7 +143,21 @@ def convert(
     clock.lap(f"wrote {target}")
     if deck.assets:
         log.info("%s", summary)
-    return Result(output=target, pages=pages_out, warnings=tuple(warnings), images=summary)
+    inputs = [source, *typesetter.stylesheets, *(_local_file(a.url) for a in deck.assets.values())]
+    return Result(
+        output=target,
+        pages=pages_out,
+        warnings=tuple(warnings),
+        images=summary,
+        inputs=tuple(dict.fromkeys(p.resolve() for p in inputs if p is not None)),
+    )
+
+
+def _local_file(url: str) -> Path | None:
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    return Path(unquote(parts.path)) if parts.scheme == "file" else None
 
 
 def cores() -> int:
@@ -161,6 +183,16 @@ def _font_store(cache: Path) -> Iterator[Path]:
         return
     with tempfile.TemporaryDirectory(prefix="deck2pdf-fonts-") as temp:
         yield Path(temp)
+
+
+def _date(doc: Any, date: str) -> None:
+    """Date the joined PDF as WeasyPrint dates a document (its <meta name=dcterms.created/modified>)."""
+    import pikepdf
+    from weasyprint.pdf import _w3c_date_to_pdf
+
+    if date:
+        for key in ("/CreationDate", "/ModDate"):
+            doc.docinfo[key] = pikepdf.String(_w3c_date_to_pdf(date, key))
 
 
 def _saved(doc: Any) -> bytes:

@@ -151,7 +151,10 @@ def test_size_sets_the_page_size(
 
 def test_verbose_reports_the_stages(run_cli: RunCli, make_deck: MakeDeck, tmp_path: Path) -> None:
     result = run_cli(make_deck("--\nx\n"), "-o", tmp_path / "o.pdf", "-v")
-    assert "deck2pdf: parsed 1 slides (" in result.stderr and "rendered 1 slides in 1 chunk(s) with theme default" in result.stderr
+    assert (
+        "deck2pdf: parsed 1 slides (" in result.stderr
+        and "rendered 1 slides in 1 chunk(s) with theme default" in result.stderr
+    )
 
 
 def test_list_themes(run_cli: RunCli) -> None:
