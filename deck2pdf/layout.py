@@ -71,7 +71,8 @@ class Typesetter:
         self.inline_css = (
             [_passive_css(p.read_text(encoding="utf-8", errors="replace")) for p in own] if options.untrusted else []
         )
-        seen_ids: set[str] = set()
+        # The page's own ids come first: a heading "Slide 3" must not take the id of slide 3's section.
+        seen_ids = {f"slide{end}-{s.number}" for s in deck.slides for end in ("", "-end")}
         self.base_url = deck.source.resolve().parent.as_uri() + "/"
         self.slide_html = {
             s.number: _unique_ids(

@@ -1,0 +1,126 @@
+"""Rendering in chunks (parallel processes, the render cache) gives the PDF one process gives."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pikepdf
+import pytest
+from pypdf import PdfReader
+
+from deck2pdf import chunks
+from deck2pdf.pipeline import convert
+from tests.helpers import fonts, links, outline, page_texts
+
+
+def _deck(folder: Path, slides: int = 30, edited: int | None = None) -> Path:
+    """A deck over several chunks: links across chunks, code (a second font), bold, italics."""
+    parts = ["title: Chunky\nauthor:\n  name: Ann Author\n"]
+    for n in range(1, slides + 1):
+        body = f"Text of slide {n}, **bold** and *italic*." + (" Edited!" if n == edited else "")
+        if n == 2:
+            body += f"\n\nJump to [the last slide](#slide-{slides}) or to [the code](#code-{slides - 1})."
+        if n == slides - 1:
+            body += '\n\n<h3 id="code-29x">Code</h3>\n\n```python\ndef f(x):\n    return x + 1\n```'
+            body = body.replace("code-29x", f"code-{n}")
+        if n == slides:
+            body += "\n\n[Back to slide 2](#slide-2) and [the web](https://example.org/deck)."
+        parts.append(f"--\n## Slide {n}\n{body}\n")
+    deck = folder / "deck.md"
+    deck.write_text("".join(parts), encoding="utf-8")
+    return deck
+
+
+def _internal_links(pdf: Path) -> list[list[int]]:
+    """For each page, the (1-based) pages its internal links go to."""
+    reader = PdfReader(pdf)
+    named = {name: reader.get_destination_page_number(d) + 1 for name, d in reader.named_destinations.items()}
+    out = []
+    for page in reader.pages:
+        targets = []
+        for annot in page.get("/Annots") or []:
+            dest = annot.get_object().get("/Dest")
+            if dest is not None:
+                targets.append(named[str(dest)])
+        out.append(targets)
+    return out
+
+
+def _render(deck: Path, out: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, **overrides: object) -> Path:
+    monkeypatch.setattr(chunks, "CHUNK_SLIDES", chunk)
+    convert(deck, {"output": out, "cache_dir": deck.parent / "cache", **overrides})
+    return out
+
+
+def test_chunked_output_equals_a_one_process_render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    deck = _deck(tmp_path)
+    one = _render(deck, tmp_path / "one.pdf", monkeypatch, chunk=1000, render_cache=False)
+    many = _render(deck, tmp_path / "many.pdf", monkeypatch, chunk=7, render_cache=False, jobs=2)
+    assert len(page_texts(many)) == 31
+    assert page_texts(many) == page_texts(one)
+    assert links(many) == links(one)
+    assert _internal_links(many) == _internal_links(one)
+    assert _internal_links(many)[1] == [30, 29]  # slide 2 links into the last chunks
+    assert _internal_links(many)[29] == [2]  # and back
+    assert outline(many) == outline(one)
+    assert [title for title, _ in outline(many)][:3] == ["Slide 1", "Slide 2", "Slide 3"]
+    # One copy of each font, subset, embedded; the file is about as small as one process makes it.
+    names = [f.name for f in fonts(many)]
+    assert sorted(names) == sorted(f.name for f in fonts(one))
+    assert len(names) == len(set(names)) and all(f.embedded and f.subset for f in fonts(many))
+    assert many.stat().st_size < one.stat().st_size * 1.15
+    with pikepdf.open(many) as pdf:
+        programs = [
+            o
+            for o in pdf.objects
+            if isinstance(o, pikepdf.Stream) and ("/Length1" in o or o.get("/Subtype") == "/OpenType")
+        ]
+        assert len(programs) == len(set(names))
+        assert not any(b"deck2pdf-font:" in p.read_bytes() for p in programs)
+
+
+def test_the_number_of_processes_does_not_change_a_byte(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    deck = _deck(tmp_path)
+    a = _render(deck, tmp_path / "a.pdf", monkeypatch, chunk=7, render_cache=False, jobs=1)
+    b = _render(deck, tmp_path / "b.pdf", monkeypatch, chunk=7, render_cache=False, jobs=2)
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_an_edit_re_renders_only_its_chunk_and_the_output_equals_a_full_render(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    deck = _deck(tmp_path)
+    _render(deck, tmp_path / "first.pdf", monkeypatch, chunk=7)
+    _deck(tmp_path, edited=17)  # slide 17 is in the third chunk of 7 (the title slide is slide 1)
+    caplog.set_level("DEBUG", logger="deck2pdf")
+    cached = _render(deck, tmp_path / "cached.pdf", monkeypatch, chunk=7)
+    assert "5 chunk(s): 1 rendered, 4 from the render cache" in caplog.text
+    full = _render(deck, tmp_path / "full.pdf", monkeypatch, chunk=7, render_cache=False)
+    assert cached.read_bytes() == full.read_bytes()
+    assert "Edited!" in page_texts(cached)[16]
+
+
+def test_the_render_cache_notices_style_sheets_and_images(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (40, 20), "red").save(tmp_path / "pic.png")
+    deck = tmp_path / "deck.md"
+    slides = "".join(f"--\n## Slide {n}\n{'![pic](pic.png)' if n == 9 else 'text'}\n" for n in range(1, 15))
+    deck.write_text("style: own.css\n" + slides, encoding="utf-8")
+    (tmp_path / "own.css").write_text("h2 { color: #123456 }", encoding="utf-8")
+    caplog.set_level("DEBUG", logger="deck2pdf")
+
+    def rendered() -> str:
+        caplog.clear()
+        _render(deck, tmp_path / "out.pdf", monkeypatch, chunk=5)
+        return re.search(r"\d+ chunk\(s\): (\d+) rendered", caplog.text).group(1)  # type: ignore[union-attr]
+
+    assert rendered() == "3"
+    assert rendered() == "0"
+    (tmp_path / "own.css").write_text("h2 { color: #654321 }", encoding="utf-8")
+    assert rendered() == "3"  # the style sheet is on every page
+    Image.new("RGB", (40, 20), "blue").save(tmp_path / "pic.png")
+    assert rendered() == "1"  # only the chunk with the picture

@@ -1,0 +1,68 @@
+"""The join's pieces: CID widths and ToUnicode maps read and written back, links across chunks."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pikepdf
+
+from deck2pdf import fonts
+from deck2pdf.join import ELSEWHERE, join
+
+
+def test_widths_round_trip() -> None:
+    widths = {3: 500, 4: 510, 5: 520, 9: 600, 40: 250}
+    array = fonts._w_array(widths)
+    assert [int(x) if isinstance(x, int) else [int(v) for v in x] for x in array] == [
+        3,
+        [500, 510, 520],
+        9,
+        [600],
+        40,
+        [250],
+    ]
+    assert {k: int(v) for k, v in fonts._widths(array).items()} == widths
+
+
+def test_to_unicode_round_trip() -> None:
+    texts = {n: f"{0x41 + n % 26:04x}".encode() for n in range(250)}
+    texts[7] = b"00660066"  # a ligature: two characters
+    assert fonts._to_unicode(fonts._cmap(texts)) == texts
+
+
+def _pdf_with_links(uris: list[str]) -> bytes:
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    page = pdf.pages[0]
+    page.obj.Annots = pikepdf.Array(
+        [
+            pdf.make_indirect(
+                pikepdf.Dictionary(
+                    Type=pikepdf.Name.Annot,
+                    Subtype=pikepdf.Name.Link,
+                    Rect=[0, 0, 10, 10],
+                    A=pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String(uri)),
+                )
+            )
+            for uri in uris
+        ]
+    )
+    pdf.Root.Names = pikepdf.Dictionary(
+        Dests=pikepdf.Dictionary(
+            Names=pikepdf.Array([pikepdf.String("here"), pikepdf.Array([page.obj, pikepdf.Name.Fit])])
+        )
+    )
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def test_links_to_other_chunks_become_named_destinations_and_dangling_ones_are_dropped(tmp_path: Path) -> None:
+    first = _pdf_with_links([ELSEWHERE + "here", ELSEWHERE + "nowhere", "https://example.org/"])
+    doc, messages = join([first, _pdf_with_links([])], tmp_path)
+    annots = list(doc.pages[0].Annots)
+    assert [str(a.get("/Dest", "")) for a in annots] == ["here", ""]
+    assert str(annots[1].A.URI) == "https://example.org/"
+    assert messages == ["No anchor #nowhere for internal URI reference"]
+    assert len(doc.pages) == 2
