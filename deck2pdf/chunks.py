@@ -30,11 +30,15 @@ from ._version import __version__
 from .join import ELSEWHERE
 from .layout import Typesetter
 from .model import Attached
-from .render import preload_weasyprint, render_slides, write_pdf
+from .render import fresh_fonts, preload_weasyprint, render_slides, write_pdf
 
 log = logging.getLogger("deck2pdf")
 
-CHUNK_SLIDES = 12  # measured: ~40 ms of fixed cost per document, so 12 slides keep it under 10% (see README)
+# Measured (README, Speed): a document costs ~30 ms besides its slides (~15-55 ms each), so chunks of 16 keep
+# that under 10%; a deck is cut into about 8 chunks at least, so that 2 or 4 cores get even shares.
+CHUNK_SLIDES = 16
+MIN_CHUNK_SLIDES = 4
+CHUNKS = 8
 CACHE_LIMIT_BYTES = 512 * 1024 * 1024  # the render cache is pruned, oldest first, beyond this
 _FILE_URL = re.compile(r"""file://[^"'\s)>]+""")
 _CSS_URL = re.compile(r"""url\(\s*["']?([^"')]+)["']?\s*\)""", re.I)
@@ -56,9 +60,12 @@ class Job:
     chunked: bool  # False: the whole deck is one chunk (tagged PDF or attachments cannot be joined)
 
     def plan(self) -> list[tuple[int, ...]]:
+        """The chunks: about CHUNKS of them, CHUNK_SLIDES long at most, MIN_CHUNK_SLIDES at least. Their length
+        depends on the number of slides only (never on the cache or the processes), so the PDF does too."""
         if not self.chunked:
             return [self.numbers]
-        return [self.numbers[i : i + CHUNK_SLIDES] for i in range(0, len(self.numbers), CHUNK_SLIDES)]
+        size = max(MIN_CHUNK_SLIDES, min(CHUNK_SLIDES, math.ceil(len(self.numbers) / CHUNKS)))
+        return [self.numbers[i : i + size] for i in range(0, len(self.numbers), size)]
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,7 @@ def render(job: Job, *, jobs: int, cache: RenderCache | None, progress: Callable
             advance(len(plan[index]))
     todo = [i for i in range(len(plan)) if i not in done]
     if todo:
+        fresh_fonts()  # before forking: the workers share it
         workers = max(1, min(jobs, len(todo)))
         with _workers(job, workers) as submit:
             futures = {i: submit(plan[i], i == 0) for i in todo}

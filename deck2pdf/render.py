@@ -58,7 +58,7 @@ def render_slides(
     with _captured_log() as messages:
         try:
             document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
-                presentational_hints=True
+                presentational_hints=True, font_config=_font_config()
             )
         except Exception as exc:  # WeasyPrint raises many kinds; all mean the same to the user
             raise RenderError(f"WeasyPrint could not lay out the deck: {exc}", hint="run with --debug") from exc
@@ -72,6 +72,25 @@ def render_slides(
         if slide.fit is not None:
             _cut(slide.page, slide.number)
     return Rendered(document=document, slides=slides, messages=tuple(messages))
+
+
+_FONTS: Any = None  # the FontConfiguration of the deck being rendered
+
+
+def fresh_fonts() -> None:
+    """Start a deck: one FontConfiguration serves all its documents (chunks, fitting tries), which saves ~35 ms
+    of font setup per document; a new one per deck, so that no deck's own @font-face fonts reach the next
+    (--watch, batches)."""
+    global _FONTS
+    from weasyprint.text.fonts import FontConfiguration
+
+    _FONTS = FontConfiguration()
+
+
+def _font_config() -> Any:
+    if _FONTS is None:
+        fresh_fonts()
+    return _FONTS
 
 
 def preload_weasyprint() -> None:

@@ -22,9 +22,12 @@ def watch(deck: Path, render: Callable[[], Sequence[Path] | None], *, stop: Any 
 
     inputs = {deck.resolve()}
     while True:
+        # Taken before rendering: a save during the render, or before the watcher starts, is not lost.
+        before = _stats(inputs)
         read = render()
         if read is not None:
             inputs = {deck.resolve(), *(p.resolve() for p in read)}
+        snapshot = {**_stats(inputs), **before}
         wanted = frozenset(str(p) for p in inputs)
         folders = sorted({p.parent for p in inputs if p.parent.is_dir()})
         log.info("watching %d file(s) for changes; Ctrl-C stops", len(wanted))
@@ -32,7 +35,7 @@ def watch(deck: Path, render: Callable[[], Sequence[Path] | None], *, stop: Any 
         def relevant(change: Any, path: str, wanted: frozenset[str] = wanted) -> bool:
             return str(Path(path).resolve()) in wanted
 
-        for _ in changes_in(
+        for changes in changes_in(
             *folders,
             watch_filter=relevant,
             recursive=False,
@@ -40,7 +43,21 @@ def watch(deck: Path, render: Callable[[], Sequence[Path] | None], *, stop: Any 
             step=50,
             stop_event=stop,
             raise_interrupt=True,
+            yield_on_timeout=True,  # so the files can be compared with the snapshot once the watcher runs
+            rust_timeout=500,
         ):
-            break
+            if changes or _stats(inputs) != snapshot:
+                break
         else:
             return  # stopped
+
+
+def _stats(paths: set[Path]) -> dict[Path, tuple[int, int] | None]:
+    out: dict[Path, tuple[int, int] | None] = {}
+    for path in paths:
+        try:
+            st = path.stat()
+            out[path] = (st.st_size, st.st_mtime_ns)
+        except OSError:
+            out[path] = None
+    return out

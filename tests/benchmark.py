@@ -80,6 +80,60 @@ def median_of(runs: int, args: list[str]) -> tuple[float, int, str]:
     return statistics.median(r[0] for r in results), max(r[1] for r in results), results[-1][2]
 
 
+def stage_seconds(stderr: str) -> dict[str, float]:
+    """Stage times from -v: {"parsed": s, "resolved": s, "rendered": s, "joined": s, "imposed": s, "wrote": s}."""
+    out = {}
+    for m in re.finditer(r"deck2pdf: (\w+) .*?\(([\d.]+) s, [\d.]+ s in all\)", stderr):
+        out[m.group(1)] = out.get(m.group(1), 0.0) + float(m.group(2))
+    return out
+
+
+def edit_rerender(deck: Path, runs: int, common: list[str], out: Path) -> tuple[float, str]:
+    """Median wall time of rendering again after editing one slide (a different edit each run), and the log."""
+    deck2pdf = [sys.executable, "-m", "deck2pdf"]
+    run([*deck2pdf, str(deck), "-o", str(out), *common])  # fill the render cache
+    text = deck.read_text()
+    times, log = [], ""
+    for k in range(runs):
+        deck.write_text(text.replace("### Slide 150\n", f"### Slide 150 (edit {k})\n", 1))
+        wall, _, log = run([*deck2pdf, str(deck), "-o", str(out), *common])
+        times.append(wall)
+    deck.write_text(text)
+    return statistics.median(times), log
+
+
+def watch_rerender(deck: Path, runs: int, common: list[str], out: Path) -> float:
+    """Median time --watch reports for a render after editing one slide (the process stays warm)."""
+    import subprocess as sp
+    import time
+
+    text = deck.read_text()
+    process = sp.Popen(
+        [sys.executable, "-m", "deck2pdf", str(deck), "-o", str(out), "--watch", *common], stderr=sp.PIPE, text=True
+    )
+    times = []
+    try:
+        assert process.stderr is not None
+        for k in range(runs + 1):
+            for line in process.stderr:
+                if "watching" in line:
+                    break
+            if k == runs:
+                break
+            time.sleep(0.3)
+            deck.write_text(text.replace("### Slide 150\n", f"### Slide 150 (watch {k})\n", 1))
+            for line in process.stderr:
+                m = re.search(r"rendered .* in ([\d.]+) s", line)
+                if m:
+                    times.append(float(m.group(1)))
+                    break
+    finally:
+        process.terminate()
+        process.wait()
+        deck.write_text(text)
+    return statistics.median(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -87,29 +141,71 @@ def main() -> None:
     args = parser.parse_args()
     deck2pdf = [sys.executable, "-m", "deck2pdf"]
     rows = []
+    extra = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         decks = [("reference (59)", SHARED / "decks" / "docker-talk.md")]
         decks += [(f"generated ({n})", generated_deck(folder, int(n))) for n in args.sizes.split(",") if n]
         for name, deck in decks:
-            common = ["--offline", "--cache-dir", str(folder / "cache"), "-v"]
+            # --no-render-cache: every run renders everything (the re-render cache is measured below)
+            common = ["--offline", "--cache-dir", str(folder / "cache"), "--no-render-cache", "-v"]
             out = folder / "out.pdf"
-            wall, rss, _ = median_of(args.runs, [*deck2pdf, str(deck), "-o", str(out), *common])
+            wall, rss, err = median_of(args.runs, [*deck2pdf, str(deck), "-o", str(out), *common])
+            stages = stage_seconds(err)
+            own = sum(stages.get(k, 0.0) for k in ("parsed", "resolved", "joined", "wrote"))
             size = out.stat().st_size
             h_wall, _, h_err = median_of(args.runs, [*deck2pdf, str(deck), "-o", str(out), "--handout", "6", *common])
             impose = re.search(r"imposed \d+ slides on \d+ sheets \(([\d.]+) s", h_err)
             alone, _, _ = median_of(args.runs, weasyprint_alone(deck, folder / "alone.pdf"))
-            rows.append((name, wall, rss, size, h_wall, float(impose.group(1)) if impose else float("nan"), alone))
+            rows.append(
+                (name, wall, rss, size, own / wall, h_wall, float(impose.group(1)) if impose else float("nan"), alone)
+            )
             print(f"done: {name}", file=sys.stderr)
+        big = next((deck for name, deck in decks if name == "generated (300)"), None)
+        if big is not None:
+            cached = ["--offline", "--cache-dir", str(folder / "cache"), "-v"]
+            edit, log = edit_rerender(big, args.runs, cached, folder / "edit.pdf")
+            chunks = re.search(r"(\d+ chunk\(s\): \d+ rendered, \d+ from the render cache)", log)
+            extra.append(
+                f"300 slides, one slide edited, again (command line): {edit:.2f} s ({chunks.group(1) if chunks else '?'})"
+            )
+            warm = watch_rerender(big, args.runs, cached, folder / "watch.pdf")
+            extra.append(f"300 slides, one slide edited, --watch (warm process): {warm:.2f} s")
+        real = sorted((SHARED / "decks" / "real").glob("*.md"))
+        real = [d for d in real if d.name != "MANIFEST.md"]
+        if real:
+            batch = [*deck2pdf, *map(str, real), "-d", str(folder / "batch"), "--offline", "-q"]
+            cold, _, _ = run([*batch, "--cache-dir", str(folder / "batch-cache"), "-j", "2"])
+            warm_b, _, _ = run([*batch, "--cache-dir", str(folder / "batch-cache"), "-j", "2"])
+            one, _, _ = run([*batch, "--cache-dir", str(folder / "batch-cache-1"), "-j", "1"])
+            extra.append(
+                f"batch of {len(real)} real decks: -j 2 {cold:.1f} s ({len(real) / cold * 60:.0f} decks/min), "
+                f"-j 1 {one:.1f} s ({len(real) / one * 60:.0f} decks/min), "
+                f"-j 2 again with the render cache {warm_b:.1f} s ({len(real) / warm_b * 60:.0f} decks/min)"
+            )
+        version, _, _ = median_of(args.runs, [*deck2pdf, "--version"])
+        inspect, _, _ = median_of(args.runs, [*deck2pdf, str(decks[0][1]), "--inspect"])
+        extra.append(f"--version {version:.2f} s, --inspect (reference deck) {inspect:.2f} s")
     print(f"\nmedian of {args.runs} runs each, wall time including imports; peak RSS of the slowest\n")
-    header = f"{'deck':16} {'slides s':>9} {'RSS MB':>7} {'PDF KB':>8} {'6-up s':>7} {'impose s':>9} {'WeasyPrint s':>13} {'ratio':>6}"
+    header = (
+        f"{'deck':16} {'slides s':>9} {'RSS MB':>7} {'PDF KB':>8} {'own %':>6} {'6-up s':>7} {'impose s':>9}"
+        f" {'WeasyPrint s':>13} {'ratio':>6}"
+    )
     print(header)
     print("-" * len(header))
-    for name, wall, rss, size, h_wall, impose_s, alone in rows:
+    for name, wall, rss, size, own, h_wall, impose_s, alone in rows:
         print(
-            f"{name:16} {wall:9.2f} {rss:7d} {size // 1024:8d} {h_wall:7.2f} {impose_s:9.2f} {alone:13.2f} {wall / alone:6.2f}"
+            f"{name:16} {wall:9.2f} {rss:7d} {size // 1024:8d} {own * 100:6.1f} {h_wall:7.2f} {impose_s:9.2f}"
+            f" {alone:13.2f} {wall / alone:6.2f}"
         )
-    print("\nratio: deck2pdf's time over WeasyPrint alone rendering the same HTML (fitting and checks are the rest).")
+    print()
+    for line in extra:
+        print(line)
+    print(
+        "\nown %: deck2pdf's own stages (parse, images, join, write; from -v) as a share of the wall time."
+        "\nWeasyPrint s: WeasyPrint alone, one process, rendering deck2pdf's HTML of the deck (no fitting)."
+        "\nratio: deck2pdf's time over WeasyPrint alone (below 1: the chunks on all cores win)."
+    )
 
 
 if __name__ == "__main__":
