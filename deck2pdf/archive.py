@@ -137,8 +137,21 @@ def finish(pdf: Any, labels: list[int] | None) -> bytes:
                 if not any(spec.objgen == other.objgen for other in seen):  # type: ignore[attr-defined]
                     seen.append(spec)
             doc.Root.AF = pikepdf.Array(seen)
-        out = io.BytesIO()
-        doc.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        return saved(doc)
+
+
+def saved(doc: Any) -> bytes:
+    """The PDF's bytes: objects packed in object streams; streams as they are (WeasyPrint compressed them: qpdf
+    would decompress and compress each again)."""
+    import pikepdf
+
+    out = io.BytesIO()
+    doc.save(
+        out,
+        deterministic_id=True,
+        object_stream_mode=pikepdf.ObjectStreamMode.generate,
+        stream_decode_level=pikepdf.StreamDecodeLevel.none,
+    )
     return out.getvalue()
 
 

@@ -84,7 +84,7 @@ def merge(pdf: Any, store: Path) -> None:
             if font.objgen != keep.objgen:
                 fonts[key] = keep
         glyphs = set().union(*(set(w) for w in widths.values()), *(set(t) for t in texts.values()))
-        subset = _subset(original, index, glyphs)
+        subset = _subset_kept(store, name, original, index, glyphs)
         stream = pikepdf.Stream(pdf, subset)
         if standin[:4] == b"OTTO":
             stream.Subtype = pikepdf.Name.OpenType
@@ -190,6 +190,25 @@ def _cmap(texts: dict[int, bytes]) -> bytes:
         lines.append(b"endbfchar")
     lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
     return b"\n".join(lines)
+
+
+def _subset_kept(store: Path, name: str, original: bytes, index: int, glyphs: set[int]) -> bytes:
+    """A subset, from the store when this one was made before (a deck rendered again usually uses the same
+    glyphs): then WeasyPrint need not even be imported."""
+    key = hashlib.sha256(",".join(map(str, sorted(glyphs))).encode()).hexdigest()[:32]
+    path = store / f"{name}.{key}.subset"
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
+    subset = _subset(original, index, glyphs)
+    try:
+        temp = path.with_name(f".{path.name}.{os.getpid()}")
+        temp.write_bytes(subset)
+        temp.replace(path)
+    except OSError:
+        pass  # only costs time next time
+    return subset
 
 
 def _subset(original: bytes, index: int, glyphs: set[int]) -> bytes:

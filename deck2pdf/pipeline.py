@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .archive import document_date, finish, language, sources, w3c_date
+from .archive import document_date, finish, language, saved, sources, w3c_date
 from .assets import cache_for, readable_roots, resolve_assets
 from .chunks import Job, RenderCache
 from .chunks import render as render_chunks
@@ -115,7 +115,7 @@ def convert(
         clock.lap(f"rendered {len(numbers)} slides in {len(chunks)} chunk(s) with theme {theme.name}")
         doc, join_messages = join([c.pdf for c in chunks], font_store)
     if chunked:
-        _date(doc, stamp.date)
+        _date(doc, stamp.when)
     _log_scales({n: s for c in chunks for n, s in c.scales.items()})
     messages = [m for c in chunks for m in c.messages] + join_messages
     warnings += _warn(f"{source}: {m}" for m in dict.fromkeys(_relevant(tuple(messages))))
@@ -185,25 +185,17 @@ def _font_store(cache: Path) -> Iterator[Path]:
         yield Path(temp)
 
 
-def _date(doc: Any, date: str) -> None:
-    """Date the joined PDF as WeasyPrint dates a document (its <meta name=dcterms.created/modified>)."""
+def _date(doc: Any, when: datetime.datetime) -> None:
+    """Date the joined PDF as WeasyPrint dates a document from its <meta name=dcterms.created/modified> (UTC)."""
     import pikepdf
-    from weasyprint.pdf import _w3c_date_to_pdf
 
-    if date:
-        for key in ("/CreationDate", "/ModDate"):
-            doc.docinfo[key] = pikepdf.String(_w3c_date_to_pdf(date, key))
+    for key in ("/CreationDate", "/ModDate"):
+        doc.docinfo[key] = pikepdf.String(f"D:{when.astimezone(datetime.UTC):%Y%m%d%H%M%S}Z")
 
 
 def _saved(doc: Any) -> bytes:
-    import io
-
-    import pikepdf
-
-    out = io.BytesIO()
-    doc.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    doc.close()
-    return out.getvalue()
+    with doc:
+        return saved(doc)
 
 
 def _log_scales(chosen: Mapping[int, float]) -> None:
