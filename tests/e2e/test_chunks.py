@@ -48,7 +48,8 @@ def _internal_links(pdf: Path) -> list[list[int]]:
 
 
 def _render(deck: Path, out: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, **overrides: object) -> Path:
-    monkeypatch.setattr(chunks, "CHUNK_SLIDES", chunk)
+    monkeypatch.setattr(chunks, "CHUNK_SLIDES", chunk)  # every chunk `chunk` slides long
+    monkeypatch.setattr(chunks, "MIN_CHUNK_SLIDES", chunk)
     convert(deck, {"output": out, "cache_dir": deck.parent / "cache", **overrides})
     return out
 
@@ -99,6 +100,17 @@ def test_an_edit_re_renders_only_its_chunk_and_the_output_equals_a_full_render(
     full = _render(deck, tmp_path / "full.pdf", monkeypatch, chunk=7, render_cache=False)
     assert cached.read_bytes() == full.read_bytes()
     assert "Edited!" in page_texts(cached)[16]
+
+
+def test_chunk_length_follows_the_deck_length() -> None:
+    def lengths(slides: int) -> list[int]:
+        job = chunks.Job(None, {}, tuple(range(1, slides + 1)), True, 0.5, None, (), 0, Path(), chunked=True)  # type: ignore[arg-type]
+        return [len(c) for c in job.plan()]
+
+    assert lengths(3) == [3]
+    assert lengths(59) == [8] * 7 + [3]
+    assert lengths(300) == [16] * 18 + [12]
+    assert lengths(1000)[:2] == [16, 16] and sum(lengths(1000)) == 1000
 
 
 def test_the_render_cache_notices_style_sheets_and_images(

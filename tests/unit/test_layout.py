@@ -118,3 +118,17 @@ def test_a_theme_folder_of_ones_own(tmp_path: Path) -> None:
     theme, _ = load_theme(str(tmp_path), "--theme")
     assert theme.stylesheets[1] == tmp_path / "style.css"
     assert theme.stylesheets[2].parent.name == "default"  # no code.css of its own: the default code colours
+
+
+def test_code_spans_no_style_sheet_styles_are_dropped() -> None:
+    from deck2pdf.layout import _plain_code
+
+    html = (
+        '<p><span class="n">kept outside code</span></p><pre><code class="lang-python highlight">'
+        '<span class="k">def</span><span class="w"> </span><span class="n">f</span><span class="p">():</span></code></pre>'
+    )
+    out = _plain_code(html, styled={"k", "p"})
+    assert out == (
+        '<p><span class="n">kept outside code</span></p><pre><code class="lang-python highlight">'
+        '<span class="k">def</span> f<span class="p">():</span></code></pre>'
+    )
