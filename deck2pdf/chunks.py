@@ -82,9 +82,17 @@ class Chunk:
     cached: bool = False
 
 
-def render(job: Job, *, jobs: int, cache: RenderCache | None, progress: Callable[[int, int], None]) -> list[Chunk]:
-    """Render every chunk of the job (from the cache where it can), `jobs` processes at once.
-    `progress(done, total)` is called as slides are done."""
+def render(
+    job: Job,
+    *,
+    jobs: int,
+    cache: RenderCache | None,
+    progress: Callable[[int, int], None],
+    beside: tuple[Callable[..., Any], tuple[Any, ...]] | None = None,
+) -> tuple[list[Chunk], Future[Any] | None]:
+    """Render every chunk of the job (from the cache where it can), `jobs` processes at once, and the task
+    `beside` (function, arguments: a handout's sheets) by the same processes, first.
+    `progress(done, total)` is called as slides are done. Return the chunks and the future of `beside`."""
     plan = job.plan()
     count = 0
 
@@ -93,7 +101,8 @@ def render(job: Job, *, jobs: int, cache: RenderCache | None, progress: Callable
         count += n
         progress(count, len(job.numbers))
 
-    keyed = [_key(job, numbers, index) for index, numbers in enumerate(plan)]
+    context = _context(job)
+    keyed = [_key(job, numbers, index, context) for index, numbers in enumerate(plan)]
     keys, sizes = [k for k, _ in keyed], [n for _, n in keyed]
     done: dict[int, Chunk] = {}
     for index, key in enumerate(keys):
@@ -102,10 +111,13 @@ def render(job: Job, *, jobs: int, cache: RenderCache | None, progress: Callable
             done[index] = hit
             advance(len(plan[index]))
     todo = [i for i in range(len(plan)) if i not in done]
-    if todo:
+    side: Future[Any] | None = None
+    if todo or beside is not None:
         fresh_fonts()  # before forking: the workers share it
-        workers = max(1, min(jobs, len(todo)))
-        with _workers(job, workers) as submit:
+        workers = max(1, min(jobs, len(todo) + (beside is not None)))
+        with _workers(job, workers) as (submit, call):
+            if beside is not None:
+                side = call(beside[0], *beside[1])
             # The largest chunks first (by their HTML), so that no core is left with a big one at the end.
             order = sorted(todo, key=lambda i: -sizes[i])
             futures = {i: submit(plan[i], i == 0) for i in order}
@@ -118,31 +130,34 @@ def render(job: Job, *, jobs: int, cache: RenderCache | None, progress: Callable
     if cache is not None:
         cache.prune()
     log.debug("%d chunk(s): %d rendered, %d from the render cache", len(plan), len(todo), len(plan) - len(todo))
-    return [done[i] for i in range(len(plan))]
+    return [done[i] for i in range(len(plan))], side
 
 
 _JOB: Job | None = None  # the job of the forked workers (fork shares it; nothing is pickled)
 
 
 @contextmanager
-def _workers(job: Job, workers: int) -> Iterator[Callable[[tuple[int, ...], bool], Future[Chunk]]]:
-    """Submit chunks to `workers` forked processes, or render them here when one process is enough."""
+def _workers(job: Job, workers: int) -> Iterator[tuple[Callable[[tuple[int, ...], bool], Future[Chunk]], Any]]:
+    """Submit chunks (and other calls) to `workers` forked processes, or run them here when one is enough."""
     global _JOB
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
 
-        def here(numbers: tuple[int, ...], first: bool) -> Future[Chunk]:
-            future: Future[Chunk] = Future()
-            future.set_result(render_chunk(job, numbers, first))
+        def now(function: Callable[..., Any], *args: Any) -> Future[Any]:
+            future: Future[Any] = Future()
+            try:
+                future.set_result(function(*args))
+            except Exception as exc:
+                future.set_exception(exc)
             return future
 
-        yield here
+        yield (lambda numbers, first: now(render_chunk, job, numbers, first)), now
         return
     preload_weasyprint()  # imported before forking, so each worker starts at once
     _JOB = job
     gc.freeze()  # the workers' collections leave this process's objects (shared pages) alone
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
     try:
-        yield lambda numbers, first: pool.submit(_in_worker, numbers, first)
+        yield (lambda numbers, first: pool.submit(_in_worker, numbers, first)), pool.submit
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
@@ -243,7 +258,7 @@ def _candidates(estimate: float, too_big: float, floor: float) -> list[float]:
     return [low, *above] if low < too_big - 1e-9 else [floor]
 
 
-def _key(job: Job, numbers: tuple[int, ...], index: int) -> tuple[str, int]:
+def _key(job: Job, numbers: tuple[int, ...], index: int, context: str) -> tuple[str, int]:
     """Everything a chunk's pages depend on, hashed; and the length of its HTML (about its cost)."""
     elsewhere = ELSEWHERE if job.chunked else None
     html = job.typesetter.html([(n, 1.0) for n in numbers], elsewhere=elsewhere).html
@@ -252,7 +267,7 @@ def _key(job: Job, numbers: tuple[int, ...], index: int) -> tuple[str, int]:
         __version__,
         _weasyprint_version(),
         repr((job.fit, job.min_scale, job.variant, job.epoch, job.chunked)),
-        _context(job),
+        context,
         html,
         *(_stat(Path(unquote(urlsplit(url).path))) for url in sorted(set(_FILE_URL.findall(html)))),
         *(f"{url}={_stat(path)}" for url, path in sorted(job.allowed.get("served", {}).items()) if url in html),
@@ -264,30 +279,24 @@ def _key(job: Job, numbers: tuple[int, ...], index: int) -> tuple[str, int]:
     return digest.hexdigest(), len(html)
 
 
-_CONTEXTS: dict[int, str] = {}
-
-
 def _context(job: Job) -> str:
-    """The style sheets' text and the files they use (fonts, backgrounds), once per job."""
-    if id(job) not in _CONTEXTS:
-        from .themes import FONTS_DIR, THEMES_DIR
+    """The style sheets' text and the files they use (fonts, backgrounds), hashed: what every chunk depends on."""
+    from .themes import FONTS_DIR, THEMES_DIR
 
-        parts = []
-        sheets = [*sorted(THEMES_DIR.rglob("*.css")), *job.typesetter.stylesheets]
-        for sheet in dict.fromkeys(sheets):
-            try:
-                text = sheet.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                text = "(unreadable)"
-            parts.append(f"{sheet}:{text}")
-            for ref in _CSS_URL.findall(text):
-                if not ref.startswith(("data:", "http:", "https:")):
-                    parts.append(f"{ref}={_stat(sheet.parent / unquote(ref.split('#')[0].split('?')[0]))}")
-        parts += [f"{p.name}={_stat(p)}" for p in sorted(FONTS_DIR.iterdir())]
-        parts += job.typesetter.inline_css
-        _CONTEXTS.clear()
-        _CONTEXTS[id(job)] = hashlib.sha256("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
-    return _CONTEXTS[id(job)]
+    parts = []
+    sheets = [*sorted(THEMES_DIR.rglob("*.css")), *job.typesetter.stylesheets]
+    for sheet in dict.fromkeys(sheets):
+        try:
+            text = sheet.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            text = "(unreadable)"
+        parts.append(f"{sheet}:{text}")
+        for ref in _CSS_URL.findall(text):
+            if not ref.startswith(("data:", "http:", "https:")):
+                parts.append(f"{ref}={_stat(sheet.parent / unquote(ref.split('#')[0].split('?')[0]))}")
+    parts += [f"{p.name}={_stat(p)}" for p in sorted(FONTS_DIR.iterdir())]
+    parts += job.typesetter.inline_css
+    return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _stat(path: Path) -> str:

@@ -68,7 +68,10 @@ def merge(pdf: Any, store: Path) -> None:
                 uses.setdefault(program, []).append((fonts, key, font))
     for standin, used in uses.items():
         name = standin[4 + len(MARK) :].decode()
-        original = (store / name).read_bytes()
+        try:
+            original = (store / name).read_bytes()
+        except OSError:
+            raise MissingFontError(name) from None
         index = int(name.rsplit("-", 1)[1].split(".")[0])
         kept: dict[str, Any] = {}  # BaseFont → the one dictionary kept for it
         widths: dict[str, dict[int, Any]] = {}
@@ -98,6 +101,20 @@ def merge(pdf: Any, store: Path) -> None:
             if widths[base]:
                 descriptor.FontBBox[2] = max(float(v) for v in widths[base].values())
             font.ToUnicode = pikepdf.Stream(pdf, _cmap(texts[base]))
+
+
+class MissingFontError(Exception):
+    """A chunk (from the render cache) names a font the store no longer has: render it again."""
+
+
+def prune(store: Path, keep: int = 400) -> None:
+    """Keep the `keep` most recently made subsets (each edit that brings new glyphs makes one)."""
+    try:
+        subsets = sorted(store.glob("*.subset"), key=lambda p: p.stat().st_mtime)
+    except OSError:
+        return
+    for path in subsets[: max(0, len(subsets) - keep)]:
+        path.unlink(missing_ok=True)
 
 
 def _font_resources(pdf: Any) -> Iterator[Any]:

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import datetime
 import logging
-import multiprocessing
 import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from . import fonts
 from .archive import document_date, finish, language, saved, sources, w3c_date
 from .assets import cache_for, readable_roots, resolve_assets
 from .chunks import Job, RenderCache
 from .chunks import render as render_chunks
 from .errors import AssetError, GaveUp, RenderError, StrictError, UsageError
+from .fonts import MissingFontError
 from .handout import collapse_builds, impose, parse_ranges, sheet_layout, slide_links
 from .join import join
 from .layout import Typesetter, lay_out_handout
@@ -27,7 +28,7 @@ from .model import Attached, Deck, HandoutCell
 from .options import Options
 from .output import check_target, write_atomic
 from .parse import Limits, parse_deck
-from .render import preload_weasyprint, render_html
+from .render import render_html
 from .themes import FONTS_DIR, THEMES_DIR, load_theme
 
 log = logging.getLogger("deck2pdf")
@@ -76,7 +77,7 @@ def convert(
         log.info("%s", notice)
     numbers = _selected(deck, options)
     stamp = _Stamp(deck, options)
-    sheets = _HandoutSheets(deck, options, numbers, stamp) if options.handout else None  # laid out meanwhile
+    sheets = _HandoutSheets(deck, options, numbers, stamp) if options.handout else None
     final = sheets is None  # the slides' PDF is the output; with a handout, the sheets' PDF is
     attachments = stamp.attachments if final else ()
     # Tagged PDF and attachments cannot be joined: one document. Chunks are dated when joined: the deck's
@@ -109,11 +110,23 @@ def convert(
             chunked=chunked,
         )
         cache = RenderCache(renders / "renders") if options.render_cache else None
-        chunks = render_chunks(
-            job, jobs=options.jobs or cores(), cache=cache, progress=progress or (lambda done, total: None)
-        )
-        clock.lap(f"rendered {len(numbers)} slides in {len(chunks)} chunk(s) with theme {theme.name}")
-        doc, join_messages = join([c.pdf for c in chunks], font_store)
+        for attempt in (cache, None):
+            chunks, chrome = render_chunks(
+                job,
+                jobs=options.jobs or cores(),
+                cache=attempt,
+                progress=progress or (lambda done, total: None),
+                beside=sheets.task if sheets is not None else None,
+            )
+            clock.lap(f"rendered {len(numbers)} slides in {len(chunks)} chunk(s) with theme {theme.name}")
+            try:
+                doc, join_messages = join([c.pdf for c in chunks], font_store)
+                break
+            except MissingFontError as exc:  # the cache's fonts were deleted: render without the cache
+                if attempt is None:
+                    raise RenderError(f"a font was lost while rendering: {exc}", hint="run again") from None
+                log.debug("font %s is gone from the cache; rendering again without the render cache", exc)
+        fonts.prune(font_store)
     if chunked:
         _date(doc, stamp.when)
     _log_scales({n: s for c in chunks for n, s in c.scales.items()})
@@ -124,7 +137,8 @@ def convert(
     warnings += _warn(_missing_glyph_warning(deck, char) for char in missing_glyphs)
     pages_out = len(numbers)
     if sheets is not None:
-        pdf, pages_out = sheets.impose(_saved(doc)), len(sheets.placements)
+        assert chrome is not None
+        pdf, pages_out = sheets.impose(_saved(doc), chrome), len(sheets.placements)
         clock.lap(f"imposed {len(numbers)} slides on {pages_out} sheets")
         pdf = finish(pdf, labels=None)
     else:
@@ -223,8 +237,8 @@ def _selected(deck: Deck, options: Options) -> list[int]:
 
 
 class _HandoutSheets:
-    """A handout's sheets (header, footer, numbers, note lines, link notes), laid out by WeasyPrint in a forked
-    process while this one renders the slides: they need only the parsed deck. Then the slides are imposed."""
+    """A handout's sheets (header, footer, numbers, note lines, link notes): laid out by WeasyPrint beside the
+    slides' chunks, by the same processes (`task`); they need only the parsed deck. Then the slides are imposed."""
 
     def __init__(self, deck: Deck, options: Options, numbers: list[int], stamp: _Stamp) -> None:
         per_sheet = options.handout or 1
@@ -245,25 +259,16 @@ class _HandoutSheets:
         ]
         byline = _byline(deck, stamp.when)
         layout = lay_out_handout(deck, plan, geometry, options, byline, date=stamp.date, lang=stamp.lang)
-        job = (layout.html, layout.base_url, stamp.variant, stamp.attachments, stamp.epoch)
-        self._pool: ProcessPoolExecutor | None = None
-        self._job = job
-        if "fork" in multiprocessing.get_all_start_methods():
-            preload_weasyprint()  # imported before forking, so the worker starts at once
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-            self._future = self._pool.submit(_render_sheets, *job)
+        self.task = (_render_sheets, (layout.html, layout.base_url, stamp.variant, stamp.attachments, stamp.epoch))
 
-    def impose(self, slides_pdf: bytes) -> bytes:
+    def impose(self, slides_pdf: bytes, chrome: Future[bytes]) -> bytes:
         try:
-            chrome = self._future.result() if self._pool is not None else _render_sheets(*self._job)
+            sheets = chrome.result()
         except RenderError:
             raise
         except Exception as exc:  # the worker died or its error could not cross over
             raise RenderError(f"the handout sheets could not be laid out: {exc}", hint="run with --debug") from exc
-        finally:
-            if self._pool is not None:
-                self._pool.shutdown(wait=False)
-        return impose(chrome, slides_pdf, self.placements, frame=self.frame)
+        return impose(sheets, slides_pdf, self.placements, frame=self.frame)
 
 
 def _render_sheets(

@@ -136,3 +136,17 @@ def test_the_render_cache_notices_style_sheets_and_images(
     assert rendered() == "3"  # the style sheet is on every page
     Image.new("RGB", (40, 20), "blue").save(tmp_path / "pic.png")
     assert rendered() == "1"  # only the chunk with the picture
+
+
+def test_a_cache_whose_fonts_were_deleted_renders_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import shutil
+
+    deck = _deck(tmp_path, slides=12)
+    first = _render(deck, tmp_path / "first.pdf", monkeypatch, chunk=5)
+    shutil.rmtree(tmp_path / "cache" / "v1" / "fonts")
+    caplog.set_level("DEBUG", logger="deck2pdf")
+    again = _render(deck, tmp_path / "again.pdf", monkeypatch, chunk=5)
+    assert "rendering again without the render cache" in caplog.text
+    assert again.read_bytes() == first.read_bytes()
