@@ -1,5 +1,5 @@
 """`python -m deck2pdf` runs the command line."""
 
-from .cli import run
+from .launch import run
 
 run()

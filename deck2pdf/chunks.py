@@ -158,7 +158,9 @@ def _workers(job: Job, workers: int) -> Iterator[tuple[Callable[[tuple[int, ...]
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
     try:
         yield (lambda numbers, first: pool.submit(_in_worker, numbers, first)), pool.submit
-    except BaseException:
+    except BaseException:  # Ctrl-C, --timeout, an error: the workers stop now, not after their chunk
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     else:

@@ -22,18 +22,10 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
 log = logging.getLogger("deck2pdf")
 
 
-class _Formatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        level = {logging.WARNING: "warning: ", logging.ERROR: "error: "}.get(record.levelno, "")
-        return f"deck2pdf: {level}{record.getMessage()}"
-
-
 def _setup_logging(quiet: bool, verbose: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Formatter())
-    log.handlers[:] = [handler]
-    log.propagate = False
-    log.setLevel(logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO)
+    from .logs import setup
+
+    setup(logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO)
 
 
 def _list_themes(value: bool) -> None:
@@ -441,5 +433,5 @@ def _source_date_epoch() -> datetime.datetime | None:
 
 
 def run() -> None:
-    """Console-script entry point."""
+    """Run the command line (the console script starts at `launch.run`)."""
     app()

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape, unescape
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote, urljoin
 
 import jinja2
@@ -60,13 +61,8 @@ class Typesetter:
 
     def __init__(self, deck: Deck, theme: Theme, options: Options, *, date: str = "", lang: str = "") -> None:
         self.deck, self.options = deck, options
-        env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(theme.template.parent)),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=True,
-        )
-        self.template = env.get_template(theme.template.name)
+        self.template_path = theme.template
+        self.template = _template(theme.template)
         own = tuple(p for p in (options.style, *options.css) if p is not None and p.is_file())
         self.stylesheets = (*theme.stylesheets, *([] if options.untrusted else own))
         self.inline_css = (
@@ -85,6 +81,14 @@ class Typesetter:
             for s in deck.slides
         }
         self.fields = _document_fields(deck, date, lang)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Sent to the rendering process without the compiled template, which cannot be pickled."""
+        return {k: v for k, v in self.__dict__.items() if k != "template"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.template = _template(self.template_path)
 
     def ids(self, number: int) -> set[str]:
         """The element ids on slide `number`'s page (link targets)."""
@@ -170,6 +174,16 @@ def _point_elsewhere(html: str, here: set[str], prefix: str) -> str:
         return f"{m.group(1)}{m.group(2)}{prefix}{escape(quote(target, safe=''))}{m.group(2)}"
 
     return _HREF_FRAGMENT.sub(repoint, html)
+
+
+def _template(path: Path) -> jinja2.Template:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(path.parent)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    return env.get_template(path.name)
 
 
 def _unique_ids(html: str, number: int, seen: set[str]) -> str:

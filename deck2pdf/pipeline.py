@@ -17,12 +17,13 @@ from typing import Any
 from . import fonts
 from .archive import document_date, finish, language, saved, sources, w3c_date
 from .assets import cache_for, readable_roots, resolve_assets
-from .chunks import Job, RenderCache
+from .chunks import Chunk, Job, RenderCache
 from .chunks import render as render_chunks
 from .errors import AssetError, GaveUp, RenderError, StrictError, UsageError
 from .fonts import MissingFontError
 from .handout import collapse_builds, impose, parse_ranges, sheet_layout, slide_links
 from .join import join
+from .launch import take_prestarted
 from .layout import Typesetter, lay_out_handout
 from .model import Attached, Deck, HandoutCell
 from .options import Options
@@ -96,54 +97,31 @@ def convert(
         ],
         "served": {a.url: a.path for a in deck.assets.values() if a.path is not None},
     }
-    with _font_store(renders) as font_store:
-        job = Job(
-            typesetter,
-            allowed,
-            tuple(numbers),
-            fit=options.fit,
-            min_scale=options.min_scale,
-            variant=stamp.variant,
-            attachments=attachments,
-            epoch=0 if chunked else stamp.epoch,
-            font_store=font_store,
-            chunked=chunked,
-        )
-        cache = RenderCache(renders / "renders") if options.render_cache else None
-        for attempt in (cache, None):
-            chunks, chrome = render_chunks(
-                job,
-                jobs=options.jobs or cores(),
-                cache=attempt,
-                progress=progress or (lambda done, total: None),
-                beside=sheets.task if sheets is not None else None,
-            )
-            clock.lap(f"rendered {len(numbers)} slides in {len(chunks)} chunk(s) with theme {theme.name}")
-            try:
-                doc, join_messages = join([c.pdf for c in chunks], font_store)
-                break
-            except MissingFontError as exc:  # the cache's fonts were deleted: render without the cache
-                if attempt is None:
-                    raise RenderError(f"a font was lost while rendering: {exc}", hint="run again") from None
-                log.debug("font %s is gone from the cache; rendering again without the render cache", exc)
-        fonts.prune(font_store)
-    if chunked:
-        _date(doc, stamp.when)
+    job = Job(
+        typesetter,
+        allowed,
+        tuple(numbers),
+        fit=options.fit,
+        min_scale=options.min_scale,
+        variant=stamp.variant,
+        attachments=attachments,
+        epoch=0 if chunked else stamp.epoch,
+        font_store=renders / "fonts",
+        chunked=chunked,
+    )
+    work = (job, options.jobs or cores(), options.render_cache, sheets, stamp.when, theme.name, clock.deadline)
+    renderer = take_prestarted()
+    # The process started with the program has WeasyPrint imported by now; else it is imported here.
+    made = renderer.call(_produce, work, progress) if renderer is not None else _produce(*work, progress=progress)
+    chunks = made.chunks
     _log_scales({n: s for c in chunks for n, s in c.scales.items()})
-    messages = [m for c in chunks for m in c.messages] + join_messages
+    messages = [m for c in chunks for m in c.messages] + made.messages
     warnings += _warn(f"{source}: {m}" for m in dict.fromkeys(_relevant(tuple(messages))))
     warnings += _warn(_overflow_warning(deck, n, options) for c in chunks for n in c.cut)
     missing_glyphs = dict.fromkeys(char for c in chunks for char in c.missing_glyphs)
     warnings += _warn(_missing_glyph_warning(deck, char) for char in missing_glyphs)
-    pages_out = len(numbers)
-    if sheets is not None:
-        assert chrome is not None
-        pdf, pages_out = sheets.impose(_saved(doc), chrome), len(sheets.placements)
-        clock.lap(f"imposed {len(numbers)} slides on {pages_out} sheets")
-        pdf = finish(pdf, labels=None)
-    else:
-        pdf = finish(doc, labels=numbers)
-    clock.lap(f"joined the PDF of {len(numbers)} slides")
+    pdf, pages_out = made.pdf, made.pages
+    clock.lap(f"made the PDF of {len(numbers)} slides")
     if options.strict and warnings:
         # An image that cannot be used has an exit code of its own; any other warning, --strict's.
         kind = AssetError if any(w in asset_warnings for w in warnings) else StrictError
@@ -165,6 +143,63 @@ def convert(
         images=summary,
         inputs=tuple(dict.fromkeys(p.resolve() for p in inputs if p is not None)),
     )
+
+
+@dataclass(frozen=True)
+class _Made:
+    pdf: bytes
+    pages: int
+    chunks: list[Chunk]  # without their PDFs
+    messages: list[str]  # the join's
+
+
+def _produce(
+    job: Job,
+    jobs: int,
+    render_cache: bool,
+    sheets: _HandoutSheets | None,
+    when: datetime.datetime,
+    theme: str,
+    deadline: float | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> _Made:
+    """Render the slides (chunks, in parallel, from the render cache where it can), join them, impose the
+    handout, finish the PDF. Runs here or in the process started with the program (`chunks.Renderer`)."""
+    clock = _Clock(deadline)
+    numbers = job.numbers
+    renders = job.font_store.parent
+    with _font_store(renders) as font_store:
+        job = replace(job, font_store=font_store)
+        cache = RenderCache(renders / "renders") if render_cache else None
+        for attempt in (cache, None):
+            chunks, chrome = render_chunks(
+                job,
+                jobs=jobs,
+                cache=attempt,
+                progress=progress or (lambda done, total: None),
+                beside=sheets.task if sheets is not None else None,
+            )
+            clock.lap(f"rendered {len(numbers)} slides in {len(chunks)} chunk(s) with theme {theme}")
+            try:
+                doc, messages = join([c.pdf for c in chunks], font_store)
+                break
+            except MissingFontError as exc:  # the cache's fonts were deleted: render without the cache
+                if attempt is None:
+                    raise RenderError(f"a font was lost while rendering: {exc}", hint="run again") from None
+                log.debug("font %s is gone from the cache; rendering again without the render cache", exc)
+        fonts.prune(font_store)
+    if job.chunked:
+        _date(doc, when)
+    pages = len(numbers)
+    if sheets is not None:
+        assert chrome is not None
+        pdf, pages = sheets.impose(_saved(doc), chrome), len(sheets.placements)
+        clock.lap(f"imposed {len(numbers)} slides on {pages} sheets")
+        pdf = finish(pdf, labels=None)
+    else:
+        pdf = finish(doc, labels=list(numbers))
+    clock.lap(f"joined the PDF of {len(numbers)} slides")
+    return _Made(pdf, pages, [replace(c, pdf=b"") for c in chunks], messages)
 
 
 def _local_file(url: str) -> Path | None:
