@@ -1,6 +1,6 @@
 """Render a deck's slides in chunks: in parallel processes, and only the chunks that changed since last time.
 
-A chunk is a run of CHUNK_SLIDES slides rendered as a document of its own, its slides that do not fit laid
+A chunk is a run of slides (4 to 16, by the deck's length) rendered as a document of its own, its slides that do not fit laid
 out again smaller (auto-fit). Each finished chunk is kept in the render cache under a key made of everything
 its pages depend on (its HTML, the style sheets, the files they use, the options, the versions), so rendering
 a deck again after editing one slide renders one chunk. The chunks are then joined (`join`); the chunking
@@ -35,9 +35,10 @@ from .render import fresh_fonts, preload_weasyprint, render_slides, write_pdf
 
 log = logging.getLogger("deck2pdf")
 
-# Measured (README, Speed): a document costs ~30 ms besides its slides (~15-55 ms each), so chunks of 16 keep
-# that under 10%; a deck is cut into about 8 chunks at least, so that 2 or 4 cores get even shares.
-CHUNK_SLIDES = 16
+# Measured (README, Speed): a document costs ~30 ms besides its slides (10-30 ms each), so chunks of 12 keep
+# that near 10%, and an edited slide costs a 12-slide render; a deck is cut into 8 chunks or more, so that
+# 2 or 4 cores get even shares.
+CHUNK_SLIDES = 12
 MIN_CHUNK_SLIDES = 4
 CHUNKS = 8
 CACHE_LIMIT_BYTES = 512 * 1024 * 1024  # the render cache is pruned, oldest first, beyond this
@@ -79,7 +80,6 @@ class Chunk:
     cut: tuple[int, ...] = ()  # slides that do not fit even at the smallest scale (or with fitting off)
     messages: tuple[str, ...] = ()  # WeasyPrint's reports
     missing_glyphs: tuple[str, ...] = ()  # characters no font could draw
-    cached: bool = False
 
 
 def render(
@@ -337,7 +337,6 @@ class RenderCache:
                 tuple(meta["cut"]),
                 tuple(meta["messages"]),
                 tuple(meta["missing_glyphs"]),
-                cached=True,
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None

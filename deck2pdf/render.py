@@ -52,9 +52,7 @@ def render_slides(
     """Lay out the print HTML, whose pages hold the slides `numbers` in that order, and find overflow.
 
     A number may repeat: the same slide tried at several sizes in one render."""
-    import weasyprint  # imported here: it is slow, and --inspect and --version never need it
-
-    _skip_empty_margin_boxes()
+    weasyprint = _weasyprint()
     fetcher = _local_only_fetcher(weasyprint, allowed_roots, served or {})
     with _captured_log() as messages:
         try:
@@ -83,6 +81,7 @@ def fresh_fonts() -> None:
     of font setup per document; a new one per deck, so that no deck's own @font-face fonts reach the next
     (--watch, batches)."""
     global _FONTS
+    _weasyprint()
     from weasyprint.text.fonts import FontConfiguration
 
     _FONTS = FontConfiguration()
@@ -95,10 +94,32 @@ def _font_config() -> Any:
 
 
 def preload_weasyprint() -> None:
-    """Import WeasyPrint now (it takes half a second), e.g. before forking workers that will use it."""
-    import weasyprint  # noqa: F401
+    """Import WeasyPrint now, e.g. before forking workers that will use it."""
+    _weasyprint()
+
+
+def _weasyprint() -> Any:
+    """WeasyPrint, imported (here: it is slow, and --inspect and --version never need it) and set up."""
+    import sys
+
+    if "weasyprint" not in sys.modules and sys.platform.startswith("linux"):
+        import ctypes.util
+
+        # WeasyPrint tries several names for each library; cffi runs ldconfig and gcc (ctypes' find_library)
+        # for every name that is not a file: 0.27 of the 0.45 s of the import. On Linux the sonames it also
+        # tries load directly, so the search is skipped while it loads (and done after all if that fails).
+        find_library = ctypes.util.find_library
+        ctypes.util.find_library = lambda name: None
+        try:
+            import weasyprint
+        except OSError:
+            sys.modules.pop("weasyprint", None)
+        finally:
+            ctypes.util.find_library = find_library
+    import weasyprint
 
     _skip_empty_margin_boxes()
+    return weasyprint
 
 
 _MARGIN_BOXES = (
@@ -141,7 +162,7 @@ def render_html(
     """Render an HTML document to PDF bytes, reading only local files in the allowed places.
 
     `epoch` (seconds) is the time written into the embedded fonts (see `_font_time`)."""
-    import weasyprint
+    weasyprint = _weasyprint()
 
     fetcher = _local_only_fetcher(weasyprint, allowed_roots, {})
     with _captured_log(), _font_time(epoch):
@@ -165,7 +186,7 @@ def write_pdf(
     `variant` is a WeasyPrint PDF variant (pdf/a-3b, pdf/ua-1, ...); `attachments` are embedded as associated
     files; `epoch` is the time written into the embedded fonts. Return the PDF with the characters no font could
     draw (WeasyPrint finds those only while drawing)."""
-    import weasyprint
+    weasyprint = _weasyprint()
 
     with _captured_log() as messages, _font_time(epoch):
         try:

@@ -109,8 +109,8 @@ def test_chunk_length_follows_the_deck_length() -> None:
 
     assert lengths(3) == [3]
     assert lengths(59) == [8] * 7 + [3]
-    assert lengths(300) == [16] * 18 + [12]
-    assert lengths(1000)[:2] == [16, 16] and sum(lengths(1000)) == 1000
+    assert lengths(300) == [12] * 25
+    assert lengths(1000)[:2] == [12, 12] and sum(lengths(1000)) == 1000
 
 
 def test_the_render_cache_notices_style_sheets_and_images(
