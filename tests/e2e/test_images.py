@@ -140,7 +140,7 @@ def test_offline_with_an_empty_cache_gives_placeholders_and_warnings(tmp_path: P
 
 FAILURES = {
     "/missing.png": (Route(b"", status=404), "could not be downloaded: the server answered 404 Not Found"),
-    "/slow.png": (Route(images.png(), "image/png", delay=3), "could not be downloaded: timed out after 1 s"),
+    "/slow.png": (Route(images.png(), "image/png", delay=6), "could not be downloaded: timed out after 3 s"),
     "/error.png": (
         Route(b"<!DOCTYPE html><html><body>Oops</body></html>", "text/html"),
         "is an HTML page, not an image",
@@ -159,7 +159,7 @@ def test_each_failure_is_a_placeholder_and_one_warning_and_strict_fails(tmp_path
     for path, (route, _) in FAILURES.items():
         local_http.routes[path] = route
     deck = deck_of(tmp_path, local_http, list(FAILURES))
-    result = run(deck, tmp_path, "--image-timeout", "1")
+    result = run(deck, tmp_path, "--image-timeout", "3")
     assert result.returncode == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if line.startswith("deck2pdf: warning:")]
     assert len(warnings) == len(FAILURES)
@@ -168,7 +168,7 @@ def test_each_failure_is_a_placeholder_and_one_warning_and_strict_fails(tmp_path
         assert f"{deck}:{3 * n + 1} (slide {n}): image '{local_http.url}{path}' {reason}" in result.stderr
         assert path.lstrip("/") in texts[n - 1]  # the placeholder names the image on the printed page
     assert f"{len(FAILURES)} images: {len(FAILURES)} missing" in result.stderr
-    strict = run(deck, tmp_path, "--image-timeout", "1", "--strict", "-o", str(tmp_path / "strict.pdf"))
+    strict = run(deck, tmp_path, "--image-timeout", "3", "--strict", "-o", str(tmp_path / "strict.pdf"))
     assert strict.returncode == ExitCode.ASSET and not (tmp_path / "strict.pdf").exists()
 
 
