@@ -380,6 +380,8 @@ class _Bar:
             self.progress.start()
             self.task = self.progress.add_task(self.label, total=total)
         self.progress.update(self.task, completed=done, total=total)
+        if done >= total:  # finished: gone before the messages that follow are printed
+            self.progress.stop()
 
     def __exit__(self, *exc: object) -> None:
         if self.progress is not None:
