@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -14,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import Deck2PdfError, ExitCode, GaveUp, UsageError
+from .errors import Deck2PdfError, ExitCode, GaveUp, UsageError, time_limit
 
 log = logging.getLogger("deck2pdf")
 
@@ -95,13 +94,9 @@ def convert_one(deck: Path, overrides: Mapping[str, Any], timeout: float | None)
     from .pipeline import convert
 
     start = time.perf_counter()
-    overrides = dict(overrides)
-    if timeout is not None:
-        signal.signal(signal.SIGALRM, _give_up)
-        signal.setitimer(signal.ITIMER_REAL, timeout)
-        overrides["deadline"] = time.monotonic() + timeout
     try:
-        result = convert(deck, overrides)
+        with time_limit(timeout) as deadline:
+            result = convert(deck, {**overrides, "deadline": deadline})
         seconds = time.perf_counter() - start
         return Outcome(deck, result.output, result.pages, seconds, len(result.warnings), inputs=result.inputs)
     except Deck2PdfError as exc:
@@ -115,13 +110,6 @@ def convert_one(deck: Path, overrides: Mapping[str, Any], timeout: float | None)
         message = f"{deck}: internal error ({type(exc).__name__}: {exc}); this is a bug, please report it with the deck"
         log.error("%s", message)
         return Outcome(deck, None, 0, time.perf_counter() - start, 0, message, int(ExitCode.BUG))
-    finally:
-        if timeout is not None:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-
-
-def _give_up(signum: int, frame: object) -> None:
-    raise GaveUp
 
 
 def summary(outcomes: Sequence[Outcome], seconds: float) -> str:

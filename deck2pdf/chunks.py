@@ -127,7 +127,7 @@ def render(
                 advance(len(chunk.numbers))
                 if cache is not None:
                     cache.put(keys[i], chunk)
-    if cache is not None:
+    if cache is not None and todo:
         cache.prune()
     log.debug("%d chunk(s): %d rendered, %d from the render cache", len(plan), len(todo), len(plan) - len(todo))
     return [done[i] for i in range(len(plan))], side
@@ -282,16 +282,12 @@ def _key(job: Job, numbers: tuple[int, ...], index: int, context: str) -> tuple[
 
 
 def _context(job: Job) -> str:
-    """The style sheets' text and the files they use (fonts, backgrounds), hashed: what every chunk depends on."""
-    from .themes import FONTS_DIR, THEMES_DIR
+    """The style sheets' text (imports included) and the files they use (fonts, backgrounds), hashed: what
+    every chunk depends on besides its HTML."""
+    from .themes import FONTS_DIR
 
     parts = []
-    sheets = [*sorted(THEMES_DIR.rglob("*.css")), *job.typesetter.stylesheets]
-    for sheet in dict.fromkeys(sheets):
-        try:
-            text = sheet.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            text = "(unreadable)"
+    for sheet, text in job.typesetter.sheets.items():
         parts.append(f"{sheet}:{text}")
         for ref in _CSS_URL.findall(text):
             if not ref.startswith(("data:", "http:", "https:")):

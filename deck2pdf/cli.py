@@ -6,7 +6,6 @@ import datetime
 import json
 import logging
 import os
-import signal
 import sys
 import time
 import traceback
@@ -16,7 +15,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ._version import __version__
-from .errors import Deck2PdfError, ExitCode, GaveUp, UsageError
+from .errors import Deck2PdfError, ExitCode, GaveUp, UsageError, time_limit
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 log = logging.getLogger("deck2pdf")
@@ -260,12 +259,8 @@ def main(
         if watch:
             _watch(deck, overrides, timeout)
             return
-        if timeout is not None:
-            signal.signal(signal.SIGALRM, _give_up)
-            signal.setitimer(signal.ITIMER_REAL, timeout)
-            overrides["deadline"] = time.monotonic() + timeout
-        with _Bar(f"{deck.name}", "slides", enabled=not quiet) as bar:
-            result = convert(deck, overrides, progress=bar.update)
+        with time_limit(timeout) as deadline, _Bar(f"{deck.name}", "slides", enabled=not quiet) as bar:
+            result = convert(deck, {**overrides, "deadline": deadline}, progress=bar.update)
         log.info("wrote %s (%d pages)", result.output, result.pages)
     except Deck2PdfError as exc:
         log.error("%s", exc)
@@ -285,9 +280,6 @@ def main(
             traceback.print_exc()
         log.error("internal error (%s: %s); this is a bug, please report it with the deck", type(exc).__name__, exc)
         raise typer.Exit(int(ExitCode.BUG)) from None
-    finally:
-        if timeout is not None:
-            signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 UNTRUSTED_TIMEOUT = 120.0  # seconds, unless --timeout says otherwise
@@ -386,10 +378,6 @@ class _Bar:
     def __exit__(self, *exc: object) -> None:
         if self.progress is not None:
             self.progress.stop()
-
-
-def _give_up(signum: int, frame: object) -> None:
-    raise GaveUp
 
 
 CONFIG_KEYS = {

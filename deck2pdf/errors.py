@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import IntEnum, unique
 from pathlib import Path
 
@@ -84,3 +88,22 @@ class StrictError(Deck2PdfError):
 
 class GaveUp(BaseException):
     """--timeout ran out. A BaseException, so that no stage mistakes it for a failure of its own."""
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[float | None]:
+    """Raise GaveUp in this process after `seconds` (SIGALRM); yield the deadline (time.monotonic()), for the
+    stages to check between them (an alarm can be swallowed inside WeasyPrint's C callbacks)."""
+    if seconds is None:
+        yield None
+        return
+
+    def give_up(signum: int, frame: object) -> None:
+        raise GaveUp
+
+    signal.signal(signal.SIGALRM, give_up)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield time.monotonic() + seconds
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)

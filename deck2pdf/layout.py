@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -71,7 +70,8 @@ class Typesetter:
         # The page's own ids come first: a heading "Slide 3" must not take the id of slide 3's section.
         seen_ids = {f"slide{end}-{s.number}" for s in deck.slides for end in ("", "-end")}
         self.base_url = deck.source.resolve().parent.as_uri() + "/"
-        styled = _styled_classes([*self.stylesheets, *theme.stylesheets], self.inline_css)
+        self.sheets = read_sheets(self.stylesheets)
+        styled = set(_CSS_CLASS.findall("\n".join([*self.sheets.values(), *self.inline_css])))
         self.slide_html = {
             s.number: _unique_ids(
                 _plain_code(_passive(_print_html(s, deck.assets, self.base_url), options.untrusted), styled),
@@ -142,15 +142,23 @@ class Typesetter:
 _CODE_BLOCK = re.compile(r'(<code class="[^"]*\bhighlight\b[^"]*">)(.*?)(</code>)', re.S)
 _TOKEN = re.compile(r'<span class="([\w-]+)">([^<]*)</span>')
 _CSS_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
+_IMPORT_URL = re.compile(r"""@import\s+(?:url\(\s*)?["']?([^"')\s;]+)""", re.I)
 
 
-def _styled_classes(sheets: Sequence[Path], inline: Sequence[str]) -> set[str]:
-    """Every class name the style sheets mention (and the other sheets of their folders, which they may import)."""
-    texts = list(inline)
-    for sheet in dict.fromkeys([*sheets, *(p for s in sheets for p in sorted(s.parent.glob("*.css")))]):
-        with contextlib.suppress(OSError):
-            texts.append(sheet.read_text(encoding="utf-8", errors="replace"))
-    return set(_CSS_CLASS.findall("\n".join(texts)))
+def read_sheets(sheets: Sequence[Path]) -> dict[Path, str]:
+    """The style sheets' text, with the sheets they @import (a theme may build on another), each once."""
+    texts: dict[Path, str] = {}
+    todo = list(sheets)
+    while todo:
+        sheet = todo.pop(0).resolve()
+        if sheet in texts:
+            continue
+        try:
+            texts[sheet] = sheet.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            texts[sheet] = ""
+        todo += [sheet.parent / unquote(ref) for ref in _IMPORT_URL.findall(texts[sheet]) if ":" not in ref]
+    return texts
 
 
 def _plain_code(html: str, styled: set[str]) -> str:

@@ -92,24 +92,28 @@ def decode(data: bytes, source: Path | str) -> str:
     except UnicodeDecodeError as exc:
         declared = _declared_encoding(data)
         if declared is None:
-            line = data[: exc.start].count(b"\n") + 1
-            raise DeckError(
-                f"is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
-                file=source,
-                line=line,
-                hint="save the deck as UTF-8, or name its encoding in the front matter (encoding: iso-8859-1)",
+            raise _undecodable(
+                data,
+                exc,
+                source,
+                "UTF-8",
+                "save the deck as UTF-8, or name its encoding in the front matter (encoding: iso-8859-1)",
             ) from None
     # Not UTF-8, and the front matter names an encoding: Cleaver ignores it, but it is what the author meant.
     try:
         return data.decode(declared)
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise DeckError(
-            f"is not valid {declared} (byte 0x{data[exc.start]:02x}), as its front matter says",
-            file=source,
-            line=line,
-            hint="fix the `encoding:` line or the file",
+        raise _undecodable(
+            data, exc, source, f"{declared}", "fix the `encoding:` line or the file", " as its front matter says"
         ) from None
+
+
+def _undecodable(
+    data: bytes, exc: UnicodeDecodeError, source: Path | str, encoding: str, hint: str, why: str = ""
+) -> DeckError:
+    line = data[: exc.start].count(b"\n") + 1
+    said = f",{why}" if why else ""
+    return DeckError(f"is not valid {encoding} (byte 0x{data[exc.start]:02x}){said}", file=source, line=line, hint=hint)
 
 
 def _declared_encoding(data: bytes) -> str | None:

@@ -135,7 +135,7 @@ def convert(
     clock.lap(f"wrote {target}")
     if deck.assets:
         log.info("%s", summary)
-    inputs = [source, *typesetter.stylesheets, *(_local_file(a.url) for a in deck.assets.values())]
+    inputs = [source, *typesetter.sheets, *(_local_file(a.url) for a in deck.assets.values())]
     return Result(
         output=target,
         pages=pages_out,

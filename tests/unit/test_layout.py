@@ -132,3 +132,15 @@ def test_code_spans_no_style_sheet_styles_are_dropped() -> None:
         '<p><span class="n">kept outside code</span></p><pre><code class="lang-python highlight">'
         '<span class="k">def</span> f<span class="p">():</span></code></pre>'
     )
+
+
+def test_style_sheets_are_read_with_the_sheets_they_import(tmp_path: Path) -> None:
+    from deck2pdf.layout import read_sheets
+
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "a.css").write_text(".from-a { color: red }")
+    (tmp_path / "b.css").write_text('@import url("base/a.css");\n@import "c.css";\n@import url(https://x.org/y.css);')
+    (tmp_path / "c.css").write_text("@import url(b.css); .from-c { color: blue }")  # a cycle is read once
+    texts = read_sheets([tmp_path / "b.css"])
+    assert [p.name for p in texts] == ["b.css", "a.css", "c.css"]
+    assert ".from-a" in texts[(tmp_path / "base" / "a.css").resolve()]
