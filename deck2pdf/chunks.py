@@ -31,7 +31,7 @@ from ._version import __version__
 from .join import ELSEWHERE
 from .layout import Typesetter
 from .model import Attached
-from .render import fresh_fonts, preload_weasyprint, render_slides, write_pdf
+from .render import parse_sheets, preload_weasyprint, render_slides, start_deck, write_pdf
 
 log = logging.getLogger("deck2pdf")
 
@@ -113,7 +113,10 @@ def render(
     todo = [i for i in range(len(plan)) if i not in done]
     side: Future[Any] | None = None
     if todo or beside is not None:
-        fresh_fonts()  # before forking: the workers share it
+        start_deck()  # before forking: the workers share its fonts and parsed style sheets
+        if todo:
+            head = job.typesetter.html([], elsewhere=ELSEWHERE if job.chunked else None)
+            parse_sheets(head.html, head.base_url, **job.allowed)
         workers = max(1, min(jobs, len(todo) + (beside is not None)))
         with _workers(job, workers) as (submit, call):
             if beside is not None:

@@ -10,6 +10,7 @@ the marked 0.2 that most decks were written for.
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as etree  # noqa: N813 - Python-Markdown's own name for it
 from dataclasses import dataclass, field
@@ -416,5 +417,12 @@ class MarkedExtension(Extension):
 
 def to_html(text: str, **config: Any) -> str:
     """Return the HTML of one slide's Markdown."""
-    md = markdown.Markdown(extensions=[MarkedExtension()], **config)
-    return md.convert(text)
+    if config:
+        return markdown.Markdown(extensions=[MarkedExtension()], **config).convert(text)
+    return _reader().reset().convert(text)
+
+
+@functools.cache
+def _reader() -> markdown.Markdown:
+    """One reader for every slide (reset before each): setting one up costs as much as reading a short slide."""
+    return markdown.Markdown(extensions=[MarkedExtension()])

@@ -94,3 +94,91 @@ def test_devices_and_fifos_are_never_read(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "fifo.png")
     assert any("not a regular file" in m for m in _loaded(tmp_path, "fifo.png"))
     assert any("outside the allowed folders" in m for m in _loaded(tmp_path, "file:///dev/zero"))
+
+
+def _sheet_html(tmp_path: Path, body: str) -> str:
+    return f'{STYLE}<link rel="stylesheet" href="{(tmp_path / "deck.css").as_uri()}">{body}'
+
+
+def test_a_decks_documents_share_parsed_style_sheets_with_the_same_effects(tmp_path: Path) -> None:
+    """Chunks and fitting tries reuse the deck's parsed sheets: the page size, counter styles, the sheet's
+    rules and its warnings are those of a fresh parse, in every document; a new deck reads the sheet again."""
+    from deck2pdf import render as stage
+
+    (tmp_path / "deck.css").write_text(
+        # lower-roman is also one of WeasyPrint's own counter styles, which each document sets again
+        "@page { size: 300px 150px }\n@counter-style lower-roman { system: cyclic; symbols: X; suffix: ' ' }\n"
+        "ol { list-style: lower-roman inside } p { colour: blue }\n"
+    )
+    stage.start_deck()
+    first, second = (
+        render_slides(
+            _sheet_html(tmp_path, slide(n, f"<ol><li>item {n}</li></ol><p>red</p>")),
+            tmp_path.as_uri() + "/",
+            numbers=[n],
+            allowed_roots=[tmp_path],
+        )
+        for n in (1, 2)
+    )
+    assert len(stage._SHEETS) == 1  # parsed once
+    for rendered, n in ((first, 1), (second, 2)):
+        assert any("colour" in m for m in rendered.messages), rendered.messages  # the warning, each time
+        pdf = tmp_path / f"{n}.pdf"
+        pdf.write_bytes(write_pdf(rendered, [s.page for s in rendered.slides])[0])
+        from ..helpers import page_texts
+
+        assert page_texts(pdf)[0].split()[:3] == ["X", "item", str(n)]  # the deck's counter style
+        assert rendered.slides[0].page.width == 300  # the deck's page size
+    (tmp_path / "deck.css").write_text("@page { size: 200px 100px }")
+    stage.start_deck()
+    again = render_slides(
+        _sheet_html(tmp_path, slide(3, "<p>x</p>")), tmp_path.as_uri() + "/", numbers=[3], allowed_roots=[tmp_path]
+    )
+    assert again.slides[0].page.width == 200  # read again for the new deck
+
+
+def test_gradient_lengths_follow_each_slides_own_font_size(tmp_path: Path) -> None:
+    """The dark theme's header band is a gradient stop in em: a slide shrunk to fit gets a smaller band, in any
+    document that shares the parsed sheet (WeasyPrint fixed the first element's em for all of them)."""
+    from deck2pdf import render as stage
+
+    (tmp_path / "deck.css").write_text(".slide-frame { background: linear-gradient(#000 0, #000 2em, #fff 2em) }")
+    stage.start_deck()
+    bands = []
+    for sizes in ((40, 20), (10,)):
+        html = "".join(
+            slide(n, "").replace("<section", f'<section style="font-size: {size}px"') for n, size in enumerate(sizes, 1)
+        )
+        rendered = render_slides(
+            _sheet_html(tmp_path, html),
+            tmp_path.as_uri() + "/",
+            numbers=list(range(1, len(sizes) + 1)),
+            allowed_roots=[tmp_path],
+        )
+        pdf = tmp_path / "bands.pdf"
+        pdf.write_bytes(write_pdf(rendered, [s.page for s in rendered.slides])[0])
+        from ..helpers import rasterize
+
+        for page in range(len(sizes)):
+            image = rasterize(pdf, page + 1, dpi=72).convert("L")  # 1 px = 0.75 pt = 0.75 pixel
+            bands.append(sum(1 for y in range(image.height) if image.getpixel((200, y)) < 128))
+    assert bands == [pytest.approx(60, abs=2), pytest.approx(30, abs=2), pytest.approx(15, abs=2)]
+
+
+def test_cells_with_the_same_style_attribute_share_one_computed_style(tmp_path: Path) -> None:
+    """Aligned Markdown columns give every cell a style attribute; equal ones are parsed into the same
+    declarations, so WeasyPrint computes the style of a column once, not once per cell."""
+    from deck2pdf import render as stage
+
+    rows = "".join(
+        f'<tr><td style="text-align:right">{i}</td><td style="text-align:center">{i * i}</td></tr>' for i in range(4)
+    )
+    stage.start_deck()
+    rendered = render(slide(1, f"<table>{rows}</table>"), [1], tmp_path)
+    from weasyprint.formatting_structure.boxes import TableCellBox
+
+    cells = [b for b in stage._walk(rendered.slides[0].page._page_box) if isinstance(b, TableCellBox)]
+    right, centre = cells[0::2], cells[1::2]
+    assert len(cells) == 8
+    assert all(c.style is right[0].style for c in right) and all(c.style is centre[0].style for c in centre)
+    assert right[0].style["text_align_all"] == "right" and centre[0].style["text_align_all"] == "center"
