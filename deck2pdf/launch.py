@@ -86,6 +86,9 @@ def _serve(connection: Any) -> None:
     from .render import preload_weasyprint
 
     preload_weasyprint()
+    # What unpickling the request would import (~0.1 s), done while the program still reads the deck.
+    from . import pipeline  # noqa: F401
+
     try:
         request = connection.recv()
     except (EOFError, KeyboardInterrupt):
