@@ -182,3 +182,27 @@ def test_cells_with_the_same_style_attribute_share_one_computed_style(tmp_path: 
     assert len(cells) == 8
     assert all(c.style is right[0].style for c in right) and all(c.style is centre[0].style for c in centre)
     assert right[0].style["text_align_all"] == "right" and centre[0].style["text_align_all"] == "center"
+
+
+def test_an_image_shown_in_several_documents_is_compressed_once(tmp_path: Path) -> None:
+    """A logo on every slide is in every chunk: WeasyPrint compressed its pixels again for each; the data is kept,
+    and is the same bytes as compressing it anew."""
+    import io
+
+    import pikepdf
+    from PIL import Image
+
+    from deck2pdf import render as stage
+
+    Image.effect_noise((60, 40), 40).convert("RGB").save(tmp_path / "logo.png")
+    stage._PNG_DATA.clear()
+    streams = []
+    for n in (1, 2):
+        rendered = render(slide(n, f'<img src="{(tmp_path / "logo.png").as_uri()}">'), [n], tmp_path)
+        with pikepdf.open(io.BytesIO(write_pdf(rendered, [s.page for s in rendered.slides])[0])) as pdf:
+            images = [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image"]
+            streams.append(images[0].read_raw_bytes())
+        assert len(stage._PNG_DATA) == 1
+    fresh = io.BytesIO()
+    Image.open(tmp_path / "logo.png").save(fresh, format="PNG")
+    assert streams[0] == streams[1] and streams[0] in fresh.getvalue()
