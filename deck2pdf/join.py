@@ -14,11 +14,12 @@ from .errors import RenderError
 ELSEWHERE = "x-deck2pdf-anchor:"  # links to another chunk's slides are rendered as links to this scheme
 
 
-def join(parts: Sequence[bytes], font_store: Path) -> tuple[Any, list[str]]:
+def join(parts: Sequence[bytes], font_store: Path, anchors: Sequence[str] = ()) -> tuple[Any, list[str]]:
     """Return the joined document (pikepdf, to be finished and saved by the caller) and what went wrong.
 
     The first part gives the document its metadata. Named destinations (every element id) and bookmarks of all
-    parts are merged; links rendered as ELSEWHERE + id become links to that id; each font is embedded once."""
+    parts are merged; `anchors` names each page's top left corner (the slides' ids, which the chunks leave
+    out); links rendered as ELSEWHERE + id become links to that id; each font is embedded once."""
     import pikepdf
 
     pdf = pikepdf.open(io.BytesIO(parts[0]))
@@ -32,8 +33,12 @@ def join(parts: Sequence[bytes], font_store: Path) -> tuple[Any, list[str]]:
             if name not in names:
                 names[name] = pdf.copy_foreign(dest if dest.is_indirect else part.make_indirect(dest))
         outline += [pdf.copy_foreign(item) for item in _outline(part)]
+    if anchors:
+        # Where WeasyPrint puts an element's anchor: its top left corner, the zoom kept.
+        for page, name in zip(pdf.pages, anchors, strict=True):
+            names.setdefault(name, pikepdf.Array([page.obj, pikepdf.Name.XYZ, 0, float(page.mediabox[3]), 0]))
     messages = _relink(pdf, names)
-    if len(parts) > 1:
+    if len(parts) > 1 or anchors:
         if names:
             pairs: list[Any] = []
             for name in sorted(names):

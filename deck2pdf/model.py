@@ -87,3 +87,8 @@ class Attached:
     description: str
     relationship: str  # PDF/A-3's AFRelationship: Source, Data, ...
     modified: datetime.datetime
+
+
+def slide_id(number: int) -> str:
+    """The id of slide `number`'s section, as Cleaver names it (decks' style sheets and links use it)."""
+    return f"slide-{number}"

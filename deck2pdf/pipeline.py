@@ -25,7 +25,7 @@ from .handout import collapse_builds, impose, parse_ranges, sheet_layout, slide_
 from .join import join
 from .launch import take_prestarted
 from .layout import Typesetter, lay_out_handout
-from .model import Attached, Deck, HandoutCell
+from .model import Attached, Deck, HandoutCell, slide_id
 from .options import Options
 from .output import check_target, write_atomic
 from .parse import Limits, parse_deck
@@ -181,7 +181,8 @@ def _produce(
             )
             clock.lap(f"rendered {len(numbers)} slides in {len(chunks)} chunk(s) with theme {theme}")
             try:
-                doc, messages = join([c.pdf for c in chunks], font_store)
+                anchors = [slide_id(n) for c in chunks for n in c.numbers] if job.chunked else []
+                doc, messages = join([c.pdf for c in chunks], font_store, anchors)
                 break
             except MissingFontError as exc:  # the cache's fonts were deleted: render without the cache
                 if attempt is None:

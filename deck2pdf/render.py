@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .errors import RenderError
-from .model import Attached
+from .model import Attached, slide_id
 
 _NOTDEF = re.compile(r'^\.notdef glyph rendered .*: "(.+)" \(U\+[0-9A-F]+\)$', re.S)
 _TOLERANCE_PX = 4.0  # how far a glyph box may pass its line before it counts as overflow
@@ -131,7 +131,8 @@ def _share_style_attributes() -> None:
     """Elements with the same `style` attribute get the same parsed declarations. WeasyPrint gives elements that
     match the same rules, with the same declarations, under the same parent, one shared computed style, but
     parses each `style` attribute anew, so no two table cells with `style="text-align:left"` (every aligned
-    Markdown column) ever shared theirs: 4 of a 30 ms table slide."""
+    Markdown column) ever shared theirs: 4 of a 30 ms table slide. A slide section marked `data-join-anchor`
+    is no anchor here (see layout.Typesetter.html)."""
     from weasyprint import css
 
     original = css.find_style_attributes
@@ -142,6 +143,8 @@ def _share_style_attributes() -> None:
         for specificity, element, declarations, url in original(tree, presentational_hints, base_url):
             if specificity == (1, 0, 0):  # a style attribute: the only declarations of this weight
                 declarations = _STYLES.setdefault((element.get("style"), url), declarations)
+            elif element.get("data-join-anchor") is not None and _is_anchor(declarations):
+                continue  # the join makes this anchor (see layout.Typesetter.html)
             yield specificity, element, declarations, url
 
     find_style_attributes.deck2pdf = True  # type: ignore[attr-defined]
@@ -176,6 +179,10 @@ def _encode_images_once() -> None:
 
 _PNG_DATA: dict[tuple[str, tuple[int, int], bytes], bytes] = {}
 _PNG_DATA_BYTES = 64 * 1024 * 1024
+
+
+def _is_anchor(declarations: Any) -> bool:
+    return len(declarations) == 1 and getattr(declarations[0], "lower_name", None) == "-weasy-anchor"
 
 
 def _gradients_per_element() -> None:
@@ -432,7 +439,7 @@ def _pdf_options(weasyprint: Any, variant: str | None, attachments: Sequence[Att
 def _content_box(page: Any, number: int) -> tuple[Any, tuple[float, float, float, float]] | None:
     """Return slide `number`'s `.slide-content` box on its page and its content rectangle (l, t, r, b)."""
     root = page._page_box  # WeasyPrint keeps the laid-out box tree here; it has no public accessor
-    section = next((b for b in _walk(root) if _id(b) == f"slide-{number}"), None)
+    section = next((b for b in _walk(root) if _id(b) == slide_id(number)), None)
     content = next((b for b in _walk(section) if "slide-content" in _classes(b)), None) if section else None
     if content is None:
         return None
@@ -499,7 +506,10 @@ def _cut(page: Any, number: int) -> None:
     prune(content)
     # A link's rectangle is (x0, y0, x1, y1) in WeasyPrint 70, whatever Page's docstring says.
     page.links = [link for link in page.links if link[2][3] <= bottom + _TOLERANCE_PX]
-    page.anchors = {k: v for k, v in page.anchors.items() if not outside(v[0], v[1], 0.001, 0.001)}
+    # The slide's own anchor (its section, at the page's corner) stays: links to the slide still go there.
+    page.anchors = {
+        k: v for k, v in page.anchors.items() if k == slide_id(number) or not outside(v[0], v[1], 0.001, 0.001)
+    }
 
 
 def _classes(box: Any) -> set[str]:

@@ -81,6 +81,33 @@ def test_chunked_output_equals_a_one_process_render(tmp_path: Path, monkeypatch:
         assert not any(b"deck2pdf-font:" in p.read_bytes() for p in programs)
 
 
+def test_every_slide_is_a_link_target_shrunk_cut_or_in_the_same_chunk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The slides' anchors (`#slide-N`) are made when the chunks are joined: every slide has one, at its page's
+    top left corner, whether it was shrunk to fit, cut, or is in the linking slide's own chunk."""
+    shrunk = "\n\n".join(f"Line {k} of a slide a little too long" for k in range(14))
+    cut = "\n\n".join(f"Line {k} of a slide far too long" for k in range(120))
+    slides = ["To [three](#slide-3), [four](#slide-4), [five](#slide-5).", "text", shrunk, cut, "end"]
+    deck = tmp_path / "deck.md"
+    deck.write_text("".join(f"--\n## Slide {n}\n{body}\n" for n, body in enumerate(slides, 1)), encoding="utf-8")
+    caplog.set_level("INFO", logger="deck2pdf")
+    one = _render(deck, tmp_path / "one.pdf", monkeypatch, chunk=1000, render_cache=False)
+    many = _render(deck, tmp_path / "many.pdf", monkeypatch, chunk=2, render_cache=False, jobs=2)
+    tagged = _render(deck, tmp_path / "tagged.pdf", monkeypatch, chunk=2, render_cache=False, pdfua=True)  # unjoined
+    assert "slide 3 shrunk" in caplog.text and "(slide 4): content does not fit" in caplog.text
+    for pdf in (one, many, tagged):
+        reader = PdfReader(pdf)
+        targets = {
+            name: (reader.get_destination_page_number(d) + 1, float(d.left), float(d.top))
+            for name, d in reader.named_destinations.items()
+            if re.fullmatch(r"slide-\d+", name)
+        }
+        height = float(reader.pages[0].mediabox.top)
+        assert targets == {f"slide-{n}": (n, 0.0, height) for n in range(1, 6)}, pdf.name
+        assert _internal_links(pdf)[0] == [3, 4, 5]
+
+
 def test_the_number_of_processes_does_not_change_a_byte(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     deck = _deck(tmp_path)
     a = _render(deck, tmp_path / "a.pdf", monkeypatch, chunk=7, render_cache=False, jobs=1)
