@@ -206,3 +206,26 @@ def test_an_image_shown_in_several_documents_is_compressed_once(tmp_path: Path) 
     fresh = io.BytesIO()
     Image.open(tmp_path / "logo.png").save(fresh, format="PNG")
     assert streams[0] == streams[1] and streams[0] in fresh.getvalue()
+
+
+def test_pseudo_elements_get_their_styles_when_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """WeasyPrint computed ::marker, ::footnote-call and four more for every element; they are now computed when
+    first used, with the same result: a styled marker and ::before content still print."""
+    from weasyprint import document
+
+    made = []
+    original = document.get_all_computed_styles
+    monkeypatch.setattr(document, "get_all_computed_styles", lambda *a, **k: made.append(original(*a, **k)) or made[-1])
+    css = "<style>li::marker { color: red } p::before { content: 'Note: ' }</style>"
+    rendered = render(css + slide(1, "<ul><li>item</li></ul><p>text</p><div><span>plain</span></div>"), [1], tmp_path)
+    pdf = tmp_path / "pseudo.pdf"
+    pdf.write_bytes(write_pdf(rendered, [s.page for s in rendered.slides])[0])
+    from ..helpers import page_texts
+
+    assert page_texts(pdf)[0].split() == ["•", "item", "Note:", "text", "plain"]
+    from ..helpers import pixels, rasterize
+
+    assert any(r > 200 and g < 80 and b < 80 for r, g, b in pixels(rasterize(pdf, 1, dpi=96)))  # the red marker
+    computed = made[0].get_computed_styles()
+    pseudo = {p for (_, p) in computed if p}
+    assert {"marker", "before"} <= pseudo and not pseudo & {"footnote-call", "note-call", "note-callback"}
