@@ -1,6 +1,6 @@
 """Render a deck's slides in chunks: in parallel processes, and only the chunks that changed since last time.
 
-A chunk is a run of slides (4 to 16, by the deck's length) rendered as a document of its own, its slides that do not fit laid
+A chunk is a run of slides (4 to 12, by the deck's length) rendered as a document of its own, its slides that do not fit laid
 out again smaller (auto-fit). Each finished chunk is kept in the render cache under a key made of everything
 its pages depend on (its HTML, the style sheets, the files they use, the options, the versions), so rendering
 a deck again after editing one slide renders one chunk. The chunks are then joined (`join`); the chunking
@@ -9,6 +9,7 @@ does not depend on the cache or on the number of processes, so the output is the
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import json
@@ -35,9 +36,9 @@ from .render import parse_sheets, preload_weasyprint, render_slides, start_deck,
 
 log = logging.getLogger("deck2pdf")
 
-# Measured (README, Speed): a document costs ~30 ms besides its slides (10-30 ms each), so chunks of 12 keep
-# that near 10%, and an edited slide costs a 12-slide render; a deck is cut into 8 chunks or more, so that
-# 2 or 4 cores get even shares.
+# Measured (README, Speed): a document costs ~7 ms besides its slides (8-25 ms each), so chunks of 12 keep
+# that near 3% (8 cost 1 s more for 1,000 slides; 20 saved nothing measurable), and an edited slide costs a
+# 12-slide render; a deck is cut into 8 chunks or more, so that 2 or 4 cores get even shares.
 CHUNK_SLIDES = 12
 MIN_CHUNK_SLIDES = 4
 CHUNKS = 8
@@ -113,7 +114,7 @@ def render(
     todo = [i for i in range(len(plan)) if i not in done]
     side: Future[Any] | None = None
     if todo or beside is not None:
-        start_deck()  # before forking: the workers share its fonts and parsed style sheets
+        start_deck(context)  # before forking: the workers share its fonts and parsed style sheets
         if todo:
             head = job.typesetter.html([], elsewhere=ELSEWHERE if job.chunked else None)
             parse_sheets(head.html, head.base_url, **job.allowed)
@@ -308,6 +309,7 @@ def _stat(path: Path) -> str:
     return f"{path}:{st.st_size}:{st.st_mtime_ns}"
 
 
+@functools.cache
 def _weasyprint_version() -> str:
     from importlib.metadata import version
 

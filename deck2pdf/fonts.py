@@ -149,9 +149,14 @@ def _program(font: Any) -> bytes | None:
     for key in ("/FontFile3", "/FontFile2"):
         stream = descriptor.get(key)
         if stream is not None:
+            if int(stream.get("/Length", 0)) > _STANDIN_MAX_BYTES:  # a real font: not decompressed to know
+                return None
             data = bytes(stream.read_bytes())
             return data if data[4 : 4 + len(MARK)] == MARK else None
     return None
+
+
+_STANDIN_MAX_BYTES = 1024  # a stand-in is 4 bytes, MARK and a file name; stored, it is never longer
 
 
 def _widths(w: Any) -> dict[int, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -189,6 +190,12 @@ def _point_elsewhere(html: str, here: set[str], prefix: str) -> str:
 
 
 def _template(path: Path) -> jinja2.Template:
+    return _compiled(path, path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled(path: Path, mtime_ns: int) -> jinja2.Template:
+    """The template, compiled once per version of its file (10 ms; --watch lays a deck out on every save)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(path.parent)),
         autoescape=True,

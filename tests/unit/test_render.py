@@ -229,3 +229,19 @@ def test_pseudo_elements_get_their_styles_when_used(tmp_path: Path, monkeypatch:
     computed = made[0].get_computed_styles()
     pseudo = {p for (_, p) in computed if p}
     assert {"marker", "before"} <= pseudo and not pseudo & {"footnote-call", "note-call", "note-callback"}
+
+
+def test_a_deck_with_the_same_style_sheets_keeps_what_the_last_one_set_up() -> None:
+    """--watch renders a deck again after each save: when its style sheets (and the files they use) are as
+    before, the fonts and parsed sheets are kept; any change to them starts afresh."""
+    from deck2pdf import render as stage
+
+    stage.start_deck("sheets v1")
+    fonts = stage._deck_state()["font_config"]
+    stage._SHEETS["parsed"] = "kept"
+    stage.start_deck("sheets v1")
+    assert stage._deck_state()["font_config"] is fonts and stage._SHEETS == {"parsed": "kept"}
+    stage.start_deck("sheets v2")
+    assert stage._deck_state()["font_config"] is not fonts and stage._SHEETS == {}
+    stage.start_deck()  # no digest: always afresh
+    assert stage._SHEETS == {}
