@@ -29,10 +29,11 @@ from urllib.parse import unquote, urlsplit
 
 from . import fonts
 from ._version import __version__
+from .engine import preload_weasyprint, start_deck
 from .join import ELSEWHERE
 from .layout import Typesetter
 from .model import Attached
-from .render import parse_sheets, preload_weasyprint, render_slides, start_deck, write_pdf
+from .render import parse_sheets, render_slides, write_pdf
 
 log = logging.getLogger("deck2pdf")
 
@@ -114,7 +115,7 @@ def render(
     todo = [i for i in range(len(plan)) if i not in done]
     side: Future[Any] | None = None
     if todo or beside is not None:
-        start_deck(context)  # before forking: the workers share its fonts and parsed style sheets
+        start_deck()  # before forking: the workers share its fonts and parsed style sheets
         if todo:
             head = job.typesetter.html([], elsewhere=ELSEWHERE if job.chunked else None)
             parse_sheets(head.html, head.base_url, **job.allowed)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from deck2pdf.errors import RenderError
-from deck2pdf.render import render_slides, write_pdf
+from deck2pdf.render import _walk, render_slides, write_pdf
 
 STYLE = """<style>@page { size: 400px 200px; margin: 0 } body { margin: 0 }
 section { position: relative; width: 400px; height: 200px; overflow: hidden }
@@ -103,14 +103,14 @@ def _sheet_html(tmp_path: Path, body: str) -> str:
 def test_a_decks_documents_share_parsed_style_sheets_with_the_same_effects(tmp_path: Path) -> None:
     """Chunks and fitting tries reuse the deck's parsed sheets: the page size, counter styles, the sheet's
     rules and its warnings are those of a fresh parse, in every document; a new deck reads the sheet again."""
-    from deck2pdf import render as stage
+    from deck2pdf import engine
 
     (tmp_path / "deck.css").write_text(
         # lower-roman is also one of WeasyPrint's own counter styles, which each document sets again
         "@page { size: 300px 150px }\n@counter-style lower-roman { system: cyclic; symbols: X; suffix: ' ' }\n"
         "ol { list-style: lower-roman inside } p { colour: blue }\n"
     )
-    stage.start_deck()
+    engine.start_deck()
     first, second = (
         render_slides(
             _sheet_html(tmp_path, slide(n, f"<ol><li>item {n}</li></ol><p>red</p>")),
@@ -120,7 +120,7 @@ def test_a_decks_documents_share_parsed_style_sheets_with_the_same_effects(tmp_p
         )
         for n in (1, 2)
     )
-    assert len(stage._SHEETS) == 1  # parsed once
+    assert len(engine._SHEETS) == 1  # parsed once
     for rendered, n in ((first, 1), (second, 2)):
         assert any("colour" in m for m in rendered.messages), rendered.messages  # the warning, each time
         pdf = tmp_path / f"{n}.pdf"
@@ -130,7 +130,7 @@ def test_a_decks_documents_share_parsed_style_sheets_with_the_same_effects(tmp_p
         assert page_texts(pdf)[0].split()[:3] == ["X", "item", str(n)]  # the deck's counter style
         assert rendered.slides[0].page.width == 300  # the deck's page size
     (tmp_path / "deck.css").write_text("@page { size: 200px 100px }")
-    stage.start_deck()
+    engine.start_deck()
     again = render_slides(
         _sheet_html(tmp_path, slide(3, "<p>x</p>")), tmp_path.as_uri() + "/", numbers=[3], allowed_roots=[tmp_path]
     )
@@ -140,10 +140,10 @@ def test_a_decks_documents_share_parsed_style_sheets_with_the_same_effects(tmp_p
 def test_gradient_lengths_follow_each_slides_own_font_size(tmp_path: Path) -> None:
     """The dark theme's header band is a gradient stop in em: a slide shrunk to fit gets a smaller band, in any
     document that shares the parsed sheet (WeasyPrint fixed the first element's em for all of them)."""
-    from deck2pdf import render as stage
+    from deck2pdf import engine
 
     (tmp_path / "deck.css").write_text(".slide-frame { background: linear-gradient(#000 0, #000 2em, #fff 2em) }")
-    stage.start_deck()
+    engine.start_deck()
     bands = []
     for sizes in ((40, 20), (10,)):
         html = "".join(
@@ -168,16 +168,16 @@ def test_gradient_lengths_follow_each_slides_own_font_size(tmp_path: Path) -> No
 def test_cells_with_the_same_style_attribute_share_one_computed_style(tmp_path: Path) -> None:
     """Aligned Markdown columns give every cell a style attribute; equal ones are parsed into the same
     declarations, so WeasyPrint computes the style of a column once, not once per cell."""
-    from deck2pdf import render as stage
+    from deck2pdf import engine
 
     rows = "".join(
         f'<tr><td style="text-align:right">{i}</td><td style="text-align:center">{i * i}</td></tr>' for i in range(4)
     )
-    stage.start_deck()
+    engine.start_deck()
     rendered = render(slide(1, f"<table>{rows}</table>"), [1], tmp_path)
     from weasyprint.formatting_structure.boxes import TableCellBox
 
-    cells = [b for b in stage._walk(rendered.slides[0].page._page_box) if isinstance(b, TableCellBox)]
+    cells = [b for b in _walk(rendered.slides[0].page._page_box) if isinstance(b, TableCellBox)]
     right, centre = cells[0::2], cells[1::2]
     assert len(cells) == 8
     assert all(c.style is right[0].style for c in right) and all(c.style is centre[0].style for c in centre)
@@ -192,17 +192,17 @@ def test_an_image_shown_in_several_documents_is_compressed_once(tmp_path: Path) 
     import pikepdf
     from PIL import Image
 
-    from deck2pdf import render as stage
+    from deck2pdf import engine
 
     Image.effect_noise((60, 40), 40).convert("RGB").save(tmp_path / "logo.png")
-    stage._PNG_DATA.clear()
+    engine._PNG_DATA.clear()
     streams = []
     for n in (1, 2):
         rendered = render(slide(n, f'<img src="{(tmp_path / "logo.png").as_uri()}">'), [n], tmp_path)
         with pikepdf.open(io.BytesIO(write_pdf(rendered, [s.page for s in rendered.slides])[0])) as pdf:
             images = [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image"]
             streams.append(images[0].read_raw_bytes())
-        assert len(stage._PNG_DATA) == 1
+        assert len(engine._PNG_DATA) == 1
     fresh = io.BytesIO()
     Image.open(tmp_path / "logo.png").save(fresh, format="PNG")
     assert streams[0] == streams[1] and streams[0] in fresh.getvalue()
@@ -229,19 +229,3 @@ def test_pseudo_elements_get_their_styles_when_used(tmp_path: Path, monkeypatch:
     computed = made[0].get_computed_styles()
     pseudo = {p for (_, p) in computed if p}
     assert {"marker", "before"} <= pseudo and not pseudo & {"footnote-call", "note-call", "note-callback"}
-
-
-def test_a_deck_with_the_same_style_sheets_keeps_what_the_last_one_set_up() -> None:
-    """--watch renders a deck again after each save: when its style sheets (and the files they use) are as
-    before, the fonts and parsed sheets are kept; any change to them starts afresh."""
-    from deck2pdf import render as stage
-
-    stage.start_deck("sheets v1")
-    fonts = stage._deck_state()["font_config"]
-    stage._SHEETS["parsed"] = "kept"
-    stage.start_deck("sheets v1")
-    assert stage._deck_state()["font_config"] is fonts and stage._SHEETS == {"parsed": "kept"}
-    stage.start_deck("sheets v2")
-    assert stage._deck_state()["font_config"] is not fonts and stage._SHEETS == {}
-    stage.start_deck()  # no digest: always afresh
-    assert stage._SHEETS == {}

@@ -1,0 +1,315 @@
+"""WeasyPrint, imported and set up for deck2pdf: what the documents of a deck share, and small patches.
+
+WeasyPrint 70 spends much of a slide's time on work that decks do not need done again for each document or
+element; each patch below says what it saves and why its output is the same (checked byte for byte on the
+reference deck, the 40 real decks, the example deck and a 300-slide deck). A patch is applied once, when
+WeasyPrint is first imported (`load`)."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+_DECK: dict[str, Any] = {}  # what the documents of the deck being rendered share (see start_deck)
+_SHEETS: dict[Any, Any] = {}  # the deck's parsed style sheets, by the <style> and <link> elements naming them
+_STYLES: dict[tuple[str, str | None], Any] = {}  # parsed style attributes, by their text (and base URL)
+# Let go of the deck's fonts before the interpreter winds down, while their clean-up (rmtree) can still run.
+atexit.register(_DECK.clear)
+
+
+def start_deck() -> None:
+    """Start a deck: its documents (chunks, fitting tries) share one FontConfiguration (~35 ms of font setup
+    saved per document), one set of counter styles and colour profiles, and parse their style sheets once
+    (~20 ms per document: `_reuse_sheets`). Started afresh for each deck, so that no deck's own @font-face fonts
+    or style sheets reach the next (batches) and an edited style sheet is read again (--watch). (Keeping them
+    when a deck's style sheets had not changed saved 7 ms of a 0.46 s re-render in --watch: not done.)"""
+    load()
+    from weasyprint.css.counters import CounterStyle
+    from weasyprint.text.fonts import FontConfiguration
+
+    _DECK.update(font_config=FontConfiguration(), counter_style=CounterStyle(), color_profiles={})
+    _SHEETS.clear()
+    _STYLES.clear()
+
+
+def deck_state() -> dict[str, Any]:
+    if not _DECK:
+        start_deck()
+    return dict(_DECK)
+
+
+def _share_style_attributes() -> None:
+    """Elements with the same `style` attribute get the same parsed declarations. WeasyPrint gives elements that
+    match the same rules, with the same declarations, under the same parent, one shared computed style, but
+    parses each `style` attribute anew, so no two table cells with `style="text-align:left"` (every aligned
+    Markdown column) ever shared theirs: 4 of a 30 ms table slide. A slide section marked `data-join-anchor`
+    is no anchor here (see layout.Typesetter.html)."""
+    from weasyprint import css
+
+    original = css.find_style_attributes
+    if getattr(original, "deck2pdf", False):
+        return
+
+    def find_style_attributes(tree: Any, presentational_hints: bool = False, base_url: str | None = None) -> Any:
+        for specificity, element, declarations, url in original(tree, presentational_hints, base_url):
+            if specificity == (1, 0, 0):  # a style attribute: the only declarations of this weight
+                declarations = _STYLES.setdefault((element.get("style"), url), declarations)
+            elif element.get("data-join-anchor") is not None and _is_anchor(declarations):
+                continue  # the join makes this anchor (see layout.Typesetter.html)
+            yield specificity, element, declarations, url
+
+    find_style_attributes.deck2pdf = True  # type: ignore[attr-defined]
+    css.find_style_attributes = find_style_attributes
+
+
+def _encode_images_once() -> None:
+    """WeasyPrint decodes and compresses a PNG image again for every document that shows it: a logo on every
+    slide was compressed once per chunk (9 ms for 800x450 pixels). The compressed data of the same pixels is the
+    same: it is kept (the most recently used, up to 64 MB in all)."""
+    import hashlib
+
+    from weasyprint.images import RasterImage
+
+    original = RasterImage._get_png_data
+    if getattr(original, "deck2pdf", False):
+        return
+
+    def get_png_data(pillow_image: Any) -> bytes:
+        key = (pillow_image.mode, pillow_image.size, hashlib.sha256(pillow_image.tobytes()).digest())
+        data = _PNG_DATA.pop(key, None)
+        if data is None:
+            data = original(pillow_image)
+        _PNG_DATA[key] = data  # the most recently used last
+        while sum(map(len, _PNG_DATA.values())) > _PNG_DATA_BYTES:
+            del _PNG_DATA[next(iter(_PNG_DATA))]
+        return data
+
+    get_png_data.deck2pdf = True  # type: ignore[attr-defined]
+    RasterImage._get_png_data = staticmethod(get_png_data)
+
+
+_PNG_DATA: dict[tuple[str, tuple[int, int], bytes], bytes] = {}
+_PNG_DATA_BYTES = 64 * 1024 * 1024
+
+
+def _is_anchor(declarations: Any) -> bool:
+    return len(declarations) == 1 and getattr(declarations[0], "lower_name", None) == "-weasy-anchor"
+
+
+def _pseudo_elements_when_used() -> None:
+    """WeasyPrint's own style sheet gives every element ::marker, ::footnote-call, ::footnote-marker,
+    ::note-call, ::note-marker and ::note-callback styles, and WeasyPrint computed all six for every element of
+    a document, used or not (only list items draw a marker; only footnotes the others): 96% of all the styles
+    it computed, 5% of the rendering time. A pseudo-element's style is now computed when it is first asked for,
+    from the same cascaded values; one that names an anchor (which must be known in advance) still at once."""
+    from weasyprint.css import StyleFor
+
+    if getattr(StyleFor, "deck2pdf", False):
+        return
+    original_init, original_set, original_call = StyleFor.__init__, StyleFor.set_computed_styles, StyleFor.__call__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:  # noqa: N807 - patching a class
+        self._deck2pdf_pending, self._deck2pdf_defer = {}, True
+        try:
+            original_init(self, *args, **kwargs)
+        finally:
+            self._deck2pdf_defer = False
+
+    def set_computed_styles(
+        self: Any, element: Any, parent: Any, root: Any = None, pseudo_type: Any = None, **kwargs: Any
+    ) -> None:
+        if self._deck2pdf_defer and pseudo_type is not None:
+            cascaded = self._cascaded_styles.get((element, pseudo_type))
+            if cascaded is not None and "anchor" not in cascaded:
+                self._deck2pdf_pending[element, pseudo_type] = (parent, root, cascaded, kwargs)
+                return
+        original_set(self, element, parent, root=root, pseudo_type=pseudo_type, **kwargs)
+
+    def __call__(self: Any, element: Any, pseudo_type: Any = None) -> Any:  # noqa: N807
+        pending = self._deck2pdf_pending.pop((element, pseudo_type), None)
+        if pending is not None:
+            parent, root, cascaded, kwargs = pending
+            self._cascaded_styles[element, pseudo_type] = cascaded  # where set_computed_styles reads it
+            try:
+                original_set(self, element, parent, root=root, pseudo_type=pseudo_type, **kwargs)
+            finally:
+                del self._cascaded_styles[element, pseudo_type]
+        return original_call(self, element, pseudo_type)
+
+    StyleFor.__init__ = __init__  # type: ignore[method-assign]
+    StyleFor.set_computed_styles = set_computed_styles  # type: ignore[method-assign]
+    StyleFor.__call__ = __call__  # type: ignore[method-assign]
+    StyleFor.deck2pdf = True  # type: ignore[attr-defined]
+
+
+def _gradients_per_element() -> None:
+    """WeasyPrint computes a gradient's lengths (`3.3em`) by changing the gradient of the style sheet in place:
+    the first element to use it fixes them for every element, and every document that shares the parsed
+    sheet. A slide shrunk to fit has a smaller em, so the dark theme's header band came out at another slide's
+    size. Each element now computes its own copy."""
+    import copy
+
+    from weasyprint.css import computed_values
+
+    original = computed_values.image
+    if getattr(original, "deck2pdf", False):
+        return
+
+    def image(style: Any, name: str, value: Any) -> Any:
+        kind, gradient = value
+        if kind in ("linear-gradient", "radial-gradient"):
+            value = (kind, copy.copy(gradient))
+        return original(style, name, value)
+
+    image.deck2pdf = True  # type: ignore[attr-defined]
+    computed_values.image = image  # background-image's computer calls it by this name
+    computed_values.COMPUTER_FUNCTIONS["border_image_source"] = image
+
+
+def _reuse_sheets() -> None:
+    """Make WeasyPrint parse a deck's style sheets once, not once per document: a document that names the same
+    sheets (<style> texts and <link>s) with the deck's shared state gets the parsed sheets again, with the same
+    effects on the document (page rules, layers, counter styles, colour profiles) and the same warnings."""
+    from weasyprint import css
+
+    original = css.find_stylesheets
+    if getattr(original, "deck2pdf", False):
+        return
+
+    def find_stylesheets(
+        wrapper: Any,
+        media: str,
+        fetcher: Any,
+        base_url: str,
+        font_config: Any,
+        counter_style: Any,
+        color_profiles: Any,
+        page_rules: list[Any],
+        layers: list[Any],
+    ) -> Any:
+        if not _DECK or font_config is not _DECK["font_config"] or counter_style is not _DECK["counter_style"]:
+            return original(
+                wrapper, media, fetcher, base_url, font_config, counter_style, color_profiles, page_rules, layers
+            )
+        elements = tuple(
+            (e.etree_element.tag, tuple(sorted(e.etree_element.attrib.items())), e.etree_element.text)
+            for e in wrapper.query_all("style", "link")
+        )
+        key = (elements, media, base_url)
+        if key not in _SHEETS:
+            counters, profiles = dict(counter_style), dict(color_profiles)
+            with _recorded("weasyprint") as records:
+                sheets = list(
+                    original(
+                        wrapper,
+                        media,
+                        fetcher,
+                        base_url,
+                        font_config,
+                        counter_style,
+                        color_profiles,
+                        page_rules,
+                        layers,
+                    )
+                )
+            _SHEETS[key] = (
+                sheets,  # each keeps its page rules and layers, which is where WeasyPrint reads them
+                {k: v for k, v in counter_style.items() if counters.get(k, _ABSENT) is not v},
+                {k: v for k, v in color_profiles.items() if profiles.get(k, _ABSENT) is not v},
+                records,
+            )
+            return sheets
+        sheets, counters, profiles, records = _SHEETS[key]
+        counter_style.update(counters)
+        color_profiles.update(profiles)
+        for record in records:
+            logging.getLogger(record.name).handle(record)
+        return sheets
+
+    find_stylesheets.deck2pdf = True  # type: ignore[attr-defined]
+    css.find_stylesheets = find_stylesheets
+
+
+_ABSENT = object()
+
+
+@contextmanager
+def _recorded(name: str) -> Iterator[list[logging.LogRecord]]:
+    """The log records of logger `name` (and below) while in the block, still passed on as usual."""
+    records: list[logging.LogRecord] = []
+
+    class Recorder(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    logger, handler = logging.getLogger(name), Recorder(logging.DEBUG)
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+
+
+def preload_weasyprint() -> None:
+    """Import WeasyPrint now, e.g. before forking workers that will use it."""
+    load()
+
+
+def load() -> Any:
+    """WeasyPrint, imported (here: it is slow, and --inspect and --version never need it) and set up."""
+    import sys
+
+    if "weasyprint" not in sys.modules and sys.platform.startswith("linux"):
+        import ctypes.util
+
+        # WeasyPrint tries several names for each library; cffi runs ldconfig and gcc (ctypes' find_library)
+        # for every name that is not a file: 0.27 of the 0.45 s of the import. On Linux the sonames it also
+        # tries load directly, so the search is skipped while it loads (and done after all if that fails).
+        find_library = ctypes.util.find_library
+        ctypes.util.find_library = lambda name: None
+        try:
+            import weasyprint
+        except OSError:
+            sys.modules.pop("weasyprint", None)
+        finally:
+            ctypes.util.find_library = find_library
+    import weasyprint
+
+    _skip_empty_margin_boxes()
+    _gradients_per_element()
+    _reuse_sheets()
+    _share_style_attributes()
+    _encode_images_once()
+    _pseudo_elements_when_used()
+    return weasyprint
+
+
+_MARGIN_BOXES = (
+    *(f"@top-{x}" for x in ("left", "center", "right")),
+    *(f"@bottom-{x}" for x in ("left", "center", "right")),
+    *(f"@left-{x}" for x in ("top", "middle", "bottom")),
+    *(f"@right-{x}" for x in ("top", "middle", "bottom")),
+    *(f"@{y}-{x}-corner" for y in ("top", "bottom") for x in ("left", "right")),
+)
+
+
+def _skip_empty_margin_boxes() -> None:
+    """WeasyPrint builds the 16 margin boxes of every page, styles and all, even when no @page rule gives one any
+    content: 2 ms a page, 13% of a simple slide's time. Slides have no margins: when no style sheet has a rule
+    for a margin box of the page, there is nothing to build."""
+    from weasyprint import layout
+
+    original = layout.make_margin_boxes
+    if getattr(original, "deck2pdf", False):
+        return
+
+    def make_margin_boxes(context: Any, page: Any, state: Any) -> Any:
+        if any(context.style_for(page.page_type, name) is not None for name in _MARGIN_BOXES):
+            return original(context, page, state)
+        return ()
+
+    make_margin_boxes.deck2pdf = True  # type: ignore[attr-defined]
+    layout.make_margin_boxes = make_margin_boxes
