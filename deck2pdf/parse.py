@@ -8,11 +8,13 @@ YAML mapping becomes the first slide, a deck with no slides is an error.
 from __future__ import annotations
 
 import codecs
-import functools
 import html
+import multiprocessing
 import re
 import stat
+import threading
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -58,8 +60,8 @@ class Limits:
     max_slide_chars: int = 200_000  # Markdown's inline pass slows down with the square of a huge slide
 
 
-def parse_deck(source: Path, limits: Limits | None = None) -> Deck:
-    """Read a deck file and return its Deck."""
+def parse_deck(source: Path, limits: Limits | None = None, *, processes: int = 1) -> Deck:
+    """Read a deck file and return its Deck; a long deck's Markdown is read by `processes` processes."""
     limits = limits or Limits()
     try:
         info = source.stat()
@@ -80,7 +82,7 @@ def parse_deck(source: Path, limits: Limits | None = None) -> Deck:
         raise DeckError("no such file", file=source, hint="check the path") from None
     except OSError as exc:
         raise DeckError(f"cannot read the deck ({exc.strerror})", file=source, hint="check its permissions") from exc
-    return parse_text(decode(data, source), source, limits)
+    return parse_text(decode(data, source), source, limits, processes=processes)
 
 
 def decode(data: bytes, source: Path | str) -> str:
@@ -129,7 +131,7 @@ def _declared_encoding(data: bytes) -> str | None:
     return None if name in ("utf-8", "utf-8-sig") else name
 
 
-def parse_text(text: str, source: Path, limits: Limits | None = None) -> Deck:
+def parse_text(text: str, source: Path, limits: Limits | None = None, *, processes: int = 1) -> Deck:
     """Parse a deck's text; `source` names it in messages and anchors relative paths."""
     limits = limits or Limits()
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
@@ -161,6 +163,7 @@ def parse_text(text: str, source: Path, limits: Limits | None = None) -> Deck:
             pieces.insert(0, _Piece(line=1, classes=(), markdown=front, markdown_line=1))
         else:
             meta = parsed
+    _convert_many([p.markdown for p in pieces], processes)
     slides = [
         Slide(
             number=i,
@@ -214,10 +217,47 @@ def _slide_html(piece: _Piece, number: int, source: Path) -> str:
     return html
 
 
-@functools.lru_cache(maxsize=4096)
 def _converted(markdown: str) -> tuple[str, int]:
     """A slide's Markdown as HTML, and how deep it nests. Kept for the slides that did not change when a deck is
     read again (--watch: a 300-slide deck is read in 0.03 s instead of 0.28)."""
+    done = _CONVERTED.get(markdown)
+    if done is None:
+        if len(_CONVERTED) >= _CONVERTED_MAX:
+            _CONVERTED.clear()
+        done = _CONVERTED[markdown] = _convert(markdown)
+    return done
+
+
+_CONVERTED: dict[str, tuple[str, int]] = {}
+_CONVERTED_MAX = 4096
+PARALLEL_SLIDES = 64  # fewer new slides than this are read in this process: a fork is not worth it
+
+
+def _convert_many(texts: list[str], processes: int) -> None:
+    """Read the slides not read before, half of them in a forked process when there are many (reading 1,000
+    slides takes 0.7 s, on the critical path: the renderer waits for them). Two processes at most: the one
+    rendering waits meanwhile."""
+    new = [t for t in dict.fromkeys(texts) if t not in _CONVERTED]
+    if (
+        processes < 2
+        or len(new) < PARALLEL_SLIDES
+        or "fork" not in multiprocessing.get_all_start_methods()
+        or threading.active_count() > 1  # forking a threaded process (--watch's watcher) is unsafe
+    ):
+        return
+    half = len(new) // 2
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as helper:
+        theirs = helper.submit(_convert_list, new[half:])
+        for text in new[:half]:
+            _converted(text)
+        _CONVERTED.update(zip(new[half:], theirs.result(), strict=True))
+
+
+def _convert_list(texts: list[str]) -> list[tuple[str, int]]:
+    return [_convert(t) for t in texts]
+
+
+def _convert(markdown: str) -> tuple[str, int]:
     indent = max((len(m.group(1)) for m in _NESTING.finditer(markdown)), default=0)
     if indent > 2 * MAX_NESTING:
         return "", MAX_NESTING + 1

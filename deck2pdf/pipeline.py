@@ -62,7 +62,8 @@ def convert(
     """
     clock = _Clock((overrides or {}).get("deadline"))
     first_look, _ = Options.resolve({}, overrides or {}, source)  # the limits come from flags only
-    deck = parse_deck(source, Limits(first_look.max_deck_bytes, first_look.max_slides, first_look.max_slide_chars))
+    limits = Limits(first_look.max_deck_bytes, first_look.max_slides, first_look.max_slide_chars)
+    deck = parse_deck(source, limits, processes=first_look.jobs or cores())
     clock.lap(f"parsed {len(deck.slides)} slides")
     options, option_warnings = Options.resolve(deck.meta, overrides or {}, source)
     options, style_warnings = _checked_style(options, source)

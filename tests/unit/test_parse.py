@@ -193,3 +193,23 @@ def test_inspect_gives_the_documented_json_shape(tmp_path: Path) -> None:
             "html": '<div class="author">\n  <h1 class="name">N</h1>\n</div>',
         },
     ]
+
+
+def test_a_long_deck_is_read_by_two_processes_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Half of a long deck's new slides are read in a forked process (its Markdown is on the critical path);
+    the slides are the same, and a slide nested too deep is still refused by number."""
+    from deck2pdf import parse
+
+    text = "".join(f"--\n### Slide {n}\n* point {n}\n\n```python\nx = {n}\n```\n" for n in range(1, 101))
+    parse._CONVERTED.clear()
+    one = parse_text(text, SRC).slides
+    parse._CONVERTED.clear()
+    forks = []
+    real = parse.ProcessPoolExecutor
+    monkeypatch.setattr(parse, "ProcessPoolExecutor", lambda **kw: forks.append(kw) or real(**kw))
+    two = parse_text(text, SRC, processes=2).slides
+    assert forks and two == one and len(parse._CONVERTED) == 100
+    parse._CONVERTED.clear()
+    deep = "--\n" + "".join(f"{'  ' * k}* level {k}\n" for k in range(200))
+    with pytest.raises(DeckError, match=r"slide 101"):
+        parse_text(text + deep, SRC, processes=2)
