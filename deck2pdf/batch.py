@@ -72,9 +72,9 @@ def convert_many(
             outcomes[task[0]] = outcome = convert_one(*task)
             done(outcome)
     else:
-        from .engine import preload_weasyprint
+        from .engine import import_weasyprint
 
-        preload_weasyprint()  # once, before forking
+        import_weasyprint()  # once, before forking
         pool = ProcessPoolExecutor(max_workers=min(jobs, len(decks)), mp_context=multiprocessing.get_context("fork"))
         try:
             futures = [pool.submit(convert_one, *task) for task in tasks]

@@ -29,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 
 from . import fonts
 from ._version import __version__
-from .engine import preload_weasyprint, start_deck
+from .engine import import_weasyprint, start_deck
 from .join import ELSEWHERE
 from .layout import Typesetter
 from .model import Attached
@@ -117,7 +117,7 @@ def render(
     if todo or beside is not None:
         start_deck()  # before forking: the workers share its fonts and parsed style sheets
         if todo:
-            head = job.typesetter.html([], elsewhere=ELSEWHERE if job.chunked else None)
+            head = job.typesetter.html([])  # no slides: the style sheets every chunk names
             parse_sheets(head.html, head.base_url, **job.allowed)
         workers = max(1, min(jobs, len(todo) + (beside is not None)))
         with _workers(job, workers) as (submit, call):
@@ -157,7 +157,7 @@ def _workers(job: Job, workers: int) -> Iterator[tuple[Callable[[tuple[int, ...]
 
         yield (lambda numbers, first: now(render_chunk, job, numbers, first)), now
         return
-    preload_weasyprint()  # imported before forking, so each worker starts at once
+    import_weasyprint()  # imported before forking, so each worker starts at once
     _JOB = job
     gc.freeze()  # the workers' collections leave this process's objects (shared pages) alone
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))

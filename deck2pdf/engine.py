@@ -3,7 +3,7 @@
 WeasyPrint 70 spends much of a slide's time on work that decks do not need done again for each document or
 element; each patch below says what it saves and why its output is the same (checked byte for byte on the
 reference deck, the 40 real decks, the example deck and a 300-slide deck). A patch is applied once, when
-WeasyPrint is first imported (`load`)."""
+WeasyPrint is first imported (`import_weasyprint`)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def start_deck() -> None:
     (~20 ms per document: `_reuse_sheets`). Started afresh for each deck, so that no deck's own @font-face fonts
     or style sheets reach the next (batches) and an edited style sheet is read again (--watch). (Keeping them
     when a deck's style sheets had not changed saved 7 ms of a 0.46 s re-render in --watch: not done.)"""
-    load()
+    import_weasyprint()
     from weasyprint.css.counters import CounterStyle
     from weasyprint.text.fonts import FontConfiguration
 
@@ -50,8 +50,6 @@ def _share_style_attributes() -> None:
     from weasyprint import css
 
     original = css.find_style_attributes
-    if getattr(original, "deck2pdf", False):
-        return
 
     def find_style_attributes(tree: Any, presentational_hints: bool = False, base_url: str | None = None) -> Any:
         for specificity, element, declarations, url in original(tree, presentational_hints, base_url):
@@ -61,7 +59,6 @@ def _share_style_attributes() -> None:
                 continue  # the join makes this anchor (see layout.Typesetter.html)
             yield specificity, element, declarations, url
 
-    find_style_attributes.deck2pdf = True  # type: ignore[attr-defined]
     css.find_style_attributes = find_style_attributes
 
 
@@ -74,8 +71,6 @@ def _encode_images_once() -> None:
     from weasyprint.images import RasterImage
 
     original = RasterImage._get_png_data
-    if getattr(original, "deck2pdf", False):
-        return
 
     def get_png_data(pillow_image: Any) -> bytes:
         key = (pillow_image.mode, pillow_image.size, hashlib.sha256(pillow_image.tobytes()).digest())
@@ -87,7 +82,6 @@ def _encode_images_once() -> None:
             del _PNG_DATA[next(iter(_PNG_DATA))]
         return data
 
-    get_png_data.deck2pdf = True  # type: ignore[attr-defined]
     RasterImage._get_png_data = staticmethod(get_png_data)
 
 
@@ -107,8 +101,6 @@ def _pseudo_elements_when_used() -> None:
     from the same cascaded values; one that names an anchor (which must be known in advance) still at once."""
     from weasyprint.css import StyleFor
 
-    if getattr(StyleFor, "deck2pdf", False):
-        return
     original_init, original_set, original_call = StyleFor.__init__, StyleFor.set_computed_styles, StyleFor.__call__
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:  # noqa: N807 - patching a class
@@ -142,7 +134,6 @@ def _pseudo_elements_when_used() -> None:
     StyleFor.__init__ = __init__  # type: ignore[method-assign]
     StyleFor.set_computed_styles = set_computed_styles  # type: ignore[method-assign]
     StyleFor.__call__ = __call__  # type: ignore[method-assign]
-    StyleFor.deck2pdf = True  # type: ignore[attr-defined]
 
 
 def _gradients_per_element() -> None:
@@ -155,8 +146,6 @@ def _gradients_per_element() -> None:
     from weasyprint.css import computed_values
 
     original = computed_values.image
-    if getattr(original, "deck2pdf", False):
-        return
 
     def image(style: Any, name: str, value: Any) -> Any:
         kind, gradient = value
@@ -164,7 +153,6 @@ def _gradients_per_element() -> None:
             value = (kind, copy.copy(gradient))
         return original(style, name, value)
 
-    image.deck2pdf = True  # type: ignore[attr-defined]
     computed_values.image = image  # background-image's computer calls it by this name
     computed_values.COMPUTER_FUNCTIONS["border_image_source"] = image
 
@@ -176,8 +164,6 @@ def _reuse_sheets() -> None:
     from weasyprint import css
 
     original = css.find_stylesheets
-    if getattr(original, "deck2pdf", False):
-        return
 
     def find_stylesheets(
         wrapper: Any,
@@ -229,7 +215,6 @@ def _reuse_sheets() -> None:
             logging.getLogger(record.name).handle(record)
         return sheets
 
-    find_stylesheets.deck2pdf = True  # type: ignore[attr-defined]
     css.find_stylesheets = find_stylesheets
 
 
@@ -253,13 +238,10 @@ def _recorded(name: str) -> Iterator[list[logging.LogRecord]]:
         logger.removeHandler(handler)
 
 
-def preload_weasyprint() -> None:
-    """Import WeasyPrint now, e.g. before forking workers that will use it."""
-    load()
-
-
-def load() -> Any:
-    """WeasyPrint, imported (here: it is slow, and --inspect and --version never need it) and set up."""
+def import_weasyprint() -> Any:
+    """WeasyPrint, imported (here: it is slow, and --inspect and --version never need it) and patched, once.
+    Called before forking workers too, so that each starts with it imported."""
+    global _PATCHED
     import sys
 
     if "weasyprint" not in sys.modules and sys.platform.startswith("linux"):
@@ -278,13 +260,21 @@ def load() -> Any:
             ctypes.util.find_library = find_library
     import weasyprint
 
-    _skip_empty_margin_boxes()
-    _gradients_per_element()
-    _reuse_sheets()
-    _share_style_attributes()
-    _encode_images_once()
-    _pseudo_elements_when_used()
+    if not _PATCHED:
+        _PATCHED = True
+        for patch in (
+            _skip_empty_margin_boxes,
+            _gradients_per_element,
+            _reuse_sheets,
+            _share_style_attributes,
+            _encode_images_once,
+            _pseudo_elements_when_used,
+        ):
+            patch()
     return weasyprint
+
+
+_PATCHED = False
 
 
 _MARGIN_BOXES = (
@@ -303,13 +293,10 @@ def _skip_empty_margin_boxes() -> None:
     from weasyprint import layout
 
     original = layout.make_margin_boxes
-    if getattr(original, "deck2pdf", False):
-        return
 
     def make_margin_boxes(context: Any, page: Any, state: Any) -> Any:
         if any(context.style_for(page.page_type, name) is not None for name in _MARGIN_BOXES):
             return original(context, page, state)
         return ()
 
-    make_margin_boxes.deck2pdf = True  # type: ignore[attr-defined]
     layout.make_margin_boxes = make_margin_boxes

@@ -235,9 +235,9 @@ def _subset_kept(store: Path, name: str, original: bytes, index: int, glyphs: se
 
 def _subset(original: bytes, index: int, glyphs: set[int]) -> bytes:
     """Subset a font program for `glyphs`, keeping glyph ids, exactly as WeasyPrint does for one document."""
-    from .engine import preload_weasyprint
+    from .engine import import_weasyprint
 
-    preload_weasyprint()
+    import_weasyprint()
     from weasyprint.pdf.fonts import Font
 
     class Standin:  # what Font._harfbuzz_subset reads and writes

@@ -14,7 +14,6 @@ import functools
 import re
 import xml.etree.ElementTree as etree  # noqa: N813 - Python-Markdown's own name for it
 from dataclasses import dataclass, field
-from typing import Any
 
 import markdown
 from markdown.blockprocessors import BlockProcessor
@@ -415,10 +414,8 @@ class MarkedExtension(Extension):
         md.inlinePatterns.register(_UrlInlineProcessor(_URL_RE, md), "marked_url", 15)
 
 
-def to_html(text: str, **config: Any) -> str:
+def to_html(text: str) -> str:
     """Return the HTML of one slide's Markdown."""
-    if config:
-        return markdown.Markdown(extensions=[MarkedExtension()], **config).convert(text)
     return _reader().reset().convert(text)
 
 

@@ -247,14 +247,10 @@ def _convert_many(texts: list[str], processes: int) -> None:
         return
     half = len(new) // 2
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as helper:
-        theirs = helper.submit(_convert_list, new[half:])
+        theirs = helper.map(_convert, new[half:], chunksize=len(new) - half)  # sent now, as one task
         for text in new[:half]:
             _converted(text)
-        _CONVERTED.update(zip(new[half:], theirs.result(), strict=True))
-
-
-def _convert_list(texts: list[str]) -> list[tuple[str, int]]:
-    return [_convert(t) for t in texts]
+        _CONVERTED.update(zip(new[half:], theirs, strict=True))
 
 
 def _convert(markdown: str) -> tuple[str, int]:

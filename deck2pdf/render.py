@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .engine import deck_state, load
+from .engine import deck_state, import_weasyprint
 from .errors import RenderError
 from .model import Attached, slide_id
 
@@ -53,7 +53,7 @@ def render_slides(
     """Lay out the print HTML, whose pages hold the slides `numbers` in that order, and find overflow.
 
     A number may repeat: the same slide tried at several sizes in one render."""
-    weasyprint = load()
+    weasyprint = import_weasyprint()
     fetcher = _local_only_fetcher(weasyprint, allowed_roots, served or {})
     with _captured_log() as messages:
         try:
@@ -79,7 +79,7 @@ def parse_sheets(
 ) -> None:
     """Parse the style sheets `html` names, as a render of it would, so that documents that name the same ones
     (a deck's chunks, in forked workers) find them parsed."""
-    weasyprint = load()
+    weasyprint = import_weasyprint()
     from weasyprint import css
 
     document = weasyprint.HTML(
@@ -112,7 +112,7 @@ def render_html(
     """Render an HTML document to PDF bytes, reading only local files in the allowed places.
 
     `epoch` (seconds) is the time written into the embedded fonts (see `_font_time`)."""
-    weasyprint = load()
+    weasyprint = import_weasyprint()
 
     fetcher = _local_only_fetcher(weasyprint, allowed_roots, {})
     with _captured_log(), _font_time(epoch):
@@ -136,7 +136,7 @@ def write_pdf(
     `variant` is a WeasyPrint PDF variant (pdf/a-3b, pdf/ua-1, ...); `attachments` are embedded as associated
     files; `epoch` is the time written into the embedded fonts. Return the PDF with the characters no font could
     draw (WeasyPrint finds those only while drawing)."""
-    weasyprint = load()
+    weasyprint = import_weasyprint()
 
     with _captured_log() as messages, _font_time(epoch):
         try:
