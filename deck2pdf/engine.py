@@ -287,16 +287,21 @@ _MARGIN_BOXES = (
 
 
 def _skip_empty_margin_boxes() -> None:
-    """WeasyPrint builds the 16 margin boxes of every page, styles and all, even when no @page rule gives one any
-    content: 2 ms a page, 13% of a simple slide's time. Slides have no margins: when no style sheet has a rule
-    for a margin box of the page, there is nothing to build."""
+    """WeasyPrint builds the 16 margin boxes of every page (styles, percentages, sizes) even when none has content,
+    and then draws none of them: 1.2 ms a page, 6% of a slide's time. A page whose margin boxes all have no
+    content (`normal`, `none` or `inhibit`: what WeasyPrint itself tests) gets none. (WeasyPrint's own style
+    sheet styles every margin box, so testing only for a style, as this did at first, never skipped any.)"""
     from weasyprint import layout
 
     original = layout.make_margin_boxes
 
     def make_margin_boxes(context: Any, page: Any, state: Any) -> Any:
-        if any(context.style_for(page.page_type, name) is not None for name in _MARGIN_BOXES):
-            return original(context, page, state)
+        for name in _MARGIN_BOXES:
+            style = context.style_for(page.page_type, name)
+            if style is None:
+                style = page.style.anonymous_style
+            if style["content"] not in ("normal", "inhibit", "none"):  # what WeasyPrint builds a box for
+                return original(context, page, state)
         return ()
 
     layout.make_margin_boxes = make_margin_boxes

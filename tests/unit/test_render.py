@@ -229,3 +229,28 @@ def test_pseudo_elements_get_their_styles_when_used(tmp_path: Path, monkeypatch:
     computed = made[0].get_computed_styles()
     pseudo = {p for (_, p) in computed if p}
     assert {"marker", "before"} <= pseudo and not pseudo & {"footnote-call", "note-call", "note-callback"}
+
+
+def test_margin_boxes_are_built_only_when_one_has_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """WeasyPrint built the 16 margin boxes of every page (styles, percentages, sizes) even when none has content
+    and nothing is drawn: now only a page whose margin box has content gets them, drawn as before."""
+    from weasyprint.formatting_structure import boxes
+
+    made = []
+
+    class CountedMarginBox(boxes.MarginBox):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            made.append(args[0])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(boxes, "MarginBox", CountedMarginBox)
+    render(slide(1, "<p>plain</p>"), [1], tmp_path)
+    assert made == []
+    footer = '<style>@page { margin: 0 0 30px 0; @bottom-center { content: "Footer text" } }</style>'
+    rendered = render(footer + slide(1, "<p>framed</p>"), [1], tmp_path)
+    assert len(made) == 16
+    pdf = tmp_path / "footer.pdf"
+    pdf.write_bytes(write_pdf(rendered, [s.page for s in rendered.slides])[0])
+    from ..helpers import page_texts
+
+    assert "Footer text" in page_texts(pdf)[0]
