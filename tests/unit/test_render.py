@@ -254,3 +254,28 @@ def test_margin_boxes_are_built_only_when_one_has_content(tmp_path: Path, monkey
     from ..helpers import page_texts
 
     assert "Footer text" in page_texts(pdf)[0]
+
+
+def test_the_html_parser_keeps_its_scan_expressions_and_parses_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """tinyhtml5 stored each scan expression under the wrong key and so made it again for every run of text; the
+    kept ones give the same tree."""
+    from xml.etree import ElementTree
+
+    import tinyhtml5
+    from tinyhtml5 import inputstream
+
+    from deck2pdf.engine import import_weasyprint
+
+    import_weasyprint()
+    html = (
+        "<!DOCTYPE html><html lang=en><head><title>T &amp; t</title></head><body><!-- c --><p class='a' id=\"b\">"
+        "x &lt; y &copy; &#x41;<br/>\n\t<code>a\u00a0b\x00</code><table><tr><td>1<td>2</table>"
+        "<textarea>&amp;<b></textarea><script>if (a < b) {}</script>"
+    ) * 3
+    kept = inputstream.characters_until_regex
+    first = ElementTree.tostring(tinyhtml5.parse(html))
+    size = len(kept)
+    assert ElementTree.tostring(tinyhtml5.parse(html)) == first and len(kept) == size  # none made again
+    assert all(isinstance(characters, (str, tuple, frozenset)) for characters, _ in kept)
+    monkeypatch.setattr(inputstream, "characters_until_regex", {})  # tinyhtml5's own cache
+    assert ElementTree.tostring(tinyhtml5.parse(html)) == first
