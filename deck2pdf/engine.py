@@ -33,6 +33,7 @@ def start_deck() -> None:
     _DECK.update(font_config=FontConfiguration(), counter_style=CounterStyle(), color_profiles={})
     _SHEETS.clear()
     _STYLES.clear()
+    _COMPUTED.clear()
 
 
 def deck_state() -> dict[str, Any]:
@@ -91,6 +92,137 @@ _PNG_DATA_BYTES = 64 * 1024 * 1024
 
 def _is_anchor(declarations: Any) -> bool:
     return len(declarations) == 1 and getattr(declarations[0], "lower_name", None) == "-weasy-anchor"
+
+
+def _share_computed_styles() -> None:
+    """WeasyPrint gives elements that match the same rules, with the same declarations, under a parent of the same
+    style, one shared computed style, but only within a document: every chunk of a deck computed the same styles
+    again (html, body, the slide frame, every paragraph...), and built the cascade of every element, shared or
+    not. The documents of a deck (same fonts and base URL, so the same inputs to every style) now share them,
+    and an element whose style is shared gets no cascade built. This is WeasyPrint 70's StyleFor.__init__ with
+    those two changes (marked). Elements with declarations of their own that no other can have (an id, a lang)
+    keep styles of their own, as before, and the styles of their subtrees are not kept past the document."""
+    from math import inf
+
+    from weasyprint.css import PROGRESS_LOGGER, StyleFor, declaration_precedence, preprocess_declarations
+    from weasyprint.formatting_structure import build
+
+    def __init__(  # noqa: N807 - patching a class
+        self: Any, html: Any, sheets: Any, presentational_hints: Any, font_config: Any, target_collector: Any
+    ) -> None:
+        self._cascaded_styles = cascaded_styles = {}  # type: ignore[var-annotated]
+        self._computed_styles = computed_styles = {}  # type: ignore[var-annotated]
+        self.initial_page_sizes = {"box": None, "area": None}
+        self._sheets = sheets
+        self.font_config = font_config
+
+        PROGRESS_LOGGER.info("Step 3 - Applying CSS")
+        layer_order = inf
+        elements_declarations: dict[Any, Any] = {}
+        own: set[Any] = set()  # deck2pdf: elements with declarations no other element has
+        for specificity, element, declarations, base_url in _find_style_attributes(
+            html.etree_element, presentational_hints, html.base_url
+        ):
+            if specificity != (1, 0, 0):  # deck2pdf: not a style attribute (those are shared, see below)
+                own.add(element)
+            style = cascaded_styles.setdefault((element, None), {})
+            elements_declarations[element] = tuple(declarations)
+            for name, values, importance in preprocess_declarations(base_url, declarations):
+                precedence = declaration_precedence("author", importance)
+                weight = (precedence, layer_order, specificity)
+                old_weight = style.get(name, (None, None))[1]
+                if old_weight is None or old_weight <= weight:
+                    style[name] = values, weight
+
+        # deck2pdf: the deck's styles, kept across its documents, then this document's own.
+        deck = _COMPUTED.setdefault(html.base_url, {}) if _DECK and font_config is _DECK["font_config"] else {}
+        computed_cache: dict[Any, Any] = {}
+        unkept = set()  # ids of styles no other document can share
+        for element in html.wrapper_element.iter_subtree():
+            etree_element = element.etree_element
+            parent = element.parent.etree_element if element.parent else None
+            parent_id = id(computed_styles[parent, None]) if element.parent else None
+            element_declarations = elements_declarations.get(etree_element)
+            selectors_keys = []
+            matched = []  # deck2pdf: cascaded below, once the style is known to be new
+            for sheet, origin, sheet_specificity in sheets:
+                for selector in sheet.matcher.match(element):
+                    specificity, _order, pseudo_type, (declarations, layer) = selector
+                    layer_order = inf if layer is None else sheet.layers.index(layer)
+                    selectors_keys.append((sheet, specificity, id(declarations), layer_order))
+                    matched.append((pseudo_type, declarations, origin, layer_order, sheet_specificity or specificity))
+
+            key = (parent_id, element_declarations, tuple(selectors_keys))
+            shared: Any = computed_cache.get(key)
+            if shared is None:
+                shared = deck.get(key)
+                if shared is not None:  # first met in this document: its anchor, if any, is this document's too
+                    computed_cache[key] = shared
+                    if target_collector and shared["anchor"]:
+                        target_collector.collect_anchor(shared["anchor"])
+            for pseudo_type, declarations, origin, layer_order, specificity in matched:
+                if pseudo_type is None and shared is not None:
+                    continue  # deck2pdf: the element's own cascade is only read to compute its style
+                style = cascaded_styles.setdefault((etree_element, pseudo_type), {})
+                for name, values, importance in declarations:
+                    precedence = declaration_precedence(origin, importance)
+                    weight = (precedence, layer_order, specificity)
+                    old_weight = style.get(name, (None, None))[1]
+                    if old_weight is None or old_weight <= weight:
+                        style[name] = values, weight
+            if shared is not None:
+                computed_styles[etree_element, None] = shared
+            else:
+                self.set_computed_styles(
+                    etree_element,
+                    root=html.etree_element,
+                    parent=parent,
+                    base_url=html.base_url,
+                    target_collector=target_collector,
+                )
+                computed_cache[key] = computed = computed_styles[etree_element, None]
+                if etree_element in own or parent_id in unkept:
+                    unkept.add(id(computed))
+                else:
+                    deck[key] = computed
+
+        for element, pseudo_type in cascaded_styles:
+            if pseudo_type:
+                self.set_computed_styles(
+                    element,
+                    pseudo_type=pseudo_type,
+                    root=html.etree_element,
+                    parent=element,
+                    base_url=html.base_url,
+                    target_collector=target_collector,
+                )
+        self._cascaded_styles.clear()
+
+    def set_viewport_overflow(root_box: Any) -> Any:
+        """WeasyPrint's, but the box whose overflow goes to the page gets a copy of its style to change: the style
+        is shared, by the next documents too, and they must read the overflow the deck gave."""
+        chosen_box = root_box
+        if root_box.element_tag.lower() == "html" and root_box.style["overflow"] == "visible":
+            for child in root_box.children:
+                if child.element_tag.lower() == "body":
+                    chosen_box = child
+                    break
+        root_box.viewport_overflow = chosen_box.style["overflow"]
+        chosen_box.style = chosen_box.style.copy()
+        chosen_box.style["overflow"] = "visible"
+        return root_box
+
+    StyleFor.__init__ = __init__  # type: ignore[method-assign]
+    build.set_viewport_overflow = set_viewport_overflow
+
+
+def _find_style_attributes(*args: Any) -> Any:
+    from weasyprint import css
+
+    return css.find_style_attributes(*args)  # looked up when called: _share_style_attributes replaces it
+
+
+_COMPUTED: dict[str, dict[Any, Any]] = {}  # the deck's computed styles, by base URL and StyleFor's sharing key
 
 
 def _pseudo_elements_when_used() -> None:
@@ -286,6 +418,7 @@ def import_weasyprint() -> Any:
             _reuse_sheets,
             _share_style_attributes,
             _encode_images_once,
+            _share_computed_styles,
             _pseudo_elements_when_used,
             _html_scan_expressions_kept,
         ):

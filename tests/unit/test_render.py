@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -279,3 +280,47 @@ def test_the_html_parser_keeps_its_scan_expressions_and_parses_the_same(monkeypa
     assert all(isinstance(characters, (str, tuple, frozenset)) for characters, _ in kept)
     monkeypatch.setattr(inputstream, "characters_until_regex", {})  # tinyhtml5's own cache
     assert ElementTree.tostring(tinyhtml5.parse(html)) == first
+
+
+def test_a_decks_documents_share_computed_styles(tmp_path: Path) -> None:
+    """The chunks of a deck compute the styles of like elements once: a second document gets the first one's
+    styles (a new deck does not), keeps none for elements no other can share, still reads the overflow its body
+    gives the page, and still knows an anchor that a style sheet names."""
+    import pikepdf
+
+    from deck2pdf import engine
+
+    from ..helpers import page_texts
+
+    css = (
+        '<style>body { overflow: hidden } .mark { -weasy-anchor: "marked" }'
+        " a::after { content: ' (page ' target-counter(attr(href url), page) ')' }</style>"
+    )
+
+    def one(n: int) -> tuple[dict[str, Any], int, str]:
+        body = '<p>text</p><p class="mark">here</p><p><a href="#marked">to the mark</a></p>'
+        html = slide(n, body).replace("<section ", "<section data-join-anchor ")  # as in chunks
+        rendered = render(css + html, [n], tmp_path)
+        page = rendered.slides[0].page
+        boxes: dict[str, Any] = {}
+        for box in _walk(page._page_box):  # the first box of each element name: its own, not an anonymous one
+            boxes.setdefault(getattr(box, "element_tag", None), box)
+        pdf = tmp_path / f"{n}.pdf"
+        pdf.write_bytes(write_pdf(rendered, [page])[0])
+        with pikepdf.open(pdf) as opened:
+            internal = [a for a in opened.pages[0].get("/Annots", []) if "/Dest" in a or "/D" in a.get("/A", {})]
+        return boxes, len(internal), " ".join(page_texts(pdf)[0].split())
+
+    engine.start_deck()
+    first_boxes, first_links, first_text = one(1)
+    kept = sum(map(len, engine._COMPUTED.values()))
+    second_boxes, second_links, second_text = one(2)
+    assert sum(map(len, engine._COMPUTED.values())) == kept  # an element with an id (slide-end-2) is not kept
+    assert second_boxes["p"].style is first_boxes["p"].style and second_boxes["p"].style["font_size"] == 16
+    assert [b["html"].viewport_overflow for b in (first_boxes, second_boxes)] == ["hidden", "hidden"]
+    assert first_links == second_links > 0
+    assert first_text.endswith("to the mark (page 1)") and second_text == first_text
+    engine.start_deck()
+    third_boxes, _, _ = one(3)
+    assert third_boxes["p"].style is not first_boxes["p"].style
+
