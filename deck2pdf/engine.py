@@ -222,6 +222,7 @@ def _find_style_attributes(*args: Any) -> Any:
     return css.find_style_attributes(*args)  # looked up when called: _share_style_attributes replaces it
 
 
+_ORIGINALS: dict[str, Any] = {}  # WeasyPrint's functions that a patch replaced wholesale (for tests to compare)
 _COMPUTED: dict[str, dict[Any, Any]] = {}  # the deck's computed styles, by base URL and StyleFor's sharing key
 
 
@@ -284,6 +285,71 @@ def _html_scan_expressions_kept() -> None:
             return value
 
     inputstream.characters_until_regex = Expressions()
+
+
+def _percentages_resolved_inline() -> None:
+    """WeasyPrint resolves the 17 lengths of a box (margins, paddings, sizes) through two calls each, and does so
+    for every box at every layout pass: 7% of the time. The same arithmetic, inline; anything but a plain
+    length (auto, calc()) still goes through WeasyPrint's own function."""
+    import sys
+    from math import inf
+
+    from weasyprint.css.functions import check_math
+    from weasyprint.css.properties import Dimension
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.layout import percent
+
+    original, percentage, adjust_box_sizing = percent.resolve_percentages, percent.percentage, percent.adjust_box_sizing
+    borders = tuple(f"border_{side}_width" for side in ("top", "right", "bottom", "left"))
+
+    def used(style: Any, name: str, refer_to: Any) -> Any:
+        value = style[name]
+        if type(value) is Dimension:
+            return refer_to * value.value / 100 if value.unit == "%" else value.value
+        value = percentage(value, style, refer_to)
+        return 0 if value == "auto" and name in ("min_width", "min_height") else value
+
+    def resolve_percentages(box: Any, containing_block: Any) -> None:
+        if isinstance(containing_block, boxes.Box):
+            cb_width, cb_height = containing_block.width, containing_block.height
+        else:
+            cb_width, cb_height = containing_block
+        maybe_height = cb_height if isinstance(box, boxes.PageBox) else cb_width
+        style = box.style
+        box.margin_left = used(style, "margin_left", cb_width)
+        box.margin_right = used(style, "margin_right", cb_width)
+        box.margin_top = used(style, "margin_top", maybe_height)
+        box.margin_bottom = used(style, "margin_bottom", maybe_height)
+        box.padding_left = used(style, "padding_left", cb_width)
+        box.padding_right = used(style, "padding_right", cb_width)
+        box.padding_top = used(style, "padding_top", maybe_height)
+        box.padding_bottom = used(style, "padding_bottom", maybe_height)
+        box.width = used(style, "width", cb_width)
+        box.min_width = used(style, "min_width", cb_width)
+        box.max_width = used(style, "max_width", cb_width)
+        if cb_height == "auto":  # the containing block's height depends on its content
+            height = style["height"]
+            if height == "auto" or check_math(height) or height.unit == "%":
+                box.height = "auto"
+            else:
+                box.height = height.value
+            box.min_height = used(style, "min_height", 0)
+            box.max_height = used(style, "max_height", inf)
+        else:
+            box.height = used(style, "height", cb_height)
+            box.min_height = used(style, "min_height", cb_height)
+            box.max_height = used(style, "max_height", cb_height)
+        collapse = style["border_collapse"] == "collapse"
+        for name in borders:
+            if not (collapse and hasattr(box, name)):  # collapsed borders are resolved beforehand
+                setattr(box, name, style[name])
+        adjust_box_sizing(box, "width")
+        adjust_box_sizing(box, "height")
+
+    _ORIGINALS["resolve_percentages"] = original
+    for module in [m for name, m in sys.modules.items() if name.startswith("weasyprint.layout")]:
+        if getattr(module, "resolve_percentages", None) is original:  # the layout modules import it by name
+            setattr(module, "resolve_percentages", resolve_percentages)  # noqa: B010
 
 
 def _gradients_per_element() -> None:
@@ -421,6 +487,7 @@ def import_weasyprint() -> Any:
             _share_computed_styles,
             _pseudo_elements_when_used,
             _html_scan_expressions_kept,
+            _percentages_resolved_inline,
         ):
             patch()
     return weasyprint

@@ -324,3 +324,36 @@ def test_a_decks_documents_share_computed_styles(tmp_path: Path) -> None:
     third_boxes, _, _ = one(3)
     assert third_boxes["p"].style is not first_boxes["p"].style
 
+
+def test_lengths_resolve_as_weasyprint_resolves_them(tmp_path: Path) -> None:
+    """The inline resolving of margins, paddings and sizes gives every box the values WeasyPrint's own gives, for
+    percentages, calc(), auto, box-sizing and collapsed borders, against a containing block of known or auto
+    height."""
+    import inspect
+
+    from weasyprint.layout import block
+
+    from deck2pdf import engine
+
+    css = (
+        "<style>.a { margin: 5% auto 2px 10%; padding: 1% 3px; width: calc(50% - 10px); min-height: 20% }"
+        " .b { box-sizing: border-box; border: 3px solid; padding: 4px; height: 40%; max-width: 80% }"
+        " .c { box-sizing: padding-box; padding: 2%; min-width: auto; max-height: calc(10% + 5px) }"
+        " table { border-collapse: collapse } td { border: 2px solid; padding: 1px }</style>"
+    )
+    body = '<div class="a">a</div><div class="b">b</div><div class="c">c</div><table><tr><td>1</td></tr></table>'
+    rendered = render(css + slide(1, body), [1], tmp_path)
+    ours = block.resolve_percentages
+    theirs = engine._ORIGINALS["resolve_percentages"]
+    assert inspect.getmodule(ours) is engine and inspect.getmodule(theirs).__name__ == "weasyprint.layout.percent"  # type: ignore[union-attr]
+    names = [n for n in vars(rendered.slides[0].page._page_box) if n.startswith(("margin_", "padding_", "border_"))]
+    names += ["width", "height", "min_width", "max_width", "min_height", "max_height"]
+    checked = 0
+    for box in _walk(rendered.slides[0].page._page_box):
+        for containing_block in ((300.0, 200.0), (300.0, "auto")):
+            mine, reference = box.copy(), box.copy()
+            ours(mine, containing_block)
+            theirs(reference, containing_block)
+            assert {n: getattr(mine, n, None) for n in names} == {n: getattr(reference, n, None) for n in names}
+            checked += 1
+    assert checked > 40
