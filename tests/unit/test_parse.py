@@ -213,3 +213,14 @@ def test_a_long_deck_is_read_by_two_processes_with_the_same_result(monkeypatch: 
     deep = "--\n" + "".join(f"{'  ' * k}* level {k}\n" for k in range(200))
     with pytest.raises(DeckError, match=r"slide 101"):
         parse_text(text + deep, SRC, processes=2)
+
+
+def test_nesting_is_measured_only_where_it_can_be_too_deep() -> None:
+    """A slide with no more tags than MAX_NESTING cannot nest deeper and is not parsed to measure; one with more
+    is measured, and the limit is exact."""
+    from deck2pdf.parse import MAX_NESTING, _convert
+
+    assert _convert("* a\n* b\n\n<div><span>x</span></div>")[1] == 0
+    for depth in (MAX_NESTING, MAX_NESTING + 1):
+        html, measured = _convert("<div>" * depth + "x" + "</div>" * depth)
+        assert measured == depth and html.count("<div>") == depth
