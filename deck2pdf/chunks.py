@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import gc
 import hashlib
+import itertools
 import json
 import logging
 import math
@@ -64,12 +65,17 @@ class Job:
     chunked: bool  # False: the whole deck is one chunk (tagged PDF or attachments cannot be joined)
 
     def plan(self) -> list[tuple[int, ...]]:
-        """The chunks: about CHUNKS of them, CHUNK_SLIDES long at most, MIN_CHUNK_SLIDES at least. Their length
-        depends on the number of slides only (never on the cache or the processes), so the PDF does too."""
+        """The chunks: about CHUNKS of them, CHUNK_SLIDES long at most, MIN_CHUNK_SLIDES at least where the deck
+        allows, all of about the same length (none left short at the end: the cores finish together). Their
+        lengths depend on the number of slides only (never on the cache or the processes), so the PDF does too."""
         if not self.chunked:
             return [self.numbers]
-        size = max(MIN_CHUNK_SLIDES, min(CHUNK_SLIDES, math.ceil(len(self.numbers) / CHUNKS)))
-        return [self.numbers[i : i + size] for i in range(0, len(self.numbers), size)]
+        total = len(self.numbers)
+        size = max(MIN_CHUNK_SLIDES, min(CHUNK_SLIDES, math.ceil(total / CHUNKS)))
+        count = math.ceil(total / size)
+        lengths = [total // count + (i < total % count) for i in range(count)]  # the longer ones first
+        bounds = [0, *itertools.accumulate(lengths)]
+        return [self.numbers[start:end] for start, end in itertools.pairwise(bounds)]
 
 
 @dataclass(frozen=True)

@@ -135,9 +135,11 @@ def test_chunk_length_follows_the_deck_length() -> None:
         return [len(c) for c in job.plan()]
 
     assert lengths(3) == [3]
-    assert lengths(59) == [8] * 7 + [3]
+    assert lengths(5) == [3, 2]
+    assert lengths(59) == [8] * 3 + [7] * 5  # not 7 of 8 and one of 3: the cores finish together
     assert lengths(300) == [12] * 25
-    assert lengths(1000)[:2] == [12, 12] and sum(lengths(1000)) == 1000
+    assert lengths(301) == [12] * 15 + [11] * 11
+    assert lengths(1000) == [12] * 76 + [11] * 8
 
 
 def test_the_render_cache_notices_style_sheets_and_images(
