@@ -51,14 +51,16 @@ def capture(store: Path) -> Iterator[None]:
         fonts.Font.clean = original_clean
 
 
-def merge(pdf: Any, store: Path) -> None:
+def merge(pdf: Any, store: Path) -> list[Any]:
     """Replace the stand-ins in a pikepdf document by one subset of each font, and make the font dictionaries
-    of one font (one per chunk) a single dictionary, so each font is embedded once."""
+    of one font (one per chunk) a single dictionary, so each font is embedded once. Return the document's /Font
+    resource dictionaries (for `leftover`)."""
     import pikepdf
 
     uses: dict[bytes, list[tuple[Any, str, Any]]] = {}  # stand-in → (font resources, key, Type0 font) using it
     programs: dict[tuple[int, int], bytes | None] = {}
-    for fonts in _font_resources(pdf):
+    resources = list(_font_resources(pdf))  # walking every object of the document takes a while: once
+    for fonts in resources:
         for key in list(fonts.keys()):
             font = fonts[key]
             if font.objgen not in programs:
@@ -101,6 +103,7 @@ def merge(pdf: Any, store: Path) -> None:
             if widths[base]:
                 descriptor.FontBBox[2] = max(float(v) for v in widths[base].values())
             font.ToUnicode = pikepdf.Stream(pdf, _cmap(texts[base]))
+    return resources
 
 
 class MissingFontError(Exception):
@@ -136,9 +139,9 @@ def _font_resources(pdf: Any) -> Iterator[Any]:
             yield fonts
 
 
-def leftover(pdf: Any) -> bool:
-    """Whether a stand-in is still in the document (it would print as nothing: a bug)."""
-    return any(_program(font) is not None for fonts in _font_resources(pdf) for font in fonts.values())
+def leftover(resources: list[Any]) -> bool:
+    """Whether a stand-in is still in the document's /Font resources (it would print as nothing: a bug)."""
+    return any(_program(font) is not None for fonts in resources for font in fonts.values())
 
 
 def _program(font: Any) -> bytes | None:

@@ -47,8 +47,7 @@ def join(parts: Sequence[bytes], font_store: Path, anchors: Sequence[str] = ()) 
                 pdf.Root.Names = pikepdf.Dictionary()
             pdf.Root.Names.Dests = pdf.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(pairs)))
         _set_outline(pdf, outline)
-    fonts.merge(pdf, font_store)
-    if fonts.leftover(pdf):
+    if fonts.leftover(fonts.merge(pdf, font_store)):
         raise RenderError("a font was left out of the PDF", hint="this is a bug; please report it with the deck")
     return pdf, messages
 

@@ -66,3 +66,28 @@ def test_links_to_other_chunks_become_named_destinations_and_dangling_ones_are_d
     assert str(annots[1].A.URI) == "https://example.org/"
     assert messages == ["No anchor #nowhere for internal URI reference"]
     assert len(doc.pages) == 2
+
+
+def test_the_join_replaces_every_font_stand_in_and_checks_it(tmp_path: Path) -> None:
+    """Chunks carry stand-ins for their fonts; the join puts one subset in their place, and its check finds
+    any stand-in left (there are, before the merge)."""
+    from deck2pdf.render import render_slides, write_pdf
+
+    store = tmp_path / "fonts"
+    store.mkdir()
+    html = "<style>@page { size: 300px 100px; margin: 0 }</style><section><p>Hello <b>there</b></p></section>"
+    with fonts.capture(store):
+        rendered = render_slides(html, tmp_path.as_uri() + "/", numbers=[1], allowed_roots=[tmp_path])
+        part = write_pdf(rendered, [s.page for s in rendered.slides])[0]
+    with pikepdf.open(io.BytesIO(part)) as pdf:
+        assert fonts.leftover(list(fonts._font_resources(pdf)))  # stand-ins, before the merge
+    doc, _ = join([part, part], store)
+    resources = list(fonts._font_resources(doc))
+    assert not fonts.leftover(resources)
+    programs: dict[str, set[tuple[int, int]]] = {}
+    for resource in resources:
+        for font in resource.values():
+            descriptor = font.DescendantFonts[0].FontDescriptor
+            program = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
+            programs.setdefault(str(font.BaseFont), set()).add(program.objgen)
+    assert len(programs) == 2 and all(len(p) == 1 for p in programs.values())  # each font once, for both parts
