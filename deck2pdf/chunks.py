@@ -121,7 +121,7 @@ def render(
     todo = [i for i in range(len(plan)) if i not in done]
     side: Future[Any] | None = None
     if todo or beside is not None:
-        start_deck()  # before forking: the workers share its fonts and parsed style sheets
+        start_deck(context)  # before forking: the workers share its fonts and parsed style sheets
         if todo:
             head = job.typesetter.html([])  # no slides: the style sheets every chunk names
             parse_sheets(head.html, head.base_url, **job.allowed)

@@ -357,3 +357,21 @@ def test_lengths_resolve_as_weasyprint_resolves_them(tmp_path: Path) -> None:
             assert {n: getattr(mine, n, None) for n in names} == {n: getattr(reference, n, None) for n in names}
             checked += 1
     assert checked > 40
+
+
+def test_a_deck_set_up_again_with_the_same_style_sheets_keeps_what_it_set_up(tmp_path: Path) -> None:
+    """--watch renders a deck again and again: when the digest of its style sheets is the one set up last, the
+    fonts, parsed sheets and computed styles serve again; another digest, or none, starts afresh."""
+    from deck2pdf import engine
+
+    engine.start_deck("sheets-a")
+    fonts = engine.deck_state()["font_config"]
+    render(slide(1, "<p>one</p>").replace("<section ", "<section data-join-anchor "), [1], tmp_path)
+    kept = sum(map(len, engine._COMPUTED.values()))
+    engine.start_deck("sheets-a")
+    assert engine.deck_state()["font_config"] is fonts and sum(map(len, engine._COMPUTED.values())) == kept > 0
+    engine.start_deck("sheets-b")
+    assert engine.deck_state()["font_config"] is not fonts and not engine._COMPUTED
+    fonts = engine.deck_state()["font_config"]
+    engine.start_deck()
+    assert engine.deck_state()["font_config"] is not fonts
