@@ -38,8 +38,8 @@ from .render import parse_sheets, render_slides, write_pdf
 
 log = logging.getLogger("deck2pdf")
 
-# Measured (README, Speed): a document costs ~7 ms besides its slides (8-25 ms each), so chunks of 12 keep
-# that near 3% (8 cost 1 s more for 1,000 slides; 20 saved nothing measurable), and an edited slide costs a
+# Measured (README, Speed): a document costs ~11 ms besides its slides (8-25 ms each), so chunks of 12 keep
+# that near 6% (8 cost 1 s more for 1,000 slides; 20 saved nothing measurable), and an edited slide costs a
 # 12-slide render; a deck is cut into 8 chunks or more, so that 2 or 4 cores get even shares.
 CHUNK_SLIDES = 12
 MIN_CHUNK_SLIDES = 4
