@@ -346,7 +346,7 @@ def highlight(code: str, lang: str) -> str | None:
     return None if lexer is None else str(pygmentize(code, lexer, _formatter()))
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)  # bounded: the names come from the decks
 def _lexer(lang: str) -> Any:
     """Pygments' lexer for `lang`, or None; made once per language (a lexer keeps no state between uses)."""
     from pygments.lexers import get_lexer_by_name
