@@ -1,7 +1,7 @@
 """Render a deck's slides in chunks: in parallel processes, and only the chunks that changed since last time.
 
-A chunk is a run of slides (4 to 12, by the deck's length) rendered as a document of its own, its slides that do not fit laid
-out again smaller (auto-fit). Each finished chunk is kept in the render cache under a key made of everything
+A chunk is a run of slides (4 to 12, by the deck's length) rendered as a document of its own, its slides that
+do not fit laid out again smaller (auto-fit). Each finished chunk is kept in the render cache under a key made of everything
 its pages depend on (its HTML, the style sheets, the files they use, the options, the versions), so rendering
 a deck again after editing one slide renders one chunk. The chunks are then joined (`join`); the chunking
 does not depend on the cache or on the number of processes, so the output is the same, byte for byte.

@@ -420,8 +420,3 @@ def _source_date_epoch() -> datetime.datetime | None:
             f"SOURCE_DATE_EPOCH={value!r}: not a number of seconds", hint="e.g. SOURCE_DATE_EPOCH=1700000000"
         )
     return datetime.datetime.fromtimestamp(int(value), datetime.UTC)
-
-
-def run() -> None:
-    """Run the command line (the console script starts at `launch.run`)."""
-    app()

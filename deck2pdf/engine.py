@@ -23,7 +23,7 @@ atexit.register(_DECK.clear)
 def start_deck(sheets: str | None = None) -> None:
     """Start a deck: its documents (chunks, fitting tries) share one FontConfiguration (~35 ms of font setup
     saved per document), one set of counter styles and colour profiles, parse their style sheets once (~20 ms
-    per document: `_reuse_sheets`) and share computed styles (`_share_computed_styles`). Started afresh for each
+    per document: `_reuse_sheets`) and share computed styles (`_compute_styles_once`). Started afresh for each
     deck, so that no deck's own @font-face fonts or style sheets reach the next (batches) and an edited style
     sheet is read again (--watch); unless `sheets`, a digest of the style sheets, the files they name and the
     fonts, is the same as the last deck's: then what was set up for it serves again (--watch after an edit
@@ -49,27 +49,6 @@ def deck_state() -> dict[str, Any]:
     if not _DECK:
         start_deck()
     return dict(_DECK)
-
-
-def _share_style_attributes() -> None:
-    """Elements with the same `style` attribute get the same parsed declarations. WeasyPrint gives elements that
-    match the same rules, with the same declarations, under the same parent, one shared computed style, but
-    parses each `style` attribute anew, so no two table cells with `style="text-align:left"` (every aligned
-    Markdown column) ever shared theirs: 4 of a 30 ms table slide. A slide section marked `data-join-anchor`
-    is no anchor here (see layout.Typesetter.html)."""
-    from weasyprint import css
-
-    original = css.find_style_attributes
-
-    def find_style_attributes(tree: Any, presentational_hints: bool = False, base_url: str | None = None) -> Any:
-        for specificity, element, declarations, url in original(tree, presentational_hints, base_url):
-            if specificity == (1, 0, 0):  # a style attribute: the only declarations of this weight
-                declarations = _STYLES.setdefault((element.get("style"), url), declarations)
-            elif element.get("data-join-anchor") is not None and _is_anchor(declarations):
-                continue  # the join makes this anchor (see layout.Typesetter.html)
-            yield specificity, element, declarations, url
-
-    css.find_style_attributes = find_style_attributes
 
 
 def _encode_images_once() -> None:
@@ -103,18 +82,38 @@ def _is_anchor(declarations: Any) -> bool:
     return len(declarations) == 1 and getattr(declarations[0], "lower_name", None) == "-weasy-anchor"
 
 
-def _share_computed_styles() -> None:
-    """WeasyPrint gives elements that match the same rules, with the same declarations, under a parent of the same
-    style, one shared computed style, but only within a document: every chunk of a deck computed the same styles
-    again (html, body, the slide frame, every paragraph...), and built the cascade of every element, shared or
-    not. The documents of a deck (same fonts and base URL, so the same inputs to every style) now share them,
-    and an element whose style is shared gets no cascade built. This is WeasyPrint 70's StyleFor.__init__ with
-    those two changes (marked). Elements with declarations of their own that no other can have (an id, a lang)
-    keep styles of their own, as before, and the styles of their subtrees are not kept past the document."""
+def _compute_styles_once() -> None:
+    """WeasyPrint's StyleFor.__init__, the cascade and computed styles of a document, with four changes (marked
+    "deck2pdf"), each measured and checked byte for byte:
+
+    - Equal `style` attributes share one parse. WeasyPrint gives like elements (the same rules and declarations,
+      under a parent of the same style) one shared computed style, but parsed each `style` attribute anew, so no
+      two table cells with `style="text-align:left"` (every aligned Markdown column) shared theirs: a table slide
+      30 -> 25 ms.
+    - The documents of a deck share computed styles: WeasyPrint shared them only within a document, so every
+      chunk computed html, body, the slide frame, every paragraph again; and an element whose style is shared
+      gets no cascade built. Documents with the deck's fonts and base URL (so the same inputs to every style)
+      share them: 18.0 -> 16.5 ms a slide. An element with declarations no other can have (an id, a lang)
+      keeps a style of its own, as before, and its subtree's styles are not kept past the document.
+    - A pseudo-element's style is computed when first asked for (`__call__`): WeasyPrint's own style sheet gives
+      every element ::marker, ::footnote-call and four more, and WeasyPrint computed all six for every element,
+      96% of the styles it computed, used or not. One that names an anchor (needed in advance) is at once.
+    - A slide section marked `data-join-anchor` is no anchor here: the join makes it (layout.Typesetter.html).
+
+    And the body's overflow, which WeasyPrint hands to the page by changing the body's style in place, is
+    changed on a copy, since the next documents share that style."""
     from math import inf
 
-    from weasyprint.css import PROGRESS_LOGGER, StyleFor, declaration_precedence, preprocess_declarations
+    from weasyprint.css import (
+        PROGRESS_LOGGER,
+        StyleFor,
+        declaration_precedence,
+        find_style_attributes,
+        preprocess_declarations,
+    )
     from weasyprint.formatting_structure import build
+
+    original_call = StyleFor.__call__
 
     def __init__(  # noqa: N807 - patching a class
         self: Any, html: Any, sheets: Any, presentational_hints: Any, font_config: Any, target_collector: Any
@@ -124,16 +123,21 @@ def _share_computed_styles() -> None:
         self.initial_page_sizes = {"box": None, "area": None}
         self._sheets = sheets
         self.font_config = font_config
+        self._deck2pdf_pending = pending = {}  # type: ignore[var-annotated]  # pseudo-elements not computed yet
 
         PROGRESS_LOGGER.info("Step 3 - Applying CSS")
         layer_order = inf
         elements_declarations: dict[Any, Any] = {}
         own: set[Any] = set()  # deck2pdf: elements with declarations no other element has
-        for specificity, element, declarations, base_url in _find_style_attributes(
+        for specificity, element, declarations, base_url in find_style_attributes(
             html.etree_element, presentational_hints, html.base_url
         ):
-            if specificity != (1, 0, 0):  # deck2pdf: not a style attribute (those are shared, see below)
-                own.add(element)
+            if specificity == (1, 0, 0):  # deck2pdf: a style attribute (the only declarations of this weight)
+                declarations = _STYLES.setdefault((element.get("style"), base_url), declarations)
+            elif element.get("data-join-anchor") is not None and _is_anchor(declarations):
+                continue  # deck2pdf
+            else:
+                own.add(element)  # deck2pdf
             style = cascaded_styles.setdefault((element, None), {})
             elements_declarations[element] = tuple(declarations)
             for name, values, importance in preprocess_declarations(base_url, declarations):
@@ -195,21 +199,28 @@ def _share_computed_styles() -> None:
                 else:
                     deck[key] = computed
 
-        for element, pseudo_type in cascaded_styles:
+        for (element, pseudo_type), cascaded in cascaded_styles.items():
             if pseudo_type:
-                self.set_computed_styles(
-                    element,
-                    pseudo_type=pseudo_type,
-                    root=html.etree_element,
-                    parent=element,
-                    base_url=html.base_url,
-                    target_collector=target_collector,
-                )
+                where = {"root": html.etree_element, "base_url": html.base_url, "target_collector": target_collector}
+                if "anchor" in cascaded:  # deck2pdf: an anchor is needed in advance
+                    self.set_computed_styles(element, element, pseudo_type=pseudo_type, **where)
+                else:
+                    pending[element, pseudo_type] = cascaded, where
         self._cascaded_styles.clear()
 
+    def __call__(self: Any, element: Any, pseudo_type: Any = None) -> Any:  # noqa: N807
+        pending = self._deck2pdf_pending.pop((element, pseudo_type), None)
+        if pending is not None:  # deck2pdf: a pseudo-element's style, first asked for
+            cascaded, where = pending
+            self._cascaded_styles[element, pseudo_type] = cascaded  # where set_computed_styles reads it
+            try:
+                self.set_computed_styles(element, element, pseudo_type=pseudo_type, **where)
+            finally:
+                del self._cascaded_styles[element, pseudo_type]
+        return original_call(self, element, pseudo_type)
+
     def set_viewport_overflow(root_box: Any) -> Any:
-        """WeasyPrint's, but the box whose overflow goes to the page gets a copy of its style to change: the style
-        is shared, by the next documents too, and they must read the overflow the deck gave."""
+        """WeasyPrint's, but the box whose overflow goes to the page gets a copy of its style to change."""
         chosen_box = root_box
         if root_box.element_tag.lower() == "html" and root_box.style["overflow"] == "visible":
             for child in root_box.children:
@@ -222,60 +233,12 @@ def _share_computed_styles() -> None:
         return root_box
 
     StyleFor.__init__ = __init__  # type: ignore[method-assign]
+    StyleFor.__call__ = __call__  # type: ignore[method-assign]
     build.set_viewport_overflow = set_viewport_overflow
-
-
-def _find_style_attributes(*args: Any) -> Any:
-    from weasyprint import css
-
-    return css.find_style_attributes(*args)  # looked up when called: _share_style_attributes replaces it
 
 
 _ORIGINALS: dict[str, Any] = {}  # WeasyPrint's functions that a patch replaced wholesale (for tests to compare)
 _COMPUTED: dict[str, dict[Any, Any]] = {}  # the deck's computed styles, by base URL and StyleFor's sharing key
-
-
-def _pseudo_elements_when_used() -> None:
-    """WeasyPrint's own style sheet gives every element ::marker, ::footnote-call, ::footnote-marker,
-    ::note-call, ::note-marker and ::note-callback styles, and WeasyPrint computed all six for every element of
-    a document, used or not (only list items draw a marker; only footnotes the others): 96% of all the styles
-    it computed, 5% of the rendering time. A pseudo-element's style is now computed when it is first asked for,
-    from the same cascaded values; one that names an anchor (which must be known in advance) still at once."""
-    from weasyprint.css import StyleFor
-
-    original_init, original_set, original_call = StyleFor.__init__, StyleFor.set_computed_styles, StyleFor.__call__
-
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:  # noqa: N807 - patching a class
-        self._deck2pdf_pending, self._deck2pdf_defer = {}, True
-        try:
-            original_init(self, *args, **kwargs)
-        finally:
-            self._deck2pdf_defer = False
-
-    def set_computed_styles(
-        self: Any, element: Any, parent: Any, root: Any = None, pseudo_type: Any = None, **kwargs: Any
-    ) -> None:
-        if self._deck2pdf_defer and pseudo_type is not None:
-            cascaded = self._cascaded_styles.get((element, pseudo_type))
-            if cascaded is not None and "anchor" not in cascaded:
-                self._deck2pdf_pending[element, pseudo_type] = (parent, root, cascaded, kwargs)
-                return
-        original_set(self, element, parent, root=root, pseudo_type=pseudo_type, **kwargs)
-
-    def __call__(self: Any, element: Any, pseudo_type: Any = None) -> Any:  # noqa: N807
-        pending = self._deck2pdf_pending.pop((element, pseudo_type), None)
-        if pending is not None:
-            parent, root, cascaded, kwargs = pending
-            self._cascaded_styles[element, pseudo_type] = cascaded  # where set_computed_styles reads it
-            try:
-                original_set(self, element, parent, root=root, pseudo_type=pseudo_type, **kwargs)
-            finally:
-                del self._cascaded_styles[element, pseudo_type]
-        return original_call(self, element, pseudo_type)
-
-    StyleFor.__init__ = __init__  # type: ignore[method-assign]
-    StyleFor.set_computed_styles = set_computed_styles  # type: ignore[method-assign]
-    StyleFor.__call__ = __call__  # type: ignore[method-assign]
 
 
 def _html_scan_expressions_kept() -> None:
@@ -491,10 +454,8 @@ def import_weasyprint() -> Any:
             _skip_empty_margin_boxes,
             _gradients_per_element,
             _reuse_sheets,
-            _share_style_attributes,
             _encode_images_once,
-            _share_computed_styles,
-            _pseudo_elements_when_used,
+            _compute_styles_once,
             _html_scan_expressions_kept,
             _percentages_resolved_inline,
         ):

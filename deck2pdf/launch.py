@@ -1,6 +1,6 @@
 """The command's entry point: for a plain conversion, first start the process that will render (`Renderer`).
 
-Importing WeasyPrint takes half a second; that process does it while this one imports the command line and
+Importing WeasyPrint (and patching it) takes a quarter of a second; that process does it while this one imports the command line and
 reads the deck. This module imports little, so that the process starts at once."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def _plain_conversion(args: list[str]) -> bool:
 
 
 class Renderer:
-    """A process, started with the program, that imports WeasyPrint (half a second) while the program reads its
+    """A process, started with the program, that imports WeasyPrint (a quarter of a second) while the program reads its
     flags and the deck; then it runs the rendering (`call`), forking its own workers, and reports progress."""
 
     def __init__(self) -> None:

@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape, unescape
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote, unquote, urljoin
 
 import jinja2
@@ -61,8 +60,7 @@ class Typesetter:
 
     def __init__(self, deck: Deck, theme: Theme, options: Options, *, date: str = "", lang: str = "") -> None:
         self.deck, self.options = deck, options
-        self.template_path = theme.template
-        self.template = _template(theme.template)
+        self.template = (theme.template, theme.template.stat().st_mtime_ns)  # compiled where it is used
         own = tuple(p for p in (options.style, *options.css) if p is not None and p.is_file())
         self.stylesheets = (*theme.stylesheets, *([] if options.untrusted else own))
         self.inline_css = (
@@ -82,14 +80,6 @@ class Typesetter:
             for s in deck.slides
         }
         self.fields = _document_fields(deck, date, lang)
-
-    def __getstate__(self) -> dict[str, Any]:
-        """Sent to the rendering process without the compiled template, which cannot be pickled."""
-        return {k: v for k, v in self.__dict__.items() if k != "template"}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self.template = _template(self.template_path)
 
     def ids(self, number: int) -> set[str]:
         """The element ids on slide `number`'s page (link targets)."""
@@ -129,7 +119,7 @@ class Typesetter:
             }
             for s, scale in ((deck.slides[n - 1], scale) for n, scale in variants)
         ]
-        html = self.template.render(
+        html = _compiled(*self.template).render(
             **self.fields,
             width=options.size.width,
             height=options.size.height,
@@ -187,10 +177,6 @@ def _point_elsewhere(html: str, here: set[str], prefix: str) -> str:
         return f"{m.group(1)}{m.group(2)}{prefix}{escape(quote(target, safe=''))}{m.group(2)}"
 
     return _HREF_FRAGMENT.sub(repoint, html)
-
-
-def _template(path: Path) -> jinja2.Template:
-    return _compiled(path, path.stat().st_mtime_ns)
 
 
 @functools.lru_cache(maxsize=8)

@@ -106,7 +106,7 @@ def decode(data: bytes, source: Path | str) -> str:
         return data.decode(declared)
     except UnicodeDecodeError as exc:
         raise _undecodable(
-            data, exc, source, f"{declared}", "fix the `encoding:` line or the file", " as its front matter says"
+            data, exc, source, declared, "fix the `encoding:` line or the file", " as its front matter says"
         ) from None
 
 

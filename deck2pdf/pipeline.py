@@ -165,7 +165,7 @@ def _produce(
     progress: Callable[[int, int], None] | None = None,
 ) -> _Made:
     """Render the slides (chunks, in parallel, from the render cache where it can), join them, impose the
-    handout, finish the PDF. Runs here or in the process started with the program (`chunks.Renderer`)."""
+    handout, finish the PDF. Runs here or in the process started with the program (`launch.Renderer`)."""
     clock = _Clock(deadline)
     numbers = job.numbers
     renders = job.font_store.parent
