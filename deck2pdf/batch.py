@@ -72,7 +72,7 @@ def convert_many(
             outcomes[task[0]] = outcome = convert_one(*task)
             done(outcome)
     else:
-        from .engine import import_weasyprint
+        from .render.patches import import_weasyprint
 
         import_weasyprint()  # once, before forking
         pool = ProcessPoolExecutor(max_workers=min(jobs, len(decks)), mp_context=multiprocessing.get_context("fork"))

@@ -89,6 +89,27 @@ class StrictError(Deck2PdfError):
 class GaveUp(BaseException):
     """--timeout ran out. A BaseException, so that no stage mistakes it for a failure of its own."""
 
+    def __init__(self, seconds: float | None = None) -> None:
+        self.seconds = seconds
+        super().__init__(seconds)
+
+
+def explain(exc: BaseException, deck: Path | str | None = None) -> tuple[str, ExitCode]:
+    """The one-line message and the exit code for a failure: the one place that maps exceptions to both (the
+    command line and batches use it). Anything unexpected is a bug (exit 70); `deck` names the deck in it."""
+    where = f"{deck}: " if deck is not None else ""
+    if isinstance(exc, Deck2PdfError):
+        return str(exc), exc.exit_code
+    if isinstance(exc, GaveUp):
+        after = f" after {exc.seconds:g} s" if exc.seconds is not None else ""
+        return f"{where}gave up{after} (--timeout); nothing written", ExitCode.RENDER
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted; nothing written", ExitCode.INTERRUPTED
+    return (
+        f"{where}internal error ({type(exc).__name__}: {exc}); this is a bug, please report it with the deck",
+        ExitCode.BUG,
+    )
+
 
 @contextmanager
 def time_limit(seconds: float | None) -> Iterator[float | None]:

@@ -82,7 +82,7 @@ def _serve(connection: Any) -> None:
     # A process group of its own, with its workers: stopping the render (Ctrl-C, --timeout, an error in this
     # process) stops them all at once, and no worker is left behind.
     os.setpgrp()
-    from .engine import import_weasyprint
+    from .render.patches import import_weasyprint
     from .logs import setup
 
     import_weasyprint()

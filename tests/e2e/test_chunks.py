@@ -9,7 +9,7 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from deck2pdf import chunks
+from deck2pdf.render import chunks
 from deck2pdf.pipeline import convert
 from tests.helpers import fonts, links, outline, page_texts
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pikepdf
 
-from deck2pdf import fonts
-from deck2pdf.join import ELSEWHERE, join
+from deck2pdf.render import fonts
+from deck2pdf.render.join import ELSEWHERE, join
 
 
 def test_widths_round_trip() -> None:
@@ -71,7 +71,7 @@ def test_links_to_other_chunks_become_named_destinations_and_dangling_ones_are_d
 def test_the_join_replaces_every_font_stand_in_and_checks_it(tmp_path: Path) -> None:
     """Chunks carry stand-ins for their fonts; the join puts one subset in their place, and its check finds
     any stand-in left (there are, before the merge)."""
-    from deck2pdf.render import render_slides, write_pdf
+    from deck2pdf.render.pages import render_slides, write_pdf
 
     store = tmp_path / "fonts"
     store.mkdir()

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from . import fonts
-from .errors import RenderError
+from ..errors import RenderError
 
 ELSEWHERE = "x-deck2pdf-anchor:"  # links to another chunk's slides are rendered as links to this scheme
 

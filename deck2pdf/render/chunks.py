@@ -29,12 +29,12 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from . import fonts
-from ._version import __version__
-from .engine import import_weasyprint, start_deck
+from .._version import __version__
+from .patches import import_weasyprint, start_deck
 from .join import ELSEWHERE
-from .layout import Typesetter
-from .model import Attached
-from .render import parse_sheets, render_slides, write_pdf
+from ..layout import Typesetter
+from ..model import Attached
+from .pages import parse_sheets, render_slides, write_pdf
 
 log = logging.getLogger("deck2pdf")
 
@@ -295,7 +295,7 @@ def _key(job: Job, numbers: tuple[int, ...], index: int, context: str) -> tuple[
 def _context(job: Job) -> str:
     """The style sheets' text (imports included) and the files they use (fonts, backgrounds), hashed: what
     every chunk depends on besides its HTML."""
-    from .themes import FONTS_DIR
+    from ..themes import FONTS_DIR
 
     parts = []
     for sheet, text in job.typesetter.sheets.items():

@@ -238,7 +238,7 @@ def _subset_kept(store: Path, name: str, original: bytes, index: int, glyphs: se
 
 def _subset(original: bytes, index: int, glyphs: set[int]) -> bytes:
     """Subset a font program for `glyphs`, keeping glyph ids, exactly as WeasyPrint does for one document."""
-    from .engine import import_weasyprint
+    from .patches import import_weasyprint
 
     import_weasyprint()
     from weasyprint.pdf.fonts import Font

@@ -1,0 +1,1 @@
+"""Render a laid-out deck to PDF bytes: WeasyPrint in chunks of slides, joined, imposed and finished."""
