@@ -82,8 +82,8 @@ def _serve(connection: Any) -> None:
     # A process group of its own, with its workers: stopping the render (Ctrl-C, --timeout, an error in this
     # process) stops them all at once, and no worker is left behind.
     os.setpgrp()
-    from .render.patches import import_weasyprint
     from .logs import setup
+    from .render.patches import import_weasyprint
 
     import_weasyprint()
     # What unpickling the request would import (~0.1 s), done while the program still reads the deck.

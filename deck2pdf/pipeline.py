@@ -14,21 +14,21 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .render import fonts
 from .archive import document_date, finish, language, saved, sources, w3c_date
 from .assets import cache_for, readable_roots, resolve_assets
-from .render.chunks import Chunk, Job, RenderCache
-from .render.chunks import render as render_chunks
 from .errors import AssetError, GaveUp, RenderError, StrictError, UsageError
-from .render.fonts import MissingFontError
 from .handout import collapse_builds, impose, parse_ranges, sheet_layout, slide_links
-from .render.join import join
 from .launch import take_prestarted
 from .layout import Typesetter, lay_out_handout
 from .model import Attached, Deck, HandoutCell, slide_id
 from .options import Options
 from .output import check_target, write_atomic
 from .parse import Limits, parse_deck
+from .render import fonts
+from .render.chunks import Chunk, Job, RenderCache
+from .render.chunks import render as render_chunks
+from .render.fonts import MissingFontError
+from .render.join import join
 from .render.pages import render_html
 from .themes import FONTS_DIR, THEMES_DIR, load_theme
 

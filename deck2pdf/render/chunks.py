@@ -28,13 +28,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from . import fonts
 from .._version import __version__
-from .patches import import_weasyprint, start_deck
-from .join import ELSEWHERE
 from ..layout import Typesetter
 from ..model import Attached
+from . import fonts
+from .join import ELSEWHERE
 from .pages import parse_sheets, render_slides, write_pdf
+from .patches import import_weasyprint, start_deck
 
 log = logging.getLogger("deck2pdf")
 

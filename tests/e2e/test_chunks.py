@@ -9,8 +9,8 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from deck2pdf.render import chunks
 from deck2pdf.pipeline import convert
+from deck2pdf.render import chunks
 from tests.helpers import fonts, links, outline, page_texts
 
 
