@@ -5,15 +5,14 @@ does not stop the others; each gets a row in the summary."""
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import Deck2PdfError, ExitCode, GaveUp, UsageError, time_limit
+from . import procs
+from .errors import GaveUp, UsageError, explain
 
 log = logging.getLogger("deck2pdf")
 
@@ -67,15 +66,16 @@ def convert_many(
     # Each deck renders in its own process, one core each: `jobs` decks at a time make `jobs` processes.
     tasks = [(deck, {**overrides, "output": targets[deck], "jobs": 1}, timeout) for deck in decks]
     outcomes: dict[Path, Outcome] = {}
-    if jobs <= 1 or len(decks) == 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or len(decks) == 1:
         for task in tasks:
             outcomes[task[0]] = outcome = convert_one(*task)
             done(outcome)
     else:
-        from .render.patches import import_weasyprint
+        from .render.engine import import_weasyprint
 
-        import_weasyprint()  # once, before forking
-        pool = ProcessPoolExecutor(max_workers=min(jobs, len(decks)), mp_context=multiprocessing.get_context("fork"))
+        if procs.forking():
+            import_weasyprint()  # once, before forking
+        pool = procs.pool(min(jobs, len(decks)))
         try:
             futures = [pool.submit(convert_one, *task) for task in tasks]
             for future in futures:
@@ -83,7 +83,7 @@ def convert_many(
                 outcomes[outcome.deck] = outcome
                 done(outcome)
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            procs.stop(pool)
             raise
         pool.shutdown()
     return [outcomes[deck] for deck in decks]
@@ -95,21 +95,14 @@ def convert_one(deck: Path, overrides: Mapping[str, Any], timeout: float | None)
 
     start = time.perf_counter()
     try:
-        with time_limit(timeout) as deadline:
-            result = convert(deck, {**overrides, "deadline": deadline})
+        deadline = None if timeout is None else time.monotonic() + timeout
+        result = convert(deck, {**overrides, "deadline": deadline})
         seconds = time.perf_counter() - start
         return Outcome(deck, result.output, result.pages, seconds, len(result.warnings), inputs=result.inputs)
-    except Deck2PdfError as exc:
-        log.error("%s", exc)
-        return Outcome(deck, None, 0, time.perf_counter() - start, 0, str(exc), int(exc.exit_code))
-    except GaveUp:
-        message = f"{deck}: gave up after {timeout:g} s (--timeout); nothing written"
+    except (Exception, GaveUp) as exc:  # a bug too: reported, and the other decks go on
+        message, code = explain(GaveUp(timeout) if isinstance(exc, GaveUp) else exc, deck)
         log.error("%s", message)
-        return Outcome(deck, None, 0, time.perf_counter() - start, 0, message, int(ExitCode.RENDER))
-    except Exception as exc:  # a bug: reported, and the other decks go on
-        message = f"{deck}: internal error ({type(exc).__name__}: {exc}); this is a bug, please report it with the deck"
-        log.error("%s", message)
-        return Outcome(deck, None, 0, time.perf_counter() - start, 0, message, int(ExitCode.BUG))
+        return Outcome(deck, None, 0, time.perf_counter() - start, 0, message, int(code))
 
 
 def summary(outcomes: Sequence[Outcome], seconds: float) -> str:

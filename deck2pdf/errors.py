@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import IntEnum, unique
 from pathlib import Path
 
@@ -109,22 +105,3 @@ def explain(exc: BaseException, deck: Path | str | None = None) -> tuple[str, Ex
         f"{where}internal error ({type(exc).__name__}: {exc}); this is a bug, please report it with the deck",
         ExitCode.BUG,
     )
-
-
-@contextmanager
-def time_limit(seconds: float | None) -> Iterator[float | None]:
-    """Raise GaveUp in this process after `seconds` (SIGALRM); yield the deadline (time.monotonic()), for the
-    stages to check between them (an alarm can be swallowed inside WeasyPrint's C callbacks)."""
-    if seconds is None:
-        yield None
-        return
-
-    def give_up(signum: int, frame: object) -> None:
-        raise GaveUp
-
-    signal.signal(signal.SIGALRM, give_up)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield time.monotonic() + seconds
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)

@@ -89,6 +89,15 @@ class Attached:
     modified: datetime.datetime
 
 
+@dataclass(frozen=True)
+class FetchScope:
+    """What the renderer may read: local files under `roots`, and the deck's images, each served from the local
+    file the assets stage made for its URL (`served`). Nothing else: no network, no other file."""
+
+    roots: tuple[Path, ...]
+    served: Mapping[str, Path] = field(default_factory=dict)
+
+
 def slide_id(number: int) -> str:
     """The id of slide `number`'s section, as Cleaver names it (decks' style sheets and links use it)."""
     return f"slide-{number}"

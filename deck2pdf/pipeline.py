@@ -4,33 +4,24 @@ from __future__ import annotations
 
 import datetime
 import logging
-import os
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .archive import document_date, finish, language, saved, sources, w3c_date
+from . import procs, render
+from .archive import document_date, language, sources, w3c_date
 from .assets import cache_for, readable_roots, resolve_assets
-from .errors import AssetError, GaveUp, RenderError, StrictError, UsageError
-from .handout import collapse_builds, impose, parse_ranges, sheet_layout, slide_links
-from .launch import take_prestarted
+from .errors import AssetError, GaveUp, StrictError, UsageError
+from .handout import collapse_builds, parse_ranges, sheet_layout, slide_links
 from .layout import Typesetter, lay_out_handout
-from .model import Attached, Deck, HandoutCell, slide_id
+from .model import Deck, FetchScope, HandoutCell
 from .options import Options
 from .output import check_target, write_atomic
 from .parse import Limits, parse_deck
-from .render import fonts
-from .render.chunks import Chunk, Job, RenderCache
-from .render.chunks import render as render_chunks
-from .render.fonts import MissingFontError
-from .render.join import join
-from .render.pages import render_html
-from .themes import FONTS_DIR, THEMES_DIR, load_theme
+from .render.chunks import Job
+from .themes import FONTS_DIR, THEMES_DIR, Theme, load_theme
 
 log = logging.getLogger("deck2pdf")
 
@@ -45,84 +36,42 @@ class Result:
 
 
 def convert(
-    source: Path, overrides: Mapping[str, Any] | None = None, progress: Callable[[int, int], None] | None = None
+    source: Path,
+    overrides: Mapping[str, Any] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    renderer: procs.Child | None = None,
 ) -> Result:
     """Convert a deck file to a PDF and return where it went.
 
     1. Parse the deck: front matter, slides, Markdown to HTML (`parse`).
-    2. Merge defaults, front matter and flags into Options (`options`).
+    2. Merge defaults, front matter, settings and flags into Options (`options`).
     3. Resolve every image to a local file or a stated problem: fetch, cache, normalize (`assets`).
     4. Find the print theme (`themes`).
-    5. Lay the slides out, one per page, as one HTML document (`layout`).
-    6. Render it in chunks of slides with WeasyPrint, in parallel and from the render cache where nothing
-       changed (`chunks`, `render`); in each, lay out again, smaller, the slides that did not fit.
-    7. Join the chunks into one PDF, one copy of each font (`join`, `fonts`); impose a handout (`handout`).
-    8. Write the PDF atomically (`output`); with --strict, any warning stops before this step.
+    5. Lay the slides out as HTML, and a handout's sheets (`layout`, `handout`).
+    6. Render: chunks of slides with WeasyPrint, in parallel and from the render cache, joined; a handout
+       imposed; the PDF finished (`render`). In `renderer` (a process started beforehand, which --timeout can
+       end) if given, else in a process started now if there is a deadline, else here.
+    7. Report what rendering found (slides shrunk or cut, lost resources, missing glyphs); with --strict, any
+       warning stops here.
+    8. Write the PDF atomically (`output`).
     `progress(done, total)` is called as slides are rendered.
     """
-    clock = _Clock((overrides or {}).get("deadline"))
-    first_look, _ = Options.resolve({}, overrides or {}, source)  # the limits come from flags only
-    limits = Limits(first_look.max_deck_bytes, first_look.max_slides, first_look.max_slide_chars)
-    deck = parse_deck(source, limits, processes=first_look.jobs or cores())
+    settings = dict(overrides or {})
+    clock = _Clock(settings.get("deadline"))
+    deck = _parse(source, settings)
     clock.lap(f"parsed {len(deck.slides)} slides")
-    options, option_warnings = Options.resolve(deck.meta, overrides or {}, source)
-    options, style_warnings = _checked_style(options, source)
-    option_warnings += style_warnings
+    options, warnings = _options(deck, settings)
     target = options.output_for(source)
     check_target(target, source)
-    warnings = _warn([*deck.warnings, *option_warnings])
     deck, asset_warnings, summary = resolve_assets(deck, options)
     warnings += _warn(asset_warnings)
     clock.lap("resolved images")
-    theme, notices = load_theme(options.theme, options.theme_source)
-    for notice in notices:
-        log.info("%s", notice)
-    numbers = _selected(deck, options)
-    stamp = _Stamp(deck, options)
-    sheets = _HandoutSheets(deck, options, numbers, stamp) if options.handout else None
-    final = sheets is None  # the slides' PDF is the output; with a handout, the sheets' PDF is
-    attachments = stamp.attachments if final else ()
-    # Tagged PDF and attachments cannot be joined: one document. Chunks are dated when joined: the deck's
-    # date changes with every edit, and no chunk should have to be rendered again for that.
-    chunked = stamp.variant is None and not attachments
-    typesetter = Typesetter(deck, theme, options, date="" if chunked else stamp.date, lang=stamp.lang)
-    renders = cache_for(options).folder
-    allowed: dict[str, Any] = {
-        "allowed_roots": [
-            *readable_roots(source, options),
-            cache_for(options).folder,
-            theme.folder,
-            THEMES_DIR,
-            FONTS_DIR,
-            *(p.parent for p in typesetter.stylesheets),
-        ],
-        "served": {a.url: a.path for a in deck.assets.values() if a.path is not None},
-    }
-    job = Job(
-        typesetter,
-        allowed,
-        tuple(numbers),
-        fit=options.fit,
-        min_scale=options.min_scale,
-        variant=stamp.variant,
-        attachments=attachments,
-        epoch=0 if chunked else stamp.epoch,
-        font_store=renders / "fonts",
-        chunked=chunked,
-    )
-    work = (job, options.jobs or cores(), options.render_cache, sheets, stamp.when, theme.name, clock.deadline)
-    renderer = take_prestarted()
-    # The process started with the program has WeasyPrint imported by now; else it is imported here.
-    made = renderer.call(_produce, work, progress) if renderer is not None else _produce(*work, progress=progress)
-    chunks = made.chunks
-    _log_scales({n: s for c in chunks for n, s in c.scales.items()})
-    messages = [m for c in chunks for m in c.messages] + made.messages
-    warnings += _warn(f"{source}: {m}" for m in dict.fromkeys(_relevant(tuple(messages))))
-    warnings += _warn(_overflow_warning(deck, n, options) for c in chunks for n in c.cut)
-    missing_glyphs = dict.fromkeys(char for c in chunks for char in c.missing_glyphs)
-    warnings += _warn(_missing_glyph_warning(deck, char) for char in missing_glyphs)
-    pdf, pages_out = made.pdf, made.pages
-    clock.lap(f"made the PDF of {len(numbers)} slides")
+    theme = _theme(options)
+    request, typesetter = _lay_out(deck, theme, options)
+    rendered = _render(request, renderer, progress, clock)
+    clock.lap(f"made the PDF of {len(request.job.numbers)} slides")
+    warnings += _report(deck, rendered, options)
     if options.strict and warnings:
         # An image that cannot be used has an exit code of its own; any other warning, --strict's.
         kind = AssetError if any(w in asset_warnings for w in warnings) else StrictError
@@ -131,77 +80,101 @@ def convert(
             file=source,
             hint="fix the warnings above, or drop --strict",
         )
-    clock.check()  # the alarm may have been swallowed inside a C callback: look at the clock before writing
-    write_atomic(target, pdf)
+    clock.check()
+    write_atomic(target, rendered.pdf)
     clock.lap(f"wrote {target}")
     if deck.assets:
         log.info("%s", summary)
     inputs = [source, *typesetter.sheets, *(_local_file(a.url) for a in deck.assets.values())]
     return Result(
         output=target,
-        pages=pages_out,
+        pages=rendered.pages,
         warnings=tuple(warnings),
         images=summary,
         inputs=tuple(dict.fromkeys(p.resolve() for p in inputs if p is not None)),
     )
 
 
-@dataclass(frozen=True)
-class _Made:
-    pdf: bytes
-    pages: int
-    chunks: list[Chunk]  # without their PDFs
-    messages: list[str]  # the join's
+def _parse(source: Path, settings: Mapping[str, Any]) -> Deck:
+    first_look, _ = Options.resolve({}, settings, source)  # the limits come from flags only
+    limits = Limits(first_look.max_deck_bytes, first_look.max_slides, first_look.max_slide_chars)
+    return parse_deck(source, limits, processes=first_look.jobs or procs.cores())
 
 
-def _produce(
-    job: Job,
-    jobs: int,
-    render_cache: bool,
-    sheets: _HandoutSheets | None,
-    when: datetime.datetime,
-    theme: str,
-    deadline: float | None,
-    progress: Callable[[int, int], None] | None = None,
-) -> _Made:
-    """Render the slides (chunks, in parallel, from the render cache where it can), join them, impose the
-    handout, finish the PDF. Runs here or in the process started with the program (`launch.Renderer`)."""
-    clock = _Clock(deadline)
-    numbers = job.numbers
-    renders = job.font_store.parent
-    with _font_store(renders) as font_store:
-        job = replace(job, font_store=font_store)
-        cache = RenderCache(renders / "renders") if render_cache else None
-        for attempt in (cache, None):
-            chunks, chrome = render_chunks(
-                job,
-                jobs=jobs,
-                cache=attempt,
-                progress=progress or (lambda done, total: None),
-                beside=sheets.task if sheets is not None else None,
-            )
-            clock.lap(f"rendered {len(numbers)} slides in {len(chunks)} chunk(s) with theme {theme}")
-            try:
-                anchors = [slide_id(n) for c in chunks for n in c.numbers] if job.chunked else []
-                doc, messages = join([c.pdf for c in chunks], font_store, anchors)
-                break
-            except MissingFontError as exc:  # the cache's fonts were deleted: render without the cache
-                if attempt is None:
-                    raise RenderError(f"a font was lost while rendering: {exc}", hint="run again") from None
-                log.debug("font %s is gone from the cache; rendering again without the render cache", exc)
-        fonts.prune(font_store)
-    if job.chunked:
-        _date(doc, when)
-    pages = len(numbers)
-    if sheets is not None:
-        assert chrome is not None
-        pdf, pages = sheets.impose(_saved(doc), chrome), len(sheets.placements)
-        clock.lap(f"imposed {len(numbers)} slides on {pages} sheets")
-        pdf = finish(pdf, labels=None)
-    else:
-        pdf = finish(doc, labels=list(numbers))
-    clock.lap(f"joined the PDF of {len(numbers)} slides")
-    return _Made(pdf, pages, [replace(c, pdf=b"") for c in chunks], messages)
+def _options(deck: Deck, settings: Mapping[str, Any]) -> tuple[Options, list[str]]:
+    options, option_warnings = Options.resolve(deck.meta, settings, deck.source)
+    options, style_warnings = _checked_style(options, deck.source)
+    return options, _warn([*deck.warnings, *option_warnings, *style_warnings])
+
+
+def _theme(options: Options) -> Theme:
+    theme, notices = load_theme(options.theme, options.theme_source)
+    for notice in notices:
+        log.info("%s", notice)
+    return theme
+
+
+def _lay_out(deck: Deck, theme: Theme, options: Options) -> tuple[render.Request, Typesetter]:
+    """The render request: the slides' typesetter and what may be read, a handout's sheets, the PDF's stamp."""
+    numbers = _selected(deck, options)
+    stamp = _Stamp(deck, options)
+    sheets = _handout_sheets(deck, options, numbers, stamp) if options.handout else None
+    final = sheets is None  # the slides' PDF is the output; with a handout, the sheets' PDF is
+    attachments = stamp.attachments if final else ()
+    # Tagged PDF and attachments cannot be joined: one document. Chunks are dated when joined: the deck's
+    # date changes with every edit, and no chunk should have to be rendered again for that.
+    chunked = stamp.variant is None and not attachments
+    typesetter = Typesetter(deck, theme, options, date="" if chunked else stamp.date, lang=stamp.lang)
+    cache = cache_for(options).folder
+    scope = FetchScope(
+        roots=(
+            *readable_roots(deck.source, options),
+            cache,
+            theme.folder,
+            THEMES_DIR,
+            FONTS_DIR,
+            *(p.parent for p in typesetter.stylesheets),
+        ),
+        served={a.url: a.path for a in deck.assets.values() if a.path is not None},
+    )
+    job = Job(
+        typesetter,
+        scope,
+        tuple(numbers),
+        fit=options.fit,
+        min_scale=options.min_scale,
+        variant=stamp.variant,
+        attachments=attachments,
+        epoch=0 if chunked else stamp.epoch,
+        font_store=cache / "fonts",
+        chunked=chunked,
+    )
+    request = render.Request(job, sheets, options.jobs or procs.cores(), options.render_cache, stamp.when, theme.name)
+    return request, typesetter
+
+
+def _render(
+    request: render.Request, renderer: procs.Child | None, progress: Callable[[int, int], None] | None, clock: _Clock
+) -> render.Rendered:
+    """Render where --timeout can end it: in `renderer`, else in a process started now when there is a deadline
+    (the process and its workers are ended at the deadline), else here."""
+    if renderer is None and clock.deadline is not None:
+        renderer = procs.Child()
+    if renderer is None:
+        return render.render_deck(request, progress)
+    return renderer.call(render.render_deck, (request,), progress, clock.deadline)  # type: ignore[no-any-return]
+
+
+def _report(deck: Deck, rendered: render.Rendered, options: Options) -> list[str]:
+    """Warnings for what rendering found: lost resources, slides cut, missing glyphs; slides shrunk (info)."""
+    chunks = rendered.chunks
+    _log_scales({n: s for c in chunks for n, s in c.scales.items()})
+    messages = [m for c in chunks for m in c.messages] + list(rendered.messages)
+    warnings = _warn(f"{deck.source}: {m}" for m in dict.fromkeys(_relevant(tuple(messages))))
+    warnings += _warn(_overflow_warning(deck, n, options) for c in chunks for n in c.cut)
+    missing_glyphs = dict.fromkeys(char for c in chunks for char in c.missing_glyphs)
+    warnings += _warn(_missing_glyph_warning(deck, char) for char in missing_glyphs)
+    return warnings
 
 
 def _local_file(url: str) -> Path | None:
@@ -209,44 +182,6 @@ def _local_file(url: str) -> Path | None:
 
     parts = urlsplit(url)
     return Path(unquote(parts.path)) if parts.scheme == "file" else None
-
-
-def cores() -> int:
-    """The processors this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-@contextmanager
-def _font_store(cache: Path) -> Iterator[Path]:
-    """Where the chunk renderers keep the fonts the join subsets: in the cache, or a temporary folder when the
-    cache cannot be written."""
-    store = cache / "fonts"
-    try:
-        store.mkdir(parents=True, exist_ok=True)
-        writable = os.access(store, os.W_OK)
-    except OSError:
-        writable = False
-    if writable:
-        yield store
-        return
-    with tempfile.TemporaryDirectory(prefix="deck2pdf-fonts-") as temp:
-        yield Path(temp)
-
-
-def _date(doc: Any, when: datetime.datetime) -> None:
-    """Date the joined PDF as WeasyPrint dates a document from its <meta name=dcterms.created/modified> (UTC)."""
-    import pikepdf
-
-    for key in ("/CreationDate", "/ModDate"):
-        doc.docinfo[key] = pikepdf.String(f"D:{when.astimezone(datetime.UTC):%Y%m%d%H%M%S}Z")
-
-
-def _saved(doc: Any) -> bytes:
-    with doc:
-        return saved(doc)
 
 
 def _log_scales(chosen: Mapping[int, float]) -> None:
@@ -273,46 +208,26 @@ def _selected(deck: Deck, options: Options) -> list[int]:
     return numbers
 
 
-class _HandoutSheets:
-    """A handout's sheets (header, footer, numbers, note lines, link notes): laid out by WeasyPrint beside the
-    slides' chunks, by the same processes (`task`); they need only the parsed deck. Then the slides are imposed."""
-
-    def __init__(self, deck: Deck, options: Options, numbers: list[int], stamp: _Stamp) -> None:
-        per_sheet = options.handout or 1
-        self.frame = options.frame
-        geometry = sheet_layout(per_sheet, options.paper, options.landscape, options.size.width / options.size.height)
-        cells = [
-            HandoutCell(
-                n,
-                deck.slides[n - 1].title or f"Slide {n}",
-                slide_links(deck.slides[n - 1].html) if options.noting_links else (),
-            )
-            for n in numbers
-        ]
-        plan = [cells[i : i + per_sheet] for i in range(0, len(cells), per_sheet)]
-        self.placements = [
-            [(i, geometry.cells[i - start].slide) for i in range(start, min(start + per_sheet, len(numbers)))]
-            for start in range(0, len(numbers), per_sheet)
-        ]
-        byline = _byline(deck, stamp.when)
-        layout = lay_out_handout(deck, plan, geometry, options, byline, date=stamp.date, lang=stamp.lang)
-        self.task = (_render_sheets, (layout.html, layout.base_url, stamp.variant, stamp.attachments, stamp.epoch))
-
-    def impose(self, slides_pdf: bytes, chrome: Future[bytes]) -> bytes:
-        try:
-            sheets = chrome.result()
-        except RenderError:
-            raise
-        except Exception as exc:  # the worker died or its error could not cross over
-            raise RenderError(f"the handout sheets could not be laid out: {exc}", hint="run with --debug") from exc
-        return impose(sheets, slides_pdf, self.placements, frame=self.frame)
-
-
-def _render_sheets(
-    html: str, base_url: str, variant: str | None, attachments: tuple[Attached, ...], epoch: int
-) -> bytes:
-    roots = [THEMES_DIR, FONTS_DIR]
-    return render_html(html, base_url, allowed_roots=roots, variant=variant, attachments=attachments, epoch=epoch)
+def _handout_sheets(deck: Deck, options: Options, numbers: list[int], stamp: _Stamp) -> render.Sheets:
+    """A handout's sheets laid out (header, footer, numbers, note lines, link notes), and where the slides go."""
+    per_sheet = options.handout or 1
+    geometry = sheet_layout(per_sheet, options.paper, options.landscape, options.size.width / options.size.height)
+    cells = [
+        HandoutCell(
+            n,
+            deck.slides[n - 1].title or f"Slide {n}",
+            slide_links(deck.slides[n - 1].html) if options.noting_links else (),
+        )
+        for n in numbers
+    ]
+    plan = [cells[i : i + per_sheet] for i in range(0, len(cells), per_sheet)]
+    placements = tuple(
+        tuple((i, geometry.cells[i - start].slide) for i in range(start, min(start + per_sheet, len(numbers))))
+        for start in range(0, len(numbers), per_sheet)
+    )
+    byline = _byline(deck, stamp.when)
+    layout = lay_out_handout(deck, plan, geometry, options, byline, date=stamp.date, lang=stamp.lang)
+    return render.Sheets(layout.html, layout.base_url, placements, options.frame, (THEMES_DIR, FONTS_DIR))
 
 
 class _Stamp:

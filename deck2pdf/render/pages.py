@@ -17,7 +17,8 @@ from urllib.parse import unquote, urlsplit
 
 from ..errors import RenderError
 from ..model import Attached, slide_id
-from .patches import deck_state, import_weasyprint
+from . import patches
+from .engine import deck_state, import_weasyprint
 
 _NOTDEF = re.compile(r'^\.notdef glyph rendered .*: "(.+)" \(U\+[0-9A-F]+\)$', re.S)
 _TOLERANCE_PX = 4.0  # how far a glyph box may pass its line before it counts as overflow
@@ -55,7 +56,7 @@ def render_slides(
     A number may repeat: the same slide tried at several sizes in one render."""
     weasyprint = import_weasyprint()
     fetcher = _local_only_fetcher(weasyprint, allowed_roots, served or {})
-    with _captured_log() as messages:
+    with patches.active(), _captured_log() as messages:
         try:
             document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
                 presentational_hints=True, **deck_state()
@@ -78,15 +79,17 @@ def parse_sheets(
     html: str, base_url: str, *, allowed_roots: Iterable[Path], served: Mapping[str, Path] | None = None
 ) -> None:
     """Parse the style sheets `html` names, as a render of it would, so that documents that name the same ones
-    (a deck's chunks, in forked workers) find them parsed."""
+    (a deck's chunks, in forked workers) find them parsed. Only with the patch that keeps them parsed."""
     weasyprint = import_weasyprint()
+    if not patches.applied(patches.SHEETS_PARSED_ONCE):
+        return
     from weasyprint import css
 
     document = weasyprint.HTML(
         string=html, base_url=base_url, url_fetcher=_local_only_fetcher(weasyprint, allowed_roots, served or {})
     )
     state = deck_state()
-    with _captured_log():
+    with patches.active(), _captured_log():
         css.find_stylesheets(
             document.wrapper_element,
             document.media_type,
@@ -115,7 +118,7 @@ def render_html(
     weasyprint = import_weasyprint()
 
     fetcher = _local_only_fetcher(weasyprint, allowed_roots, {})
-    with _captured_log(), _font_time(epoch):
+    with patches.active(), _captured_log(), _font_time(epoch):
         try:
             document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
             return bytes(document.write_pdf(**_pdf_options(weasyprint, variant, attachments)))
@@ -138,7 +141,7 @@ def write_pdf(
     draw (WeasyPrint finds those only while drawing)."""
     weasyprint = import_weasyprint()
 
-    with _captured_log() as messages, _font_time(epoch):
+    with patches.active(), _captured_log() as messages, _font_time(epoch):
         try:
             options = _pdf_options(weasyprint, variant, attachments)
             pdf = bytes(first.document.copy(list(pages)).write_pdf(**options))

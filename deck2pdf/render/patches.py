@@ -1,54 +1,168 @@
-"""WeasyPrint, imported and set up for deck2pdf: what the documents of a deck share, and small patches.
+"""Optional patches to WeasyPrint 70 and tinyhtml5: speed (work a deck need not redo for each document or
+element) and size (one copy of each font in a deck rendered in chunks). The output does not depend on them:
+the pages and text are the same with `DECK2PDF_NO_PATCHES=1` (a test compares both ways).
 
-WeasyPrint 70 spends much of a slide's time on work that decks do not need done again for each document or
-element; each patch below says what it saves and why its output is the same (checked byte for byte on the
-reference deck, the 40 real decks, the example deck and a 300-slide deck). A patch is applied once, when
-WeasyPrint is first imported (`import_weasyprint`)."""
+The policy (ARCHITECTURE.md, "Patches"):
+- Each patch names the upstream functions it replaces or relies on, with the SHA-256 of their source as it was
+  written against; when any differs (another release), the patch is skipped with a debug line, never fatal.
+- `DECK2PDF_NO_PATCHES=1` switches them all off.
+- They act only inside deck2pdf's own rendering (`active()`, a context variable, so per thread): elsewhere, in
+  a program that imports deck2pdf and renders its own WeasyPrint documents, the originals run.
+"""
 
 from __future__ import annotations
 
-import atexit
+import hashlib
+import inspect
 import logging
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
 from typing import Any
 
-_DECK: dict[str, Any] = {}  # what the documents of the deck being rendered share (see start_deck)
+log = logging.getLogger("deck2pdf")
+
+_ACTIVE: ContextVar[bool] = ContextVar("deck2pdf_patches_active", default=False)
+_FONT_STORE: ContextVar[Path | None] = ContextVar("deck2pdf_font_store", default=None)
+_DECK: dict[str, Any] = {}  # the deck's FontConfiguration and CounterStyle: they mark the deck's own documents
 _SHEETS: dict[Any, Any] = {}  # the deck's parsed style sheets, by the <style> and <link> elements naming them
 _STYLES: dict[tuple[str, str | None], Any] = {}  # parsed style attributes, by their text (and base URL)
-# Let go of the deck's fonts before the interpreter winds down, while their clean-up (rmtree) can still run.
-atexit.register(_DECK.clear)
+_COMPUTED: dict[str, dict[Any, Any]] = {}  # the deck's computed styles, by base URL and StyleFor's sharing key
+OFF_VARIABLE = "DECK2PDF_NO_PATCHES"
+SHEETS_PARSED_ONCE = "style sheets parsed once a deck"
 
 
-def start_deck(sheets: str | None = None) -> None:
-    """Start a deck: its documents (chunks, fitting tries) share one FontConfiguration (~35 ms of font setup
-    saved per document), one set of counter styles and colour profiles, parse their style sheets once (~20 ms
-    per document: `_reuse_sheets`) and share computed styles (`_compute_styles_once`). Started afresh for each
-    deck, so that no deck's own @font-face fonts or style sheets reach the next (batches) and an edited style
-    sheet is read again (--watch); unless `sheets`, a digest of the style sheets, the files they name and the
-    fonts, is the same as the last deck's: then what was set up for it serves again (--watch after an edit
-    that left the style sheets alone: 0.47 -> 0.45 s measured alone, 0.48 -> 0.39 s in `make bench`)."""
-    global _DECK_SHEETS
-    import_weasyprint()
-    from weasyprint.css.counters import CounterStyle
-    from weasyprint.text.fonts import FontConfiguration
+@dataclass(frozen=True)
+class Patch:
+    name: str
+    install: Callable[[], None]
+    targets: tuple[tuple[str, str, str], ...]  # (module, qualified name, sha256 of its source) relied upon
 
-    if _DECK and sheets is not None and sheets == _DECK_SHEETS:
-        return
-    _DECK_SHEETS = sheets
-    _DECK.update(font_config=FontConfiguration(), counter_style=CounterStyle(), color_profiles={})
+
+@dataclass(frozen=True)
+class Status:
+    applied: tuple[str, ...]
+    skipped: tuple[str, ...]  # upstream changed
+    off: bool  # DECK2PDF_NO_PATCHES
+
+    def summary(self, versions: str) -> str:
+        """One line for -v, e.g. `WeasyPrint 70.0: 8 patches applied`."""
+        if self.off:
+            return f"{versions}: patches off ({OFF_VARIABLE}=1)"
+        total = len(self.applied) + len(self.skipped)
+        if not self.skipped:
+            return f"{versions}: {total} patches applied"
+        return (
+            f"{versions}: {len(self.applied)} of {total} patches applied (upstream changed: {', '.join(self.skipped)})"
+        )
+
+
+_STATUS: Status | None = None
+
+
+def install() -> Status:
+    """Install the patches whose upstream functions are the ones they were written for (once per process)."""
+    global _STATUS
+    if _STATUS is not None:
+        return _STATUS
+    if os.environ.get(OFF_VARIABLE, "").strip() not in ("", "0"):
+        _STATUS = Status((), (), off=True)
+        return _STATUS
+    applied, skipped = [], []
+    for patch in PATCHES:
+        changed = [f"{module}.{name}" for module, name, digest in patch.targets if fingerprint(module, name) != digest]
+        if changed:
+            log.debug("patch '%s' skipped: %s changed upstream", patch.name, ", ".join(changed))
+            skipped.append(patch.name)
+            continue
+        patch.install()
+        applied.append(patch.name)
+    _STATUS = Status(tuple(applied), tuple(skipped), off=False)
+    return _STATUS
+
+
+def fingerprint(module: str, name: str) -> str | None:
+    """The SHA-256 of an upstream function's source (None when it is gone)."""
+    try:
+        value: Any = import_module(module)
+        for part in name.split("."):
+            value = getattr(value, part)
+        source = inspect.getsource(value.fget if isinstance(value, property) else value)  # type: ignore[arg-type]
+    except (ImportError, AttributeError, OSError, TypeError):
+        return None
+    return hashlib.sha256(source.encode()).hexdigest()
+
+
+def applied(name: str) -> bool:
+    """Whether the patch `name` is installed in this process."""
+    return _STATUS is not None and name in _STATUS.applied
+
+
+@contextmanager
+def active() -> Iterator[None]:
+    """Let the installed patches act in this block (this thread and context only)."""
+    token = _ACTIVE.set(True)
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(token)
+
+
+def _is_decks(font_config: Any, counter_style: Any) -> bool:
+    """Whether a document is one of the deck's (rendered with its shared font configuration and counters)."""
+    return bool(_DECK) and font_config is _DECK["font_config"] and counter_style is _DECK["counter_style"]
+
+
+def start_deck(font_config: Any, counter_style: Any) -> None:
+    """Forget what the last deck's documents shared; the documents rendered with these two objects are the new
+    deck's, and share its parsed style sheets and computed styles."""
+    _DECK.update(font_config=font_config, counter_style=counter_style)
     _SHEETS.clear()
     _STYLES.clear()
     _COMPUTED.clear()
 
 
-_DECK_SHEETS: str | None = None  # what start_deck was given for the deck set up now
+@contextmanager
+def font_standins(store: Path) -> Iterator[None]:
+    """While in the block, plain fonts are written as stand-ins, their originals kept in `store` (see fonts.py):
+    the chunks of a deck are joined with one copy of each font. Without the patch each chunk embeds its own."""
+    token = _FONT_STORE.set(store)
+    try:
+        yield
+    finally:
+        _FONT_STORE.reset(token)
 
 
-def deck_state() -> dict[str, Any]:
-    if not _DECK:
-        start_deck()
-    return dict(_DECK)
+def _font_standins() -> None:
+    """WeasyPrint subsets and embeds each font per document; a deck rendered in chunks would carry one subset
+    per chunk of every font. Font.clean writes a stand-in (MARK + the original's file name in the store) for a
+    plain, static font instead; the join subsets the original once for all chunks (fonts.merge)."""
+    from weasyprint.pdf import fonts
+
+    from .fonts import MARK
+
+    original = fonts.Font.clean
+
+    def clean(self: Any, to_unicode: Any, hinting: Any) -> None:
+        store = _FONT_STORE.get()
+        plain = not (self.missing or self.png or self.svg or self.colr or "fvar" in self.tables or self.bitmap)
+        if store is None or not _ACTIVE.get() or not plain or not to_unicode:
+            return original(self, to_unicode, hinting)
+        from ..files import write_atomic
+
+        digest = hashlib.sha256(self.file_content).hexdigest()
+        path = store / f"{digest}-{self.index}.font"
+        if not path.exists():
+            write_atomic(path, self.file_content)
+        # The first bytes tell WeasyPrint whether it is an OpenType (CFF) or TrueType font program.
+        self.file_content = self.file_content[:4] + MARK + path.name.encode()
+        return None
+
+    fonts.Font.clean = clean
 
 
 def _encode_images_once() -> None:
@@ -62,6 +176,8 @@ def _encode_images_once() -> None:
     original = RasterImage._get_png_data
 
     def get_png_data(pillow_image: Any) -> bytes:
+        if not _ACTIVE.get():
+            return original(pillow_image)
         key = (pillow_image.mode, pillow_image.size, hashlib.sha256(pillow_image.tobytes()).digest())
         data = _PNG_DATA.pop(key, None)
         if data is None:
@@ -113,11 +229,14 @@ def _compute_styles_once() -> None:
     )
     from weasyprint.formatting_structure import build
 
-    original_call = StyleFor.__call__
+    original_init, original_call = StyleFor.__init__, StyleFor.__call__
+    original_overflow = build.set_viewport_overflow
 
     def __init__(  # noqa: N807 - patching a class
         self: Any, html: Any, sheets: Any, presentational_hints: Any, font_config: Any, target_collector: Any
     ) -> None:
+        if not _ACTIVE.get():
+            return original_init(self, html, sheets, presentational_hints, font_config, target_collector)
         self._cascaded_styles = cascaded_styles = {}  # type: ignore[var-annotated]
         self._computed_styles = computed_styles = {}  # type: ignore[var-annotated]
         self.initial_page_sizes = {"box": None, "area": None}
@@ -148,7 +267,7 @@ def _compute_styles_once() -> None:
                     style[name] = values, weight
 
         # deck2pdf: the deck's styles, kept across its documents, then this document's own.
-        deck = _COMPUTED.setdefault(html.base_url, {}) if _DECK and font_config is _DECK["font_config"] else {}
+        deck = _COMPUTED.setdefault(html.base_url, {}) if font_config is _DECK.get("font_config") else {}
         computed_cache: dict[Any, Any] = {}
         unkept = set()  # ids of styles no other document can share
         for element in html.wrapper_element.iter_subtree():
@@ -209,7 +328,8 @@ def _compute_styles_once() -> None:
         self._cascaded_styles.clear()
 
     def __call__(self: Any, element: Any, pseudo_type: Any = None) -> Any:  # noqa: N807
-        pending = self._deck2pdf_pending.pop((element, pseudo_type), None)
+        waiting = getattr(self, "_deck2pdf_pending", None)  # absent where WeasyPrint's own __init__ ran
+        pending = waiting.pop((element, pseudo_type), None) if waiting else None
         if pending is not None:  # deck2pdf: a pseudo-element's style, first asked for
             cascaded, where = pending
             self._cascaded_styles[element, pseudo_type] = cascaded  # where set_computed_styles reads it
@@ -221,6 +341,8 @@ def _compute_styles_once() -> None:
 
     def set_viewport_overflow(root_box: Any) -> Any:
         """WeasyPrint's, but the box whose overflow goes to the page gets a copy of its style to change."""
+        if not _ACTIVE.get():
+            return original_overflow(root_box)
         chosen_box = root_box
         if root_box.element_tag.lower() == "html" and root_box.style["overflow"] == "visible":
             for child in root_box.children:
@@ -237,10 +359,6 @@ def _compute_styles_once() -> None:
     build.set_viewport_overflow = set_viewport_overflow
 
 
-_ORIGINALS: dict[str, Any] = {}  # WeasyPrint's functions that a patch replaced wholesale (for tests to compare)
-_COMPUTED: dict[str, dict[Any, Any]] = {}  # the deck's computed styles, by base URL and StyleFor's sharing key
-
-
 def _html_scan_expressions_kept() -> None:
     """tinyhtml5, WeasyPrint's HTML parser, means to keep the regular expression for each set of characters it
     scans text for, but stores it under the wrong key (the compiled expression, not the characters), so it made
@@ -251,6 +369,8 @@ def _html_scan_expressions_kept() -> None:
 
     class Expressions(dict[tuple[Any, bool], Any]):
         def __missing__(self, key: tuple[Any, bool]) -> Any:
+            if not _ACTIVE.get():
+                raise KeyError(key)  # tinyhtml5's own path
             characters, opposite = key  # made as tinyhtml5 makes it
             expression = "".join(f"\\x{ord(c):02x}" for c in characters)
             value = self[key] = re.compile(f"[{expression if opposite else '^' + expression}]+")
@@ -282,6 +402,8 @@ def _percentages_resolved_inline() -> None:
         return 0 if value == "auto" and name in ("min_width", "min_height") else value
 
     def resolve_percentages(box: Any, containing_block: Any) -> None:
+        if not _ACTIVE.get():
+            return original(box, containing_block)
         if isinstance(containing_block, boxes.Box):
             cb_width, cb_height = containing_block.width, containing_block.height
         else:
@@ -318,7 +440,6 @@ def _percentages_resolved_inline() -> None:
         adjust_box_sizing(box, "width")
         adjust_box_sizing(box, "height")
 
-    _ORIGINALS["resolve_percentages"] = original
     for module in [m for name, m in sys.modules.items() if name.startswith("weasyprint.layout")]:
         if getattr(module, "resolve_percentages", None) is original:  # the layout modules import it by name
             setattr(module, "resolve_percentages", resolve_percentages)  # noqa: B010
@@ -337,7 +458,7 @@ def _gradients_per_element() -> None:
 
     def image(style: Any, name: str, value: Any) -> Any:
         kind, gradient = value
-        if kind in ("linear-gradient", "radial-gradient"):
+        if _ACTIVE.get() and kind in ("linear-gradient", "radial-gradient"):
             value = (kind, copy.copy(gradient))
         return original(style, name, value)
 
@@ -364,7 +485,7 @@ def _reuse_sheets() -> None:
         page_rules: list[Any],
         layers: list[Any],
     ) -> Any:
-        if not _DECK or font_config is not _DECK["font_config"] or counter_style is not _DECK["counter_style"]:
+        if not (_ACTIVE.get() and _is_decks(font_config, counter_style)):
             return original(
                 wrapper, media, fetcher, base_url, font_config, counter_style, color_profiles, page_rules, layers
             )
@@ -426,46 +547,6 @@ def _recorded(name: str) -> Iterator[list[logging.LogRecord]]:
         logger.removeHandler(handler)
 
 
-def import_weasyprint() -> Any:
-    """WeasyPrint, imported (here: it is slow, and --inspect and --version never need it) and patched, once.
-    Called before forking workers too, so that each starts with it imported."""
-    global _PATCHED
-    import sys
-
-    if "weasyprint" not in sys.modules and sys.platform.startswith("linux"):
-        import ctypes.util
-
-        # WeasyPrint tries several names for each library; cffi runs ldconfig and gcc (ctypes' find_library)
-        # for every name that is not a file: 0.27 of the 0.45 s of the import. On Linux the sonames it also
-        # tries load directly, so the search is skipped while it loads (and done after all if that fails).
-        find_library = ctypes.util.find_library
-        ctypes.util.find_library = lambda name: None
-        try:
-            import weasyprint
-        except OSError:
-            sys.modules.pop("weasyprint", None)
-        finally:
-            ctypes.util.find_library = find_library
-    import weasyprint
-
-    if not _PATCHED:
-        _PATCHED = True
-        for patch in (
-            _skip_empty_margin_boxes,
-            _gradients_per_element,
-            _reuse_sheets,
-            _encode_images_once,
-            _compute_styles_once,
-            _html_scan_expressions_kept,
-            _percentages_resolved_inline,
-        ):
-            patch()
-    return weasyprint
-
-
-_PATCHED = False
-
-
 _MARGIN_BOXES = (
     *(f"@top-{x}" for x in ("left", "center", "right")),
     *(f"@bottom-{x}" for x in ("left", "center", "right")),
@@ -479,12 +560,14 @@ def _skip_empty_margin_boxes() -> None:
     """WeasyPrint builds the 16 margin boxes of every page (styles, percentages, sizes) even when none has content,
     and then draws none of them: 1.2 ms a page, 6% of a slide's time. A page whose margin boxes all have no
     content (`normal`, `none` or `inhibit`: what WeasyPrint itself tests) gets none. (WeasyPrint's own style
-    sheet styles every margin box, so testing only for a style, as this did at first, never skipped any.)"""
+    sheet styles every margin box: testing only for a style would skip none.)"""
     from weasyprint import layout
 
     original = layout.make_margin_boxes
 
     def make_margin_boxes(context: Any, page: Any, state: Any) -> Any:
+        if not _ACTIVE.get():
+            return original(context, page, state)
         for name in _MARGIN_BOXES:
             style = context.style_for(page.page_type, name)
             if style is None:
@@ -494,3 +577,99 @@ def _skip_empty_margin_boxes() -> None:
         return ()
 
     layout.make_margin_boxes = make_margin_boxes
+
+
+def _target(module: str, name: str) -> tuple[str, str, str]:
+    return module, name, _WRITTEN_FOR.get((module, name), "")
+
+
+# The SHA-256 of each upstream function's source in WeasyPrint 70.0 and tinyhtml5 2.1.0, which the patches were
+# written for. To upgrade: read each function's changes, mend the patch, run `python -m deck2pdf.render.patches`
+# to print the new digests, and run the tests (ARCHITECTURE.md, "Upgrading WeasyPrint").
+_WRITTEN_FOR: dict[tuple[str, str], str] = {
+    ("weasyprint.layout", "make_margin_boxes"): "4a2d2e301eb3bc47c2812d1502d4d6ce3b65922a76e69fb45c11a5ae353198a7",
+    ("weasyprint.css.computed_values", "image"): "867e2ffdd9cfe8c0c001bcf3c30c785b0d122e3b7075a9a8bdceebeaddfd80b5",
+    ("weasyprint.css", "find_stylesheets"): "ac92dbb80c3fd936f05ccb33501b54a438e03126b2ae756adcaa1d3a6958b0ca",
+    (
+        "weasyprint.images",
+        "RasterImage._get_png_data",
+    ): "da00cfefb979545130b958c5437c8ac62be7dfe939261f9a8196a8a6c5e899c2",
+    ("weasyprint.css", "StyleFor.__init__"): "b1e725a7552502aa00f0bc07aec79c1aa49365b107a889085161f8d6a4c4a836",
+    ("weasyprint.css", "StyleFor.__call__"): "96b91915ae7c344a8a4ea9ed112ffa1d7bde9087decb7e9ce723940b849c3936",
+    (
+        "weasyprint.css",
+        "StyleFor.set_computed_styles",
+    ): "b5b15856b8beff3f49e20ac0309d7b45fb2a5192d826dd65e05b3009b8285c46",
+    (
+        "weasyprint.formatting_structure.build",
+        "set_viewport_overflow",
+    ): "9caeb8889669718d4960059a274a45f0f6d11c32d3c741de8ba8119d81ca1b31",
+    (
+        "tinyhtml5.inputstream",
+        "HTMLUnicodeInputStream.chars_until",
+    ): "dfe353323dff1fdc908f4b24439adf34dc7049a990f6aed3ddf6937afb993c58",
+    (
+        "weasyprint.layout.percent",
+        "resolve_percentages",
+    ): "71673078096fcf8764e6412933288cc79ba956eae0d939deda27beaeac45acad",
+    ("weasyprint.layout.percent", "percentage"): "ebe404ccd9da50bfc1cd147b8378c34ae1ca6b4ce38a97c0acca923116fcf0d9",
+    ("weasyprint.pdf.fonts", "Font.clean"): "794f0211f18453f1a291056fcd6659cdcb262f7c1133cf5b2ea015df379c6813",
+    ("weasyprint.pdf.fonts", "Font.type"): "31376bf9b326ac58403187f045eb3b823ef5cf26ec2a6a4af88f436266a0bd98",
+}
+
+PATCHES: tuple[Patch, ...] = (
+    Patch(
+        "empty margin boxes skipped",
+        _skip_empty_margin_boxes,
+        (_target("weasyprint.layout", "make_margin_boxes"),),
+    ),
+    Patch(
+        "gradients per element",
+        _gradients_per_element,
+        (_target("weasyprint.css.computed_values", "image"),),
+    ),
+    Patch(
+        SHEETS_PARSED_ONCE,
+        _reuse_sheets,
+        (_target("weasyprint.css", "find_stylesheets"),),
+    ),
+    Patch(
+        "images compressed once",
+        _encode_images_once,
+        (_target("weasyprint.images", "RasterImage._get_png_data"),),
+    ),
+    Patch(
+        "computed styles shared",
+        _compute_styles_once,
+        (
+            _target("weasyprint.css", "StyleFor.__init__"),
+            _target("weasyprint.css", "StyleFor.__call__"),
+            _target("weasyprint.css", "StyleFor.set_computed_styles"),
+            _target("weasyprint.formatting_structure.build", "set_viewport_overflow"),
+        ),
+    ),
+    Patch(
+        "HTML scan expressions kept",
+        _html_scan_expressions_kept,
+        (_target("tinyhtml5.inputstream", "HTMLUnicodeInputStream.chars_until"),),
+    ),
+    Patch(
+        "box lengths resolved inline",
+        _percentages_resolved_inline,
+        (
+            _target("weasyprint.layout.percent", "resolve_percentages"),
+            _target("weasyprint.layout.percent", "percentage"),
+        ),
+    ),
+    Patch(
+        "font stand-ins",
+        _font_standins,
+        (_target("weasyprint.pdf.fonts", "Font.clean"), _target("weasyprint.pdf.fonts", "Font.type")),
+    ),
+)
+
+
+if __name__ == "__main__":  # print the digests of the upstream functions installed now (see _WRITTEN_FOR)
+    for patch in PATCHES:
+        for module, name, _ in patch.targets:
+            print(f'    ("{module}", "{name}"): "{fingerprint(module, name)}",')

@@ -104,7 +104,7 @@ def _sheet_html(tmp_path: Path, body: str) -> str:
 def test_a_decks_documents_share_parsed_style_sheets_with_the_same_effects(tmp_path: Path) -> None:
     """Chunks and fitting tries reuse the deck's parsed sheets: the page size, counter styles, the sheet's
     rules and its warnings are those of a fresh parse, in every document; a new deck reads the sheet again."""
-    from deck2pdf.render import patches as engine
+    from deck2pdf.render import engine, patches
 
     (tmp_path / "deck.css").write_text(
         # lower-roman is also one of WeasyPrint's own counter styles, which each document sets again
@@ -121,7 +121,7 @@ def test_a_decks_documents_share_parsed_style_sheets_with_the_same_effects(tmp_p
         )
         for n in (1, 2)
     )
-    assert len(engine._SHEETS) == 1  # parsed once
+    assert len(patches._SHEETS) == 1  # parsed once
     for rendered, n in ((first, 1), (second, 2)):
         assert any("colour" in m for m in rendered.messages), rendered.messages  # the warning, each time
         pdf = tmp_path / f"{n}.pdf"
@@ -141,7 +141,7 @@ def test_a_decks_documents_share_parsed_style_sheets_with_the_same_effects(tmp_p
 def test_gradient_lengths_follow_each_slides_own_font_size(tmp_path: Path) -> None:
     """The dark theme's header band is a gradient stop in em: a slide shrunk to fit gets a smaller band, in any
     document that shares the parsed sheet (WeasyPrint fixed the first element's em for all of them)."""
-    from deck2pdf.render import patches as engine
+    from deck2pdf.render import engine
 
     (tmp_path / "deck.css").write_text(".slide-frame { background: linear-gradient(#000 0, #000 2em, #fff 2em) }")
     engine.start_deck()
@@ -169,7 +169,7 @@ def test_gradient_lengths_follow_each_slides_own_font_size(tmp_path: Path) -> No
 def test_cells_with_the_same_style_attribute_share_one_computed_style(tmp_path: Path) -> None:
     """Aligned Markdown columns give every cell a style attribute; equal ones are parsed into the same
     declarations, so WeasyPrint computes the style of a column once, not once per cell."""
-    from deck2pdf.render import patches as engine
+    from deck2pdf.render import engine
 
     rows = "".join(
         f'<tr><td style="text-align:right">{i}</td><td style="text-align:center">{i * i}</td></tr>' for i in range(4)
@@ -193,17 +193,17 @@ def test_an_image_shown_in_several_documents_is_compressed_once(tmp_path: Path) 
     import pikepdf
     from PIL import Image
 
-    from deck2pdf.render import patches as engine
+    from deck2pdf.render import patches
 
     Image.effect_noise((60, 40), 40).convert("RGB").save(tmp_path / "logo.png")
-    engine._PNG_DATA.clear()
+    patches._PNG_DATA.clear()
     streams = []
     for n in (1, 2):
         rendered = render(slide(n, f'<img src="{(tmp_path / "logo.png").as_uri()}">'), [n], tmp_path)
         with pikepdf.open(io.BytesIO(write_pdf(rendered, [s.page for s in rendered.slides])[0])) as pdf:
             images = [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image"]
             streams.append(images[0].read_raw_bytes())
-        assert len(engine._PNG_DATA) == 1
+        assert len(patches._PNG_DATA) == 1
     fresh = io.BytesIO()
     Image.open(tmp_path / "logo.png").save(fresh, format="PNG")
     assert streams[0] == streams[1] and streams[0] in fresh.getvalue()
@@ -265,7 +265,8 @@ def test_the_html_parser_keeps_its_scan_expressions_and_parses_the_same(monkeypa
     import tinyhtml5
     from tinyhtml5 import inputstream
 
-    from deck2pdf.render.patches import import_weasyprint
+    from deck2pdf.render import patches
+    from deck2pdf.render.engine import import_weasyprint
 
     import_weasyprint()
     html = (
@@ -274,9 +275,10 @@ def test_the_html_parser_keeps_its_scan_expressions_and_parses_the_same(monkeypa
         "<textarea>&amp;<b></textarea><script>if (a < b) {}</script>"
     ) * 3
     kept = inputstream.characters_until_regex
-    first = ElementTree.tostring(tinyhtml5.parse(html))
-    size = len(kept)
-    assert ElementTree.tostring(tinyhtml5.parse(html)) == first and len(kept) == size  # none made again
+    with patches.active():
+        first = ElementTree.tostring(tinyhtml5.parse(html))
+        size = len(kept)
+        assert ElementTree.tostring(tinyhtml5.parse(html)) == first and len(kept) == size  # none made again
     assert all(isinstance(characters, (str, tuple, frozenset)) for characters, _ in kept)
     monkeypatch.setattr(inputstream, "characters_until_regex", {})  # tinyhtml5's own cache
     assert ElementTree.tostring(tinyhtml5.parse(html)) == first
@@ -288,7 +290,7 @@ def test_a_decks_documents_share_computed_styles(tmp_path: Path) -> None:
     gives the page, and still knows an anchor that a style sheet names."""
     import pikepdf
 
-    from deck2pdf.render import patches as engine
+    from deck2pdf.render import engine, patches
 
     from ..helpers import page_texts
 
@@ -313,9 +315,9 @@ def test_a_decks_documents_share_computed_styles(tmp_path: Path) -> None:
 
     engine.start_deck()
     first_boxes, first_links, first_text = one(1)
-    kept = sum(map(len, engine._COMPUTED.values()))
+    kept = sum(map(len, patches._COMPUTED.values()))
     second_boxes, second_links, second_text = one(2)
-    assert sum(map(len, engine._COMPUTED.values())) == kept  # an element with an id (slide-end-2) is not kept
+    assert sum(map(len, patches._COMPUTED.values())) == kept  # an element with an id (slide-end-2) is not kept
     assert second_boxes["p"].style is first_boxes["p"].style and second_boxes["p"].style["font_size"] == 16
     assert [b["html"].viewport_overflow for b in (first_boxes, second_boxes)] == ["hidden", "hidden"]
     assert first_links == second_links > 0
@@ -333,7 +335,7 @@ def test_lengths_resolve_as_weasyprint_resolves_them(tmp_path: Path) -> None:
 
     from weasyprint.layout import block
 
-    from deck2pdf.render import patches as engine
+    from deck2pdf.render import patches
 
     css = (
         "<style>.a { margin: 5% auto 2px 10%; padding: 1% 3px; width: calc(50% - 10px); min-height: 20% }"
@@ -343,17 +345,17 @@ def test_lengths_resolve_as_weasyprint_resolves_them(tmp_path: Path) -> None:
     )
     body = '<div class="a">a</div><div class="b">b</div><div class="c">c</div><table><tr><td>1</td></tr></table>'
     rendered = render(css + slide(1, body), [1], tmp_path)
-    ours = block.resolve_percentages
-    theirs = engine._ORIGINALS["resolve_percentages"]
-    assert inspect.getmodule(ours) is engine and inspect.getmodule(theirs).__name__ == "weasyprint.layout.percent"  # type: ignore[union-attr]
+    ours = block.resolve_percentages  # outside deck2pdf's rendering (patches.active) it runs WeasyPrint's own
+    assert inspect.getmodule(ours) is patches
     names = [n for n in vars(rendered.slides[0].page._page_box) if n.startswith(("margin_", "padding_", "border_"))]
     names += ["width", "height", "min_width", "max_width", "min_height", "max_height"]
     checked = 0
     for box in _walk(rendered.slides[0].page._page_box):
         for containing_block in ((300.0, 200.0), (300.0, "auto")):
             mine, reference = box.copy(), box.copy()
-            ours(mine, containing_block)
-            theirs(reference, containing_block)
+            with patches.active():
+                ours(mine, containing_block)
+            ours(reference, containing_block)
             assert {n: getattr(mine, n, None) for n in names} == {n: getattr(reference, n, None) for n in names}
             checked += 1
     assert checked > 40
@@ -362,16 +364,16 @@ def test_lengths_resolve_as_weasyprint_resolves_them(tmp_path: Path) -> None:
 def test_a_deck_set_up_again_with_the_same_style_sheets_keeps_what_it_set_up(tmp_path: Path) -> None:
     """--watch renders a deck again and again: when the digest of its style sheets is the one set up last, the
     fonts, parsed sheets and computed styles serve again; another digest, or none, starts afresh."""
-    from deck2pdf.render import patches as engine
+    from deck2pdf.render import engine, patches
 
     engine.start_deck("sheets-a")
     fonts = engine.deck_state()["font_config"]
     render(slide(1, "<p>one</p>").replace("<section ", "<section data-join-anchor "), [1], tmp_path)
-    kept = sum(map(len, engine._COMPUTED.values()))
+    kept = sum(map(len, patches._COMPUTED.values()))
     engine.start_deck("sheets-a")
-    assert engine.deck_state()["font_config"] is fonts and sum(map(len, engine._COMPUTED.values())) == kept > 0
+    assert engine.deck_state()["font_config"] is fonts and sum(map(len, patches._COMPUTED.values())) == kept > 0
     engine.start_deck("sheets-b")
-    assert engine.deck_state()["font_config"] is not fonts and not engine._COMPUTED
+    assert engine.deck_state()["font_config"] is not fonts and not patches._COMPUTED
     fonts = engine.deck_state()["font_config"]
     engine.start_deck()
     assert engine.deck_state()["font_config"] is not fonts

@@ -1,0 +1,149 @@
+"""Start deck2pdf's processes: the one place that decides how they start, and that none outlives its work.
+
+deck2pdf uses processes for four things: the process that renders (started with the command, `Child`), the
+workers that render a deck's chunks and a batch's decks (`pool`), and a helper that reads half of a long deck's
+Markdown (`pool` too, forked only). How: fork on Linux, where workers start at once with WeasyPrint imported
+and the deck's fonts and style sheets set up; spawn elsewhere (macOS, Windows), and in a host process that has
+threads (a program embedding deck2pdf), since forking a threaded process can deadlock it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.context import BaseContext
+from typing import Any
+
+from .errors import GaveUp, RenderError
+
+
+def context() -> BaseContext:
+    """How to start a process here and now: fork or spawn (see the module's docstring)."""
+    if forking():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def forking() -> bool:
+    """Whether processes are started by forking this one (Linux, one thread)."""
+    return (
+        sys.platform.startswith("linux")
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+    )
+
+
+def cores() -> int:
+    """The processors this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def pool(workers: int) -> ProcessPoolExecutor:
+    """`workers` worker processes, started the way `context()` says. On the way out of a `with` block by an
+    exception (Ctrl-C, --timeout, an error) use `stop(pool)`: the workers stop at once, not after their task."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context())
+
+
+def stop(executor: ProcessPoolExecutor) -> None:
+    """End a pool's workers now, their tasks unfinished."""
+    for process in list(getattr(executor, "_processes", None) or {}.values()):
+        process.terminate()
+    executor.shutdown(wait=False, cancel_futures=True)
+
+
+class Child:
+    """A process that runs one call (`call`) and reports its progress: the rendering, which imports WeasyPrint
+    (a quarter of a second) while the program reads its flags and the deck, and which --timeout can end, with
+    every worker it started (they form a process group)."""
+
+    def __init__(self) -> None:
+        ctx: Any = context()
+        self.owner = os.getpid()
+        self.connection, theirs = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(theirs,))  # not a daemon: it starts workers
+        self.process.start()
+        theirs.close()
+        atexit.register(self.close)  # never used (an error, --inspect...): it ends with the program
+
+    def call(
+        self,
+        function: Callable[..., Any],
+        args: tuple[Any, ...],
+        progress: Callable[[int, int], None] | None = None,
+        deadline: float | None = None,
+    ) -> Any:
+        """Run `function(*args, progress=...)` there and return its result (or raise its exception). At
+        `deadline` (time.monotonic()) the process and its workers are ended and GaveUp is raised."""
+        try:
+            self.connection.send((logging.getLogger("deck2pdf").level, function, args))
+            while True:
+                wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+                if not self.connection.poll(wait):
+                    raise GaveUp
+                try:
+                    kind, *payload = self.connection.recv()
+                except EOFError:
+                    raise RenderError("the rendering process ended unexpectedly", hint="run with --debug") from None
+                if kind == "progress":
+                    if progress is not None:
+                        progress(*payload)
+                elif kind == "done":
+                    return payload[0]
+                else:
+                    raise payload[0]
+        finally:
+            self.close()
+
+    def alive(self) -> bool:
+        return self.owner == os.getpid() and not self.connection.closed and self.process.is_alive()
+
+    def close(self) -> None:
+        """End the process (and its workers) if it still runs; wait for it."""
+        if self.owner != os.getpid() or self.connection.closed:
+            return
+        self.connection.close()
+        if self.process.is_alive() and self.process.pid is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)  # its group: the workers too
+            except (AttributeError, ProcessLookupError, PermissionError):  # not POSIX, or not yet in its group
+                self.process.terminate()
+        self.process.join(timeout=5)
+
+
+def _serve(connection: Any) -> None:
+    if hasattr(os, "setpgrp"):
+        # A process group of its own, with its workers: stopping the render (Ctrl-C, --timeout, an error in
+        # the program) stops them all at once, and no worker is left behind.
+        os.setpgrp()
+    from .logs import setup
+    from .render.engine import import_weasyprint
+
+    import_weasyprint()
+    # What unpickling the request would import (~0.1 s), done while the program still reads the deck.
+    from . import pipeline  # noqa: F401
+
+    try:
+        request = connection.recv()
+    except (EOFError, KeyboardInterrupt):
+        return
+    level, function, args = request
+    setup(level)
+    try:
+        result = function(*args, progress=lambda done, total: connection.send(("progress", done, total)))
+        connection.send(("done", result))
+    except BaseException as exc:  # everything goes back, Ctrl-C included
+        try:
+            connection.send(("error", exc))
+        except Exception:  # an exception that cannot be pickled
+            connection.send(("error", RenderError(f"{type(exc).__name__}: {exc}", hint="run with --debug")))

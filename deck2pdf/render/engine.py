@@ -1,0 +1,79 @@
+"""WeasyPrint, imported once and set up for a deck: the objects a deck's documents share, through its public API.
+
+A deck is rendered as several documents (chunks, fitting tries); they share one FontConfiguration, one set of
+counter styles and colour profiles (`HTML.render`'s own arguments), so fonts are set up once a deck."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import sys
+from typing import Any
+
+from . import patches
+
+log = logging.getLogger("deck2pdf")
+
+_DECK: dict[str, Any] = {}  # what the documents of the deck being rendered share (see start_deck)
+_DECK_SHEETS: list[str | None] = [None]  # what start_deck was given for the deck set up now
+# Let go of the deck's fonts before the interpreter winds down, while their clean-up (rmtree) can still run.
+atexit.register(_DECK.clear)
+
+
+def import_weasyprint() -> Any:
+    """WeasyPrint, imported (here: it is slow, and --inspect and --version never need it), its patches installed
+    where they fit (`patches.install`). Called before forking workers too, so that each starts with it."""
+    if "weasyprint" not in sys.modules and sys.platform.startswith("linux") and not _patches_off():
+        import ctypes.util
+
+        # WeasyPrint tries several names for each library; cffi runs ldconfig and gcc (ctypes' find_library)
+        # for every name that is not a file, most of the import's time. On Linux the sonames it also tries
+        # load directly, so the search is skipped while it loads (and done after all if that fails).
+        find_library = ctypes.util.find_library
+        ctypes.util.find_library = lambda name: None
+        try:
+            import weasyprint
+        except OSError:
+            sys.modules.pop("weasyprint", None)
+        finally:
+            ctypes.util.find_library = find_library
+    import weasyprint
+
+    patches.install()
+    return weasyprint
+
+
+def _patches_off() -> bool:
+    import os
+
+    return os.environ.get(patches.OFF_VARIABLE, "").strip() not in ("", "0")
+
+
+def status_line() -> str:
+    """What -v says of the patches, e.g. `WeasyPrint 70.0: 8 patches applied`."""
+    weasyprint = import_weasyprint()
+    return patches.install().summary(f"WeasyPrint {weasyprint.__version__}")
+
+
+def start_deck(sheets: str | None = None) -> None:
+    """Start a deck: its documents share one FontConfiguration, counter styles and colour profiles, and (patches)
+    parsed style sheets and computed styles. Started afresh for each deck, so that no deck's own @font-face fonts
+    or style sheets reach the next (batches) and an edited style sheet is read again (--watch); unless `sheets`,
+    a digest of the style sheets, the files they name and the fonts, is the same as the last deck's: then what
+    was set up for it serves again."""
+    import_weasyprint()
+    from weasyprint.css.counters import CounterStyle
+    from weasyprint.text.fonts import FontConfiguration
+
+    if _DECK and sheets is not None and sheets == _DECK_SHEETS[0]:
+        return
+    _DECK_SHEETS[0] = sheets
+    _DECK.update(font_config=FontConfiguration(), counter_style=CounterStyle(), color_profiles={})
+    patches.start_deck(_DECK["font_config"], _DECK["counter_style"])
+
+
+def deck_state() -> dict[str, Any]:
+    """The keyword arguments of `HTML.render` that the deck's documents share."""
+    if not _DECK:
+        start_deck()
+    return dict(_DECK)
