@@ -12,10 +12,18 @@ def run() -> None:
     """Console-script entry point."""
     from . import procs
 
-    renderer = procs.Child() if _plain_conversion(sys.argv[1:]) and procs.forking() else None
+    renderer = procs.Child(warm_up) if _plain_conversion(sys.argv[1:]) and procs.forking() else None
     from .cli import app
 
     app(obj=renderer)
+
+
+def warm_up() -> None:
+    """Import WeasyPrint (with its patches) and what unpickling a render request imports (~0.1 s)."""
+    from .render import Request  # noqa: F401
+    from .render.engine import import_weasyprint
+
+    import_weasyprint()
 
 
 def _plain_conversion(args: list[str]) -> bool:

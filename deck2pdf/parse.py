@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import codecs
 import html
-import multiprocessing
 import re
 import stat
-import threading
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -22,9 +19,12 @@ from typing import Any
 
 import yaml
 
+from . import procs
 from .errors import DeckError
 from .marked import to_html
+from .markup import author_name, front_matter_text
 from .model import Deck, Slide
+from .options import Options
 
 # What JavaScript's String.trim() removes; Python's bare strip() differs (keeps U+FEFF, drops U+001C-1F).
 JS_WS = (
@@ -53,11 +53,16 @@ class _Piece:
 
 @dataclass(frozen=True)
 class Limits:
-    """What a deck may hold at most; each has a flag to raise it (see Options)."""
+    """What a deck may hold at most; the defaults and the checks of each are Options' (flags raise them)."""
 
-    max_deck_bytes: int = 20 * 1024 * 1024
-    max_slides: int = 2000
-    max_slide_chars: int = 200_000  # Markdown's inline pass slows down with the square of a huge slide
+    max_deck_bytes: int = Options.max_deck_bytes
+    max_slides: int = Options.max_slides
+    max_slide_chars: int = Options.max_slide_chars  # Markdown's inline pass slows down with the square of a huge slide
+
+    @classmethod
+    def from_options(cls, options: Options) -> Limits:
+        """The limits an Options sets (--untrusted's tighter ones among them)."""
+        return cls(options.max_deck_bytes, options.max_slides, options.max_slide_chars)
 
 
 def parse_deck(source: Path, limits: Limits | None = None, *, processes: int = 1) -> Deck:
@@ -184,7 +189,7 @@ def parse_text(text: str, source: Path, limits: Limits | None = None, *, process
                 line=1,
                 classes=("author-slide",),
                 html=author_html(author),
-                title=_author_name(author) or None,
+                title=author_name(author) or None,
             )
         )
     if not slides:
@@ -241,12 +246,11 @@ def _convert_many(texts: list[str], processes: int) -> None:
     if (
         processes < 2
         or len(new) < PARALLEL_SLIDES
-        or "fork" not in multiprocessing.get_all_start_methods()
-        or threading.active_count() > 1  # forking a threaded process (--watch's watcher) is unsafe
+        or not procs.forking()  # spawning a process would cost more than it saves
     ):
         return
     half = len(new) // 2
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as helper:
+    with procs.pool(1) as helper:
         theirs = helper.map(_convert, new[half:], chunksize=len(new) - half)  # sent now, as one task
         for text in new[:half]:
             _converted(text)
@@ -413,33 +417,20 @@ def _title(value: Any) -> str:
     return str(value)
 
 
-def _text(value: Any) -> str:
-    """Front matter values as Cleaver would print them (numbers and booleans are text too)."""
-    if value is None or value is False:
-        return ""
-    if value is True:
-        return "true"
-    return str(value)
-
-
-def _author_name(author: Any) -> str:
-    return _text(author.get("name")) if isinstance(author, Mapping) else ""
-
-
 def author_html(author: Any) -> str:
     """Return the author slide's HTML, in Cleaver's fixed field order whatever the YAML's order."""
     fields = author if isinstance(author, Mapping) else {}
-    parts = [f'<div class="author">\n  <h1 class="name">{html.escape(_author_name(author))}</h1>']
-    twitter = _text(fields.get("twitter"))
+    parts = [f'<div class="author">\n  <h1 class="name">{html.escape(author_name(author))}</h1>']
+    twitter = front_matter_text(fields.get("twitter"))
     if twitter and not twitter.startswith("@"):
         twitter = "@" + twitter
     # Cleaver inserts these raw, unescaped; so do we (`<3` and `&&` show as written).
     links = [
         ("twitter", twitter, "http://twitter.com/"),
-        ("github", _text(fields.get("github")), "https://github.com/"),
-        ("weibo", _text(fields.get("weibo")), "http://weibo.com/"),
-        ("url", _text(fields.get("url")), ""),
-        ("email", _text(fields.get("email")), "mailto:"),
+        ("github", front_matter_text(fields.get("github")), "https://github.com/"),
+        ("weibo", front_matter_text(fields.get("weibo")), "http://weibo.com/"),
+        ("url", front_matter_text(fields.get("url")), ""),
+        ("email", front_matter_text(fields.get("email")), "mailto:"),
     ]
     for cls, value, prefix in links:
         if value:

@@ -159,7 +159,7 @@ def _render(
     """Render where --timeout can end it: in `renderer`, else in a process started now when there is a deadline
     (the process and its workers are ended at the deadline), else here."""
     if renderer is None and clock.deadline is not None:
-        renderer = procs.Child()
+        renderer = procs.Child()  # it imports WeasyPrint when called
     if renderer is None:
         return render.render_deck(request, progress)
     return renderer.call(render.render_deck, (request,), progress, clock.deadline)  # type: ignore[no-any-return]

@@ -63,15 +63,15 @@ def stop(executor: ProcessPoolExecutor) -> None:
 
 
 class Child:
-    """A process that runs one call (`call`) and reports its progress: the rendering, which imports WeasyPrint
-    (a quarter of a second) while the program reads its flags and the deck, and which --timeout can end, with
-    every worker it started (they form a process group)."""
+    """A process that runs one call (`call`) and reports its progress: the rendering, which --timeout can end
+    with every worker it started (they form a process group). `warm_up` runs there first, before the call is
+    known (importing WeasyPrint, a quarter of a second, while the program reads its flags and the deck)."""
 
-    def __init__(self) -> None:
+    def __init__(self, warm_up: Callable[[], None] | None = None) -> None:
         ctx: Any = context()
         self.owner = os.getpid()
         self.connection, theirs = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(theirs,))  # not a daemon: it starts workers
+        self.process = ctx.Process(target=_serve, args=(theirs, warm_up))  # not a daemon: it starts workers
         self.process.start()
         theirs.close()
         atexit.register(self.close)  # never used (an error, --inspect...): it ends with the program
@@ -121,18 +121,15 @@ class Child:
         self.process.join(timeout=5)
 
 
-def _serve(connection: Any) -> None:
+def _serve(connection: Any, warm_up: Callable[[], None] | None) -> None:
     if hasattr(os, "setpgrp"):
         # A process group of its own, with its workers: stopping the render (Ctrl-C, --timeout, an error in
         # the program) stops them all at once, and no worker is left behind.
         os.setpgrp()
     from .logs import setup
-    from .render.engine import import_weasyprint
 
-    import_weasyprint()
-    # What unpickling the request would import (~0.1 s), done while the program still reads the deck.
-    from . import pipeline  # noqa: F401
-
+    if warm_up is not None:
+        warm_up()  # while the program still reads its flags and the deck
     try:
         request = connection.recv()
     except (EOFError, KeyboardInterrupt):
