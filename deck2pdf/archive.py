@@ -18,6 +18,7 @@ from typing import Any
 
 from ._version import __version__
 from .errors import DeckError, UsageError
+from .files import FileAccess
 from .model import Attached, Deck
 from .options import Options
 
@@ -164,6 +165,7 @@ def extract(pdf_path: Path, folder: Path) -> list[Path]:
     except (OSError, pikepdf.PdfError) as exc:
         raise DeckError(f"cannot read the PDF ({exc})", file=pdf_path, hint="give a PDF that deck2pdf wrote") from None
     written = []
+    inside = FileAccess((folder,))
     with doc:
         if not doc.attachments:
             raise UsageError(
@@ -171,7 +173,7 @@ def extract(pdf_path: Path, folder: Path) -> list[Path]:
             )
         for name, spec in sorted(doc.attachments.items()):
             target = (folder / name).resolve()
-            if folder.resolve() not in target.parents:  # a name like ../../x must not escape the folder
+            if target in inside.roots or not inside.allows(target):  # a name like ../../x must not escape the folder
                 raise UsageError(f"attached file name '{name}' points outside the folder; not extracted", file=pdf_path)
             target.parent.mkdir(parents=True, exist_ok=True)
             attached = spec.get_file()

@@ -17,22 +17,19 @@ import stat
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from html import unescape
 from pathlib import Path
 from urllib.parse import unquote, unquote_to_bytes, urljoin, urlsplit
 
 from .cache import Cache, Entry, default_cache_dir
 from .fetch import FetchError, FetchPolicy, fetch
+from .files import FileAccess
 from .images import ImageError, normalize
+from .markup import CssUrl, Tag, css_urls, images, styles
 from .model import Asset, Deck, Slide, short
 from .options import CLEAVER_FONT_PX, Options
 
-_IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_SRC = re.compile(r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
-_STYLE_ATTR = re.compile(r"""\bstyle\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
-_STYLE_BLOCK = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.IGNORECASE | re.DOTALL)
-_CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)""", re.IGNORECASE)
 _PX = re.compile(r"""(?:^|[;\s'"])(width|height)\s*:\s*(\d+(?:\.\d+)?)px""", re.IGNORECASE)
+_HTML_PX = re.compile(r"(\d+(?:\.\d+)?)(?:px)?(?:\s|$)", re.IGNORECASE)  # width="300", "300px"
 _FONT_FILE = re.compile(r"\.(woff2?|ttf|otf|eot)([?#].*)?$", re.IGNORECASE)
 _WORKERS = 8
 
@@ -48,29 +45,35 @@ class _Use:
 
 def image_refs(slide_html: str) -> list[str]:
     """Return the `src` of every <img> in a slide's HTML (Markdown images and raw tags alike), as written."""
-    return [ref for _, ref in _img_tags(slide_html)]
+    return [tag.attrs["src"] for tag in _img_tags(slide_html)]
 
 
-def _img_tags(slide_html: str) -> list[tuple[str, str]]:
-    """Each <img> tag of a slide with its `src`, unescaped."""
-    found = []
-    for tag in _IMG_TAG.findall(slide_html):
-        if m := _SRC.search(tag):
-            found.append((tag, unescape(next(g for g in m.groups() if g is not None))))
-    return found
+def _img_tags(slide_html: str) -> list[Tag]:
+    """Each <img> of a slide that has a `src`."""
+    return [tag for tag in images(slide_html) if "src" in tag.attrs]
 
 
 def readable_roots(deck_source: Path, options: Options) -> list[Path]:
-    """The folders local files may come from: the deck's, the git work tree holding it, and --allow-dir ones."""
-    folder = deck_source.resolve().parent
-    roots = [folder, *(p.resolve() for p in options.allow_dirs)]
-    if options.untrusted:  # the deck's own folder and nothing else
-        return roots[:1]
-    for parent in (folder, *folder.parents):
-        if (parent / ".git").exists():
-            roots.append(parent)
-            break
-    return roots
+    """The folders local files may come from (`FileAccess.for_deck`); for callers not yet using FileAccess."""
+    return list(FileAccess.for_deck(deck_source, options).roots)
+
+
+def checked_style(options: Options, source: Path) -> tuple[Options, list[str]]:
+    """The deck's `style:` sheet is read only from where its images may come from (the same file access);
+    one that is missing or outside is left out, with a warning."""
+    style = options.style
+    if style is None:
+        return options, []
+    if not style.is_file():
+        return dataclasses.replace(options, style=None), [
+            f"{source}: `style:` sheet {style} not found; the theme is used without it"
+        ]
+    if not FileAccess.for_deck(source, options).allows(style):
+        return dataclasses.replace(options, style=None), [
+            f"{source}: `style:` sheet {style} is outside the deck's folder and was not read; "
+            "allow its folder with --allow-dir"
+        ]
+    return options, []
 
 
 def cache_for(options: Options) -> Cache:
@@ -113,49 +116,39 @@ def _summary(assets: Iterable[Asset]) -> str:
 def _uses(deck: Deck, options: Options) -> list[_Use]:
     """Every place the deck refers to an image, with the largest size it may be printed at."""
     page_font, content = options.size.font, options.size.content
+    page = (options.size.width, options.size.height)  # a background may fill the page
     base = deck.source.resolve().parent.as_uri() + "/"
     uses = []
     for slide in deck.slides:
         place = _where(deck, slide)
-        for tag, ref in _img_tags(slide.html):
+        for tag in _img_tags(slide.html):
+            ref = tag.attrs["src"]
             uses.append(_Use(ref, urljoin(base, ref.strip()), slide, place(ref), _img_box(tag, page_font, content)))
-        for css in _slide_css(slide.html):
-            for ref in _css_refs(css):
-                uses.append(_Use(ref, urljoin(base, ref), slide, place(ref), (options.size.width, options.size.height)))
+        for css in styles(slide.html):
+            for url in _css_refs(css):
+                uses.append(_Use(url.ref, urljoin(base, url.ref), slide, place(url.ref), page))
     for sheet in (options.style, *options.css):
         if sheet is None or not sheet.is_file():
             continue
         text = sheet.read_text(encoding="utf-8", errors="replace")
         sheet_base = sheet.resolve().as_uri()
-        for ref in _css_refs(text):
-            line = text[: text.find(ref)].count("\n") + 1
-            uses.append(
-                _Use(ref, urljoin(sheet_base, ref), None, f"{sheet}:{line}", (options.size.width, options.size.height))
-            )
+        for url in _css_refs(text):
+            uses.append(_Use(url.ref, urljoin(sheet_base, url.ref), None, f"{sheet}:{url.line}", page))
     return uses
 
 
-def _slide_css(html: str) -> list[str]:
-    attrs = [unescape(next(g for g in m.groups() if g is not None)) for m in _STYLE_ATTR.finditer(html)]
-    return attrs + _STYLE_BLOCK.findall(html)
+def _css_refs(css: str) -> list[CssUrl]:
+    """The url()s of CSS that may be images: not fragments (SVG filters), not fonts."""
+    return [url for url in css_urls(css) if not url.ref.startswith("#") and not _FONT_FILE.search(url.ref)]
 
 
-def _css_refs(css: str) -> list[str]:
-    refs = []
-    for m in _CSS_URL.finditer(css):
-        ref = next((g for g in m.groups() if g is not None), "").strip()
-        if ref and not ref.startswith("#") and not _FONT_FILE.search(ref):  # fonts are not images
-            refs.append(ref)
-    return refs
-
-
-def _img_box(tag: str, page_font: float, content: tuple[float, float]) -> tuple[float, float]:
+def _img_box(tag: Tag, page_font: float, content: tuple[float, float]) -> tuple[float, float]:
     """The largest size an <img> prints at: the size the deck gives it (in Cleaver px), within the slide."""
     given: dict[str, float] = {}
-    for m in _PX.finditer(unescape(tag)):
+    for m in _PX.finditer(tag.attrs.get("style", "")):
         given.setdefault(m.group(1).lower(), float(m.group(2)))
     for dim in ("width", "height"):
-        if m2 := re.search(rf"""\b{dim}\s*=\s*["']?(\d+(?:\.\d+)?)(?:px)?["'\s>]""", tag, re.IGNORECASE):
+        if m2 := _HTML_PX.match(tag.attrs.get(dim, "")):
             given.setdefault(dim, float(m2.group(1)))
     scale = page_font / CLEAVER_FONT_PX
     width = min(content[0], given["width"] * scale) if "width" in given else content[0]
@@ -188,7 +181,7 @@ class _Resolver:
         self.deck = deck
         self.options = options
         self.cache = cache_for(options)
-        self.roots = readable_roots(deck.source, options)
+        self.access = FileAccess.for_deck(deck.source, options)
         self.policy = FetchPolicy(
             timeout=options.image_timeout,
             max_bytes=options.max_image_bytes,
@@ -249,7 +242,7 @@ class _Resolver:
             if use.slide is None:
                 problem = "not found; check the path (relative to the stylesheet)"
             return Asset(use.ref, None, problem, slide, url=url, origin="missing")
-        if not any(real == root or root in real.parents for root in self.roots):
+        if not self.access.allows(real):
             problem = "is outside the deck's folder and was not read; allow its folder with --allow-dir"
             return Asset(use.ref, None, problem, slide, url=url, origin="missing")
         mode = real.stat().st_mode

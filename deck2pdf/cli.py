@@ -15,7 +15,8 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ._version import __version__
-from .errors import Deck2PdfError, ExitCode, GaveUp, UsageError, time_limit
+from .errors import ExitCode, GaveUp, UsageError, explain
+from .options import Options, Settings
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 log = logging.getLogger("deck2pdf")
@@ -44,6 +45,7 @@ def _version(value: bool) -> None:
 
 @app.command(context_settings={"help_option_names": ["-h", "--help"]})
 def main(
+    ctx: typer.Context,
     decks: Annotated[list[Path], typer.Argument(help="The Cleaver deck(s) (Markdown) to convert.", show_default=False)],
     output: Annotated[
         Optional[Path], typer.Option("-o", "--output", help="PDF to write [default: the deck's name with .pdf]")
@@ -68,7 +70,9 @@ def main(
     ] = None,
     min_scale: Annotated[
         Optional[float],
-        typer.Option("--min-scale", help="Smallest size a slide is shrunk to, 0.2-1 [default: 0.5]."),
+        typer.Option(
+            "--min-scale", help=f"Smallest size a slide is shrunk to, 0.2-1 [default: {Options.min_scale:g}]."
+        ),
     ] = None,
     cache_dir: Annotated[
         Optional[Path], typer.Option("--cache-dir", help="Image cache folder [default: ~/.cache/deck2pdf].")
@@ -76,7 +80,8 @@ def main(
     offline: Annotated[bool, typer.Option("--offline", help="Use only cached and local images; no network.")] = False,
     refresh: Annotated[bool, typer.Option("--refresh", help="Ask servers whether cached images changed.")] = False,
     image_dpi: Annotated[
-        Optional[int], typer.Option("--image-dpi", help="Downsample images to this resolution [default: 200].")
+        Optional[int],
+        typer.Option("--image-dpi", help=f"Downsample images to this resolution [default: {Options.image_dpi}]."),
     ] = None,
     allow_dir: Annotated[
         Optional[list[Path]], typer.Option("--allow-dir", help="Another folder local images may come from; repeatable.")
@@ -85,13 +90,16 @@ def main(
         bool, typer.Option("--allow-private-network", help="Fetch images from loopback and private addresses too.")
     ] = False,
     image_timeout: Annotated[
-        Optional[float], typer.Option("--image-timeout", help="Seconds to download one image [default: 20].")
+        Optional[float],
+        typer.Option("--image-timeout", help=f"Seconds to download one image [default: {Options.image_timeout:g}]."),
     ] = None,
     max_image_pixels: Annotated[
-        Optional[int], typer.Option("--max-image-pixels", help="Refuse larger images [default: 40000000].")
+        Optional[int],
+        typer.Option("--max-image-pixels", help=f"Refuse larger images [default: {Options.max_image_pixels}]."),
     ] = None,
     max_image_bytes: Annotated[
-        Optional[int], typer.Option("--max-image-bytes", help="Refuse larger image files [default: 31457280].")
+        Optional[int],
+        typer.Option("--max-image-bytes", help=f"Refuse larger image files [default: {Options.max_image_bytes}]."),
     ] = None,
     slides: Annotated[
         Optional[str], typer.Option("--slides", help="Which slides, e.g. 1-5,8,12- [default: all].")
@@ -100,7 +108,7 @@ def main(
         Optional[int], typer.Option("--handout", help="Print N slides per sheet: 1, 2, 3, 4, 6 or 9.")
     ] = None,
     paper: Annotated[
-        Optional[str], typer.Option("--paper", help="Handout paper: a4, letter, legal, a3 [default: a4].")
+        Optional[str], typer.Option("--paper", help=f"Handout paper: a4, letter, legal, a3 [default: {Options.paper}].")
     ] = None,
     landscape: Annotated[
         Optional[bool], typer.Option("--landscape/--portrait", help="Handout sheet orientation [default: portrait].")
@@ -152,13 +160,16 @@ def main(
         ),
     ] = None,
     max_deck_bytes: Annotated[
-        Optional[int], typer.Option("--max-deck-bytes", help="Refuse larger deck files [default: 20971520].")
+        Optional[int],
+        typer.Option("--max-deck-bytes", help=f"Refuse larger deck files [default: {Options.max_deck_bytes}]."),
     ] = None,
     max_slides: Annotated[
-        Optional[int], typer.Option("--max-slides", help="Refuse decks with more slides [default: 2000].")
+        Optional[int],
+        typer.Option("--max-slides", help=f"Refuse decks with more slides [default: {Options.max_slides}]."),
     ] = None,
     max_slide_chars: Annotated[
-        Optional[int], typer.Option("--max-slide-chars", help="Refuse longer slides [default: 200000].")
+        Optional[int],
+        typer.Option("--max-slide-chars", help=f"Refuse longer slides [default: {Options.max_slide_chars}]."),
     ] = None,
     timeout: Annotated[
         Optional[float], typer.Option("--timeout", help="Give up after this many seconds [default: no limit].")
@@ -200,18 +211,7 @@ def main(
             for path in extract_files(deck, directory or Path(".")):
                 typer.echo(str(path))
             return
-        if inspect:
-            from .pipeline import inspect as inspect_deck
-
-            json.dump(inspect_deck(deck), sys.stdout, ensure_ascii=False, indent=2)
-            sys.stdout.write("\n")
-            return
-        for path in css or ():
-            if not path.is_file():
-                raise UsageError(f"--css {path}: no such file", hint="check the path")
-        from .pipeline import convert
-
-        overrides = {
+        flags = {
             "output": output,
             "size": size,
             "theme": theme,
@@ -246,40 +246,47 @@ def main(
             "allow_network": allow_network or None,
             "render_cache": render_cache,
             "jobs": jobs,
+            "strict": strict or None,
         }
-        overrides["strict"] = strict or None
-        overrides = {**_config(config), **{k: v for k, v in overrides.items() if v is not None}}
+        options, _ = Options.resolve({}, flags, deck, settings=_config(config), environ=os.environ)
+        # Settings, environment and flags, converted and checked; each deck's front matter goes under them.
+        overrides = options.overrides()
+        if inspect:
+            from .parse import Limits, parse_deck
+            from .pipeline import inspect as inspect_deck
+
+            limits = Limits.from_options(options)
+            if limits != Limits():  # --untrusted's (or given) limits: an oversized deck is refused before it is read
+                parse_deck(deck, limits)
+            json.dump(inspect_deck(deck), sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+            return
+        from .pipeline import convert
+
         if timeout is None and overrides.get("untrusted"):
             timeout = UNTRUSTED_TIMEOUT
         if timeout is not None and timeout <= 0:
             raise UsageError(f"--timeout {timeout:g}: must be more than 0 seconds")
         if len(decks) > 1 or directory is not None:
-            _batch(decks, overrides, directory, jobs, timeout, quiet)
+            _batch(decks, overrides, directory, options.jobs, timeout, quiet)
             return
         if watch:
             _watch(deck, overrides, timeout)
             return
-        with time_limit(timeout) as deadline, _Bar(f"{deck.name}", "slides", enabled=not quiet) as bar:
-            result = convert(deck, {**overrides, "deadline": deadline}, progress=bar.update)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with _Bar(f"{deck.name}", "slides", enabled=not quiet) as bar:
+            result = convert(deck, {**overrides, "deadline": deadline}, progress=bar.update, renderer=ctx.obj)
         log.info("wrote %s (%d pages)", result.output, result.pages)
-    except Deck2PdfError as exc:
-        log.error("%s", exc)
-        raise typer.Exit(int(exc.exit_code)) from None
-    except GaveUp:
-        log.error("gave up after %g s (--timeout); nothing written", timeout or 0)
-        raise typer.Exit(int(ExitCode.RENDER)) from None
-    except BrokenPipeError:  # the reader of stdout went away (`--inspect | head`): not an error of ours
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except KeyboardInterrupt:
-        log.error("interrupted; nothing written")
-        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     except typer.Exit:
         raise
-    except Exception as exc:
-        if debug:
+    except BrokenPipeError:  # the reader of stdout went away (`--inspect | head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (Exception, GaveUp, KeyboardInterrupt) as exc:
+        message, code = explain(GaveUp(timeout) if isinstance(exc, GaveUp) else exc)
+        if code == ExitCode.BUG and debug:
             traceback.print_exc()
-        log.error("internal error (%s: %s); this is a bug, please report it with the deck", type(exc).__name__, exc)
-        raise typer.Exit(int(ExitCode.BUG)) from None
+        log.error("%s", message)
+        raise typer.Exit(int(code)) from None
 
 
 UNTRUSTED_TIMEOUT = 120.0  # seconds, unless --timeout says otherwise
@@ -295,7 +302,7 @@ def _batch(
 ) -> None:
     """Convert several decks; print the summary; exit with the first failed deck's code if any failed."""
     from .batch import convert_many, summary
-    from .pipeline import cores
+    from .procs import cores
 
     start = time.perf_counter()
     with _Bar("decks", "decks", enabled=not quiet, at_once=True) as bar:
@@ -380,34 +387,23 @@ class _Bar:
             self.progress.stop()
 
 
-CONFIG_KEYS = {
-    "untrusted", "allow_network", "cache_dir", "offline", "image_dpi", "allow_dirs", "allow_private_network",
-    "image_timeout", "max_image_pixels", "max_image_bytes", "max_deck_bytes", "max_slides", "max_slide_chars",
-    "theme", "size", "paper", "landscape", "frame", "progress", "fit", "min_scale", "strict", "pdfa", "pdfua",
-}  # fmt: skip
-
-
-def _config(path: Path | None) -> dict[str, Any]:
-    """Settings from a TOML file (keys are the options' names, e.g. `untrusted = true`); flags override them."""
+def _config(path: Path | None) -> Settings | None:
+    """The settings file (TOML; keys are the options' names, e.g. `untrusted = true`): --config's, else
+    $XDG_CONFIG_HOME/deck2pdf/config.toml if there is one. Options.resolve checks its values."""
     import tomllib
 
     if path is None:
         base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
         path = Path(base) / "deck2pdf" / "config.toml"
         if not path.is_file():
-            return {}
+            return None
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise UsageError(f"cannot read the settings ({exc.strerror})", file=path) from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"bad settings: {exc}", file=path, hint="fix the TOML") from None
-    unknown = sorted(set(data) - CONFIG_KEYS)
-    if unknown:
-        raise UsageError(
-            f"unknown setting `{unknown[0]}`", file=path, hint=f"use one of: {', '.join(sorted(CONFIG_KEYS))}"
-        )
-    return data
+    return Settings(data, path)
 
 
 def _source_date_epoch() -> datetime.datetime | None:

@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+from .options import Options
+
 USER_AGENT = "deck2pdf (slide deck to PDF converter)"
 _REDIRECTS = {301, 302, 303, 307, 308}
 _CHUNK = 64 * 1024
@@ -26,10 +28,15 @@ class FetchError(Exception):
 
 @dataclass(frozen=True)
 class FetchPolicy:
-    timeout: float = 20.0  # seconds for the whole download of one image, redirects included
-    max_bytes: int = 30 * 1024 * 1024
-    allow_private: bool = False  # fetch from loopback, private, link-local and reserved addresses too
+    timeout: float = Options.image_timeout  # seconds for the whole download of one image, redirects included
+    max_bytes: int = Options.max_image_bytes
+    allow_private: bool = Options.allow_private_network  # fetch from loopback, private, link-local, reserved too
     max_redirects: int = 5
+
+    @classmethod
+    def from_options(cls, options: Options) -> FetchPolicy:
+        """The policy an Options sets (--image-timeout, --max-image-bytes, --allow-private-network)."""
+        return cls(options.image_timeout, options.max_image_bytes, options.allow_private_network)
 
 
 @dataclass(frozen=True)

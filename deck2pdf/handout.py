@@ -11,13 +11,12 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
-from html import unescape
 from html.parser import HTMLParser
 
 from .errors import RenderError
+from .markup import links
 from .model import Cell, Rect, Sheet, Slide
 
-_HREF = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
 PT_PER_MM = 72 / 25.4
 PAPER_MM = {"a4": (210.0, 297.0), "letter": (215.9, 279.4), "legal": (215.9, 355.6), "a3": (297.0, 420.0)}
 MARGIN = 36.0  # pt: the sheet's side margins
@@ -155,8 +154,8 @@ def _moved_links(pdf, page, scale: float, tx: float, ty: float) -> list:  # type
 def slide_links(slide_html: str) -> tuple[str, ...]:
     """The web and mail link targets of a slide, in order, without repeats (for the link notes)."""
     targets: list[str] = []
-    for href in _HREF.findall(slide_html):
-        target = unescape(href.strip())
+    for href in links(slide_html):
+        target = href.strip()
         if target.startswith(("http://", "https://", "mailto:")) and target not in targets:
             targets.append(target)
     return tuple(targets)

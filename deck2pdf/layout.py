@@ -14,12 +14,11 @@ import jinja2
 import tinycss2.color3
 
 from ._version import __version__
+from .markup import Tag, author_name, images, replaced
 from .model import Asset, Deck, HandoutCell, Rect, Sheet, Slide, short, slide_id
 from .options import CLEAVER_FONT_PX, CONTENT_PADDING_EM, PAGE_EMS, Options
 from .themes import THEMES_DIR, Theme
 
-_IMG_TAG = re.compile(r"<img\b[^>]*>(?:\s*</img\s*>)?", re.IGNORECASE)
-_ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 _FONT_COLOR = re.compile(r"""(<font\b[^>]*?\bcolor\s*=\s*)(["']?)([^"'\s>]*)\2""", re.IGNORECASE)
 _ATTACHMENT = re.compile(
     r"""\srel\s*=\s*(?:"[^"]*\battachment\b[^"]*"|'[^']*\battachment\b[^']*'|attachment\b)""", re.I
@@ -223,10 +222,9 @@ def _passive_css(css: str) -> str:
 
 def _document_fields(deck: Deck, date: str, lang: str) -> dict[str, str]:
     """What both templates state about the document (its <title> and <meta>s, which become PDF metadata)."""
-    author = deck.meta.get("author")
     return {
         "title": deck.title,
-        "author": str(author.get("name") or "") if isinstance(author, dict) else "",
+        "author": author_name(deck.meta.get("author")),
         "description": str(deck.meta.get("description") or ""),
         "keywords": _keywords(deck.meta.get("keywords")),
         "lang": lang,
@@ -244,31 +242,31 @@ def _keywords(value: object) -> str:
 def _print_html(slide: Slide, assets: Mapping[str, Asset], base: str) -> str:
     """Return a slide's HTML made ready for print: images resolved, legacy colours as browsers read them, and
     no `rel=attachment` (nothing in a deck may embed a file in the PDF)."""
-    html = _IMG_TAG.sub(lambda m: _image(m.group(0), assets, base), slide.html)
+    html = replaced(slide.html, images(slide.html), lambda tag: _image(tag, assets, base))
     html = _ATTACHMENT.sub("", html)
     return _FONT_COLOR.sub(lambda m: f'{m.group(1)}"{legacy_colour(m.group(3))}"', html)
 
 
-def _image(tag: str, assets: Mapping[str, Asset], base: str) -> str:
-    attrs = {m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None) for m in _ATTR.finditer(tag)}
-    ref = unescape(attrs.get("src", ""))
+def _image(tag: Tag, assets: Mapping[str, Asset], base: str) -> str:
+    attrs = tag.attrs
+    ref = attrs.get("src", "")
     asset = assets.get(urljoin(base, ref.strip()))
     # Sizes the deck gives in px were meant next to Cleaver's 32 px text: as em they keep that proportion
     # to the text, and shrink with it when a slide is scaled to fit.
-    style = _px_to_em(unescape(attrs.get("style", "")))
+    style = _px_to_em(attrs.get("style", ""))
     for dim in ("width", "height"):
         if re.fullmatch(r"\d+(?:\.\d+)?(?:px)?", attrs.get(dim, "").strip()):
             style += f";{dim}:{float(attrs[dim].strip().removesuffix('px')) / CLEAVER_FONT_PX:.4g}em"
     if asset is None or asset.problem is None:
         src = asset.path.as_uri() if asset is not None and asset.path is not None else ref
         kept = "".join(
-            f' {name}="{escape(unescape(value))}"'
+            f' {name}="{escape(value)}"'
             for name, value in attrs.items()
             if name not in ("src", "style", "width", "height")
         )
         return f'<img src="{escape(src)}"{kept} style="{escape(style)}">'
     # A visible stand-in that keeps the size the deck gave the image, so the printed page says what was there.
-    alt = unescape(attrs.get("alt", ""))
+    alt = attrs.get("alt", "")
     label = f"{alt} — " if alt else ""
     return (
         f'<span class="missing-image" style="{escape(style)}">'

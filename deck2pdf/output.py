@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
+from . import files
 from .errors import OutputError
 
 
@@ -25,24 +25,6 @@ def check_target(target: Path, deck: Path) -> None:
 def write_atomic(target: Path, data: bytes) -> None:
     """Write `data` to `target` so that a reader sees the old file or the whole new one, never a part."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        files.write_atomic(target, data, durable=True)
     except OSError as exc:
         raise OutputError(f"cannot write ({exc.strerror})", file=target, hint="check the folder") from exc
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise OutputError(f"cannot write ({exc.strerror})", file=target, hint="check the folder") from exc
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

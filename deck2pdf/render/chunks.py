@@ -16,25 +16,27 @@ import itertools
 import json
 import logging
 import math
-import multiprocessing
 import os
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from .. import procs
 from .._version import __version__
+from ..files import write_atomic
 from ..layout import Typesetter
-from ..model import Attached
-from . import fonts
+from ..markup import css_urls
+from ..model import Attached, FetchScope
+from . import patches
+from .engine import import_weasyprint, start_deck
 from .join import ELSEWHERE
 from .pages import parse_sheets, render_slides, write_pdf
-from .patches import import_weasyprint, start_deck
 
 log = logging.getLogger("deck2pdf")
 
@@ -46,7 +48,6 @@ MIN_CHUNK_SLIDES = 4
 CHUNKS = 8
 CACHE_LIMIT_BYTES = 512 * 1024 * 1024  # the render cache is pruned, oldest first, beyond this
 _FILE_URL = re.compile(r"""file://[^"'\s)>]+""")
-_CSS_URL = re.compile(r"""url\(\s*["']?([^"')]+)["']?\s*\)""", re.I)
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class Job:
     """What every chunk of one deck shares (inherited by the worker processes)."""
 
     typesetter: Typesetter
-    allowed: Mapping[str, Any]  # allowed_roots and served, for the renderer's file fetcher
+    scope: FetchScope  # what the renderer's file fetcher may read
     numbers: tuple[int, ...]  # the slides to print, in order
     fit: bool
     min_scale: float
@@ -124,7 +125,7 @@ def render(
         start_deck(context)  # before forking: the workers share its fonts and parsed style sheets
         if todo:
             head = job.typesetter.html([])  # no slides: the style sheets every chunk names
-            parse_sheets(head.html, head.base_url, **job.allowed)
+            parse_sheets(head.html, head.base_url, allowed_roots=job.scope.roots, served=job.scope.served)
         workers = max(1, min(jobs, len(todo) + (beside is not None)))
         with _workers(job, workers) as (submit, call):
             if beside is not None:
@@ -149,9 +150,10 @@ _JOB: Job | None = None  # the job of the forked workers (fork shares it; nothin
 
 @contextmanager
 def _workers(job: Job, workers: int) -> Iterator[tuple[Callable[[tuple[int, ...], bool], Future[Chunk]], Any]]:
-    """Submit chunks (and other calls) to `workers` forked processes, or run them here when one is enough."""
+    """Submit chunks (and other calls) to `workers` processes (`procs.pool`), or run them here when one is
+    enough. Forked workers find the job in _JOB (nothing pickled); spawned ones are sent it."""
     global _JOB
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers <= 1:
 
         def now(function: Callable[..., Any], *args: Any) -> Future[Any]:
             future: Future[Any] = Future()
@@ -164,15 +166,17 @@ def _workers(job: Job, workers: int) -> Iterator[tuple[Callable[[tuple[int, ...]
         yield (lambda numbers, first: now(render_chunk, job, numbers, first)), now
         return
     import_weasyprint()  # imported before forking, so each worker starts at once
+    forked = procs.forking()
     _JOB = job
     gc.freeze()  # the workers' collections leave this process's objects (shared pages) alone
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    pool = procs.pool(workers)
     try:
-        yield (lambda numbers, first: pool.submit(_in_worker, numbers, first)), pool.submit
+        if forked:
+            yield (lambda numbers, first: pool.submit(_in_worker, numbers, first)), pool.submit
+        else:
+            yield (lambda numbers, first: pool.submit(render_chunk, job, numbers, first)), pool.submit
     except BaseException:  # Ctrl-C, --timeout, an error: the workers stop now, not after their chunk
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
+        procs.stop(pool)
         raise
     else:
         pool.shutdown(wait=True)
@@ -190,8 +194,10 @@ def render_chunk(job: Job, numbers: tuple[int, ...], first: bool) -> Chunk:
     """Lay out and render one chunk, shrink its slides that do not fit, and write its PDF."""
     elsewhere = ELSEWHERE if job.chunked else None
     layout = job.typesetter.html([(n, 1.0) for n in numbers], elsewhere=elsewhere)
-    with fonts.capture(job.font_store), _gc_paused(len(numbers) <= CHUNK_SLIDES):
-        rendered = render_slides(layout.html, layout.base_url, numbers=numbers, **job.allowed)
+    with patches.font_standins(job.font_store), _gc_paused(len(numbers) <= CHUNK_SLIDES):
+        rendered = render_slides(
+            layout.html, layout.base_url, numbers=numbers, allowed_roots=job.scope.roots, served=job.scope.served
+        )
         pages = {s.number: s.page for s in rendered.slides}
         cut = [s.number for s in rendered.slides if s.fit is not None]
         messages = list(rendered.messages)
@@ -243,7 +249,13 @@ def _shrink_to_fit(
     while estimate:
         variants = [(n, c) for n, e in estimate.items() for c in _candidates(e or 0.0, too_big[n], job.min_scale)]
         layout = job.typesetter.html(variants, elsewhere=elsewhere)
-        trial = render_slides(layout.html, layout.base_url, numbers=[n for n, _ in variants], **job.allowed)
+        trial = render_slides(
+            layout.html,
+            layout.base_url,
+            numbers=[n for n, _ in variants],
+            allowed_roots=job.scope.roots,
+            served=job.scope.served,
+        )
         messages += [m for m in trial.messages if not m.startswith("Anchor defined twice")]  # ids repeat here
         tried: dict[int, list[tuple[float, Any]]] = {}
         for (n, scale), slide in zip(variants, trial.slides, strict=True):
@@ -283,7 +295,7 @@ def _key(job: Job, numbers: tuple[int, ...], index: int, context: str) -> tuple[
         context,
         html,
         *(_stat(Path(unquote(urlsplit(url).path))) for url in sorted(set(_FILE_URL.findall(html)))),
-        *(f"{url}={_stat(path)}" for url, path in sorted(job.allowed.get("served", {}).items()) if url in html),
+        *(f"{url}={_stat(path)}" for url, path in sorted(job.scope.served.items()) if url in html),
     ):
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
     if index == 0:
@@ -300,7 +312,7 @@ def _context(job: Job) -> str:
     parts = []
     for sheet, text in job.typesetter.sheets.items():
         parts.append(f"{sheet}:{text}")
-        for ref in _CSS_URL.findall(text):
+        for ref in (url.ref for url in css_urls(text)):
             if not ref.startswith(("data:", "http:", "https:")):
                 parts.append(f"{ref}={_stat(sheet.parent / unquote(ref.split('#')[0].split('?')[0]))}")
     parts += [f"{p.name}={_stat(p)}" for p in sorted(FONTS_DIR.iterdir())]
@@ -360,8 +372,8 @@ class RenderCache:
         }
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            _write(self.folder / f"{key}.pdf", chunk.pdf)
-            _write(self.folder / f"{key}.json", json.dumps(meta).encode())
+            write_atomic(self.folder / f"{key}.pdf", chunk.pdf)
+            write_atomic(self.folder / f"{key}.json", json.dumps(meta).encode())
         except OSError as exc:  # a cache that cannot be written only costs time
             log.debug("render cache not written: %s", exc)
 
@@ -386,9 +398,3 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
-
-
-def _write(path: Path, data: bytes) -> None:
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_bytes(data)
-    temp.replace(path)

@@ -2,53 +2,31 @@
 
 WeasyPrint embeds a subset of each font holding the glyphs its document uses, keeping glyph ids. Rendered
 in chunks, a deck would carry one subset per chunk of every font. So the chunk renderers write a stand-in
-instead of each (plain, static) font program and keep the original in a store named by its hash (`capture`);
-the join then subsets each original once for the glyphs of all chunks, with WeasyPrint's own HarfBuzz
-subsetting, and gives every chunk the same font objects (`merge`). Fonts WeasyPrint must transform (variable,
-colour or bitmap fonts, fonts with missing glyphs) are left to it: they stay one subset per chunk.
+instead of each (plain, static) font program and keep the original in a store named by its hash
+(`patches.font_standins`); the join then subsets each original once for the glyphs of all chunks, with fontTools'
+subsetter and the options WeasyPrint subsets with, and gives every chunk the same font objects (`merge`). Fonts
+WeasyPrint must transform (variable, colour or bitmap fonts, fonts with missing glyphs) are left to it: they stay
+one subset per chunk.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import os
+import io
+import logging
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..errors import RenderError
+from ..files import write_atomic
+
+log = logging.getLogger("deck2pdf")
+
 MARK = b"deck2pdf-font:"  # a stand-in font program: MARK + sha256 of the original
 _BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
-
-
-@contextmanager
-def capture(store: Path) -> Iterator[None]:
-    """While rendering, write stand-ins for plain fonts and keep their originals in `store`."""
-    from weasyprint.pdf import fonts
-
-    original_clean = fonts.Font.clean
-
-    def clean(self: Any, to_unicode: Any, hinting: Any) -> None:
-        plain = not (self.missing or self.png or self.svg or self.colr or "fvar" in self.tables or self.bitmap)
-        if not plain or not to_unicode:
-            return original_clean(self, to_unicode, hinting)
-        digest = hashlib.sha256(self.file_content).hexdigest()
-        path = store / f"{digest}-{self.index}.font"
-        if not path.exists():
-            store.mkdir(parents=True, exist_ok=True)
-            temp = path.with_name(f".{path.name}.{os.getpid()}")
-            temp.write_bytes(self.file_content)
-            temp.replace(path)
-        # The first bytes tell WeasyPrint whether it is an OpenType (CFF) or TrueType font program.
-        self.file_content = self.file_content[:4] + MARK + path.name.encode()
-        return None
-
-    fonts.Font.clean = clean
-    try:
-        yield
-    finally:
-        fonts.Font.clean = original_clean
 
 
 def merge(pdf: Any, store: Path) -> list[Any]:
@@ -89,16 +67,23 @@ def merge(pdf: Any, store: Path) -> list[Any]:
             if font.objgen != keep.objgen:
                 fonts[key] = keep
         glyphs = set().union(*(set(w) for w in widths.values()), *(set(t) for t in texts.values()))
-        subset = _subset_kept(store, name, original, index, glyphs)
+        label = next(iter(kept))[1:].split("+")[-1]  # the font's name, for messages
+        subset = _subset_kept(store, name, original, index, glyphs, label)
         stream = pikepdf.Stream(pdf, subset)
-        if standin[:4] == b"OTTO":
+        # The subset's type, not the stand-in's: a collection's stand-in starts as "ttcf" whatever its fonts are.
+        cff = subset[:4] == b"OTTO"
+        if cff:
             stream.Subtype = pikepdf.Name.OpenType
         else:
             stream.Length1 = len(subset)
         for base, font in kept.items():
             descendant = font.DescendantFonts[0]
             descriptor = descendant.FontDescriptor
-            descriptor[next(k for k in ("/FontFile3", "/FontFile2") if k in descriptor)] = stream
+            for key in ("/FontFile3", "/FontFile2"):
+                if key in descriptor:
+                    del descriptor[key]
+            descriptor["/FontFile3" if cff else "/FontFile2"] = stream
+            descendant.Subtype = pikepdf.Name.CIDFontType0 if cff else pikepdf.Name.CIDFontType2
             descendant.W = _w_array(widths[base])
             if widths[base]:
                 descriptor.FontBBox[2] = max(float(v) for v in widths[base].values())
@@ -217,67 +202,56 @@ def _cmap(texts: dict[int, bytes]) -> bytes:
     return b"\n".join(lines)
 
 
-def _subset_kept(store: Path, name: str, original: bytes, index: int, glyphs: set[int]) -> bytes:
+def _subset_kept(store: Path, name: str, original: bytes, index: int, glyphs: set[int], label: str) -> bytes:
     """A subset, from the store when this one was made before (a deck rendered again usually uses the same
-    glyphs): then WeasyPrint need not even be imported."""
+    glyphs, and a large font takes a while to subset)."""
     key = hashlib.sha256(",".join(map(str, sorted(glyphs))).encode()).hexdigest()[:32]
     path = store / f"{name}.{key}.subset"
     try:
         return path.read_bytes()
     except OSError:
         pass
-    subset = _subset(original, index, glyphs)
-    try:
-        temp = path.with_name(f".{path.name}.{os.getpid()}")
-        temp.write_bytes(subset)
-        temp.replace(path)
-    except OSError:
-        pass  # only costs time next time
+    subset = _subset(original, index, glyphs, label)
+    if subset is original:  # not subset: warn again next time
+        return subset
+    with contextlib.suppress(OSError):  # not kept: only costs time next time
+        write_atomic(path, subset)
     return subset
 
 
-def _subset(original: bytes, index: int, glyphs: set[int]) -> bytes:
-    """Subset a font program for `glyphs`, keeping glyph ids, exactly as WeasyPrint does for one document."""
-    from .patches import import_weasyprint
+def _subset(original: bytes, index: int, glyphs: set[int], label: str) -> bytes:
+    """Subset font `index` of a font file (a collection has several) for `glyphs`, keeping glyph ids (the chunks'
+    text names glyphs by id), with the options WeasyPrint 70 gives HarfBuzz: its tables dropped, no hinting, no
+    subroutines, unknown tables kept. A font fontTools cannot read is embedded whole, with a warning."""
+    from fontTools import subset
 
-    import_weasyprint()
-    from weasyprint.pdf.fonts import Font
+    options = subset.Options(
+        font_number=index,
+        retain_gids=True,
+        notdef_glyph=True,
+        hinting=False,
+        desubroutinize=True,
+        passthrough_tables=True,
+        ignore_missing_glyphs=True,
+    )
+    options.drop_tables += [tag for tag in _DROPPED_TABLES if tag not in options.drop_tables]
+    try:
+        font = subset.load_font(io.BytesIO(original), options)
+        with font:
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(gids=sorted(glyphs | {0}))
+            subsetter.subset(font)
+            out = io.BytesIO()
+            subset.save_font(font, out, options)
+    except Exception as exc:  # fontTools raises many kinds on a damaged font HarfBuzz still reads
+        log.warning("font %s could not be subset (%s); it is embedded whole", label, exc)
+        log.debug("fontTools' error", exc_info=True)
+        if original[:4] == b"ttcf":  # a collection is not a font program a PDF can embed
+            raise RenderError(
+                f"font {label} could not be subset ({exc})", hint="remove the font from the style sheet"
+            ) from exc
+        return original
+    return out.getvalue()
 
-    class Standin:  # what Font._harfbuzz_subset reads and writes
-        def __init__(self) -> None:
-            self.missing: set[int] = set()
-            self.hb_face = _hb_face(original, index)
-            self.file_content = original
-            self.family = "font"
 
-    standin = Standin()
-    Font._harfbuzz_subset(standin, dict.fromkeys(sorted(glyphs | {0}), ""), False)
-    return bytes(standin.file_content)
-
-
-_HB: Any = None
-
-
-def _hb_face(data: bytes, index: int) -> Any:
-    """A HarfBuzz face of a font file in memory (WeasyPrint's bindings read faces only from Pango fonts)."""
-    global _HB
-    from weasyprint.text import ffi as wp
-
-    if _HB is None:
-        import cffi
-
-        own = cffi.FFI()
-        own.include(wp.ffi)
-        own.cdef(
-            "hb_blob_t * hb_blob_create (const char *data, unsigned int length, int mode, void *user_data,"
-            " void *destroy);"
-            "hb_face_t * hb_face_create (hb_blob_t *blob, unsigned int index);"
-        )
-        names = ("libharfbuzz.so.0", "libharfbuzz.0.dylib", "libharfbuzz-0.dll", "harfbuzz")
-        _HB = own, wp._dlopen(own, *names)
-    own, lib = _HB
-    buffer = own.new("char[]", data)
-    blob = lib.hb_blob_create(buffer, len(data), 0, own.NULL, own.NULL)  # 0: HarfBuzz copies the bytes
-    face = lib.hb_face_create(blob, index)
-    wp.harfbuzz.hb_blob_destroy(blob)
-    return wp.ffi.gc(face, wp.harfbuzz.hb_face_destroy)
+_DROPPED_TABLES = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT", "SVG")

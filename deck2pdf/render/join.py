@@ -24,77 +24,73 @@ def join(parts: Sequence[bytes], font_store: Path, anchors: Sequence[str] = ()) 
 
     pdf = pikepdf.open(io.BytesIO(parts[0]))
     names = _dests(pdf)
-    outline = _outline(pdf)
+    outline: list[pikepdf.OutlineItem] = []
     for data in parts[1:]:
         part = pikepdf.open(io.BytesIO(data))
         pdf.pages.extend(part.pages)
         # Copied after the pages, so that their page references point to the pages just copied.
         for name, dest in _dests(part).items():
             if name not in names:
-                names[name] = pdf.copy_foreign(dest if dest.is_indirect else part.make_indirect(dest))
-        outline += [pdf.copy_foreign(item) for item in _outline(part)]
+                names[name] = _foreign(pdf, part, dest)
+        outline += [_copied(pdf, part, item) for item in part.open_outline().root]
     if anchors:
         # Where WeasyPrint puts an element's anchor: its top left corner, the zoom kept.
         for page, name in zip(pdf.pages, anchors, strict=True):
             names.setdefault(name, pikepdf.Array([page.obj, pikepdf.Name.XYZ, 0, float(page.mediabox[3]), 0]))
     messages = _relink(pdf, names)
-    if len(parts) > 1 or anchors:
-        if names:
-            pairs: list[Any] = []
-            for name in sorted(names):
-                pairs += [pikepdf.String(name), names[name]]
-            if "/Names" not in pdf.Root:
-                pdf.Root.Names = pikepdf.Dictionary()
-            pdf.Root.Names.Dests = pdf.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(pairs)))
-        _set_outline(pdf, outline)
+    if (len(parts) > 1 or anchors) and names:
+        tree = pikepdf.NameTree.new(pdf)
+        for name in sorted(names):
+            tree[name] = names[name]
+        if "/Names" not in pdf.Root:
+            pdf.Root.Names = pikepdf.Dictionary()
+        pdf.Root.Names.Dests = tree.obj
+    if outline:
+        with pdf.open_outline() as joined:
+            joined.root.extend(outline)
     if fonts.leftover(fonts.merge(pdf, font_store)):
         raise RenderError("a font was left out of the PDF", hint="this is a bug; please report it with the deck")
     return pdf, messages
 
 
 def _dests(pdf: Any) -> dict[str, Any]:
-    """Named destinations: WeasyPrint writes them as one flat /Names array under /Root/Names/Dests."""
-    try:
-        flat = list(pdf.Root.Names.Dests.Names)
-    except AttributeError:
-        return {}
-    return {str(flat[i]): flat[i + 1] for i in range(0, len(flat) - 1, 2)}
-
-
-def _outline(pdf: Any) -> list[Any]:
-    """The top-level bookmark items, each with its children."""
-    try:
-        item = pdf.Root.Outlines.First
-    except AttributeError:
-        return []
-    items = []
-    while item is not None:
-        items.append(item)
-        item = item.get("/Next")
-    return items
-
-
-def _set_outline(pdf: Any, items: list[Any]) -> None:
+    """Named destinations (WeasyPrint writes them in the /Names /Dests name tree)."""
     import pikepdf
 
-    if not items:
-        return
-    root = pdf.Root.get("/Outlines")
-    if root is None:
-        root = pdf.Root.Outlines = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Outlines))
-    count = 0
-    for i, item in enumerate(items):
-        item.Parent = root
-        for key, other in (
-            ("/Prev", items[i - 1] if i else None),
-            ("/Next", items[i + 1] if i + 1 < len(items) else None),
-        ):
-            if other is not None:
-                item[key] = other
-            elif key in item:
-                del item[key]
-        count += 1 + max(0, int(item.get("/Count", 0)))
-    root.First, root.Last, root.Count = items[0], items[-1], count
+    try:
+        tree = pdf.Root.Names.Dests
+    except AttributeError:
+        return {}
+    return dict(pikepdf.NameTree(tree).items())
+
+
+def _copied(pdf: Any, part: Any, item: Any) -> Any:
+    """A bookmark of `part` (with those under it) for `pdf`, whose pages include the part's."""
+    import pikepdf
+
+    destination = _foreign(pdf, part, item.destination)
+    if isinstance(destination, pikepdf.Array):  # in the item, as WeasyPrint writes it
+        destination = pikepdf.Array(list(destination))
+    copy = pikepdf.OutlineItem(
+        item.title,
+        destination,
+        action=_foreign(pdf, part, item.action),
+        color=item.color,
+        flags=item.flags,
+    )
+    copy.is_closed = item.is_closed
+    copy.children = [_copied(pdf, part, child) for child in item.children]
+    return copy
+
+
+def _foreign(pdf: Any, part: Any, value: Any) -> Any:
+    """An array or dictionary of `part` copied into `pdf` (its page references then point to the copied pages);
+    a name or string as it is."""
+    import pikepdf
+
+    if not isinstance(value, pikepdf.Array | pikepdf.Dictionary):
+        return value
+    return pdf.copy_foreign(value if value.is_indirect else part.make_indirect(value))
 
 
 def _relink(pdf: Any, names: dict[str, Any]) -> list[str]:

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ..errors import RenderError
+from ..files import FileAccess
 from ..model import Attached, slide_id
 from . import patches
 from .engine import deck_state, import_weasyprint
@@ -299,18 +300,14 @@ def _captured_log() -> Iterator[list[str]]:
         logger.removeHandler(handler)
 
 
-def _is_within(path: Path, roots: Iterable[Path]) -> bool:
-    return any(path == root or root in path.parents for root in roots)
-
-
-def _local_only_fetcher(weasyprint: Any, roots: Iterable[Path], served: Mapping[str, Path]) -> Any:
+def _local_only_fetcher(weasyprint: Any, roots: Iterable[Path] | FileAccess, served: Mapping[str, Path]) -> Any:
     """Return a WeasyPrint URL fetcher that reads only local files in the allowed places.
 
     `served` maps the URLs of the deck's images (web, data: or local) to the files the assets stage made
     for them: WeasyPrint never uses the network, never decodes a data: URL itself, and never reads a device
     or FIFO (its timeout does not apply to files: /dev/urandom would hang it).
     """
-    allowed_roots = tuple(r.resolve() for r in roots)
+    access = roots if isinstance(roots, FileAccess) else FileAccess(tuple(roots))
     by_url = {_canonical(url): path for url, path in served.items()}
 
     class Fetcher(weasyprint.urls.URLFetcher):  # type: ignore[misc, name-defined]
@@ -324,7 +321,7 @@ def _local_only_fetcher(weasyprint: Any, roots: Iterable[Path], served: Mapping[
                 name = path.name
             else:
                 raise ValueError(f"not fetched at render time: {url[:80]}")
-            if not _is_within(path, allowed_roots):
+            if not access.allows(path):
                 raise ValueError(f"outside the allowed folders, refused: {path}")
             if not stat.S_ISREG(path.stat().st_mode):
                 raise ValueError(f"not a regular file, refused: {path}")

@@ -40,6 +40,7 @@ def render(deck: Path, out: Path, **options: object) -> bytes:
     return out.read_bytes()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("deck", ["tour", "scripts"])
 @pytest.mark.parametrize("handout", [None, 6])
 @pytest.mark.parametrize("pdfa", [False, True])
@@ -127,6 +128,7 @@ def test_the_manifest_lists_every_image_with_checksum(tour: Path, tmp_path: Path
     assert manifest["deck_modified"] == "2020-09-13T12:26:40Z"
 
 
+@pytest.mark.slow
 def test_extracted_sources_render_the_same_pdf(tmp_path: Path) -> None:
     deck = tmp_path / "talk" / "talk.md"
     (deck.parent / "css").mkdir(parents=True)

@@ -112,6 +112,7 @@ class _Lines:
         raise AssertionError(f"no line with {text!r} in {timeout} s; saw {seen}")
 
 
+@pytest.mark.slow
 def test_watch_renders_again_when_the_deck_its_style_sheet_or_an_image_changes(tmp_path: Path) -> None:
     from PIL import Image
 

@@ -20,6 +20,7 @@ from ..conftest import REAL_DECKS, REFERENCE_DECK, ROOT
 from ..helpers import visible_text
 
 ORACLE = ROOT / "tests" / "oracle"
+pytestmark = [pytest.mark.needs_shared, pytest.mark.slow]  # slow: it runs node, and needs `make test`'s npm ci
 
 
 def cleaver_slides(decks: list[Path]) -> dict[Path, list[dict[str, str]]]:

@@ -80,6 +80,8 @@ def test_links_stay_clickable_and_are_noted_for_paper(tmp_path: Path) -> None:
     assert set(links(without)[1]) == set(sheet_links[1])  # still clickable
 
 
+@pytest.mark.slow
+@pytest.mark.needs_shared
 def test_the_reference_deck_gives_8_sheets_at_6_up_with_builds_collapsed_and_10_without(tmp_path: Path) -> None:
     collapsed = convert(REFERENCE_DECK, {"output": tmp_path / "a.pdf", "handout": 6, "offline": True})
     full = convert(
@@ -91,6 +93,8 @@ def test_the_reference_deck_gives_8_sheets_at_6_up_with_builds_collapsed_and_10_
     assert len(marks) == 44 and marks[:2] == ["Docker: There and Back Again", "Who am I?"]
 
 
+@pytest.mark.slow
+@pytest.mark.needs_shared
 def test_builds_collapse_in_slides_only_when_asked(tmp_path: Path) -> None:
     plain = convert(REFERENCE_DECK, {"output": tmp_path / "a.pdf", "offline": True})
     collapsed = convert(REFERENCE_DECK, {"output": tmp_path / "b.pdf", "offline": True, "collapse_builds": True})
@@ -115,6 +119,7 @@ def test_frames_can_be_turned_off(tmp_path: Path) -> None:
     assert framed.read_bytes() != bare.read_bytes()
 
 
+@pytest.mark.slow
 def test_handouts_are_byte_identical_run_to_run(tmp_path: Path) -> None:
     # Separate processes, more than a second apart, in time zones 25 hours apart.
     outputs = []

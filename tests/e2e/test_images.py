@@ -117,6 +117,7 @@ def test_refresh_revalidates_with_a_conditional_request(tmp_path: Path, local_ht
     assert path == "/rgb.png" and headers.get("If-None-Match") == '"/rgb.png-v1"'
 
 
+@pytest.mark.slow
 def test_a_damaged_cache_entry_is_fetched_again(tmp_path: Path, local_http: LocalHTTP) -> None:
     serve_good(local_http)
     deck = deck_of(tmp_path, local_http, ["/rgb.png"])
@@ -155,6 +156,7 @@ FAILURES = {
 }
 
 
+@pytest.mark.slow
 def test_each_failure_is_a_placeholder_and_one_warning_and_strict_fails(tmp_path: Path, local_http: LocalHTTP) -> None:
     for path, (route, _) in FAILURES.items():
         local_http.routes[path] = route
@@ -282,6 +284,7 @@ def test_no_construct_in_a_deck_embeds_a_file(tmp_path: Path) -> None:
     assert b"secret" not in (tmp_path / "o.pdf").read_bytes()
 
 
+@pytest.mark.slow
 def test_downsampling_large_photos_shrinks_the_pdf(tmp_path: Path) -> None:
     deck = tmp_path / "talk.md"
     (tmp_path / "big.jpg").write_bytes(images.big_photo())
@@ -311,6 +314,7 @@ def test_data_urls_are_decoded_checked_and_normalized(tmp_path: Path) -> None:
     assert pdf_images(tmp_path / "o.pdf")[0][1:3] == (100, 200)
 
 
+@pytest.mark.slow
 def test_two_processes_sharing_the_cache_do_not_corrupt_it(tmp_path: Path, local_http: LocalHTTP) -> None:
     serve_good(local_http)
     deck = deck_of(tmp_path, local_http, list(GOOD))

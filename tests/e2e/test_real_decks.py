@@ -37,8 +37,17 @@ def _as_published(deck: Path, folder: Path) -> Path:
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
-@pytest.mark.parametrize("theme", list_themes())
-@pytest.mark.parametrize("deck", REAL_DECKS, ids=[d.stem for d in REAL_DECKS])
+# The one pair in the fast run (`make check`): a short deck, with CJK text. The rest are marked slow.
+FAST = ("kasperdeng-go-overview", "default")
+CASES = [
+    pytest.param(deck, theme, id=f"{deck.stem}-{theme}", marks=() if (deck.stem, theme) == FAST else pytest.mark.slow)
+    for deck in REAL_DECKS
+    for theme in list_themes()
+]
+
+
+@pytest.mark.needs_shared
+@pytest.mark.parametrize(("deck", "theme"), CASES)
 def test_real_deck_renders_one_page_per_slide(deck: Path, theme: str, tmp_path: Path) -> None:
     source = _as_published(deck, tmp_path)
     pdf = tmp_path / "out.pdf"

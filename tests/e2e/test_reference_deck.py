@@ -13,6 +13,8 @@ from deck2pdf.pipeline import Result, convert
 from ..conftest import REFERENCE_DECK
 from ..helpers import fonts, links, metadata, outline, page_texts, page_words, pixels, rasterize, visible_text
 
+pytestmark = pytest.mark.needs_shared
+
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:

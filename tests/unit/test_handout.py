@@ -49,6 +49,7 @@ def test_images_do_not_count_and_untitled_slides_never_collapse() -> None:
     assert collapse_builds(deck.slides) == [2, 3, 4]
 
 
+@pytest.mark.needs_shared
 def test_the_reference_deck_collapses_from_59_to_44_slides() -> None:
     assert len(collapse_builds(parse_deck(REFERENCE_DECK).slides)) == 44
 

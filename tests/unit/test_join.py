@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pikepdf
 
-from deck2pdf.render import fonts
+from deck2pdf.render import fonts, patches
 from deck2pdf.render.join import ELSEWHERE, join
 
 
@@ -76,7 +76,7 @@ def test_the_join_replaces_every_font_stand_in_and_checks_it(tmp_path: Path) -> 
     store = tmp_path / "fonts"
     store.mkdir()
     html = "<style>@page { size: 300px 100px; margin: 0 }</style><section><p>Hello <b>there</b></p></section>"
-    with fonts.capture(store):
+    with patches.font_standins(store):
         rendered = render_slides(html, tmp_path.as_uri() + "/", numbers=[1], allowed_roots=[tmp_path])
         part = write_pdf(rendered, [s.page for s in rendered.slides])[0]
     with pikepdf.open(io.BytesIO(part)) as pdf:
