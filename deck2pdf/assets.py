@@ -182,11 +182,7 @@ class _Resolver:
         self.options = options
         self.cache = cache_for(options)
         self.access = FileAccess.for_deck(deck.source, options)
-        self.policy = FetchPolicy(
-            timeout=options.image_timeout,
-            max_bytes=options.max_image_bytes,
-            allow_private=options.allow_private_network,
-        )
+        self.policy = FetchPolicy.from_options(options)
 
     def download(self, url: str) -> _Download:
         """Get a remote image's bytes from the cache, or the network (thread-safe)."""

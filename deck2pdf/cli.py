@@ -247,26 +247,21 @@ def main(
             "render_cache": render_cache,
             "jobs": jobs,
             "strict": strict or None,
+            "timeout": timeout,
         }
         options, _ = Options.resolve({}, flags, deck, settings=_config(config), environ=os.environ)
         # Settings, environment and flags, converted and checked; each deck's front matter goes under them.
         overrides = options.overrides()
         if inspect:
-            from .parse import Limits, parse_deck
+            from .parse import Limits
             from .pipeline import inspect as inspect_deck
 
-            limits = Limits.from_options(options)
-            if limits != Limits():  # --untrusted's (or given) limits: an oversized deck is refused before it is read
-                parse_deck(deck, limits)
-            json.dump(inspect_deck(deck), sys.stdout, ensure_ascii=False, indent=2)
+            json.dump(inspect_deck(deck, Limits.from_options(options)), sys.stdout, ensure_ascii=False, indent=2)
             sys.stdout.write("\n")
             return
         from .pipeline import convert
 
-        if timeout is None and overrides.get("untrusted"):
-            timeout = UNTRUSTED_TIMEOUT
-        if timeout is not None and timeout <= 0:
-            raise UsageError(f"--timeout {timeout:g}: must be more than 0 seconds")
+        timeout = options.timeout
         if len(decks) > 1 or directory is not None:
             _batch(decks, overrides, directory, options.jobs, timeout, quiet)
             return
@@ -289,7 +284,6 @@ def main(
         raise typer.Exit(int(code)) from None
 
 
-UNTRUSTED_TIMEOUT = 120.0  # seconds, unless --timeout says otherwise
 
 
 def _batch(

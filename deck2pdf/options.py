@@ -27,6 +27,7 @@ UNTRUSTED_LIMITS = {
     "max_image_pixels": 20_000_000,
     "max_image_bytes": 10 * 1024 * 1024,
     "image_timeout": 10.0,
+    "timeout": 120.0,
 }
 PAPERS = ("a4", "letter", "legal", "a3")
 # Cleaver keys that only steer the browser page or where Cleaver writes it: nothing to print.
@@ -152,6 +153,7 @@ class Options:
     max_deck_bytes: int = 20 * 1024 * 1024  # larger deck files are refused
     max_slides: int = 2000  # decks with more slides are refused
     max_slide_chars: int = 200_000  # a slide longer than this is refused (Markdown slows with its square)
+    timeout: float | None = None  # seconds after which to give up, nothing written; None: no limit
     deadline: float | None = None  # time.monotonic() by which to give up (--timeout); checked between stages
     untrusted: bool = False  # a deck from someone else: its folder only, no network, no active content, tight limits
     allow_network: bool = False  # with --untrusted: download web images all the same
@@ -403,6 +405,7 @@ _RULES: dict[str, OptionSpec] = {
     "max_deck_bytes": OptionSpec(low=1_000, high=2**32),
     "max_slides": OptionSpec(low=1, high=10**6),
     "max_slide_chars": OptionSpec(low=100, high=10**8),
+    "timeout": OptionSpec(low=0.001, high=10**6),
     "deadline": OptionSpec(sources=_FLAGS, flag="deadline"),  # time.monotonic() + --timeout, from the caller
 }
 _DERIVED = frozenset({"theme_source", "given"})

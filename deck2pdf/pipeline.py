@@ -96,9 +96,8 @@ def convert(
 
 
 def _parse(source: Path, settings: Mapping[str, Any]) -> Deck:
-    first_look, _ = Options.resolve({}, settings, source)  # the limits come from flags only
-    limits = Limits(first_look.max_deck_bytes, first_look.max_slides, first_look.max_slide_chars)
-    return parse_deck(source, limits, processes=first_look.jobs or procs.cores())
+    first_look, _ = Options.resolve({}, settings, source)  # the limits: decks cannot set them
+    return parse_deck(source, Limits.from_options(first_look), processes=first_look.jobs or procs.cores())
 
 
 def _options(deck: Deck, settings: Mapping[str, Any]) -> tuple[Options, list[str]]:
@@ -255,9 +254,9 @@ def _byline(deck: Deck, document_date: datetime.datetime) -> str:
     return " · ".join(part for part in (name, str(when or "")) if part)
 
 
-def inspect(source: Path) -> dict[str, Any]:
+def inspect(source: Path, limits: Limits | None = None) -> dict[str, Any]:
     """Return the parsed deck as plain data (what `deck2pdf DECK --inspect` prints)."""
-    deck = parse_deck(source)
+    deck = parse_deck(source, limits)
     _warn(deck.warnings)
     return {
         "title": deck.title,

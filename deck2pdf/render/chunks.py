@@ -290,7 +290,6 @@ def _key(job: Job, numbers: tuple[int, ...], index: int, context: str) -> tuple[
     digest = hashlib.sha256()
     for part in (
         __version__,
-        _weasyprint_version(),
         repr((job.fit, job.min_scale, job.variant, job.epoch, job.chunked)),
         context,
         html,
@@ -329,10 +328,94 @@ def _stat(path: Path) -> str:
 
 
 @functools.cache
-def _weasyprint_version() -> str:
-    from importlib.metadata import version
+def _system() -> str:
+    """What draws the chunks besides the deck: the versions of WeasyPrint, pikepdf and the libraries, and the fonts
+    fontconfig offers (a font installed since can draw glyphs a cached chunk shows as boxes). Once a process: a
+    --watch session does not see fonts installed while it runs."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    return version("weasyprint")
+    parts = []
+    for package in ("weasyprint", "pikepdf"):
+        try:
+            parts.append(f"{package} {version(package)}")
+        except PackageNotFoundError:
+            parts.append(f"{package} ?")
+    for names, function in (_PANGO, _HARFBUZZ):
+        library = _library(names)
+        parts.append(f"{function} {_call(library, function, ctypes.c_char_p)}")
+    parts.append(_fontconfig())
+    return "\n".join(parts)
+
+
+# The names WeasyPrint 70 loads each library by (weasyprint/text/ffi.py), and the function that gives its version.
+_PANGO = ("libpango-1.0.so.0", "libpango-1.0.dylib", "libpango-1.0-0.dll", "pango-1.0"), "pango_version_string"
+_HARFBUZZ = ("libharfbuzz.so.0", "libharfbuzz.0.dylib", "libharfbuzz-0.dll", "harfbuzz"), "hb_version_string"
+_FONTCONFIG = ("libfontconfig.so.1", "libfontconfig.1.dylib", "libfontconfig-1.dll", "fontconfig")
+
+
+def _library(names: tuple[str, ...]) -> ctypes.CDLL | None:
+    for name in names:  # by name: ctypes.util.find_library would run ldconfig or a compiler
+        try:
+            return ctypes.CDLL(name)
+        except OSError:
+            continue
+    return None
+
+
+def _call(library: ctypes.CDLL | None, function: str, restype: Any, *args: Any) -> Any:
+    """`function(*args)` of `library`, or "?" when there is no such library or function."""
+    try:
+        f = getattr(library, function)
+    except AttributeError:
+        return "?"
+    f.restype = restype
+    return f(*args)
+
+
+class _FcFontSet(ctypes.Structure):
+    _fields_ = [("nfont", ctypes.c_int), ("sfont", ctypes.c_int), ("fonts", ctypes.POINTER(ctypes.c_void_p))]
+
+
+def _fontconfig() -> str:
+    """Fontconfig's version, its configuration files (their sizes and times) and the fonts it offers (file, face,
+    version, family, style), hashed: asked of fontconfig itself, which scans a font folder again when it changed
+    since its cache was written, as it will for the renderer."""
+    lib = _library(_FONTCONFIG)
+    config = _call(lib, "FcConfigGetCurrent", ctypes.c_void_p)  # loads the configuration and the fonts
+    if lib is None or not config or config == "?":
+        return "fontconfig ?"
+    digest = hashlib.sha256()
+    lib.FcConfigGetConfigFiles.argtypes = [ctypes.c_void_p]
+    lib.FcConfigGetConfigFiles.restype = ctypes.c_void_p
+    lib.FcStrListNext.argtypes = [ctypes.c_void_p]
+    lib.FcStrListNext.restype = ctypes.c_char_p
+    lib.FcStrListDone.argtypes = [ctypes.c_void_p]
+    files = lib.FcConfigGetConfigFiles(config)
+    if files:
+        try:
+            while (name := lib.FcStrListNext(files)) is not None:
+                digest.update(_stat(Path(os.fsdecode(name))).encode("utf-8", "surrogateescape") + b"\n")
+        finally:
+            lib.FcStrListDone(files)
+    lib.FcConfigGetFonts.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    lib.FcConfigGetFonts.restype = ctypes.POINTER(_FcFontSet)
+    get_string, get_integer = lib.FcPatternGetString, lib.FcPatternGetInteger
+    get_string.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_char_p)]
+    get_integer.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
+    text, number = ctypes.c_char_p(), ctypes.c_int()
+    rows = []
+    fonts = lib.FcConfigGetFonts(config, 0)  # FcSetSystem: the fonts of the configuration's folders
+    for i in range(fonts.contents.nfont if fonts else 0):
+        pattern = fonts.contents.fonts[i]
+        row = [text.value if get_string(pattern, key, 0, ctypes.byref(text)) == 0 else b"" for key in _STRINGS]
+        row += [b"%d" % number.value if get_integer(pattern, key, 0, ctypes.byref(number)) == 0 else b"" for key in _INTS]
+        rows.append(b"|".join(v or b"" for v in row))
+    digest.update(b"\n".join(sorted(rows)))
+    return f"fontconfig {_call(lib, 'FcGetVersion', ctypes.c_int)} {len(rows)} fonts {digest.hexdigest()}"
+
+
+_STRINGS = (b"file", b"family", b"style")  # of each font fontconfig offers, for the fingerprint
+_INTS = (b"index", b"fontversion")
 
 
 class RenderCache:
@@ -342,7 +425,13 @@ class RenderCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
+    def _entry(self, key: str) -> str:
+        """The name of a chunk's files: its key and what else draws it (`_system`, found out only when the cache
+        is used)."""
+        return hashlib.sha256(f"{key}\n{_system()}".encode("utf-8", "surrogateescape")).hexdigest()
+
     def get(self, key: str, numbers: Sequence[int]) -> Chunk | None:
+        key = self._entry(key)
         try:
             meta = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
             pdf = (self.folder / f"{key}.pdf").read_bytes()

@@ -5,13 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
+import typer
 
 from deck2pdf import __version__
+from deck2pdf.cli import app
 from deck2pdf.errors import ExitCode
+from deck2pdf.options import SPECS, Options, OptionSpec
 
 from ..conftest import CliResult
+from .test_options import env_text, expected, sample, toml
 
 RunCli = Callable[..., CliResult]
 MakeDeck = Callable[..., Path]
@@ -55,7 +61,7 @@ def test_warnings_are_one_line_each_and_strict_makes_them_fatal(
     [
         ("title: a: b\n--\nx\n", (), ExitCode.DECK, "{deck}:1: bad front matter: mapping values are not allowed here"),
         ("", (), ExitCode.DECK, "{deck}: has no slides"),
-        ("--\nx\n", ("--size", "3"), ExitCode.USAGE, "--size '3': not a page size"),
+        ("--\nx\n", ("--size", "3"), ExitCode.USAGE, "--size 3: not a page size"),
         ("--\nx\n", ("--theme", "nope"), ExitCode.THEME, "--theme nope: no such theme"),
         ("--\nx\n", ("--css", "nope.css"), ExitCode.USAGE, "--css nope.css: no such file"),
         ("--\nx\n", ("-o", "/nonexistent/dir/x.pdf"), ExitCode.OUTPUT, "/nonexistent/dir/x.pdf: the output's folder"),
@@ -201,3 +207,138 @@ def test_settings_file(run_cli: RunCli, make_deck: MakeDeck, tmp_path: Path) -> 
     settings.write_text("colour = 1\n")
     bad = run_cli(deck, "--config", settings)
     assert bad.exit_code == ExitCode.USAGE and f"{settings}: unknown setting `colour`" in bad.stderr
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Options reach the conversion from the settings file, the environment and the flags (no rendering here).
+
+
+@pytest.fixture
+def asked(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Options]:
+    """Stand in for the conversion: keep the Options each call would convert with (as resolved for a deck with no
+    front matter). No user settings file is read."""
+    seen: list[Options] = []
+
+    def convert(deck: Path, overrides: Any, **kwargs: Any) -> Any:
+        options = overrides if isinstance(overrides, Options) else Options.resolve({}, overrides, deck, environ={})[0]
+        seen.append(options)
+        return SimpleNamespace(output=options.output_for(deck), pages=1)
+
+    monkeypatch.setattr("deck2pdf.pipeline.convert", convert)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "no-config"))
+    return seen
+
+
+def _flag_args(spec: OptionSpec, value: Any) -> list[str]:
+    if spec.kind == "yes/no":
+        return [spec.flag if value else "--no-" + spec.flag.removeprefix("--")]
+    return [spec.flag, str(value)]
+
+
+def test_every_option_a_caller_sets_has_a_flag_except_the_date_and_the_deadline() -> None:
+    command = typer.main.get_command(app)
+    flags = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}
+    without = {name for name, spec in SPECS.items() if "flags" in spec.sources and spec.flag not in flags}
+    assert without == {"created", "deadline"}  # SOURCE_DATE_EPOCH, and --timeout's deadline
+
+
+@pytest.mark.parametrize(
+    ("spec", "source"),
+    [
+        pytest.param(spec, source, id=f"{source}-{name}")
+        for name, spec in SPECS.items()
+        for source in ("settings", "environment", "flags")
+        if source in spec.sources and (source != "flags" or spec.flag.startswith("--"))
+    ],
+)
+def test_every_option_reaches_the_conversion_from_each_source(
+    run_cli: RunCli,
+    make_deck: MakeDeck,
+    asked: list[Options],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    spec: OptionSpec,
+    source: str,
+) -> None:
+    deck = make_deck("--\nx\n")
+    value = sample(spec, tmp_path)
+    args: list[str | Path] = [deck]
+    if source == "settings":
+        (tmp_path / "config.toml").write_text(toml(spec, value))
+        args += ["--config", tmp_path / "config.toml"]
+    elif source == "environment":
+        monkeypatch.setenv(spec.env, env_text(value))
+    else:
+        args += _flag_args(spec, value)
+    result = run_cli(*args)
+    assert result.exit_code == 0, result.stderr
+    assert getattr(asked[0], spec.name) == expected(spec, value)
+
+
+def test_a_flag_beats_the_environment_which_beats_the_settings_file(
+    run_cli: RunCli, make_deck: MakeDeck, asked: list[Options], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    deck = make_deck("--\nx\n")
+    settings = tmp_path / "config.toml"
+    settings.write_text('theme = "ink"\nimage_dpi = 100\noffline = "no"\n')
+    monkeypatch.setenv("DECK2PDF_THEME", "dark")
+    for args in [(), ("--theme", "retro")]:
+        assert run_cli(deck, "--config", settings, *args).exit_code == 0
+    assert [(o.theme, o.image_dpi, o.offline) for o in asked] == [("dark", 100, False), ("retro", 100, False)]
+
+
+@pytest.mark.parametrize(
+    ("setting", "variable", "message"),
+    [
+        ('image_dpi = "300x"', None, '{settings}: image_dpi: expected a whole number, got "300x"'),
+        (
+            'offline = "maybe"',
+            None,
+            '{settings}: offline: expected true or false (or yes/no, on/off, 1/0), got "maybe"',
+        ),
+        (None, ("DECK2PDF_IMAGE_DPI", "300x"), 'DECK2PDF_IMAGE_DPI: expected a whole number, got "300x"'),
+        (None, ("DECK2PDF_MIN_SCALE", "5"), 'DECK2PDF_MIN_SCALE: must be between 0.2 and 1, got "5"'),
+    ],
+)
+def test_a_bad_setting_or_variable_is_a_usage_error_naming_it(
+    run_cli: RunCli,
+    make_deck: MakeDeck,
+    asked: list[Options],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    setting: str | None,
+    variable: tuple[str, str] | None,
+    message: str,
+) -> None:
+    settings = tmp_path / "no-config" / "deck2pdf" / "config.toml"  # the default place: $XDG_CONFIG_HOME/deck2pdf
+    if setting is not None:
+        settings.parent.mkdir(parents=True)
+        settings.write_text(setting + "\n")
+    if variable is not None:
+        monkeypatch.setenv(*variable)
+    result = run_cli(make_deck("--\nx\n"))
+    assert result.exit_code == ExitCode.USAGE and not asked
+    assert result.stderr.splitlines() == ["deck2pdf: error: " + message.format(settings=settings)]
+
+
+@pytest.mark.parametrize("how", ["flag", "settings", "environment"])
+def test_untrusted_limits_hold_for_inspect(
+    run_cli: RunCli, make_deck: MakeDeck, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, how: str
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "no-config"))
+    deck = make_deck("".join(f"--\n{i}\n" for i in range(600)))
+    plain = run_cli(deck, "--inspect")
+    assert plain.exit_code == 0 and len(json.loads(plain.stdout)["slides"]) == 600
+    args: list[str | Path] = [deck, "--inspect"]
+    if how == "flag":
+        args.append("--untrusted")
+    elif how == "settings":
+        (tmp_path / "config.toml").write_text("untrusted = true\n")
+        args += ["--config", tmp_path / "config.toml"]
+    else:
+        monkeypatch.setenv("DECK2PDF_UNTRUSTED", "1")
+    result = run_cli(*args)
+    assert result.exit_code == ExitCode.DECK and result.stdout == ""
+    assert result.stderr.startswith(f"deck2pdf: error: {deck}: has 600 slides, over the 500-slide limit;")
+    assert len(result.stderr.splitlines()) == 1
+    assert run_cli(*args, "--max-slides", "600").exit_code == 0  # a limit given explicitly still wins

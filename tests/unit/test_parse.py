@@ -205,8 +205,8 @@ def test_a_long_deck_is_read_by_two_processes_with_the_same_result(monkeypatch: 
     one = parse_text(text, SRC).slides
     parse._CONVERTED.clear()
     forks = []
-    real = parse.ProcessPoolExecutor
-    monkeypatch.setattr(parse, "ProcessPoolExecutor", lambda **kw: forks.append(kw) or real(**kw))
+    real = parse.procs.pool
+    monkeypatch.setattr(parse.procs, "pool", lambda workers: forks.append(workers) or real(workers))
     two = parse_text(text, SRC, processes=2).slides
     assert forks and two == one and len(parse._CONVERTED) == 100
     parse._CONVERTED.clear()

@@ -1,0 +1,92 @@
+"""Turn bytes into files that appear whole or not at all (`write_atomic`), and a deck's options into the one
+rule of which local files deck2pdf may read (`FileAccess`): images, style sheets, the renderer's fetches and
+the files extracted from an archived PDF all ask it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .options import Options
+
+# O_EXCL: never open a file someone else made (or a symlink planted) under the temporary name.
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def write_atomic(path: Path, data: bytes, *, durable: bool = False) -> None:
+    """Write `data` to `path` so that a reader sees the old file or the whole new one, never a part.
+
+    The bytes go to a temporary file beside `path` (the same file system, so the rename is atomic), made with
+    the mode any new file gets (0666 less the umask), then renamed over `path`; its folder must exist. With
+    `durable` they reach the disk before the rename, so a crash cannot leave an empty file in place of the
+    old one: for the PDF a user asked for; a cache checks what it reads instead. On any failure the temporary
+    file is removed and the error raised (OSError: for a cache, a miss; `output` words it for the user)."""
+    fd, temp = _new_temporary(path)
+    try:
+        with open(fd, "wb") as f:
+            f.write(data)
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+def _new_temporary(path: Path) -> tuple[int, Path]:
+    """Open a new file beside `path`, named `.NAME.RANDOM.tmp`; the mode 0o666 is narrowed by the umask (the
+    standard library's mkstemp would make it 0o600, and reading the umask means changing it, for every thread)."""
+    for _ in range(100):
+        temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(temp, _NEW_FILE, 0o666), temp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(path.parent))
+
+
+@dataclass(frozen=True)
+class FileAccess:
+    """The folders local files may be read from. A path is allowed when, with every symlink and `..` resolved,
+    it is one of them or inside one, compared by path components (`/a/deck-evil` is not inside `/a/deck`)."""
+
+    roots: tuple[Path, ...]  # resolved when made
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "roots", tuple(dict.fromkeys(Path(root).resolve() for root in self.roots)))
+
+    @classmethod
+    def for_deck(cls, source: Path, options: Options) -> FileAccess:
+        """Where a deck's own files may come from: its folder, the git work tree holding it and the --allow-dir
+        folders; with --untrusted, its folder and nothing else."""
+        folder = source.resolve().parent
+        if options.untrusted:
+            return cls((folder,))
+        roots = [folder, *options.allow_dirs]
+        for parent in (folder, *folder.parents):
+            if (parent / ".git").exists():
+                roots.append(parent)
+                break
+        return cls(tuple(roots))
+
+    def including(self, *folders: Path) -> FileAccess:
+        """These roots and `folders` (the renderer also reads the theme, the fonts and the cache)."""
+        return FileAccess((*self.roots, *folders))
+
+    def allows(self, path: Path) -> bool:
+        """Whether `path` (absolute) may be read: it resolves to a root or to something inside one. A path that
+        cannot be resolved (a symlink loop) is not allowed."""
+        try:
+            real = Path(path).resolve()
+        except (OSError, RuntimeError):
+            return False
+        return any(real.is_relative_to(root) for root in self.roots)

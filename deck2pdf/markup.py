@@ -1,0 +1,165 @@
+"""Turn a slide's HTML and a style sheet's CSS into what deck2pdf needs from them: images, links, style
+sheets and url()s, each read by a parser (entities decoded, any quoting, comments skipped), never by a pattern.
+
+Slides carry raw HTML that Markdown passes through untouched (`<IMG SRC=a&amp;b.png>`, `alt="x>y"`), and
+style sheets carry comments and escapes: a regular expression misreads them, and which file is read is a
+security question (`files.FileAccess`). HTML is read with the standard library's tolerant parser, CSS with
+tinycss2 (WeasyPrint's own tokenizer). Also here: the author's name from the front matter, read one way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any
+
+import tinycss2
+
+# Cheap necessary conditions: a slide without these has nothing the parser would find (most slides).
+_MAY_HAVE_IMG = re.compile(r"<img", re.IGNORECASE)
+_MAY_HAVE_A = re.compile(r"<a\b", re.IGNORECASE)
+_MAY_HAVE_STYLE = re.compile(r"style", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A start tag as a browser reads it."""
+
+    name: str  # lower case
+    attrs: Mapping[str, str]  # lower-case names; values with entities decoded; the first of a repeated name wins
+    start: int  # offset of its `<` in the HTML
+    end: int  # offset just past its `>` (for an <img>: past a stray `</img>` right after it, which means nothing)
+
+
+@dataclass(frozen=True)
+class CssUrl:
+    ref: str  # the URL, escapes decoded and surrounding white space dropped (as URL parsers do)
+    line: int  # 1-based line of the style sheet where it is written
+
+
+def images(html: str) -> list[Tag]:
+    """Return every <img> of an HTML fragment, in order (not those in comments, <style> or <script>)."""
+    if not _MAY_HAVE_IMG.search(html):
+        return []
+    return _Scanner(html, ("img",)).tags
+
+
+def links(html: str) -> list[str]:
+    """Return the `href` of every <a> of an HTML fragment, in order, as written (entities decoded)."""
+    if not _MAY_HAVE_A.search(html):
+        return []
+    return [tag.attrs["href"] for tag in _Scanner(html, ("a",)).tags if "href" in tag.attrs]
+
+
+def styles(html: str) -> list[str]:
+    """Return the CSS of an HTML fragment: every `style` attribute (entities decoded), then every <style>
+    element's text."""
+    if not _MAY_HAVE_STYLE.search(html):
+        return []
+    scanner = _Scanner(html, (), style_elements=True)
+    return [*scanner.style_attributes, *scanner.style_elements]
+
+
+def css_urls(css: str) -> list[CssUrl]:
+    """Return every url() of a style sheet or declaration list, in order: `url(a.png)`, `URL( "a b.png" )`,
+    inside @import, @font-face or image-set(); not those in comments. Empty ones are left out."""
+    found: list[CssUrl] = []
+    _collect_urls(tinycss2.parse_component_value_list(css, skip_comments=True), found)
+    return found
+
+
+def _collect_urls(tokens: Sequence[Any], found: list[CssUrl]) -> None:
+    for token in tokens:
+        if token.type == "url":
+            ref = token.value
+        elif token.type == "function" and token.lower_name == "url":
+            # `url(` followed by a quote is a function with one string argument (CSS Syntax 3).
+            args = [a for a in token.arguments if a.type not in ("whitespace", "comment")]
+            ref = args[0].value if len(args) == 1 and args[0].type == "string" else ""
+        else:
+            nested = getattr(token, "arguments", None) or getattr(token, "content", None)
+            if isinstance(nested, list):
+                _collect_urls(nested, found)
+            continue
+        if ref.strip():
+            found.append(CssUrl(ref.strip(), token.source_line))
+
+
+class _Scanner(HTMLParser):
+    """One pass of the standard library's HTML parser over a fragment, keeping the start tags named `names`
+    (with where they are written) and, when asked, the style attributes and <style> elements."""
+
+    def __init__(self, html: str, names: tuple[str, ...], *, style_elements: bool = False) -> None:
+        super().__init__(convert_charrefs=True)
+        self.html = html
+        self.names = names
+        self.want_styles = style_elements
+        self.tags: list[Tag] = []
+        self.style_attributes: list[str] = []
+        self.style_elements: list[str] = []
+        self._style: list[str] | None = None  # the text of the <style> element being read
+        self._line_starts = [0]
+        self._line_starts += [m.end() for m in re.finditer("\n", html)]
+        self.feed(html)
+        self.close()
+        if self._style is not None:  # an unclosed <style> runs to the end, as in a browser
+            self.style_elements.append("".join(self._style))
+
+    def _offset(self) -> int:
+        line, column = self.getpos()  # the parser counts lines by "\n" only, as `_line_starts` does
+        return self._line_starts[line - 1] + column
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.want_styles:
+            self.style_attributes += [value for name, value in attrs if name == "style" and value is not None]
+            if tag == "style":
+                self._style = []
+        if tag in self.names:
+            start = self._offset()
+            values: dict[str, str] = {}
+            for name, value in attrs:
+                values.setdefault(name, value or "")
+            self.tags.append(Tag(tag, values, start, start + len(self.get_starttag_text() or "")))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)  # `<img/>` and `<img>` are the same element; `/>` closes nothing
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style" and self._style is not None:
+            self.style_elements.append("".join(self._style))
+            self._style = None
+        elif tag == "img" and self.tags and self.tags[-1].name == "img":
+            last, start = self.tags[-1], self._offset()
+            if not self.html[last.end : start].strip():
+                end = self.html.index(">", start) + 1
+                self.tags[-1] = Tag(last.name, last.attrs, last.start, end)
+
+    def handle_data(self, data: str) -> None:
+        if self._style is not None:
+            self._style.append(data)
+
+
+def front_matter_text(value: Any) -> str:
+    """A front matter value as Cleaver prints it (numbers and booleans are text too; a missing one is empty)."""
+    if value is None or value is False:
+        return ""
+    if value is True:
+        return "true"
+    return str(value)
+
+
+def author_name(author: Any) -> str:
+    """The author's name from the front matter's `author:` mapping (empty when there is none)."""
+    return front_matter_text(author.get("name")) if isinstance(author, Mapping) else ""
+
+
+def replaced(html: str, tags: Sequence[Tag], new: Callable[[Tag], str]) -> str:
+    """Return `html` with each of `tags` (found in it, in order) replaced by `new(tag)`, the rest as it is."""
+    pieces, at = [], 0
+    for tag in tags:
+        pieces += [html[at : tag.start], new(tag)]
+        at = tag.end
+    pieces.append(html[at:])
+    return "".join(pieces)
