@@ -53,11 +53,6 @@ def _img_tags(slide_html: str) -> list[Tag]:
     return [tag for tag in images(slide_html) if "src" in tag.attrs]
 
 
-def readable_roots(deck_source: Path, options: Options) -> list[Path]:
-    """The folders local files may come from (`FileAccess.for_deck`); for callers not yet using FileAccess."""
-    return list(FileAccess.for_deck(deck_source, options).roots)
-
-
 def checked_style(options: Options, source: Path) -> tuple[Options, list[str]]:
     """The deck's `style:` sheet is read only from where its images may come from (the same file access);
     one that is missing or outside is left out, with a warning."""

@@ -284,8 +284,6 @@ def main(
         raise typer.Exit(int(code)) from None
 
 
-
-
 def _batch(
     decks: list[Path],
     overrides: dict[str, Any],

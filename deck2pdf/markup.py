@@ -3,8 +3,10 @@ sheets and url()s, each read by a parser (entities decoded, any quoting, comment
 
 Slides carry raw HTML that Markdown passes through untouched (`<IMG SRC=a&amp;b.png>`, `alt="x>y"`), and
 style sheets carry comments and escapes: a regular expression misreads them, and which file is read is a
-security question (`files.FileAccess`). HTML is read with the standard library's tolerant parser, CSS with
-tinycss2 (WeasyPrint's own tokenizer). Also here: the author's name from the front matter, read one way.
+security question (`files.FileAccess`). HTML is read with the standard library's tolerant parser, which
+(unlike tinyhtml5's tree) tells where each tag is written, so layout can replace an <img> and leave every other
+byte of the slide as it was; CSS with tinycss2 (WeasyPrint's own tokenizer). Also here: the author's name
+from the front matter, read one way.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ _MAY_HAVE_STYLE = re.compile(r"style", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Tag:
-    """A start tag as a browser reads it."""
+    """A start tag, as an HTML parser reads it."""
 
     name: str  # lower case
     attrs: Mapping[str, str]  # lower-case names; values with entities decoded; the first of a repeated name wins

@@ -6,16 +6,18 @@ import datetime
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import procs, render
 from .archive import document_date, language, sources, w3c_date
-from .assets import cache_for, readable_roots, resolve_assets
+from .assets import cache_for, checked_style, resolve_assets
 from .errors import AssetError, GaveUp, StrictError, UsageError
+from .files import FileAccess
 from .handout import collapse_builds, parse_ranges, sheet_layout, slide_links
 from .layout import Typesetter, lay_out_handout
+from .markup import author_name
 from .model import Deck, FetchScope, HandoutCell
 from .options import Options
 from .output import check_target, write_atomic
@@ -102,7 +104,7 @@ def _parse(source: Path, settings: Mapping[str, Any]) -> Deck:
 
 def _options(deck: Deck, settings: Mapping[str, Any]) -> tuple[Options, list[str]]:
     options, option_warnings = Options.resolve(deck.meta, settings, deck.source)
-    options, style_warnings = _checked_style(options, deck.source)
+    options, style_warnings = checked_style(options, deck.source)
     return options, _warn([*deck.warnings, *option_warnings, *style_warnings])
 
 
@@ -126,14 +128,9 @@ def _lay_out(deck: Deck, theme: Theme, options: Options) -> tuple[render.Request
     typesetter = Typesetter(deck, theme, options, date="" if chunked else stamp.date, lang=stamp.lang)
     cache = cache_for(options).folder
     scope = FetchScope(
-        roots=(
-            *readable_roots(deck.source, options),
-            cache,
-            theme.folder,
-            THEMES_DIR,
-            FONTS_DIR,
-            *(p.parent for p in typesetter.stylesheets),
-        ),
+        roots=FileAccess.for_deck(deck.source, options)
+        .including(cache, theme.folder, THEMES_DIR, FONTS_DIR, *(p.parent for p in typesetter.stylesheets))
+        .roots,
         served={a.url: a.path for a in deck.assets.values() if a.path is not None},
     )
     job = Job(
@@ -246,8 +243,7 @@ class _Stamp:
 def _byline(deck: Deck, document_date: datetime.datetime) -> str:
     """Author and date for the handout header: front matter `date`, else the document's date (the same as the
     PDF's: SOURCE_DATE_EPOCH or the deck file's time, in UTC, so every machine prints the same)."""
-    author = deck.meta.get("author")
-    name = str(author.get("name") or "") if isinstance(author, Mapping) else ""
+    name = author_name(deck.meta.get("author"))
     when = deck.meta.get("date", document_date.date())
     if isinstance(when, datetime.date):
         when = f"{when.day} {when:%B %Y}"
@@ -284,24 +280,6 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
-
-
-def _checked_style(options: Options, source: Path) -> tuple[Options, list[str]]:
-    """The deck's `style:` sheet is read only from where its images may come from (the same file jail)."""
-    style = options.style
-    if style is None:
-        return options, []
-    if not style.is_file():
-        return replace(options, style=None), [
-            f"{source}: `style:` sheet {style} not found; the theme is used without it"
-        ]
-    real = style.resolve()
-    if not any(real == root or root in real.parents for root in readable_roots(source, options)):
-        return replace(options, style=None), [
-            f"{source}: `style:` sheet {style} is outside the deck's folder and was not read; "
-            "allow its folder with --allow-dir"
-        ]
-    return options, []
 
 
 def _relevant(messages: tuple[str, ...]) -> list[str]:

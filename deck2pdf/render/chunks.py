@@ -9,6 +9,7 @@ does not depend on the cache or on the number of processes, so the output is the
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import gc
 import hashlib
@@ -340,17 +341,17 @@ def _system() -> str:
             parts.append(f"{package} {version(package)}")
         except PackageNotFoundError:
             parts.append(f"{package} ?")
-    for names, function in (_PANGO, _HARFBUZZ):
-        library = _library(names)
-        parts.append(f"{function} {_call(library, function, ctypes.c_char_p)}")
+    for label, names, function in (_PANGO, _HARFBUZZ):
+        found = _call(_library(names), function, ctypes.c_char_p)
+        parts.append(f"{label} {found.decode() if isinstance(found, bytes) else found}")
     parts.append(_fontconfig())
     return "\n".join(parts)
 
 
 # The names WeasyPrint 70 loads each library by (weasyprint/text/ffi.py), and the function that gives its version.
-_PANGO = ("libpango-1.0.so.0", "libpango-1.0.dylib", "libpango-1.0-0.dll", "pango-1.0"), "pango_version_string"
-_HARFBUZZ = ("libharfbuzz.so.0", "libharfbuzz.0.dylib", "libharfbuzz-0.dll", "harfbuzz"), "hb_version_string"
-_FONTCONFIG = ("libfontconfig.so.1", "libfontconfig.1.dylib", "libfontconfig-1.dll", "fontconfig")
+_PANGO = "pango", ("libpango-1.0.so.0", "libpango-1.0.dylib", "libpango-1.0-0.dll"), "pango_version_string"
+_HARFBUZZ = "harfbuzz", ("libharfbuzz.so.0", "libharfbuzz.0.dylib", "libharfbuzz-0.dll"), "hb_version_string"
+_FONTCONFIG = ("libfontconfig.so.1", "libfontconfig.1.dylib", "libfontconfig-1.dll")
 
 
 def _library(names: tuple[str, ...]) -> ctypes.CDLL | None:
@@ -381,8 +382,11 @@ def _fontconfig() -> str:
     version, family, style), hashed: asked of fontconfig itself, which scans a font folder again when it changed
     since its cache was written, as it will for the renderer."""
     lib = _library(_FONTCONFIG)
-    config = _call(lib, "FcConfigGetCurrent", ctypes.c_void_p)  # loads the configuration and the fonts
-    if lib is None or not config or config == "?":
+    if lib is None:
+        return "fontconfig ?"
+    lib.FcConfigGetCurrent.restype = ctypes.c_void_p
+    config = lib.FcConfigGetCurrent()  # loads the configuration and the fonts
+    if not config:
         return "fontconfig ?"
     digest = hashlib.sha256()
     lib.FcConfigGetConfigFiles.argtypes = [ctypes.c_void_p]
@@ -407,10 +411,10 @@ def _fontconfig() -> str:
     fonts = lib.FcConfigGetFonts(config, 0)  # FcSetSystem: the fonts of the configuration's folders
     for i in range(fonts.contents.nfont if fonts else 0):
         pattern = fonts.contents.fonts[i]
-        row = [text.value if get_string(pattern, key, 0, ctypes.byref(text)) == 0 else b"" for key in _STRINGS]
-        row += [b"%d" % number.value if get_integer(pattern, key, 0, ctypes.byref(number)) == 0 else b"" for key in _INTS]
-        rows.append(b"|".join(v or b"" for v in row))
-    digest.update(b"\n".join(sorted(rows)))
+        strings = [text.value if get_string(pattern, name, 0, ctypes.byref(text)) == 0 else None for name in _STRINGS]
+        ints = [number.value if get_integer(pattern, name, 0, ctypes.byref(number)) == 0 else None for name in _INTS]
+        rows.append(repr((strings, ints)))
+    digest.update("\n".join(sorted(rows)).encode())
     return f"fontconfig {_call(lib, 'FcGetVersion', ctypes.c_int)} {len(rows)} fonts {digest.hexdigest()}"
 
 
@@ -451,6 +455,7 @@ class RenderCache:
             return None
 
     def put(self, key: str, chunk: Chunk) -> None:
+        key = self._entry(key)
         meta = {
             "numbers": list(chunk.numbers),
             "sha256": hashlib.sha256(chunk.pdf).hexdigest(),

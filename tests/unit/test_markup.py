@@ -1,0 +1,155 @@
+"""Markup: images, links, style sheets and url()s read by a parser, as a browser reads them, and the stages that
+use them (assets, layout, handout link notes); the author's name read one way."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from deck2pdf.assets import image_refs, resolve_assets
+from deck2pdf.handout import slide_links
+from deck2pdf.layout import lay_out
+from deck2pdf.markup import CssUrl, author_name, css_urls, images, links, replaced, styles
+from deck2pdf.options import Options
+from deck2pdf.parse import parse_text
+from deck2pdf.themes import load_theme
+
+
+@pytest.mark.parametrize(
+    ("html", "src"),
+    [
+        ('<img src="a&amp;b.png">', "a&b.png"),
+        ('<img src="&#x61;&#98;.png">', "ab.png"),
+        ("<img src='it is.png'>", "it is.png"),
+        ("<img src=bare.png>", "bare.png"),
+        ("<img src = 'spaced.png' >", "spaced.png"),
+        ('<IMG SRC="upper.png">', "upper.png"),
+        ('<img alt="x>y" src="after-a-gt.png">', "after-a-gt.png"),
+        ('<img data-src="lazy.png" src="real.png">', "real.png"),
+        ('<img src="first.png" src="second.png">', "first.png"),
+        ('<img src="closed.png"/>', "closed.png"),
+        ('<img\nsrc="lines.png"\n>', "lines.png"),
+    ],
+)
+def test_an_img_src_is_read_as_a_browser_reads_it(html: str, src: str) -> None:
+    (tag,) = images(f"<p>before {html} after</p>")
+    assert tag.attrs["src"] == src
+
+
+def test_imgs_in_comments_scripts_and_styles_are_not_images() -> None:
+    html = '<!-- <img src="old.png"> --><script>"<img src=s.png>"</script><style>/*<img src=c.png>*/</style>'
+    assert images(html + '<img src="real.png">')[0].attrs["src"] == "real.png"
+    assert images(html) == []
+
+
+def test_an_img_tag_knows_where_it_is_written_and_rewriting_keeps_the_rest() -> None:
+    html = '<p>α <IMG SRC="a.png" alt="x>y"></img > b\n<img src=c.png>\n</p>'
+    first, second = images(html)
+    assert html[first.start : first.end] == '<IMG SRC="a.png" alt="x>y"></img >'  # a stray </img> goes with it
+    assert html[second.start : second.end] == "<img src=c.png>"
+    assert first.attrs == {"src": "a.png", "alt": "x>y"}
+    assert replaced(html, [first, second], lambda tag: f"[{tag.attrs['src']}]") == "<p>α [a.png] b\n[c.png]\n</p>"
+
+
+def test_valueless_attributes_are_present_and_empty() -> None:
+    assert images("<img src=a.png ismap>")[0].attrs == {"src": "a.png", "ismap": ""}
+
+
+def test_links_are_every_a_href_decoded_in_order() -> None:
+    html = (
+        '<a href="https://a.example/?x=1&amp;y=2">a</a> <A HREF=https://b.example/>b</A> '
+        "<a data-href='https://not.example/'>no</a> <a name=anchor>none</a> <link href=x.css>"
+    )
+    assert links(html) == ["https://a.example/?x=1&y=2", "https://b.example/"]
+
+
+def test_styles_are_style_attributes_then_style_elements() -> None:
+    html = (
+        '<p style="background: url(&quot;a.png&quot;)">x</p><style>.b { background: url(b.png) }</style>'
+        "<div data-style='not.png' STYLE='color: red'></div>"
+    )
+    assert styles(html) == ['background: url("a.png")', "color: red", ".b { background: url(b.png) }"]
+
+
+def test_css_urls_handle_quotes_spaces_escapes_and_comments() -> None:
+    css = (
+        '/* .old { background: url(commented.png) } */\n.a { background: url( "a b.png" ) }\n'
+        ".b { background: URL('single.png') } .c { background: url(  bare.png  ) }\n"
+        ".d { background: url(esc\\)aped.png) } .e { background: url() } .f { background: url('') }\n"
+        '@import url("theme.css"); .g { background: image-set(url(x1.png) 1x, url("x2.png") 2x) }\n'
+        "@font-face { src: local(Inter), url(inter.woff2) format('woff2') }\n"
+    )
+    assert css_urls(css) == [
+        CssUrl("a b.png", 2),
+        CssUrl("single.png", 3),
+        CssUrl("bare.png", 3),
+        CssUrl("esc)aped.png", 4),
+        CssUrl("theme.css", 5),
+        CssUrl("x1.png", 5),
+        CssUrl("x2.png", 5),
+        CssUrl("inter.woff2", 6),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("author", "name"),
+    [
+        ({"name": "Ann Author", "twitter": "ann"}, "Ann Author"),
+        ({"name": 2024}, "2024"),
+        ({"name": True}, "true"),
+        ({"name": None}, ""),
+        ({"twitter": "ann"}, ""),
+        ("Ann Author", ""),  # Cleaver reads only author.name
+        (None, ""),
+    ],
+)
+def test_the_author_name_is_read_one_way(author: object, name: str) -> None:
+    assert author_name(author) == name
+
+
+# The stages that use them
+
+
+def test_image_refs_skip_lazy_sources_commented_images_and_read_past_a_gt_in_alt() -> None:
+    html = '<img data-src="lazy.png" src="a.png"> <!-- <img src="old.png"> --> <img alt="x>y" src="b.png">'
+    assert image_refs(html) == ["a.png", "b.png"]
+
+
+def test_link_notes_find_unquoted_links_and_skip_data_attributes() -> None:
+    html = '<a href=https://a.example/>a</a> <a data-href="https://no.example/">n</a> <a href="https://a.example/">'
+    assert slide_links(html) == ("https://a.example/",)
+
+
+def _resolved(tmp_path: Path, text: str) -> tuple[str, list[str]]:
+    from PIL import Image
+
+    Image.new("RGB", (40, 20), "red").save(tmp_path / "a.png")
+    source = tmp_path / "deck.md"
+    source.write_text(text)
+    options = dataclasses.replace(Options(), offline=True, cache_dir=tmp_path / "cache")
+    deck, warnings, _ = resolve_assets(parse_text(text, source), options)
+    theme, _ = load_theme("default", "default")
+    return lay_out(deck, theme, options).html, warnings
+
+
+def test_commented_images_and_css_comments_are_not_resolved_or_rewritten(tmp_path: Path) -> None:
+    html, warnings = _resolved(
+        tmp_path,
+        "--\n<!-- <img src='gone.png'> -->\n<style>/* .x { background: url(gone-too.png) } */</style>\n"
+        '<div style="background: url(a.png) /* url(gone-three.png) */">x</div>\n',
+    )
+    assert warnings == []
+    assert "<!-- <img src='gone.png'> -->" in html
+
+
+def test_an_img_with_a_gt_in_its_alt_is_printed_whole(tmp_path: Path) -> None:
+    html, warnings = _resolved(tmp_path, '--\n<img alt="x>y" src="a.png" ismap>\n')
+    assert warnings == []
+    assert f'<img src="{(tmp_path / "a.png").as_uri()}" alt="x&gt;y" ismap="" style="">' in html
+
+
+def test_the_pdf_names_the_author_as_the_author_slide_does(tmp_path: Path) -> None:
+    html, _ = _resolved(tmp_path, "author:\n  name: 0\n--\nx\n")
+    assert '<h1 class="name">0</h1>' in html and '<meta name="author" content="0">' in html
