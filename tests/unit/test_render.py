@@ -275,6 +275,7 @@ def test_the_html_parser_keeps_its_scan_expressions_and_parses_the_same(monkeypa
         "<textarea>&amp;<b></textarea><script>if (a < b) {}</script>"
     ) * 3
     kept = inputstream.characters_until_regex
+    kept.clear()  # WeasyPrint's own path (documents outside deck2pdf's rendering) stores its wrong keys here too
     with patches.active():
         first = ElementTree.tostring(tinyhtml5.parse(html))
         size = len(kept)
