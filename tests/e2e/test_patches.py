@@ -92,6 +92,7 @@ def test_a_host_programs_own_weasyprint_documents_are_left_alone(tmp_path: Path)
     html = STYLE + slide(1, f'<p style="color: red">host</p><img src="{(tmp_path / "p.png").as_uri()}">')
     weasyprint = engine.import_weasyprint()
     engine.start_deck()
+    patches._PNG_DATA.clear()  # kept per process, not per deck: earlier tests' images may be there
     host = weasyprint.HTML(string=html, base_url=tmp_path.as_uri() + "/").write_pdf()
     assert b"%PDF" in host[:10]
     assert not patches._STYLES and not patches._PNG_DATA  # nothing went through the patches
