@@ -244,12 +244,13 @@ def _subset(original: bytes, index: int, glyphs: set[int], label: str) -> bytes:
             out = io.BytesIO()
             subset.save_font(font, out, options)
     except Exception as exc:  # fontTools raises many kinds on a damaged font HarfBuzz still reads
-        log.warning("font %s could not be subset (%s); it is embedded whole", label, exc)
         log.debug("fontTools' error", exc_info=True)
         if original[:4] == b"ttcf":  # a collection is not a font program a PDF can embed
             raise RenderError(
-                f"font {label} could not be subset ({exc})", hint="remove the font from the style sheet"
+                f"font {label} could not be subset ({exc})",
+                hint="set DECK2PDF_NO_PATCHES=1 to let WeasyPrint embed the fonts itself",
             ) from exc
+        log.warning("font %s could not be subset (%s); it is embedded whole", label, exc)
         return original
     return out.getvalue()
 

@@ -37,8 +37,9 @@ def join(parts: Sequence[bytes], font_store: Path, anchors: Sequence[str] = ()) 
         # Where WeasyPrint puts an element's anchor: its top left corner, the zoom kept.
         for page, name in zip(pdf.pages, anchors, strict=True):
             names.setdefault(name, pikepdf.Array([page.obj, pikepdf.Name.XYZ, 0, float(page.mediabox[3]), 0]))
-    messages = _relink(pdf, names)
-    if (len(parts) > 1 or anchors) and names:
+    rewritten = bool((len(parts) > 1 or anchors) and names)
+    messages = _relink(pdf, names, rewritten)
+    if rewritten:
         tree = pikepdf.NameTree.new(pdf)
         for name in sorted(names):
             tree[name] = names[name]
@@ -93,8 +94,10 @@ def _foreign(pdf: Any, part: Any, value: Any) -> Any:
     return pdf.copy_foreign(value if value.is_indirect else part.make_indirect(value))
 
 
-def _relink(pdf: Any, names: dict[str, Any]) -> list[str]:
-    """Turn links to ELSEWHERE + id into links to the named destination id; drop those with no target."""
+def _relink(pdf: Any, names: dict[str, Any], rewritten: bool) -> list[str]:
+    """Turn links to ELSEWHERE + id into links to the named destination id; drop those with no target. When the
+    names are `rewritten` (pikepdf writes an id as PDFDocEncoding where it can, WeasyPrint always as UTF-16),
+    write the links' ids the same way: a name is looked up byte for byte."""
     import pikepdf
 
     messages = []
@@ -104,6 +107,8 @@ def _relink(pdf: Any, names: dict[str, Any]) -> list[str]:
             continue
         kept = []
         for annot in annots:
+            if rewritten and isinstance(annot.get("/Dest"), pikepdf.String):
+                annot.Dest = pikepdf.String(str(annot.Dest))
             uri = annot.get("/A", {}).get("/URI") if annot.get("/Subtype") == "/Link" else None
             if uri is None or not str(uri).startswith(ELSEWHERE):
                 kept.append(annot)
