@@ -12,7 +12,7 @@ SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-
                    fonts-dejavu-core fonts-noto-cjk fonts-noto-color-emoji python3-venv time
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint bench fuzz system-deps clean
+.PHONY: demo test check lint bench fuzz system-deps clean
 
 demo: $(VENV)/.runtime
 	$(BIN)/deck2pdf examples/tour.md -o examples/tour.pdf
@@ -23,6 +23,10 @@ test: $(VENV)/.test tests/oracle/node_modules/.installed
 	$(BIN)/ruff format --check deck2pdf tests
 	$(BIN)/mypy deck2pdf
 	DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q -n auto
+
+# The quick loop: linters, types and the tests not marked slow (no Cleaver oracle needed), in under a minute.
+check: lint
+	DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q -n auto -m "not slow"
 
 fuzz: $(VENV)/.test
 	HYPOTHESIS_PROFILE=fuzz DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q -n auto tests/test_properties.py

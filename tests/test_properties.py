@@ -1,25 +1,27 @@
-"""Property tests (Hypothesis): the parser never fails except with deck2pdf's own error; any deck built from
-the format's pieces renders one page per slide. `make test` runs a bounded number of examples; `make fuzz`
-(HYPOTHESIS_PROFILE=fuzz) runs many more."""
+"""Property tests (Hypothesis): what holds for every deck the parser accepts (one slide per separator line, plus the
+author slide and the prose-before-the-first-separator slide; classes from their separator lines; source lines
+increasing; slides numbered 1..n), the parser failing only with deck2pdf's own error, and one page per slide.
+`make test` runs a bounded number of examples; `make fuzz` (HYPOTHESIS_PROFILE=fuzz) runs many more."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tempfile
+from itertools import pairwise
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from deck2pdf.errors import Deck2PdfError
+from deck2pdf.model import Deck
 from deck2pdf.parse import decode, parse_text
 from deck2pdf.pipeline import convert
 
-settings.register_profile("default", max_examples=300, deadline=None, derandomize=True)  # the same examples every run
+settings.register_profile("default", max_examples=150, deadline=None, derandomize=True)  # the same examples every run
 settings.register_profile("fuzz", max_examples=20_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
-RENDERS = 12 if os.environ.get("HYPOTHESIS_PROFILE") != "fuzz" else 400
+RENDERS = 6 if os.environ.get("HYPOTHESIS_PROFILE") != "fuzz" else 400
 
 SRC = Path("deck.md")
 _PIECES = st.sampled_from(
@@ -36,25 +38,79 @@ _PIECES = st.sampled_from(
 DECKS = st.lists(st.one_of(_PIECES, st.text(max_size=20)), max_size=40).map(lambda p: "\n".join(p).replace("\x00", ""))
 
 
+def assert_invariants(text: str, deck: Deck) -> None:
+    """What holds for any deck the parser accepts, worked out from the text alone (CLEAVER-FORMAT.md section 2,
+    with README's choices: a byte-order mark dropped, CR and CRLF read as LF)."""
+    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    separators = [i for i, line in enumerate(lines) if line.startswith("--")]  # 0-based
+    prose = any("is not front matter" in w for w in deck.warnings)  # text before the first `--`, shown as a slide
+    author = bool(deck.meta.get("author"))
+    assert len(deck.slides) == len(separators) + prose + author
+    assert [s.number for s in deck.slides] == list(range(1, len(deck.slides) + 1))
+    content = deck.slides[: len(deck.slides) - author]
+    assert all(a.line < b.line for a, b in pairwise(content))
+    cut = content[1:] if prose else content
+    assert [s.line for s in cut] == [i + 1 for i in separators]
+    for slide, i in zip(cut, separators, strict=True):
+        # A separator straight before another one, or on the last line with no newline, leaves no room for a body:
+        # its class text becomes the slide's text instead.
+        has_body = i + 1 < len(lines) and not lines[i + 1].startswith("--")
+        assert slide.classes == (tuple(lines[i][2:].split()) if has_body else ())
+    if author:
+        assert deck.slides[-1].classes == ("author-slide",)
+
+
 @given(st.text(max_size=2000))
-def test_any_text_parses_or_fails_with_our_error(text: str) -> None:
+def test_any_text_parses_to_one_slide_per_separator_or_fails_with_our_error(text: str) -> None:
     try:
         deck = parse_text(text, SRC)
     except Deck2PdfError:
         return
-    assert deck.slides and all(s.number == i for i, s in enumerate(deck.slides, start=1))
+    assert_invariants(text, deck)
 
 
 @given(st.binary(max_size=2000))
-def test_any_bytes_decode_and_parse_or_fail_with_our_error(data: bytes) -> None:
-    with contextlib.suppress(Deck2PdfError):
-        parse_text(decode(data, SRC), SRC)
+def test_any_bytes_decode_and_parse_to_one_slide_per_separator_or_fail_with_our_error(data: bytes) -> None:
+    try:
+        text = decode(data, SRC)
+        deck = parse_text(text, SRC)
+    except Deck2PdfError:
+        return
+    assert_invariants(text, deck)
 
 
 @given(DECKS)
-def test_decks_made_of_the_format_s_pieces_parse_or_fail_with_our_error(text: str) -> None:
-    with contextlib.suppress(Deck2PdfError):
-        parse_text(text, SRC)
+def test_decks_made_of_the_format_s_pieces_parse_to_one_slide_per_separator_or_fail_with_our_error(text: str) -> None:
+    try:
+        deck = parse_text(text, SRC)
+    except Deck2PdfError:
+        return
+    assert_invariants(text, deck)
+
+
+# Slides built from their parts: classes (no whitespace inside), then body lines that are not separators.
+_CLASSES = st.lists(st.text(min_size=1, max_size=8).filter(lambda c: c.split() == [c]), max_size=3)
+_BODY_LINE = st.one_of(_PIECES, st.text(max_size=20)).filter(
+    lambda line: not line.startswith("--") and not any(c in line for c in "\n\r\x00")
+)
+_SLIDES = st.lists(st.tuples(_CLASSES, st.lists(_BODY_LINE, min_size=1, max_size=4)), min_size=1, max_size=8)
+
+
+@given(_SLIDES, st.booleans())
+def test_each_slide_keeps_its_separator_s_classes_and_line_and_the_author_slide_comes_last(
+    slides: list[tuple[list[str], list[str]]], with_author: bool
+) -> None:
+    front = ["title: T", "author:", "  name: Ann"] if with_author else []
+    lines, starts = list(front), []
+    for classes, body in slides:
+        starts.append(len(lines) + 1)
+        lines += [" ".join(["--", *classes]), *body]
+    deck = parse_text("\n".join(lines) + "\n", SRC)
+    content = deck.slides[: len(slides)]
+    assert [s.classes for s in content] == [tuple(classes) for classes, _ in slides]
+    assert [s.line for s in content] == starts
+    assert [s.number for s in deck.slides] == list(range(1, len(slides) + 1 + with_author))
+    assert [s.classes for s in deck.slides[len(slides) :]] == ([("author-slide",)] if with_author else [])
 
 
 @settings(max_examples=RENDERS, suppress_health_check=[HealthCheck.too_slow])

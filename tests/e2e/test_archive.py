@@ -78,6 +78,7 @@ def _xmp(pdf: Path) -> str:
     return PdfReader(pdf).trailer["/Root"]["/Metadata"].get_object().get_data().decode()
 
 
+@pytest.mark.slow
 def test_dates_come_from_source_date_epoch_else_the_deck_file(tour: Path, tmp_path: Path) -> None:
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)}
     out = tmp_path / "e.pdf"
@@ -222,6 +223,7 @@ def test_datetime_option_is_used_as_is(tour: Path, tmp_path: Path) -> None:
     assert PdfReader(tmp_path / "d.pdf").metadata["/CreationDate"] == "D:20210504030201Z"
 
 
+@pytest.mark.slow
 def test_the_handout_header_date_is_the_document_date(tour: Path, tmp_path: Path) -> None:
     from ..helpers import page_texts
 

@@ -151,7 +151,14 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "make", "args", "code", "message", "written"), CASES, ids=[c[0] for c in CASES])
+# One case of each outcome stays in the fast run (`make check`); each case is a process of its own, so the rest are slow.
+FAST = {"empty", "unclosed", "unknown-theme", "fifo"}
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "args", "code", "message", "written"),
+    [pytest.param(*c, id=c[0], marks=() if c[0] in FAST else pytest.mark.slow) for c in CASES],
+)
 def test_bad_input(
     tmp_path: Path, name: str, make: Make, args: list[str], code: int, message: str | None, written: bool
 ) -> None:
@@ -184,6 +191,7 @@ def test_a_broken_or_self_importing_style_sheet_still_renders(tmp_path: Path) ->
     assert result.returncode == 0 and deck.with_suffix(".pdf").exists()
 
 
+@pytest.mark.slow
 def test_timeout_gives_up_cleanly_and_keeps_the_old_output(tmp_path: Path) -> None:
     deck = tmp_path / "deck.md"
     deck.write_text("--\n" + "word and more words here " * 8000 + "\n")
@@ -201,6 +209,7 @@ def test_timeout_gives_up_cleanly_and_keeps_the_old_output(tmp_path: Path) -> No
     assert sorted(p.name for p in tmp_path.iterdir()) == ["deck.md", "out.pdf"]
 
 
+@pytest.mark.slow
 def test_limits_can_be_raised(tmp_path: Path) -> None:
     deck = tmp_path / "deck.md"
     deck.write_text("".join(f"--\nslide {i}\n" for i in range(30)))
@@ -209,6 +218,7 @@ def test_limits_can_be_raised(tmp_path: Path) -> None:
     assert subprocess.run([*base, "--max-slides", "30"], capture_output=True).returncode == 0
 
 
+@pytest.mark.slow
 def test_ctrl_c_exits_130_and_leaves_nothing(tmp_path: Path) -> None:
     import signal
     import time

@@ -33,6 +33,7 @@ def _decks(folder: Path) -> list[Path]:
     return [good[0], bad, good[1], good[2]]
 
 
+@pytest.mark.slow
 def test_batch_converts_the_good_decks_and_reports_the_bad_one(tmp_path: Path) -> None:
     decks = _decks(tmp_path / "talks")
     out = tmp_path / "out"
@@ -154,6 +155,7 @@ def test_watch_renders_again_when_the_deck_its_style_sheet_or_an_image_changes(t
         assert process.wait(timeout=30) == 0
 
 
+@pytest.mark.slow
 def test_progress_bar_shows_on_a_terminal_and_not_with_q(tmp_path: Path) -> None:
     decks = [d for d in _decks(tmp_path / "talks") if d.stem != "broken"]
 

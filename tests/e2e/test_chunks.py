@@ -81,6 +81,7 @@ def test_chunked_output_equals_a_one_process_render(tmp_path: Path, monkeypatch:
         assert not any(b"deck2pdf-font:" in p.read_bytes() for p in programs)
 
 
+@pytest.mark.slow
 def test_every_slide_is_a_link_target_shrunk_cut_or_in_the_same_chunk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -108,6 +109,7 @@ def test_every_slide_is_a_link_target_shrunk_cut_or_in_the_same_chunk(
         assert _internal_links(pdf)[0] == [3, 4, 5]
 
 
+@pytest.mark.slow
 def test_the_number_of_processes_does_not_change_a_byte(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     deck = _deck(tmp_path)
     a = _render(deck, tmp_path / "a.pdf", monkeypatch, chunk=7, render_cache=False, jobs=1)
@@ -115,6 +117,7 @@ def test_the_number_of_processes_does_not_change_a_byte(tmp_path: Path, monkeypa
     assert a.read_bytes() == b.read_bytes()
 
 
+@pytest.mark.slow
 def test_an_edit_re_renders_only_its_chunk_and_the_output_equals_a_full_render(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

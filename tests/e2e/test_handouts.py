@@ -30,7 +30,7 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 4, 6, 9])
+@pytest.mark.parametrize("n", [1, 6, *(pytest.param(n, marks=pytest.mark.slow) for n in (2, 3, 4, 9))])
 def test_n_up_sheets_hold_each_slide_on_the_right_sheet(n: int, tmp_path: Path) -> None:
     pdf = tmp_path / "h.pdf"
     result = convert(TOUR, {"output": pdf, "handout": n})
@@ -48,10 +48,10 @@ def test_n_up_sheets_hold_each_slide_on_the_right_sheet(n: int, tmp_path: Path) 
 @pytest.mark.parametrize(
     ("paper", "landscape", "size"),
     [
-        ("a4", False, (595.28, 841.89)),
-        ("letter", False, (612, 792)),
+        pytest.param("a4", False, (595.28, 841.89), marks=pytest.mark.slow),
+        pytest.param("letter", False, (612, 792), marks=pytest.mark.slow),
         ("legal", True, (1008, 612)),
-        ("a3", False, (841.89, 1190.55)),
+        pytest.param("a3", False, (841.89, 1190.55), marks=pytest.mark.slow),
     ],
 )
 def test_paper_and_orientation(paper: str, landscape: bool, size: tuple[float, float], tmp_path: Path) -> None:

@@ -86,6 +86,7 @@ def test_every_format_renders_normalized(tmp_path: Path, local_http: LocalHTTP) 
     assert len(green) > 20  # the SVG's green rectangle
 
 
+@pytest.mark.slow
 def test_a_second_run_uses_the_cache_without_any_traffic(tmp_path: Path, local_http: LocalHTTP) -> None:
     serve_good(local_http)
     deck = deck_of(tmp_path, local_http, ["/rgb.png", "/photo.jpg"])
@@ -107,6 +108,7 @@ def _written(tmp_path: Path, data: bytes) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_refresh_revalidates_with_a_conditional_request(tmp_path: Path, local_http: LocalHTTP) -> None:
     serve_good(local_http)
     deck = deck_of(tmp_path, local_http, ["/rgb.png"])
@@ -129,6 +131,7 @@ def test_a_damaged_cache_entry_is_fetched_again(tmp_path: Path, local_http: Loca
     assert len(local_http.requests) == 2
 
 
+@pytest.mark.slow
 def test_offline_with_an_empty_cache_gives_placeholders_and_warnings(tmp_path: Path, local_http: LocalHTTP) -> None:
     serve_good(local_http)
     deck = deck_of(tmp_path, local_http, ["/rgb.png"])
@@ -174,6 +177,7 @@ def test_each_failure_is_a_placeholder_and_one_warning_and_strict_fails(tmp_path
     assert strict.returncode == ExitCode.ASSET and not (tmp_path / "strict.pdf").exists()
 
 
+@pytest.mark.slow
 def test_a_100_megapixel_image_is_refused_without_decoding_it(tmp_path: Path) -> None:
     deck = tmp_path / "talk.md"
     (tmp_path / "bomb.png").write_bytes(images.huge_png())
@@ -211,6 +215,7 @@ def test_local_files_are_jailed_to_the_deck_folder(tmp_path: Path) -> None:
     assert "5 images: 3 local, 2 missing" in allowed.stderr  # ../outside/pic.png and link.png
 
 
+@pytest.mark.slow
 def test_the_git_work_tree_holding_the_deck_is_allowed(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     (tmp_path / "images").mkdir()
@@ -247,6 +252,7 @@ def test_private_addresses_are_refused_unless_allowed(tmp_path: Path, local_http
     assert not is_public("::ffff:127.0.0.1")  # IPv4-mapped loopback
 
 
+@pytest.mark.slow
 def test_a_redirect_is_followed(tmp_path: Path, local_http: LocalHTTP) -> None:
     serve_good(local_http)
     local_http.routes["/moved.png"] = Route(b"", status=301, location="/rgb.png")
@@ -256,6 +262,7 @@ def test_a_redirect_is_followed(tmp_path: Path, local_http: LocalHTTP) -> None:
     assert [p for p, _ in local_http.requests] == ["/moved.png", "/rgb.png"]
 
 
+@pytest.mark.slow
 def test_images_in_the_deck_css_are_fetched_too(tmp_path: Path, local_http: LocalHTTP) -> None:
     serve_good(local_http)
     deck = tmp_path / "deck" / "talk.md"

@@ -30,9 +30,8 @@ def _deck2pdf(deck: Path, out: Path, cache: Path, **env: str) -> subprocess.Comp
 
 
 @pytest.mark.slow
+@pytest.mark.needs_shared
 def test_the_reference_deck_prints_the_same_pages_and_text_with_patches_off(tmp_path: Path) -> None:
-    if not REFERENCE_DECK.is_file():
-        pytest.skip(f"the shared decks are not in {REFERENCE_DECK.parent}")
     on = _deck2pdf(REFERENCE_DECK, tmp_path / "on.pdf", tmp_path / "cache-on")
     off = _deck2pdf(REFERENCE_DECK, tmp_path / "off.pdf", tmp_path / "cache-off", DECK2PDF_NO_PATCHES="1")
     assert "deck2pdf: WeasyPrint 70.0: 8 patches applied" in on.stderr.splitlines()
