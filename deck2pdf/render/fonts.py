@@ -3,7 +3,7 @@
 WeasyPrint embeds a subset of each font holding the glyphs its document uses, keeping glyph ids. Rendered
 in chunks, a deck would carry one subset per chunk of every font. So the chunk renderers write a stand-in
 instead of each (plain, static) font program and keep the original in a store named by its hash
-(`patches.font_standins`); the join then subsets each original once for the glyphs of all chunks, with fontTools'
+(`patches.font_standins`); the join then subsets each original once for the glyphs of all chunks, with HarfBuzz's
 subsetter and the options WeasyPrint subsets with, and gives every chunk the same font objects (`merge`). Fonts
 WeasyPrint must transform (variable, colour or bitmap fonts, fonts with missing glyphs) are left to it: they stay
 one subset per chunk.
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import logging
 import re
 from collections.abc import Iterator
@@ -221,38 +220,39 @@ def _subset_kept(store: Path, name: str, original: bytes, index: int, glyphs: se
 
 def _subset(original: bytes, index: int, glyphs: set[int], label: str) -> bytes:
     """Subset font `index` of a font file (a collection has several) for `glyphs`, keeping glyph ids (the chunks'
-    text names glyphs by id), with the options WeasyPrint 70 gives HarfBuzz: its tables dropped, no hinting, no
-    subroutines, unknown tables kept. A font fontTools cannot read is embedded whole, with a warning."""
-    from fontTools import subset
+    text names glyphs by id), exactly as WeasyPrint 70 subsets a document's fonts: HarfBuzz's subsetter (through
+    uharfbuzz, its public Python binding), WeasyPrint's tables dropped, no hinting, no subroutines, unknown tables
+    kept, then the empty glyphs after the last one used dropped. A font HarfBuzz cannot subset is embedded whole,
+    with a warning."""
+    import uharfbuzz as hb
 
-    options = subset.Options(
-        font_number=index,
-        retain_gids=True,
-        notdef_glyph=True,
-        hinting=False,
-        desubroutinize=True,
-        passthrough_tables=True,
-        ignore_missing_glyphs=True,
-    )
-    options.drop_tables += [tag for tag in _DROPPED_TABLES if tag not in options.drop_tables]
+    flags = hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED | hb.SubsetFlags.DESUBROUTINIZE
+    first = hb.SubsetInput()
+    first.glyph_set.update(sorted(glyphs | {0}))
+    first.flags = flags | hb.SubsetFlags.RETAIN_GIDS
+    first.drop_table_tag_set.update(int.from_bytes(tag.ljust(4).encode(), "big") for tag in _DROPPED_TABLES)
     try:
-        font = subset.load_font(io.BytesIO(original), options)
-        with font:
-            subsetter = subset.Subsetter(options)
-            subsetter.populate(gids=sorted(glyphs | {0}))
-            subsetter.subset(font)
-            out = io.BytesIO()
-            subset.save_font(font, out, options)
-    except Exception as exc:  # fontTools raises many kinds on a damaged font HarfBuzz still reads
-        log.debug("fontTools' error", exc_info=True)
-        if original[:4] == b"ttcf":  # a collection is not a font program a PDF can embed
-            raise RenderError(
-                f"font {label} could not be subset ({exc})",
-                hint="set DECK2PDF_NO_PATCHES=1 to let WeasyPrint embed the fonts itself",
-            ) from exc
-        log.warning("font %s could not be subset (%s); it is embedded whole", label, exc)
-        return original
-    return out.getvalue()
+        face = hb.subset(hb.Face(original, index), first)
+        # Glyphs 0 to the last one used, all kept: their ids stay; the empty slots after the last go.
+        second = hb.SubsetInput()
+        second.glyph_set.update(range(max(glyphs | {0}) + 1))
+        second.flags = flags | hb.SubsetFlags.NO_HINTING
+        face = hb.subset(face, second) if face is not None else None
+        data = bytes(face.blob.data) if face is not None else b""
+    except Exception as exc:  # a damaged font
+        log.debug("HarfBuzz's error", exc_info=True)
+        data, why = b"", str(exc)
+    else:
+        why = "HarfBuzz could not subset it"
+    if data:
+        return data
+    if original[:4] == b"ttcf":  # a collection is not a font program a PDF can embed
+        raise RenderError(
+            f"font {label} could not be subset ({why})",
+            hint="set DECK2PDF_NO_PATCHES=1 to let WeasyPrint embed the fonts itself",
+        )
+    log.warning("font %s could not be subset (%s); it is embedded whole", label, why)
+    return original
 
 
 _DROPPED_TABLES = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT", "SVG")

@@ -171,7 +171,6 @@ def _cjk_collection() -> str:
     return "Noto Sans CJK JP"
 
 
-@pytest.mark.slow  # a CJK font takes fontTools seconds to subset
 def test_a_cff_font_of_a_collection_is_embedded_as_an_opentype_font(tmp_path: Path) -> None:
     """The stand-in of a font from a collection starts with "ttcf", which says nothing of its kind: the join
     writes what its subset is (CFF here), as WeasyPrint does, and PDF readers find what they are told."""
