@@ -130,6 +130,7 @@ def start_deck(font_config: Any, counter_style: Any) -> None:
 def font_standins(store: Path) -> Iterator[None]:
     """While in the block, plain fonts are written as stand-ins, their originals kept in `store` (see fonts.py):
     the chunks of a deck are joined with one copy of each font. Without the patch each chunk embeds its own."""
+    store.mkdir(parents=True, exist_ok=True)
     token = _FONT_STORE.set(store)
     try:
         yield
@@ -167,7 +168,7 @@ def _font_standins() -> None:
 
 def _encode_images_once() -> None:
     """WeasyPrint decodes and compresses a PNG image again for every document that shows it: a logo on every
-    slide was compressed once per chunk (9 ms for 800x450 pixels). The compressed data of the same pixels is the
+    slide was compressed once per chunk. The compressed data of the same pixels is the
     same: it is kept (the most recently used, up to 64 MB in all)."""
     import hashlib
 
@@ -200,20 +201,19 @@ def _is_anchor(declarations: Any) -> bool:
 
 def _compute_styles_once() -> None:
     """WeasyPrint's StyleFor.__init__, the cascade and computed styles of a document, with four changes (marked
-    "deck2pdf"), each measured and checked byte for byte:
+    "deck2pdf"), each checked byte for byte:
 
     - Equal `style` attributes share one parse. WeasyPrint gives like elements (the same rules and declarations,
       under a parent of the same style) one shared computed style, but parsed each `style` attribute anew, so no
-      two table cells with `style="text-align:left"` (every aligned Markdown column) shared theirs: a table slide
-      30 -> 25 ms.
+      two table cells with `style="text-align:left"` (every aligned Markdown column) shared theirs.
     - The documents of a deck share computed styles: WeasyPrint shared them only within a document, so every
       chunk computed html, body, the slide frame, every paragraph again; and an element whose style is shared
       gets no cascade built. Documents with the deck's fonts and base URL (so the same inputs to every style)
-      share them: 18.0 -> 16.5 ms a slide. An element with declarations no other can have (an id, a lang)
+      share them. An element with declarations no other can have (an id, a lang)
       keeps a style of its own, as before, and its subtree's styles are not kept past the document.
     - A pseudo-element's style is computed when first asked for (`__call__`): WeasyPrint's own style sheet gives
       every element ::marker, ::footnote-call and four more, and WeasyPrint computed all six for every element,
-      96% of the styles it computed, used or not. One that names an anchor (needed in advance) is at once.
+      used or not. One that names an anchor (needed in advance) is at once.
     - A slide section marked `data-join-anchor` is no anchor here: the join makes it (layout.Typesetter.html).
 
     And the body's overflow, which WeasyPrint hands to the page by changing the body's style in place, is
@@ -362,7 +362,9 @@ def _compute_styles_once() -> None:
 def _html_scan_expressions_kept() -> None:
     """tinyhtml5, WeasyPrint's HTML parser, means to keep the regular expression for each set of characters it
     scans text for, but stores it under the wrong key (the compiled expression, not the characters), so it made
-    and looked up the expression again for every run of text: a fifth of the parsing time. It now finds it kept."""
+    and looked up the expression again for every run of text. It now finds it kept. An upstream bug, ready to
+    report: in `HTMLUnicodeInputStream.chars_until`, `characters = characters_until_regex[(characters, opposite)]
+    = regex` assigns `characters` first, so the key holds the compiled expression."""
     import re
 
     from tinyhtml5 import inputstream
@@ -381,7 +383,7 @@ def _html_scan_expressions_kept() -> None:
 
 def _percentages_resolved_inline() -> None:
     """WeasyPrint resolves the 17 lengths of a box (margins, paddings, sizes) through two calls each, and does so
-    for every box at every layout pass: 7% of the time. The same arithmetic, inline; anything but a plain
+    for every box at every layout pass. The same arithmetic, inline; anything but a plain
     length (auto, calc()) still goes through WeasyPrint's own function."""
     import sys
     from math import inf
@@ -558,7 +560,7 @@ _MARGIN_BOXES = (
 
 def _skip_empty_margin_boxes() -> None:
     """WeasyPrint builds the 16 margin boxes of every page (styles, percentages, sizes) even when none has content,
-    and then draws none of them: 1.2 ms a page, 6% of a slide's time. A page whose margin boxes all have no
+    and then draws none of them. A page whose margin boxes all have no
     content (`normal`, `none` or `inhibit`: what WeasyPrint itself tests) gets none. (WeasyPrint's own style
     sheet styles every margin box: testing only for a style would skip none.)"""
     from weasyprint import layout

@@ -203,7 +203,8 @@ def test_settings_file(run_cli: RunCli, make_deck: MakeDeck, tmp_path: Path) -> 
     deck = make_deck("".join(f"--\n{i}\n" for i in range(600)))
     result = run_cli(deck, "--config", settings)
     assert result.exit_code == ExitCode.DECK and "over the 500-slide limit" in result.stderr  # untrusted's limit
-    assert run_cli(deck, "--config", settings, "--max-slides", "1000").exit_code == 0  # a flag wins
+    lower = run_cli(deck, "--config", settings, "--max-slides", "400")  # a flag wins (refused before rendering)
+    assert lower.exit_code == ExitCode.DECK and "over the 400-slide limit" in lower.stderr
     settings.write_text("colour = 1\n")
     bad = run_cli(deck, "--config", settings)
     assert bad.exit_code == ExitCode.USAGE and f"{settings}: unknown setting `colour`" in bad.stderr
