@@ -57,7 +57,7 @@ def pool(workers: int) -> ProcessPoolExecutor:
 
 def stop(executor: ProcessPoolExecutor) -> None:
     """End a pool's workers now, their tasks unfinished."""
-    for process in list(getattr(executor, "_processes", None) or {}.values()):
+    for process in list((getattr(executor, "_processes", None) or {}).values()):
         process.terminate()
     executor.shutdown(wait=False, cancel_futures=True)
 
@@ -86,7 +86,10 @@ class Child:
         """Run `function(*args, progress=...)` there and return its result (or raise its exception). At
         `deadline` (time.monotonic()) the process and its workers are ended and GaveUp is raised."""
         try:
-            self.connection.send((logging.getLogger("deck2pdf").level, function, args))
+            try:
+                self.connection.send((logging.getLogger("deck2pdf").level, function, args))
+            except OSError:  # it ended before being asked: it said why on stderr
+                raise RenderError("the rendering process could not start", hint="run with --debug") from None
             while True:
                 wait = None if deadline is None else max(0.0, deadline - time.monotonic())
                 if not self.connection.poll(wait):
@@ -105,13 +108,11 @@ class Child:
         finally:
             self.close()
 
-    def alive(self) -> bool:
-        return self.owner == os.getpid() and not self.connection.closed and self.process.is_alive()
-
     def close(self) -> None:
         """End the process (and its workers) if it still runs; wait for it."""
         if self.owner != os.getpid() or self.connection.closed:
             return
+        atexit.unregister(self.close)
         self.connection.close()
         if self.process.is_alive() and self.process.pid is not None:
             try:
@@ -119,6 +120,9 @@ class Child:
             except (AttributeError, ProcessLookupError, PermissionError):  # not POSIX, or not yet in its group
                 self.process.terminate()
         self.process.join(timeout=5)
+        if self.process.is_alive():  # it did not stop when asked
+            self.process.kill()
+            self.process.join(timeout=5)
 
 
 def _serve(connection: Any, warm_up: Callable[[], None] | None) -> None:
@@ -128,8 +132,12 @@ def _serve(connection: Any, warm_up: Callable[[], None] | None) -> None:
         os.setpgrp()
     from .logs import setup
 
+    failed: BaseException | None = None
     if warm_up is not None:
-        warm_up()  # while the program still reads its flags and the deck
+        try:
+            warm_up()  # while the program still reads its flags and the deck
+        except Exception as exc:  # reported as the call's failure, in its own words
+            failed = RenderError(f"rendering could not start ({type(exc).__name__}: {exc})", hint="run with --debug")
     try:
         request = connection.recv()
     except (EOFError, KeyboardInterrupt):
@@ -137,6 +145,8 @@ def _serve(connection: Any, warm_up: Callable[[], None] | None) -> None:
     level, function, args = request
     setup(level)
     try:
+        if failed is not None:
+            raise failed
         result = function(*args, progress=lambda done, total: connection.send(("progress", done, total)))
         connection.send(("done", result))
     except BaseException as exc:  # everything goes back, Ctrl-C included

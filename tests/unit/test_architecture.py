@@ -93,3 +93,38 @@ def test_only_procs_chooses_how_processes_start() -> None:
         text = path.read_text(encoding="utf-8")
         for word in ("get_context(", "ProcessPoolExecutor(", "multiprocessing.Process(", "os.fork("):
             assert word not in text, f"{path.relative_to(PACKAGE)} uses {word} (procs.py owns processes)"
+
+
+def test_a_pool_stopped_while_busy_ends_its_workers() -> None:
+    """What a failed render or Ctrl-C does to the workers: they end now, their tasks unfinished."""
+    import time
+
+    from deck2pdf import procs
+
+    pool = procs.pool(2)
+    futures = [pool.submit(time.sleep, 30) for _ in range(2)]
+    time.sleep(0.5)  # the workers have started
+    workers = list(pool._processes.values())
+    assert workers
+    procs.stop(pool)
+    for worker in workers:
+        worker.join(timeout=10)
+        assert not worker.is_alive()
+    assert all(f.cancelled() or f.exception() is not None for f in futures if f.done())
+
+
+def _fail() -> None:
+    raise OSError("libpango-1.0-0 could not be loaded")
+
+
+def test_a_renderer_that_could_not_start_reports_why() -> None:
+    """A renderer whose start failed (WeasyPrint's libraries missing) says why, as a RenderError (exit 6)."""
+    import pytest
+
+    from deck2pdf import procs
+    from deck2pdf.errors import RenderError
+
+    child = procs.Child(_fail)
+    with pytest.raises(RenderError, match="rendering could not start .OSError: libpango-1.0-0 could not be loaded"):
+        child.call(print, ("never",))
+    assert not child.process.is_alive()
