@@ -393,6 +393,8 @@ def _config(path: Path | None) -> Settings | None:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise UsageError(f"cannot read the settings ({exc.strerror})", file=path) from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"the settings are not UTF-8 (byte {exc.start})", file=path, hint="save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"bad settings: {exc}", file=path, hint="fix the TOML") from None
     return Settings(data, path)

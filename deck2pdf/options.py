@@ -196,7 +196,12 @@ class Options:
 
     def overrides(self) -> dict[str, Any]:
         """The values set above the front matter, converted and checked: `resolve(meta, options.overrides(), deck)`
-        gives these Options under a deck's front matter (how the command line hands them to each conversion)."""
+        gives these Options under a deck's front matter (how the command line hands them to each conversion). For
+        Options made directly (`Options(fit=False)`), the fields that differ from the defaults."""
+        if not self.given:
+            default = type(self)()
+            names = [f.name for f in fields(self) if f.name not in _DERIVED]
+            return {n: getattr(self, n) for n in names if getattr(self, n) != getattr(default, n)}
         return {name: getattr(self, name) for name in sorted(self.given)}
 
     @property

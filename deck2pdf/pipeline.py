@@ -39,12 +39,16 @@ class Result:
 
 def convert(
     source: Path,
-    overrides: Mapping[str, Any] | None = None,
+    options: Options | Mapping[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
     *,
     renderer: procs.Child | None = None,
 ) -> Result:
     """Convert a deck file to a PDF and return where it went.
+
+    `options` are what the caller sets (Options, or a mapping of option names to values, None meaning "not
+    given"); the deck's front matter goes under them. `DECK2PDF_*` variables and the settings file are the
+    command line's to read, not the library's.
 
     1. Parse the deck: front matter, slides, Markdown to HTML (`parse`).
     2. Merge defaults, front matter, settings and flags into Options (`options`).
@@ -59,11 +63,13 @@ def convert(
     8. Write the PDF atomically (`output`).
     `progress(done, total)` is called as slides are rendered.
     """
-    settings = dict(overrides or {})
+    settings = options.overrides() if isinstance(options, Options) else dict(options or {})
     clock = _Clock(settings.get("deadline"))
     deck = _parse(source, settings)
     clock.lap(f"parsed {len(deck.slides)} slides")
     options, warnings = _options(deck, settings)
+    if clock.deadline is None and options.timeout is not None:  # a library call's own timeout
+        clock.deadline = clock.started + options.timeout
     target = options.output_for(source)
     check_target(target, source)
     deck, asset_warnings, summary = resolve_assets(deck, options)
@@ -98,12 +104,12 @@ def convert(
 
 
 def _parse(source: Path, settings: Mapping[str, Any]) -> Deck:
-    first_look, _ = Options.resolve({}, settings, source)  # the limits: decks cannot set them
+    first_look, _ = Options.resolve({}, settings, source, environ={})  # the limits: decks cannot set them
     return parse_deck(source, Limits.from_options(first_look), processes=first_look.jobs or procs.cores())
 
 
 def _options(deck: Deck, settings: Mapping[str, Any]) -> tuple[Options, list[str]]:
-    options, option_warnings = Options.resolve(deck.meta, settings, deck.source)
+    options, option_warnings = Options.resolve(deck.meta, settings, deck.source, environ={})
     options, style_warnings = checked_style(options, deck.source)
     return options, _warn([*deck.warnings, *option_warnings, *style_warnings])
 
@@ -299,6 +305,7 @@ class _Clock:
 
     def __init__(self, deadline: float | None = None) -> None:
         self.start = self.last = time.perf_counter()
+        self.started = time.monotonic()
         self.deadline = deadline
 
     def lap(self, what: str) -> None:

@@ -343,3 +343,13 @@ def test_untrusted_limits_hold_for_inspect(
     assert result.stderr.startswith(f"deck2pdf: error: {deck}: has 600 slides, over the 500-slide limit;")
     assert len(result.stderr.splitlines()) == 1
     assert run_cli(*args, "--max-slides", "600").exit_code == 0  # a limit given explicitly still wins
+
+
+def test_a_settings_file_that_is_not_utf8_is_a_usage_error(
+    run_cli: RunCli, make_deck: MakeDeck, tmp_path: Path
+) -> None:
+    settings = tmp_path / "config.toml"
+    settings.write_bytes(b'theme = "d\xe9"\n')
+    result = run_cli(make_deck("--\nx\n"), "--config", settings)
+    assert result.exit_code == ExitCode.USAGE
+    assert f"{settings}: the settings are not UTF-8 (byte 10); save it as UTF-8" in result.stderr
