@@ -135,9 +135,11 @@ def _lay_out(deck: Deck, theme: Theme, options: Options) -> tuple[render.Request
     cache = cache_for(options).folder
     scope = FetchScope(
         roots=FileAccess.for_deck(deck.source, options)
-        .including(cache, theme.folder, THEMES_DIR, FONTS_DIR, *(p.parent for p in typesetter.stylesheets))
+        .including(theme.folder, THEMES_DIR, FONTS_DIR, *(p.parent for p in typesetter.stylesheets))
         .roots,
-        served={a.url: a.path for a in deck.assets.values() if a.path is not None},
+        # Each image by its URL in the deck and by its file's, which the print HTML names: the fetcher reads the
+        # cache's files through this, never the whole cache folder (another deck's images are there too).
+        served={url: a.path for a in deck.assets.values() if a.path is not None for url in (a.url, a.path.as_uri())},
     )
     job = Job(
         typesetter,

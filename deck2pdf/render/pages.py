@@ -314,15 +314,15 @@ def _local_only_fetcher(weasyprint: Any, roots: Iterable[Path] | FileAccess, ser
         def fetch(self, url: str, headers: Any = None) -> Any:
             parts = urlsplit(url)
             mapped = by_url.get(_canonical(url))
-            if mapped is not None:
+            if mapped is not None:  # the assets stage checked where it came from and made this file
                 path, name = mapped.resolve(), mapped.name
             elif parts.scheme == "file":
                 path = Path(unquote(parts.path)).resolve()
                 name = path.name
+                if not access.allows(path):
+                    raise ValueError(f"outside the allowed folders, refused: {path}")
             else:
                 raise ValueError(f"not fetched at render time: {url[:80]}")
-            if not access.allows(path):
-                raise ValueError(f"outside the allowed folders, refused: {path}")
             if not stat.S_ISREG(path.stat().st_mode):
                 raise ValueError(f"not a regular file, refused: {path}")
             mime = mimetypes.guess_type(name)[0] or "application/octet-stream"

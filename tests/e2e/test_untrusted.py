@@ -171,3 +171,28 @@ def _png() -> bytes:
     out = BytesIO()
     Image.new("RGB", (20, 10), "blue").save(out, "PNG")
     return out.getvalue()
+
+
+def test_an_untrusted_deck_cannot_read_other_decks_images_from_the_cache(tmp_path: Path) -> None:
+    """The image cache holds every deck's images; the renderer serves a deck only its own, never the cache folder."""
+    cache = tmp_path / "cache"
+    first = tmp_path / "first"
+    first.mkdir()
+    Image.new("RGB", (60, 40), "#c01234").save(first / "secret.bmp")  # normalized into the cache
+    (first / "talk.md").write_text("--\n![s](secret.bmp)\n", encoding="utf-8")
+    args = [sys.executable, "-m", "deck2pdf", "--offline", "--cache-dir", str(cache), "-q"]
+    subprocess.run([*args, str(first / "talk.md"), "-o", str(tmp_path / "first.pdf")], check=True, timeout=120)
+    cached = [p for p in (cache / "v1").rglob("*") if p.is_file() and p.parent.name in ("data", "named")]
+    assert cached
+    other = tmp_path / "other"
+    other.mkdir()
+    refs = "".join(f'<div style="width:60px;height:40px;background:url({p.as_uri()})"></div>' for p in cached)
+    (other / "talk.md").write_text(f"--\n{refs}\n", encoding="utf-8")
+    out = tmp_path / "other.pdf"
+    done = subprocess.run(
+        [*args, str(other / "talk.md"), "-o", str(out), "--untrusted"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    with pikepdf.open(out) as pdf:
+        images = [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image"]
+    assert not images  # nothing of the cache reached the PDF
