@@ -41,9 +41,8 @@ from .pages import parse_sheets, render_slides, write_pdf
 
 log = logging.getLogger("deck2pdf")
 
-# Measured (README, Speed): a document costs ~11 ms besides its slides (8-25 ms each), so chunks of 12 keep
-# that near 6% (8 cost 1 s more for 1,000 slides; 20 saved nothing measurable), and an edited slide costs a
-# 12-slide render; a deck is cut into 8 chunks or more, so that 2 or 4 cores get even shares.
+# A document costs a little besides its slides: chunks of 12 keep that small and an edited slide costs a
+# 12-slide render (ARCHITECTURE.md, "Where the time goes"); 8 chunks or more give 2 or 4 cores even shares.
 CHUNK_SLIDES = 12
 MIN_CHUNK_SLIDES = 4
 CHUNKS = 8

@@ -1,6 +1,7 @@
 """Optional patches to WeasyPrint 70 and tinyhtml5: speed (work a deck need not redo for each document or
-element) and size (one copy of each font in a deck rendered in chunks). The output does not depend on them:
-the pages and text are the same with `DECK2PDF_NO_PATCHES=1` (a test compares both ways).
+element) and size (one copy of each font in a deck rendered in chunks). The text does not depend on them: the
+pages and text are the same with `DECK2PDF_NO_PATCHES=1` (a test compares both ways); one mends a WeasyPrint
+bug (`_gradients_per_element`), which then shows again.
 
 The policy (ARCHITECTURE.md, "Patches"):
 - Each patch names the upstream functions it replaces or relies on, with the SHA-256 of their source as it was
