@@ -592,6 +592,10 @@ def _target(module: str, name: str) -> tuple[str, str, str]:
 _WRITTEN_FOR: dict[tuple[str, str], str] = {
     ("weasyprint.layout", "make_margin_boxes"): "4a2d2e301eb3bc47c2812d1502d4d6ce3b65922a76e69fb45c11a5ae353198a7",
     ("weasyprint.css.computed_values", "image"): "867e2ffdd9cfe8c0c001bcf3c30c785b0d122e3b7075a9a8bdceebeaddfd80b5",
+    (
+        "weasyprint.css.computed_values",
+        "background_image",
+    ): "ccd151034ec1a6a20dfa0cb912086fbf17765499dffe71ea831be55909c628b9",
     ("weasyprint.css", "find_stylesheets"): "ac92dbb80c3fd936f05ccb33501b54a438e03126b2ae756adcaa1d3a6958b0ca",
     (
         "weasyprint.images",
@@ -618,6 +622,10 @@ _WRITTEN_FOR: dict[tuple[str, str], str] = {
     ("weasyprint.layout.percent", "percentage"): "ebe404ccd9da50bfc1cd147b8378c34ae1ca6b4ce38a97c0acca923116fcf0d9",
     ("weasyprint.pdf.fonts", "Font.clean"): "794f0211f18453f1a291056fcd6659cdcb262f7c1133cf5b2ea015df379c6813",
     ("weasyprint.pdf.fonts", "Font.type"): "31376bf9b326ac58403187f045eb3b823ef5cf26ec2a6a4af88f436266a0bd98",
+    (
+        "weasyprint.pdf.fonts",
+        "build_fonts_dictionary",
+    ): "fc551bef35d0d6c3d288f686fd21b5ea8c1efadb8f2f3b4d379cfa6045c02230",
 }
 
 PATCHES: tuple[Patch, ...] = (
@@ -629,7 +637,10 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         "gradients per element",
         _gradients_per_element,
-        (_target("weasyprint.css.computed_values", "image"),),
+        (
+            _target("weasyprint.css.computed_values", "image"),
+            _target("weasyprint.css.computed_values", "background_image"),  # calls `image` by name
+        ),
     ),
     Patch(
         SHEETS_PARSED_ONCE,
@@ -667,7 +678,11 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         "font stand-ins",
         _font_standins,
-        (_target("weasyprint.pdf.fonts", "Font.clean"), _target("weasyprint.pdf.fonts", "Font.type")),
+        (
+            _target("weasyprint.pdf.fonts", "Font.clean"),
+            _target("weasyprint.pdf.fonts", "Font.type"),
+            _target("weasyprint.pdf.fonts", "build_fonts_dictionary"),  # when clean() is called, what it reads after
+        ),
     ),
 )
 
