@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 
 
 class _Formatter(logging.Formatter):
@@ -20,3 +21,24 @@ def setup(level: int) -> None:
     log.handlers[:] = [handler]
     log.propagate = False
     log.setLevel(level)
+
+
+class Clock:
+    """Time the stages for -v, and give up between them once the --timeout deadline has passed."""
+
+    def __init__(self, deadline: float | None = None) -> None:
+        self.start = self.last = time.perf_counter()
+        self.started = time.monotonic()
+        self.deadline = deadline
+
+    def lap(self, what: str) -> None:
+        now = time.perf_counter()
+        logging.getLogger("deck2pdf").debug("%s (%.2f s, %.2f s in all)", what, now - self.last, now - self.start)
+        self.last = now
+        self.check()
+
+    def check(self) -> None:
+        from .errors import GaveUp
+
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise GaveUp

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,10 +12,11 @@ from typing import Any
 from . import procs, render
 from .archive import document_date, language, sources, w3c_date
 from .assets import cache_for, checked_style, resolve_assets
-from .errors import AssetError, GaveUp, StrictError, UsageError
+from .errors import AssetError, StrictError, UsageError
 from .files import FileAccess
 from .handout import collapse_builds, parse_ranges, sheet_layout, slide_links
 from .layout import Typesetter, lay_out_handout
+from .logs import Clock
 from .markup import author_name
 from .model import Deck, FetchScope, HandoutCell
 from .options import Options
@@ -64,7 +64,7 @@ def convert(
     `progress(done, total)` is called as slides are rendered.
     """
     settings = options.overrides() if isinstance(options, Options) else dict(options or {})
-    clock = _Clock(settings.get("deadline"))
+    clock = Clock(settings.get("deadline"))
     deck = _parse(source, settings)
     clock.lap(f"parsed {len(deck.slides)} slides")
     options, warnings = _options(deck, settings)
@@ -158,7 +158,7 @@ def _lay_out(deck: Deck, theme: Theme, options: Options) -> tuple[render.Request
 
 
 def _render(
-    request: render.Request, renderer: procs.Child | None, progress: Callable[[int, int], None] | None, clock: _Clock
+    request: render.Request, renderer: procs.Child | None, progress: Callable[[int, int], None] | None, clock: Clock
 ) -> render.Rendered:
     """Render where --timeout can end it: in `renderer`, else in a process started now when there is a deadline
     (the process and its workers are ended at the deadline), else here."""
@@ -300,25 +300,6 @@ def _relevant(messages: tuple[str, ...]) -> list[str]:
         else:
             kept.append(message)
     return kept
-
-
-class _Clock:
-    """Time the stages for -v, and give up between them once the --timeout deadline has passed."""
-
-    def __init__(self, deadline: float | None = None) -> None:
-        self.start = self.last = time.perf_counter()
-        self.started = time.monotonic()
-        self.deadline = deadline
-
-    def lap(self, what: str) -> None:
-        now = time.perf_counter()
-        log.debug("%s (%.2f s, %.2f s in all)", what, now - self.last, now - self.start)
-        self.last = now
-        self.check()
-
-    def check(self) -> None:
-        if self.deadline is not None and time.monotonic() >= self.deadline:
-            raise GaveUp
 
 
 def _ranges(numbers: list[int]) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 from ..archive import finish, saved
 from ..errors import RenderError
 from ..handout import impose
+from ..logs import Clock
 from ..model import Attached, Rect, slide_id
 from .chunks import Chunk, Job, RenderCache
 from .chunks import render as render_chunks
@@ -65,6 +66,7 @@ def render_deck(request: Request, progress: Callable[[int, int], None] | None = 
     from .join import join
 
     log.debug("%s", engine.status_line())
+    clock = Clock()
     job = request.job
     folder = job.font_store.parent  # the cache's
     with _font_store(folder) as font_store:
@@ -77,7 +79,7 @@ def render_deck(request: Request, progress: Callable[[int, int], None] | None = 
             chunks, sheets = render_chunks(
                 job, jobs=request.jobs, cache=attempt, progress=progress or (lambda done, total: None), beside=beside
             )
-            log.debug("rendered %d slides in %d chunk(s) with theme %s", len(job.numbers), len(chunks), request.theme)
+            clock.lap(f"rendered {len(job.numbers)} slides in {len(chunks)} chunk(s) with theme {request.theme}")
             try:
                 anchors = [slide_id(n) for c in chunks for n in c.numbers] if job.chunked else []
                 doc, messages = join([c.pdf for c in chunks], font_store, anchors)
@@ -94,9 +96,10 @@ def render_deck(request: Request, progress: Callable[[int, int], None] | None = 
         placements = request.sheets.placements
         pdf = finish(_imposed(_saved(doc), sheets, request.sheets), labels=None)
         pages = len(placements)
-        log.debug("imposed %d slides on %d sheets", len(job.numbers), pages)
+        clock.lap(f"imposed {len(job.numbers)} slides on {pages} sheets")
     else:
         pdf, pages = finish(doc, labels=list(job.numbers)), len(job.numbers)
+        clock.lap(f"joined the PDF of {len(job.numbers)} slides")
     return Rendered(pdf, pages, tuple(replace(c, pdf=b"") for c in chunks), tuple(messages))
 
 
