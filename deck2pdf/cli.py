@@ -77,8 +77,12 @@ def main(
     cache_dir: Annotated[
         Optional[Path], typer.Option("--cache-dir", help="Image cache folder [default: ~/.cache/deck2pdf].")
     ] = None,
-    offline: Annotated[bool, typer.Option("--offline", help="Use only cached and local images; no network.")] = False,
-    refresh: Annotated[bool, typer.Option("--refresh", help="Ask servers whether cached images changed.")] = False,
+    offline: Annotated[
+        Optional[bool], typer.Option("--offline/--no-offline", help="Use only cached and local images; no network.")
+    ] = None,
+    refresh: Annotated[
+        Optional[bool], typer.Option("--refresh/--no-refresh", help="Ask servers whether cached images changed.")
+    ] = None,
     image_dpi: Annotated[
         Optional[int],
         typer.Option("--image-dpi", help=f"Downsample images to this resolution [default: {Options.image_dpi}]."),
@@ -87,8 +91,12 @@ def main(
         Optional[list[Path]], typer.Option("--allow-dir", help="Another folder local images may come from; repeatable.")
     ] = None,
     allow_private_network: Annotated[
-        bool, typer.Option("--allow-private-network", help="Fetch images from loopback and private addresses too.")
-    ] = False,
+        Optional[bool],
+        typer.Option(
+            "--allow-private-network/--no-allow-private-network",
+            help="Fetch images from loopback and private addresses too.",
+        ),
+    ] = None,
     image_timeout: Annotated[
         Optional[float],
         typer.Option("--image-timeout", help=f"Seconds to download one image [default: {Options.image_timeout:g}]."),
@@ -124,8 +132,12 @@ def main(
         Optional[bool],
         typer.Option("--link-notes/--no-link-notes", help="List each slide's links beside it [default: handouts]."),
     ] = None,
-    pdfa: Annotated[bool, typer.Option("--pdfa", help="Write PDF/A-3b for archiving (attaches the sources).")] = False,
-    pdfua: Annotated[bool, typer.Option("--pdfua", help="Write tagged PDF/UA-1 for screen readers.")] = False,
+    pdfa: Annotated[
+        Optional[bool], typer.Option("--pdfa/--no-pdfa", help="Write PDF/A-3b for archiving (attaches the sources).")
+    ] = None,
+    pdfua: Annotated[
+        Optional[bool], typer.Option("--pdfua/--no-pdfua", help="Write tagged PDF/UA-1 for screen readers.")
+    ] = None,
     embed_source: Annotated[
         Optional[bool],
         typer.Option("--embed-source/--no-embed-source", help="Attach the deck, style sheet and image manifest."),
@@ -175,18 +187,24 @@ def main(
         Optional[float], typer.Option("--timeout", help="Give up after this many seconds [default: no limit].")
     ] = None,
     untrusted: Annotated[
-        bool,
-        typer.Option("--untrusted", help="A deck from someone else: its folder only, no network, no active content."),
-    ] = False,
+        Optional[bool],
+        typer.Option(
+            "--untrusted/--no-untrusted",
+            help="A deck from someone else: its folder only, no network, no active content.",
+        ),
+    ] = None,
     allow_network: Annotated[
-        bool, typer.Option("--allow-network", help="With --untrusted: download web images all the same.")
-    ] = False,
+        Optional[bool],
+        typer.Option("--allow-network/--no-allow-network", help="With --untrusted: download web images all the same."),
+    ] = None,
     config: Annotated[
         Optional[Path],
         typer.Option("--config", help="Settings file (TOML) [default: $XDG_CONFIG_HOME/deck2pdf/config.toml]."),
     ] = None,
     inspect: Annotated[bool, typer.Option("--inspect", help="Print the parsed deck as JSON; render nothing.")] = False,
-    strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors; write nothing.")] = False,
+    strict: Annotated[
+        Optional[bool], typer.Option("--strict/--no-strict", help="Treat warnings as errors; write nothing.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print errors only.")] = False,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Print more detail.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show a traceback on unexpected errors.")] = False,
@@ -220,11 +238,11 @@ def main(
             "fit": fit,
             "min_scale": min_scale,
             "cache_dir": cache_dir,
-            "offline": offline or None,
-            "refresh": refresh or None,
+            "offline": offline,
+            "refresh": refresh,
             "image_dpi": image_dpi,
             "allow_dirs": allow_dir or None,
-            "allow_private_network": allow_private_network or None,
+            "allow_private_network": allow_private_network,
             "image_timeout": image_timeout,
             "max_image_pixels": max_image_pixels,
             "max_image_bytes": max_image_bytes,
@@ -235,18 +253,18 @@ def main(
             "frame": frame,
             "collapse_builds": collapse_builds,
             "link_notes": link_notes,
-            "pdfa": pdfa or None,
-            "pdfua": pdfua or None,
+            "pdfa": pdfa,
+            "pdfua": pdfua,
             "embed_source": embed_source,
             "created": _source_date_epoch(),
             "max_deck_bytes": max_deck_bytes,
             "max_slides": max_slides,
             "max_slide_chars": max_slide_chars,
-            "untrusted": untrusted or None,
-            "allow_network": allow_network or None,
+            "untrusted": untrusted,
+            "allow_network": allow_network,
             "render_cache": render_cache,
             "jobs": jobs,
-            "strict": strict or None,
+            "strict": strict,
             "timeout": timeout,
         }
         options, _ = Options.resolve({}, flags, deck, settings=_config(config), environ=os.environ)

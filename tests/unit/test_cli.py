@@ -353,3 +353,14 @@ def test_a_settings_file_that_is_not_utf8_is_a_usage_error(
     result = run_cli(make_deck("--\nx\n"), "--config", settings)
     assert result.exit_code == ExitCode.USAGE
     assert f"{settings}: the settings are not UTF-8 (byte 10); save it as UTF-8" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["offline", "refresh", "strict", "pdfa", "pdfua", "untrusted", "allow_network"])
+def test_a_no_flag_turns_off_what_the_settings_file_turned_on(
+    run_cli: RunCli, make_deck: MakeDeck, asked: list[Options], tmp_path: Path, name: str
+) -> None:
+    (tmp_path / "config.toml").write_text(f"{name} = true\n")
+    flag = "--no-" + name.replace("_", "-")
+    result = run_cli(make_deck("--\nx\n"), "--config", tmp_path / "config.toml", flag)
+    assert result.exit_code == 0, result.stderr
+    assert getattr(asked[0], name) is False
