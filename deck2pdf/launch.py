@@ -10,9 +10,11 @@ import sys
 
 def run() -> None:
     """Console-script entry point."""
-    from . import procs
+    renderer = None
+    if _plain_conversion(sys.argv[1:]):
+        from . import procs
 
-    renderer = procs.Child(warm_up) if _plain_conversion(sys.argv[1:]) and procs.forking() else None
+        renderer = procs.Child(warm_up) if procs.forking() else None
     from .cli import app
 
     app(obj=renderer)

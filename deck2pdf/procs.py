@@ -18,9 +18,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.context import BaseContext
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 from .errors import GaveUp, RenderError
 
@@ -52,6 +54,8 @@ def cores() -> int:
 def pool(workers: int) -> ProcessPoolExecutor:
     """`workers` worker processes, started the way `context()` says. On the way out of a `with` block by an
     exception (Ctrl-C, --timeout, an error) use `stop(pool)`: the workers stop at once, not after their task."""
+    from concurrent.futures import ProcessPoolExecutor  # here: the command starts faster without it
+
     return ProcessPoolExecutor(max_workers=workers, mp_context=context())
 
 
