@@ -22,7 +22,6 @@ from .model import Deck, FetchScope, HandoutCell
 from .options import Options
 from .output import check_target, write_atomic
 from .parse import Limits, parse_deck
-from .render.chunks import Job
 from .themes import FONTS_DIR, THEMES_DIR, Theme, load_theme
 
 log = logging.getLogger("deck2pdf")
@@ -141,7 +140,7 @@ def _lay_out(deck: Deck, theme: Theme, options: Options) -> tuple[render.Request
         # cache's files through this, never the whole cache folder (another deck's images are there too).
         served={url: a.path for a in deck.assets.values() if a.path is not None for url in (a.url, a.path.as_uri())},
     )
-    job = Job(
+    job = render.Job(
         typesetter,
         scope,
         tuple(numbers),

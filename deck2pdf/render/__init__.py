@@ -153,4 +153,4 @@ def _saved(doc: Any) -> bytes:
         return saved(doc)
 
 
-__all__ = ["Attached", "Rendered", "Request", "Sheets", "render_deck"]
+__all__ = ["Attached", "Job", "Rendered", "Request", "Sheets", "render_deck"]
