@@ -19,6 +19,7 @@ from typing import Any
 from ._version import __version__
 from .errors import DeckError, UsageError
 from .files import FileAccess
+from .markup import author_name
 from .model import Attached, Deck
 from .options import Options
 
@@ -37,6 +38,29 @@ _STOPWORDS = {
     "fi": "ja on ei se että mutta kun tai niin myös joka",
     "hu": "a az és hogy nem is egy de van meg ez",
 }
+
+
+class Stamp:
+    """What the PDF states about itself: date, language, PDF variant, attached sources."""
+
+    def __init__(self, deck: Deck, options: Options) -> None:
+        when = self.when = document_date(deck, options)
+        self.date = w3c_date(when)
+        self.epoch = int(when.timestamp())
+        self.lang = language(deck)
+        self.variant = {(True, False): "pdf/a-3b", (False, True): "pdf/ua-1", (True, True): "pdf/a-3a"}.get(
+            (options.pdfa, options.pdfua)
+        )
+        self.attachments = tuple(sources(deck, options, when)) if options.embedding else ()
+
+    def byline(self, deck: Deck) -> str:
+        """Author and date for the handout header: front matter `date`, else the document's date (the same as
+        the PDF's: SOURCE_DATE_EPOCH or the deck file's time, in UTC, so every machine prints the same)."""
+        name = author_name(deck.meta.get("author"))
+        when = deck.meta.get("date", self.when.date())
+        if isinstance(when, datetime.date):
+            when = f"{when.day} {when:%B %Y}"
+        return " · ".join(part for part in (name, str(when or "")) if part)
 
 
 def document_date(deck: Deck, options: Options) -> datetime.datetime:

@@ -53,7 +53,6 @@ def convert_many(
     *,
     directory: Path | None,
     jobs: int,
-    timeout: float | None,
     done: Callable[[Outcome], None],
 ) -> list[Outcome]:
     """Convert every deck; `done(outcome)` is called as each finishes. Return the outcomes in the decks' order."""
@@ -64,7 +63,7 @@ def convert_many(
         except OSError as exc:
             raise UsageError(f"-d {directory}: cannot make the folder ({exc.strerror})") from None
     # Each deck renders in its own process, one core each: `jobs` decks at a time make `jobs` processes.
-    tasks = [(deck, {**overrides, "output": targets[deck], "jobs": 1}, timeout) for deck in decks]
+    tasks = [(deck, {**overrides, "output": targets[deck], "jobs": 1}) for deck in decks]
     outcomes: dict[Path, Outcome] = {}
     if jobs <= 1 or len(decks) == 1:
         for task in tasks:
@@ -89,18 +88,17 @@ def convert_many(
     return [outcomes[deck] for deck in decks]
 
 
-def convert_one(deck: Path, overrides: Mapping[str, Any], timeout: float | None) -> Outcome:
+def convert_one(deck: Path, overrides: Mapping[str, Any]) -> Outcome:
     """Convert one deck, turning its failure into an Outcome (a bug too: the other decks go on)."""
     from .pipeline import convert
 
     start = time.perf_counter()
     try:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        result = convert(deck, {**overrides, "deadline": deadline})
+        result = convert(deck, overrides)  # its --timeout among them
         seconds = time.perf_counter() - start
         return Outcome(deck, result.output, result.pages, seconds, len(result.warnings), inputs=result.inputs)
     except (Exception, GaveUp) as exc:  # a bug too: reported, and the other decks go on
-        message, code = explain(GaveUp(timeout) if isinstance(exc, GaveUp) else exc, deck)
+        message, code = explain(exc, deck)
         log.error("%s", message)
         return Outcome(deck, None, 0, time.perf_counter() - start, 0, message, int(code))
 

@@ -279,23 +279,21 @@ def main(
             return
         from .pipeline import convert
 
-        timeout = options.timeout
         if len(decks) > 1 or directory is not None:
-            _batch(decks, overrides, directory, options.jobs, timeout, quiet)
+            _batch(decks, overrides, directory, options.jobs, quiet)
             return
         if watch:
-            _watch(deck, overrides, timeout)
+            _watch(deck, overrides)
             return
-        deadline = None if timeout is None else time.monotonic() + timeout
         with _Bar(f"{deck.name}", "slides", enabled=not quiet) as bar:
-            result = convert(deck, {**overrides, "deadline": deadline}, progress=bar.update, renderer=ctx.obj)
+            result = convert(deck, overrides, progress=bar.update, renderer=ctx.obj)
         log.info("wrote %s (%d pages)", result.output, result.pages)
     except typer.Exit:
         raise
     except BrokenPipeError:  # the reader of stdout went away (`--inspect | head`): not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except (Exception, GaveUp, KeyboardInterrupt) as exc:
-        message, code = explain(GaveUp(timeout) if isinstance(exc, GaveUp) else exc)
+        message, code = explain(exc)
         if code == ExitCode.BUG and debug:
             traceback.print_exc()
         log.error("%s", message)
@@ -307,7 +305,6 @@ def _batch(
     overrides: dict[str, Any],
     directory: Path | None,
     jobs: int | None,
-    timeout: float | None,
     quiet: bool,
 ) -> None:
     """Convert several decks; print the summary; exit with the first failed deck's code if any failed."""
@@ -323,7 +320,7 @@ def _batch(
             count += 1
             bar.update(count, len(decks))
 
-        outcomes = convert_many(decks, overrides, directory=directory, jobs=jobs or cores(), timeout=timeout, done=done)
+        outcomes = convert_many(decks, overrides, directory=directory, jobs=jobs or cores(), done=done)
     if not quiet:
         typer.echo(summary(outcomes, time.perf_counter() - start))
     failed = [o for o in outcomes if o.error is not None]
@@ -331,14 +328,14 @@ def _batch(
         raise typer.Exit(failed[0].exit_code)
 
 
-def _watch(deck: Path, overrides: dict[str, Any], timeout: float | None) -> None:
+def _watch(deck: Path, overrides: dict[str, Any]) -> None:
     """Render on every save until Ctrl-C, one line per render with its time; a failed render says why (one
     line, as in a batch) and the watch goes on."""
     from .batch import convert_one
     from .watch import watch
 
     def render() -> tuple[Path, ...] | None:
-        outcome = convert_one(deck, overrides, timeout)
+        outcome = convert_one(deck, overrides)
         if outcome.error is not None:
             return None
         warned = f", {outcome.warnings} warning(s)" if outcome.warnings else ""

@@ -79,7 +79,7 @@ class FileAccess:
         return cls(tuple(roots))
 
     def including(self, *folders: Path) -> FileAccess:
-        """These roots and `folders` (the renderer also reads the theme, the fonts and the cache)."""
+        """These roots and `folders` (the renderer also reads the theme and the fonts)."""
         return FileAccess((*self.roots, *folders))
 
     def allows(self, path: Path) -> bool:

@@ -13,9 +13,10 @@ import re
 from collections.abc import Sequence
 from html.parser import HTMLParser
 
-from .errors import RenderError
+from .errors import RenderError, UsageError
 from .markup import links
-from .model import Cell, Rect, Sheet, Slide
+from .model import Cell, Deck, Rect, Sheet, Slide
+from .options import Options
 
 PT_PER_MM = 72 / 25.4
 PAPER_MM = {"a4": (210.0, 297.0), "letter": (215.9, 279.4), "legal": (215.9, 355.6), "a3": (297.0, 420.0)}
@@ -224,3 +225,21 @@ def _words(html: str) -> list[str]:
     parser.feed(html)
     parser.close()
     return "".join(parser.text).split()
+
+
+def select_slides(deck: Deck, options: Options) -> list[int]:
+    """The slides to print: --slides, then without build-up slides when builds collapse."""
+    numbers = [s.number for s in deck.slides]
+    if options.slides is not None:
+        try:
+            numbers = parse_ranges(options.slides, len(deck.slides))
+        except ValueError as exc:
+            raise UsageError(
+                f"--slides {options.slides}: cannot read '{exc}'", hint="write ranges like 1-5,8,12- (slide numbers)"
+            ) from None
+        if not numbers:
+            raise UsageError(f"--slides {options.slides}: selects no slide (the deck has {len(deck.slides)})")
+    if options.collapsing:
+        keep = set(collapse_builds([deck.slides[n - 1] for n in numbers]))
+        numbers = [n for n in numbers if n in keep]
+    return numbers

@@ -30,6 +30,11 @@ class Clock:
         self.start = self.last = time.perf_counter()
         self.started = time.monotonic()
         self.deadline = deadline
+        self.seconds: float | None = None  # the time limit, for messages
+
+    def limit(self, seconds: float) -> None:
+        """Give up `seconds` after the clock started."""
+        self.deadline, self.seconds = self.started + seconds, seconds
 
     def lap(self, what: str) -> None:
         now = time.perf_counter()
@@ -41,4 +46,4 @@ class Clock:
         from .errors import GaveUp
 
         if self.deadline is not None and time.monotonic() >= self.deadline:
-            raise GaveUp
+            raise GaveUp(self.seconds)

@@ -154,7 +154,6 @@ class Options:
     max_slides: int = 2000  # decks with more slides are refused
     max_slide_chars: int = 200_000  # a slide longer than this is refused (Markdown slows with its square)
     timeout: float | None = None  # seconds after which to give up, nothing written; None: no limit
-    deadline: float | None = None  # time.monotonic() by which to give up (--timeout); checked between stages
     untrusted: bool = False  # a deck from someone else: its folder only, no network, no active content, tight limits
     allow_network: bool = False  # with --untrusted: download web images all the same
     # the options a source above the front matter set (settings, environment, flags): see `overrides()`
@@ -411,7 +410,6 @@ _RULES: dict[str, OptionSpec] = {
     "max_slides": OptionSpec(low=1, high=10**6),
     "max_slide_chars": OptionSpec(low=100, high=10**8),
     "timeout": OptionSpec(low=0.001, high=10**6),
-    "deadline": OptionSpec(sources=_FLAGS, flag="deadline"),  # time.monotonic() + --timeout, from the caller
 }
 _DERIVED = frozenset({"theme_source", "given"})
 

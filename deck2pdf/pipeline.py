@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -10,14 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from . import procs, render
-from .archive import document_date, language, sources, w3c_date
+from .archive import Stamp
 from .assets import cache_for, checked_style, resolve_assets
-from .errors import AssetError, StrictError, UsageError
+from .errors import AssetError, GaveUp, StrictError
 from .files import FileAccess
-from .handout import collapse_builds, parse_ranges, sheet_layout, slide_links
+from .handout import select_slides, sheet_layout, slide_links
 from .layout import Typesetter, lay_out_handout
 from .logs import Clock
-from .markup import author_name
 from .model import Deck, FetchScope, HandoutCell
 from .options import Options
 from .output import check_target, write_atomic
@@ -63,12 +61,12 @@ def convert(
     `progress(done, total)` is called as slides are rendered.
     """
     settings = options.overrides() if isinstance(options, Options) else dict(options or {})
-    clock = Clock(settings.get("deadline"))
+    clock = Clock()
     deck = _parse(source, settings)
     clock.lap(f"parsed {len(deck.slides)} slides")
     options, warnings = _options(deck, settings)
-    if clock.deadline is None and options.timeout is not None:  # a library call's own timeout
-        clock.deadline = clock.started + options.timeout
+    if options.timeout is not None:  # counted from the start; the parse before is bounded by the limits
+        clock.limit(options.timeout)
     target = options.output_for(source)
     check_target(target, source)
     deck, asset_warnings, summary = resolve_assets(deck, options)
@@ -122,8 +120,8 @@ def _theme(options: Options) -> Theme:
 
 def _lay_out(deck: Deck, theme: Theme, options: Options) -> tuple[render.Request, Typesetter]:
     """The render request: the slides' typesetter and what may be read, a handout's sheets, the PDF's stamp."""
-    numbers = _selected(deck, options)
-    stamp = _Stamp(deck, options)
+    numbers = select_slides(deck, options)
+    stamp = Stamp(deck, options)
     sheets = _handout_sheets(deck, options, numbers, stamp) if options.handout else None
     final = sheets is None  # the slides' PDF is the output; with a handout, the sheets' PDF is
     attachments = stamp.attachments if final else ()
@@ -165,7 +163,10 @@ def _render(
         renderer = procs.Child()  # it imports WeasyPrint when called
     if renderer is None:
         return render.render_deck(request, progress)
-    return renderer.call(render.render_deck, (request,), progress, clock.deadline)  # type: ignore[no-any-return]
+    try:
+        return renderer.call(render.render_deck, (request,), progress, clock.deadline)  # type: ignore[no-any-return]
+    except GaveUp:
+        raise GaveUp(clock.seconds) from None
 
 
 def _report(deck: Deck, rendered: render.Rendered, options: Options) -> list[str]:
@@ -193,25 +194,7 @@ def _log_scales(chosen: Mapping[int, float]) -> None:
         log.info("slide%s %s shrunk to %d%% to fit", "s" * (len(numbers) > 1), _ranges(numbers), round(scale * 100))
 
 
-def _selected(deck: Deck, options: Options) -> list[int]:
-    """The slides to print: --slides, then without build-up slides when builds collapse."""
-    numbers = [s.number for s in deck.slides]
-    if options.slides is not None:
-        try:
-            numbers = parse_ranges(options.slides, len(deck.slides))
-        except ValueError as exc:
-            raise UsageError(
-                f"--slides {options.slides}: cannot read '{exc}'", hint="write ranges like 1-5,8,12- (slide numbers)"
-            ) from None
-        if not numbers:
-            raise UsageError(f"--slides {options.slides}: selects no slide (the deck has {len(deck.slides)})")
-    if options.collapsing:
-        keep = set(collapse_builds([deck.slides[n - 1] for n in numbers]))
-        numbers = [n for n in numbers if n in keep]
-    return numbers
-
-
-def _handout_sheets(deck: Deck, options: Options, numbers: list[int], stamp: _Stamp) -> render.Sheets:
+def _handout_sheets(deck: Deck, options: Options, numbers: list[int], stamp: Stamp) -> render.Sheets:
     """A handout's sheets laid out (header, footer, numbers, note lines, link notes), and where the slides go."""
     per_sheet = options.handout or 1
     geometry = sheet_layout(per_sheet, options.paper, options.landscape, options.size.width / options.size.height)
@@ -228,33 +211,9 @@ def _handout_sheets(deck: Deck, options: Options, numbers: list[int], stamp: _St
         tuple((i, geometry.cells[i - start].slide) for i in range(start, min(start + per_sheet, len(numbers))))
         for start in range(0, len(numbers), per_sheet)
     )
-    byline = _byline(deck, stamp.when)
+    byline = stamp.byline(deck)
     layout = lay_out_handout(deck, plan, geometry, options, byline, date=stamp.date, lang=stamp.lang)
     return render.Sheets(layout.html, layout.base_url, placements, options.frame, (THEMES_DIR, FONTS_DIR))
-
-
-class _Stamp:
-    """What the PDF states about itself: date, language, PDF variant, attached sources."""
-
-    def __init__(self, deck: Deck, options: Options) -> None:
-        when = self.when = document_date(deck, options)
-        self.date = w3c_date(when)
-        self.epoch = int(when.timestamp())
-        self.lang = language(deck)
-        self.variant = {(True, False): "pdf/a-3b", (False, True): "pdf/ua-1", (True, True): "pdf/a-3a"}.get(
-            (options.pdfa, options.pdfua)
-        )
-        self.attachments = tuple(sources(deck, options, when)) if options.embedding else ()
-
-
-def _byline(deck: Deck, document_date: datetime.datetime) -> str:
-    """Author and date for the handout header: front matter `date`, else the document's date (the same as the
-    PDF's: SOURCE_DATE_EPOCH or the deck file's time, in UTC, so every machine prints the same)."""
-    name = author_name(deck.meta.get("author"))
-    when = deck.meta.get("date", document_date.date())
-    if isinstance(when, datetime.date):
-        when = f"{when.day} {when:%B %Y}"
-    return " · ".join(part for part in (name, str(when or "")) if part)
 
 
 def inspect(source: Path, limits: Limits | None = None) -> dict[str, Any]:

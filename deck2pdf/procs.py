@@ -51,12 +51,15 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def pool(workers: int) -> ProcessPoolExecutor:
-    """`workers` worker processes, started the way `context()` says. On the way out of a `with` block by an
-    exception (Ctrl-C, --timeout, an error) use `stop(pool)`: the workers stop at once, not after their task."""
+def pool(
+    workers: int, initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()
+) -> ProcessPoolExecutor:
+    """`workers` worker processes, started the way `context()` says; each runs `initializer(*initargs)` first
+    (forked, it inherits them; spawned, they are pickled once per worker). On the way out of a `with` block by
+    an exception (Ctrl-C, --timeout, an error) use `stop(pool)`: the workers stop at once, not after their task."""
     from concurrent.futures import ProcessPoolExecutor  # here: the command starts faster without it
 
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context())
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context(), initializer=initializer, initargs=initargs)
 
 
 def stop(executor: ProcessPoolExecutor) -> None:

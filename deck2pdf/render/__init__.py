@@ -91,15 +91,14 @@ def render_deck(request: Request, progress: Callable[[int, int], None] | None = 
         fonts.prune(font_store)
     if job.chunked:
         _date(doc, request.when)
-    if request.sheets is not None:
-        assert sheets is not None
-        placements = request.sheets.placements
-        pdf = finish(_imposed(_saved(doc), sheets, request.sheets), labels=None)
-        pages = len(placements)
-        clock.lap(f"imposed {len(job.numbers)} slides on {pages} sheets")
-    else:
+    if request.sheets is None:
         pdf, pages = finish(doc, labels=list(job.numbers)), len(job.numbers)
         clock.lap(f"joined the PDF of {len(job.numbers)} slides")
+    else:
+        assert sheets is not None
+        clock.lap(f"joined the PDF of {len(job.numbers)} slides")
+        pdf, pages = finish(_imposed(_saved(doc), sheets, request.sheets), labels=None), len(request.sheets.placements)
+        clock.lap(f"imposed {len(job.numbers)} slides on {pages} sheets")
     return Rendered(pdf, pages, tuple(replace(c, pdf=b"") for c in chunks), tuple(messages))
 
 

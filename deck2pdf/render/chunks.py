@@ -145,14 +145,10 @@ def render(
     return [done[i] for i in range(len(plan))], side
 
 
-_JOB: Job | None = None  # the job of the forked workers (fork shares it; nothing is pickled)
-
-
 @contextmanager
 def _workers(job: Job, workers: int) -> Iterator[tuple[Callable[[tuple[int, ...], bool], Future[Chunk]], Any]]:
     """Submit chunks (and other calls) to `workers` processes (`procs.pool`), or run them here when one is
-    enough. Forked workers find the job in _JOB (nothing pickled); spawned ones are sent it."""
-    global _JOB
+    enough. Each worker is given the job once, when it starts (a forked one inherits it: nothing is pickled)."""
     if workers <= 1:
 
         def now(function: Callable[..., Any], *args: Any) -> Future[Any]:
@@ -166,28 +162,28 @@ def _workers(job: Job, workers: int) -> Iterator[tuple[Callable[[tuple[int, ...]
         yield (lambda numbers, first: now(render_chunk, job, numbers, first)), now
         return
     import_weasyprint()  # imported before forking, so each worker starts at once
-    forked = procs.forking()
-    _JOB = job
     gc.freeze()  # the workers' collections leave this process's objects (shared pages) alone
-    pool = procs.pool(workers)
+    pool = procs.pool(workers, initializer=_take_job, initargs=(job,))
     try:
-        if forked:
-            yield (lambda numbers, first: pool.submit(_in_worker, numbers, first)), pool.submit
-        else:
-            yield (lambda numbers, first: pool.submit(render_chunk, job, numbers, first)), pool.submit
+        yield (lambda numbers, first: pool.submit(_in_worker, numbers, first)), pool.submit
     except BaseException:  # Ctrl-C, --timeout, an error: the workers stop now, not after their chunk
         procs.stop(pool)
         raise
     else:
         pool.shutdown(wait=True)
     finally:
-        _JOB = None
         gc.unfreeze()
 
 
+_JOB: list[Job] = []  # in a worker process: the job it renders chunks of
+
+
+def _take_job(job: Job) -> None:
+    _JOB[:] = [job]
+
+
 def _in_worker(numbers: tuple[int, ...], first: bool) -> Chunk:
-    assert _JOB is not None
-    return render_chunk(_JOB, numbers, first)
+    return render_chunk(_JOB[0], numbers, first)
 
 
 def render_chunk(job: Job, numbers: tuple[int, ...], first: bool) -> Chunk:
@@ -219,8 +215,7 @@ def render_chunk(job: Job, numbers: tuple[int, ...], first: bool) -> Chunk:
 @contextmanager
 def _gc_paused(paused: bool) -> Iterator[None]:
     """No cycle collection while rendering a chunk: WeasyPrint makes objects by the million and the collector's
-    passes cost 15% of the time (measured: reference deck, one process, 1.26 s with, 1.08 s without). A chunk is
-    small, so what cycles it leaves are collected once, after it."""
+    passes cost much of the time. A chunk is small, so what cycles it leaves are collected once, after it."""
     if not paused or not gc.isenabled():
         yield
         return

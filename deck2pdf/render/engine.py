@@ -23,30 +23,16 @@ atexit.register(_DECK.clear)
 def import_weasyprint() -> Any:
     """WeasyPrint, imported (here: it is slow, and --inspect and --version never need it), its patches installed
     where they fit (`patches.install`). Called before forking workers too, so that each starts with it."""
-    if "weasyprint" not in sys.modules and sys.platform.startswith("linux") and not _patches_off():
-        import ctypes.util
-
-        # WeasyPrint tries several names for each library; cffi runs ldconfig and gcc (ctypes' find_library)
-        # for every name that is not a file, most of the import's time. On Linux the sonames it also tries
-        # load directly, so the search is skipped while it loads (and done after all if that fails).
-        find_library = ctypes.util.find_library
-        ctypes.util.find_library = lambda name: None
-        try:
-            import weasyprint
-        except OSError:
-            sys.modules.pop("weasyprint", None)
-        finally:
-            ctypes.util.find_library = find_library
+    if "weasyprint" not in sys.modules:
+        with patches.libraries_by_soname():
+            try:
+                import weasyprint
+            except OSError:  # found by name after all, below
+                sys.modules.pop("weasyprint", None)
     import weasyprint
 
     patches.install()
     return weasyprint
-
-
-def _patches_off() -> bool:
-    import os
-
-    return os.environ.get(patches.OFF_VARIABLE, "").strip() not in ("", "0")
 
 
 def status_line() -> str:

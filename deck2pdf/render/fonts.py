@@ -24,7 +24,8 @@ from ..files import write_atomic
 
 log = logging.getLogger("deck2pdf")
 
-MARK = b"deck2pdf-font:"  # a stand-in font program: MARK + sha256 of the original
+MARK = b"deck2pdf-font:"  # a stand-in font program: 4 bytes of the original, MARK, the original's name in the store
+_STORED_NAME = re.compile(r"[0-9a-f]{64}-\d+\.font")
 _BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
 
 
@@ -46,8 +47,10 @@ def merge(pdf: Any, store: Path) -> list[Any]:
             if program is not None:
                 uses.setdefault(program, []).append((fonts, key, font))
     for standin, used in uses.items():
-        name = standin[4 + len(MARK) :].decode()
+        name = standin[4 + len(MARK) :].decode("ascii", "replace")
         try:
+            if not _STORED_NAME.fullmatch(name):  # a damaged cache entry: never a path to follow
+                raise OSError(name)
             original = (store / name).read_bytes()
         except OSError:
             raise MissingFontError(name) from None

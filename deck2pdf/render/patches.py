@@ -13,6 +13,7 @@ The policy (ARCHITECTURE.md, "Patches"):
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import inspect
 import logging
@@ -34,6 +35,8 @@ _SHEETS: dict[Any, Any] = {}  # the deck's parsed style sheets, by the <style> a
 _STYLES: dict[tuple[str, str | None], Any] = {}  # parsed style attributes, by their text (and base URL)
 _COMPUTED: dict[str, dict[Any, Any]] = {}  # the deck's computed styles, by base URL and StyleFor's sharing key
 OFF_VARIABLE = "DECK2PDF_NO_PATCHES"
+# Let go of the deck's fonts before the interpreter winds down, while their clean-up can still run.
+atexit.register(lambda: [state.clear() for state in (_DECK, _SHEETS, _STYLES, _COMPUTED)])
 SHEETS_PARSED_ONCE = "style sheets parsed once a deck"
 
 
@@ -70,7 +73,7 @@ def install() -> Status:
     global _STATUS
     if _STATUS is not None:
         return _STATUS
-    if os.environ.get(OFF_VARIABLE, "").strip() not in ("", "0"):
+    if switched_off():
         _STATUS = Status((), (), off=True)
         return _STATUS
     applied, skipped = [], []
@@ -84,6 +87,32 @@ def install() -> Status:
         applied.append(patch.name)
     _STATUS = Status(tuple(applied), tuple(skipped), off=False)
     return _STATUS
+
+
+def switched_off() -> bool:
+    """Whether DECK2PDF_NO_PATCHES turns the patches off."""
+    return os.environ.get(OFF_VARIABLE, "").strip() not in ("", "0")
+
+
+@contextmanager
+def libraries_by_soname() -> Iterator[None]:
+    """While importing WeasyPrint: it tries several names for each library, and cffi runs ldconfig and gcc
+    (ctypes' find_library) for every name that is not a file, half of the import's time. On Linux the sonames it
+    also tries load directly, so the search is skipped (and done after all if the import fails). Not in a
+    process with other threads (a host program), where swapping a standard library function is not safe."""
+    import ctypes.util
+    import sys
+    import threading
+
+    if switched_off() or not sys.platform.startswith("linux") or threading.active_count() > 1:
+        yield
+        return
+    find_library = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = find_library
 
 
 def fingerprint(module: str, name: str) -> str | None:

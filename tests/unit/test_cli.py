@@ -236,11 +236,11 @@ def _flag_args(spec: OptionSpec, value: Any) -> list[str]:
     return [spec.flag, str(value)]
 
 
-def test_every_option_a_caller_sets_has_a_flag_except_the_date_and_the_deadline() -> None:
+def test_every_option_a_caller_sets_has_a_flag_except_the_date() -> None:
     command = typer.main.get_command(app)
     flags = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}
     without = {name for name, spec in SPECS.items() if "flags" in spec.sources and spec.flag not in flags}
-    assert without == {"created", "deadline"}  # SOURCE_DATE_EPOCH, and --timeout's deadline
+    assert without == {"created"}  # SOURCE_DATE_EPOCH
 
 
 @pytest.mark.parametrize(

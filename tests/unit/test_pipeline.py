@@ -37,3 +37,21 @@ def test_a_library_calls_timeout_stops_it_and_writes_nothing(
     with pytest.raises(GaveUp):
         convert(deck, {"output": out, "offline": True, "cache_dir": tmp_path / "cache", "timeout": 0.001})
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_spawned_workers_render_the_same_pages_as_forked_ones(
+    make_deck: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where processes cannot be forked (macOS, Windows, a threaded host) they are spawned and sent the job."""
+    from deck2pdf import procs
+    from tests.helpers import page_texts
+
+    deck = make_deck("title: T\n" + "".join(f"--\n# Slide {n}\n\nText {n}.\n" for n in range(1, 11)))
+    common = {"offline": True, "cache_dir": tmp_path / "cache", "jobs": 2, "render_cache": False}
+    convert(deck, {**common, "output": tmp_path / "forked.pdf"})
+    monkeypatch.setattr(procs, "forking", lambda: False)
+    assert procs.context().get_start_method() == "spawn"
+    convert(deck, {**common, "output": tmp_path / "spawned.pdf"})
+    assert page_texts(tmp_path / "spawned.pdf") == page_texts(tmp_path / "forked.pdf")
+    assert len(page_texts(tmp_path / "spawned.pdf")) == 10
