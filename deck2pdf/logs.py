@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 class _Formatter(logging.Formatter):
@@ -47,3 +49,21 @@ class Clock:
 
         if self.deadline is not None and time.monotonic() >= self.deadline:
             raise GaveUp(self.seconds)
+
+
+@contextmanager
+def recorded(name: str, level: int = logging.DEBUG) -> Iterator[list[logging.LogRecord]]:
+    """The records logger `name` (and those below it) logs at `level` or above while in the block, still passed
+    on as usual (WeasyPrint's logger has only a NullHandler: its warnings are lost otherwise)."""
+    records: list[logging.LogRecord] = []
+
+    class Recorder(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    logger, handler = logging.getLogger(name), Recorder(level)
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)

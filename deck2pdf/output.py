@@ -22,7 +22,7 @@ def check_target(target: Path, deck: Path) -> None:
         raise OutputError("the output's folder is not writable", file=target, hint="choose another path with -o")
 
 
-def write_atomic(target: Path, data: bytes) -> None:
+def write_output(target: Path, data: bytes) -> None:
     """Write `data` to `target` so that a reader sees the old file or the whole new one, never a part."""
     try:
         files.write_atomic(target, data, durable=True)

@@ -18,7 +18,7 @@ from .layout import Typesetter, lay_out_handout
 from .logs import Clock
 from .model import Deck, FetchScope, HandoutCell
 from .options import Options
-from .output import check_target, write_atomic
+from .output import check_target, write_output
 from .parse import Limits, parse_deck
 from .themes import FONTS_DIR, THEMES_DIR, Theme, load_theme
 
@@ -86,7 +86,7 @@ def convert(
             hint="fix the warnings above, or drop --strict",
         )
     clock.check()
-    write_atomic(target, rendered.pdf)
+    write_output(target, rendered.pdf)
     clock.lap(f"wrote {target}")
     if deck.assets:
         log.info("%s", summary)

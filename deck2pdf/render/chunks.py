@@ -311,6 +311,17 @@ def _context(job: Job) -> str:
                 parts.append(f"{ref}={_stat(sheet.parent / unquote(ref.split('#')[0].split('?')[0]))}")
     parts += [f"{p.name}={_stat(p)}" for p in sorted(FONTS_DIR.iterdir())]
     parts += job.typesetter.inline_css
+    # An image a slide names only through CSS (`url(bg.png)`, relative) is not found by its URL in the chunk's
+    # HTML (`_key`): such images count for every chunk.
+    slides = job.typesetter.slide_html.values()
+    urls: dict[Path, list[str]] = {}
+    for url, path in job.scope.served.items():
+        urls.setdefault(path, []).append(url)
+    parts += [
+        f"{path}={_stat(path)}"
+        for path, named in sorted(urls.items())
+        if not any(url in html for url in named for html in slides)
+    ]
     return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 

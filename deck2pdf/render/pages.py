@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..errors import RenderError
 from ..files import FileAccess
+from ..logs import recorded
 from ..model import Attached, slide_id
 from . import patches
 from .engine import deck_state, import_weasyprint
@@ -57,7 +58,7 @@ def render_slides(
     A number may repeat: the same slide tried at several sizes in one render."""
     weasyprint = import_weasyprint()
     fetcher = _local_only_fetcher(weasyprint, allowed_roots, served or {})
-    with patches.active(), _captured_log() as messages:
+    with patches.active(), recorded("weasyprint", logging.WARNING) as records:
         try:
             document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
                 presentational_hints=True, **deck_state()
@@ -73,7 +74,7 @@ def render_slides(
     for slide in slides:
         if slide.fit is not None:
             _cut(slide.page, slide.number)
-    return Rendered(document=document, slides=slides, messages=tuple(messages))
+    return Rendered(document=document, slides=slides, messages=tuple(r.getMessage() for r in records))
 
 
 def parse_sheets(
@@ -90,7 +91,7 @@ def parse_sheets(
         string=html, base_url=base_url, url_fetcher=_local_only_fetcher(weasyprint, allowed_roots, served or {})
     )
     state = deck_state()
-    with patches.active(), _captured_log():
+    with patches.active(), recorded("weasyprint", logging.WARNING):
         css.find_stylesheets(
             document.wrapper_element,
             document.media_type,
@@ -119,7 +120,7 @@ def render_html(
     weasyprint = import_weasyprint()
 
     fetcher = _local_only_fetcher(weasyprint, allowed_roots, {})
-    with patches.active(), _captured_log(), _font_time(epoch):
+    with patches.active(), recorded("weasyprint", logging.WARNING), _font_time(epoch):
         try:
             document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
             return bytes(document.write_pdf(**_pdf_options(weasyprint, variant, attachments)))
@@ -142,13 +143,13 @@ def write_pdf(
     draw (WeasyPrint finds those only while drawing)."""
     weasyprint = import_weasyprint()
 
-    with patches.active(), _captured_log() as messages, _font_time(epoch):
+    with patches.active(), recorded("weasyprint", logging.WARNING) as records, _font_time(epoch):
         try:
             options = _pdf_options(weasyprint, variant, attachments)
             pdf = bytes(first.document.copy(list(pages)).write_pdf(**options))
         except Exception as exc:
             raise RenderError(f"WeasyPrint could not write the PDF: {exc}", hint="run with --debug") from exc
-    missing = [m.group(1) for m in map(_NOTDEF.search, messages) if m]
+    missing = [m.group(1) for m in (_NOTDEF.search(r.getMessage()) for r in records) if m]
     return pdf, list(dict.fromkeys(missing))
 
 
@@ -278,26 +279,6 @@ def _walk(box: Any) -> Iterator[Any]:
     yield box
     for child in getattr(box, "children", ()):
         yield from _walk(child)
-
-
-class _CollectingHandler(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
-@contextmanager
-def _captured_log() -> Iterator[list[str]]:
-    """Collect WeasyPrint's warnings: its logger has only a NullHandler, so they are lost otherwise."""
-    logger, handler = logging.getLogger("weasyprint"), _CollectingHandler()
-    logger.addHandler(handler)
-    try:
-        yield handler.messages
-    finally:
-        logger.removeHandler(handler)
 
 
 def _local_only_fetcher(weasyprint: Any, roots: Iterable[Path] | FileAccess, served: Mapping[str, Path]) -> Any:

@@ -26,6 +26,8 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+from ..logs import recorded
+
 log = logging.getLogger("deck2pdf")
 
 _ACTIVE: ContextVar[bool] = ContextVar("deck2pdf_patches_active", default=False)
@@ -528,7 +530,7 @@ def _reuse_sheets() -> None:
         key = (elements, media, base_url)
         if key not in _SHEETS:
             counters, profiles = dict(counter_style), dict(color_profiles)
-            with _recorded("weasyprint") as records:
+            with recorded("weasyprint") as records:
                 sheets = list(
                     original(
                         wrapper,
@@ -560,23 +562,6 @@ def _reuse_sheets() -> None:
 
 
 _ABSENT = object()
-
-
-@contextmanager
-def _recorded(name: str) -> Iterator[list[logging.LogRecord]]:
-    """The log records of logger `name` (and below) while in the block, still passed on as usual."""
-    records: list[logging.LogRecord] = []
-
-    class Recorder(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    logger, handler = logging.getLogger(name), Recorder(logging.DEBUG)
-    logger.addHandler(handler)
-    try:
-        yield records
-    finally:
-        logger.removeHandler(handler)
 
 
 _MARGIN_BOXES = (

@@ -182,3 +182,20 @@ def test_a_cache_whose_fonts_were_deleted_renders_again(
     again = _render(deck, tmp_path / "again.pdf", monkeypatch, chunk=5)
     assert "rendering again without the render cache" in caplog.text
     assert again.read_bytes() == first.read_bytes()
+
+
+def test_a_background_image_changed_on_disk_is_drawn_anew_not_taken_from_the_render_cache(tmp_path: Path) -> None:
+    """An image a slide names only in CSS (`background: url(bg.png)`) is part of what its chunk depends on."""
+    from PIL import Image
+
+    from tests.helpers import rasterize
+
+    deck = tmp_path / "talk.md"
+    deck.write_text('--\n<div style="width: 100%; height: 300px; background: url(bg.png)"></div>\n', encoding="utf-8")
+    options = {"offline": True, "cache_dir": tmp_path / "cache", "output": tmp_path / "out.pdf", "progress": False}
+    colours = []
+    for colour in ("#ff0000", "#0000ff"):
+        Image.new("RGB", (40, 40), colour).save(tmp_path / "bg.png")
+        convert(deck, options)
+        colours.append(rasterize(tmp_path / "out.pdf", 1).convert("RGB").getpixel((100, 60)))
+    assert colours[0][0] > 200 and colours[1][2] > 200, colours  # red, then blue

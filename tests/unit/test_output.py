@@ -11,10 +11,10 @@ from deck2pdf import output
 from deck2pdf.errors import OutputError
 
 
-def test_write_atomic_replaces_the_target_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+def test_write_output_replaces_the_target_and_leaves_no_temporary_file(tmp_path: Path) -> None:
     target = tmp_path / "talk.pdf"
     target.write_bytes(b"old")
-    output.write_atomic(target, b"%PDF-new")
+    output.write_output(target, b"%PDF-new")
     assert target.read_bytes() == b"%PDF-new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["talk.pdf"]
 
@@ -30,7 +30,7 @@ def test_a_failed_write_keeps_the_old_file_and_removes_the_temporary_one(
 
     monkeypatch.setattr(os, "replace", fail)
     with pytest.raises(OutputError, match="No space left on device"):
-        output.write_atomic(target, b"%PDF-new")
+        output.write_output(target, b"%PDF-new")
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["talk.pdf"]
 
