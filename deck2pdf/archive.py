@@ -143,17 +143,21 @@ def sources(deck: Deck, options: Options, when: datetime.datetime) -> list[Attac
     return attached
 
 
-def finish(pdf: Any, labels: list[int] | None) -> bytes:
-    """Last touches: page labels equal to the slide numbers (`labels`, one per page), and each associated file
-    listed once (WeasyPrint 70 lists every attachment twice in the catalog's /AF). `pdf` is PDF bytes or an open
-    pikepdf document (which is closed)."""
+def finish(pdf: Any, labels: list[tuple[int, int]] | None) -> bytes:
+    """Last touches: page labels equal to the slide numbers (`labels`: slide number and part, one per page; a
+    slide's continuation pages are labelled `6 (cont.)`, `6 (cont. 2)`), and each associated file listed once
+    (WeasyPrint 70 lists every attachment twice in the catalog's /AF). `pdf` is PDF bytes or an open pikepdf
+    document (which is closed)."""
     import pikepdf
 
     with pikepdf.open(io.BytesIO(pdf)) if isinstance(pdf, bytes) else pdf as doc:
         if labels:
             nums: list[object] = []
-            for index, number in enumerate(labels):
-                if index == 0 or labels[index - 1] != number - 1:  # a new run of consecutive numbers
+            for index, (number, part) in enumerate(labels):
+                if part:
+                    label = f"{number} (cont.)" if part == 1 else f"{number} (cont. {part})"
+                    nums += [index, pikepdf.Dictionary(P=pikepdf.String(label))]
+                elif index == 0 or labels[index - 1] != (number - 1, 0):  # a new run of consecutive numbers
                     nums += [index, pikepdf.Dictionary(S=pikepdf.Name.D, St=number)]
             doc.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(nums))
         if "/AF" in doc.Root:

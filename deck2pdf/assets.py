@@ -24,7 +24,7 @@ from .cache import Cache, Entry, default_cache_dir
 from .fetch import FetchError, FetchPolicy, fetch
 from .files import FileAccess
 from .images import ImageError, normalize
-from .markup import CssUrl, Tag, css_urls, images, styles
+from .markup import CssUrl, Tag, css_urls, elements, images, styles
 from .model import Asset, Deck, Slide, short
 from .options import CLEAVER_FONT_PX, Options
 
@@ -49,8 +49,18 @@ def image_refs(slide_html: str) -> list[str]:
 
 
 def _img_tags(slide_html: str) -> list[Tag]:
-    """Each <img> of a slide that has a `src`."""
-    return [tag for tag in images(slide_html) if "src" in tag.attrs]
+    """Each <img> of a slide that has a `src`, and each <video>'s poster (printed in the video's stand-in)."""
+    posters = [
+        Tag(
+            "img",
+            {"src": t.attrs["poster"], **{k: v for k, v in t.attrs.items() if k in ("width", "height")}},
+            t.start,
+            t.end,
+        )
+        for t in elements(slide_html, ("video",))
+        if t.attrs.get("poster", "").strip()
+    ]
+    return sorted([*(tag for tag in images(slide_html) if "src" in tag.attrs), *posters], key=lambda t: t.start)
 
 
 def checked_style(options: Options, source: Path) -> tuple[Options, list[str]]:

@@ -66,12 +66,23 @@ def main(
     ] = None,
     fit: Annotated[
         Optional[bool],
-        typer.Option("--fit/--no-fit", help="Shrink slides that do not fit their page [default: fit]."),
+        typer.Option(
+            "--fit/--no-fit",
+            help="Fit slides that do not fit their page: wide code smaller, then pictures, then text [default: fit].",
+        ),
     ] = None,
     min_scale: Annotated[
         Optional[float],
         typer.Option(
-            "--min-scale", help=f"Smallest size a slide is shrunk to, 0.2-1 [default: {Options.min_scale:g}]."
+            "--min-scale", help=f"Smallest size a slide's text is shrunk to, 0.2-1 [default: {Options.min_scale:g}]."
+        ),
+    ] = None,
+    overflow: Annotated[
+        Optional[str],
+        typer.Option(
+            "--overflow",
+            help="What does not fit even then: continue (on the next page) or cut (one page a slide) "
+            f"[default: {Options.overflow}].",
         ),
     ] = None,
     cache_dir: Annotated[
@@ -237,6 +248,7 @@ def main(
             "progress": progress,
             "fit": fit,
             "min_scale": min_scale,
+            "overflow": overflow,
             "cache_dir": cache_dir,
             "offline": offline,
             "refresh": refresh,

@@ -177,23 +177,30 @@ def parse_ranges(text: str, count: int) -> list[int]:
     return numbers
 
 
-def collapse_builds(slides: Sequence[Slide]) -> list[int]:
-    """Return the numbers of the slides to keep when builds collapse.
+def builds(slides: Sequence[Slide]) -> list[tuple[int, ...]]:
+    """Runs of slides that build on each other (of two slides or more), by their numbers.
 
-    A slide is left out when the next one has the same title and says everything it says: its words (images
-    ignored) appear in the next slide in the same order. Decks repeat a slide this way to add a bullet at a time.
+    A slide builds on the one before when it has the same title and says everything that one says: its words
+    (images ignored) appear in it in the same order. Decks repeat a slide this way to add a bullet at a time.
     """
-    keep = []
-    for slide, following in zip(slides, [*slides[1:], None], strict=True):
+    runs: list[list[int]] = []
+    for before, slide in zip([None, *slides[:-1]], slides, strict=True):
         if (
-            following is not None
-            and slide.title is not None
-            and slide.title == following.title
-            and _in_order(_words(slide.html), _words(following.html))
+            before is not None
+            and before.title is not None
+            and before.title == slide.title
+            and _in_order(_words(before.html), _words(slide.html))
         ):
-            continue
-        keep.append(slide.number)
-    return keep
+            runs[-1].append(slide.number)
+        else:
+            runs.append([slide.number])
+    return [tuple(run) for run in runs if len(run) > 1]
+
+
+def collapse_builds(slides: Sequence[Slide]) -> list[int]:
+    """Return the numbers of the slides to keep when builds collapse: the last of each build (`builds`)."""
+    left_out = {n for run in builds(slides) for n in run[:-1]}
+    return [s.number for s in slides if s.number not in left_out]
 
 
 def _in_order(words: list[str], within: list[str]) -> bool:

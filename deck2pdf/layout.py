@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape, unescape
 from pathlib import Path
-from urllib.parse import quote, unquote, urljoin
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import jinja2
 import tinycss2.color3
 
 from ._version import __version__
-from .markup import Tag, author_name, images, replaced
-from .model import Asset, Deck, HandoutCell, Rect, Sheet, Slide, short, slide_id
+from .markup import Tag, author_name, element_end, elements, images, replaced, split_heading, wrap_code
+from .model import FULL, Asset, Deck, Fit, HandoutCell, Rect, Sheet, Slide, short, slide_id
 from .options import CLEAVER_FONT_PX, CONTENT_PADDING_EM, PAGE_EMS, Options
 from .themes import THEMES_DIR, Theme
 
@@ -44,7 +45,7 @@ def lay_out(
     theme: Theme,
     options: Options,
     *,
-    variants: Sequence[tuple[int, float]] | None = None,
+    variants: Sequence[tuple[int, Fit]] | None = None,
     date: str = "",
     lang: str = "",
 ) -> Layout:
@@ -78,6 +79,8 @@ class Typesetter:
             )
             for s in deck.slides
         }
+        # The title keeps the theme's size; the body is what fitting changes (`Fit`).
+        self.parts = {n: _tagged(*split_heading(html)) for n, html in self.slide_html.items()}
         self.fields = _document_fields(deck, date, lang)
 
     def ids(self, number: int) -> set[str]:
@@ -88,10 +91,10 @@ class Typesetter:
             *(m.group(2) for m in _ID_ATTR.finditer(self.slide_html[number])),
         }
 
-    def html(self, variants: Sequence[tuple[int, float]] | None = None, *, elsewhere: str | None = None) -> Layout:
-        """Return the print HTML of the listed (slide number, scale) pairs, in order (default: every slide at
-        full size). A slide may be listed several times: to try sizes for slides that do not fit. A scale is a
-        smaller font size for that slide, which shrinks all its text and images, since the themes are in em.
+    def html(self, variants: Sequence[tuple[int, Fit]] | None = None, *, elsewhere: str | None = None) -> Layout:
+        """Return the print HTML of the listed (slide number, fit) pairs, in order (default: every slide as the
+        theme sets it). A slide may be listed several times: to try fits for slides that do not fit, or to print
+        the continuation pages of one that does not fit at all.
 
         With `elsewhere` (a URL prefix), links to ids on slides not in this document point to
         `elsewhere + id` instead: the chunks of a deck are rendered apart and joined, and WeasyPrint would
@@ -101,22 +104,30 @@ class Typesetter:
         (WeasyPrint shares the computed styles of like elements under like parents): 5-8% of the time."""
         deck, options = self.deck, self.options
         if variants is None:
-            variants = [(s.number, 1.0) for s in deck.slides]
-        html_of = self.slide_html
+            variants = [(s.number, FULL) for s in deck.slides]
+        parts = self.parts
         if elsewhere is not None:
             here = set().union(*(self.ids(n) - {slide_id(n)} for n, _ in variants))
-            html_of = {n: _point_elsewhere(html_of[n], here, elsewhere) for n in dict.fromkeys(n for n, _ in variants)}
+            parts = {
+                n: (_point_elsewhere(parts[n][0], here, elsewhere), _point_elsewhere(parts[n][1], here, elsewhere))
+                for n in dict.fromkeys(n for n, _ in variants)
+            }
         total = len(deck.slides)
+        markup = jinja2.utils.markupsafe.Markup
         slides = [
             {
                 "number": s.number,
-                "font_size": round(options.size.font * scale, 3),
-                "classes": " ".join(s.classes),
+                "font_size": options.size.font,
+                "classes": " ".join((*s.classes, *(["slide-continued"] if fit.part else []))),
                 "title": s.title or f"Slide {s.number}",
-                "html": jinja2.utils.markupsafe.Markup(html_of[s.number]),
+                "heading": markup(_continued(parts[s.number][0]) if fit.part else parts[s.number][0]),
+                "body": markup(_fitted(parts[s.number][1], fit)),
+                "body_style": _body_style(fit),
+                "flow_style": f"top: {-fit.offset:.3f}px" if fit.part else "",
+                "part": fit.part,
                 "progress": s.number / total * 100,
             }
-            for s, scale in ((deck.slides[n - 1], scale) for n, scale in variants)
+            for s, fit in ((deck.slides[n - 1], fit) for n, fit in variants)
         ]
         html = _compiled(*self.template).render(
             **self.fields,
@@ -129,6 +140,7 @@ class Typesetter:
             join_anchors=elsewhere is not None,
             total=total,
             progress=options.progress,
+            fit=options.fit,
         )
         return Layout(html=html, base_url=self.base_url, stylesheets=self.stylesheets)
 
@@ -223,7 +235,7 @@ def _passive_css(css: str) -> str:
 def _document_fields(deck: Deck, date: str, lang: str) -> dict[str, str]:
     """What both templates state about the document (its <title> and <meta>s, which become PDF metadata)."""
     return {
-        "title": deck.title,
+        "title": document_title(deck),
         "author": author_name(deck.meta.get("author")),
         "description": str(deck.meta.get("description") or ""),
         "keywords": _keywords(deck.meta.get("keywords")),
@@ -233,6 +245,14 @@ def _document_fields(deck: Deck, date: str, lang: str) -> dict[str, str]:
     }
 
 
+def document_title(deck: Deck) -> str:
+    """The PDF's title: the front matter's `title`, else the first slide's first heading, else the file's name
+    (Cleaver says "Untitled"; a shelf of PDFs called that is no help)."""
+    if deck.title != "Untitled" or deck.meta.get("title") == "Untitled":
+        return deck.title
+    return next((s.title for s in deck.slides if s.title and "author-slide" not in s.classes), None) or deck.source.stem
+
+
 def _keywords(value: object) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
@@ -240,14 +260,16 @@ def _keywords(value: object) -> str:
 
 
 def _print_html(slide: Slide, assets: Mapping[str, Asset], base: str) -> str:
-    """Return a slide's HTML made ready for print: images resolved, legacy colours as browsers read them, and
-    no `rel=attachment` (nothing in a deck may embed a file in the PDF)."""
-    html = replaced(slide.html, images(slide.html), lambda tag: _image(tag, assets, base))
+    """Return a slide's HTML made ready for print: images resolved, embedded media as framed stand-ins, legacy
+    colours as browsers read them, and no `rel=attachment` (nothing in a deck may embed a file in the PDF)."""
+    pictures = itertools.count()
+    html = replaced(slide.html, images(slide.html), lambda tag: _image(tag, assets, base, next(pictures)))
+    html = replaced(html, elements(html, MEDIA), lambda tag: _media(tag, assets, base))
     html = _ATTACHMENT.sub("", html)
     return _FONT_COLOR.sub(lambda m: f'{m.group(1)}"{legacy_colour(m.group(3))}"', html)
 
 
-def _image(tag: Tag, assets: Mapping[str, Asset], base: str) -> str:
+def _image(tag: Tag, assets: Mapping[str, Asset], base: str, index: int) -> str:
     attrs = tag.attrs
     ref = attrs.get("src", "")
     asset = assets.get(urljoin(base, ref.strip()))
@@ -264,15 +286,136 @@ def _image(tag: Tag, assets: Mapping[str, Asset], base: str) -> str:
             for name, value in attrs.items()
             if name not in ("src", "style", "width", "height")
         )
-        return f'<img src="{escape(src)}"{kept} style="{escape(style)}">'
+        return f'<img src="{escape(src)}"{kept} data-pic="{index}" style="{escape(style)}">'
     # A visible stand-in that keeps the size the deck gave the image, so the printed page says what was there.
     alt = attrs.get("alt", "")
     label = f"{alt} — " if alt else ""
     return (
-        f'<span class="missing-image" style="{escape(style)}">'
+        f'<span class="missing-image" data-pic="{index}" style="{escape(style)}">'
         f'<span class="missing-image-label">{escape(label)}image {escape(short(ref))} {escape(asset.problem.split(";")[0])}'
         "</span></span>"
     )
+
+
+MEDIA = ("video", "audio", "iframe", "object", "embed")  # what paper cannot play: printed as a framed link
+_MEDIA_SIZE = {"audio": (300, 54)}  # px, HTML's defaults (300 x 150 for the others)
+_CODE_WRAP_MARK = '<span class="code-wrap" aria-hidden="true">↪</span>'
+
+
+def _media(tag: Tag, assets: Mapping[str, Asset], base: str) -> str:
+    """A framed stand-in of an embedded video, sound, frame or object, of its size: its poster when it has one,
+    what it is, and its address as a link (a YouTube or Vimeo player's as the watch page). The element stays,
+    hidden (its children are a player's fallback, not slide text)."""
+    attrs = tag.attrs
+    target = media_target(tag)
+    width, height = _MEDIA_SIZE.get(tag.name, (300, 150))
+    size = []
+    for dim, default in (("width", width), ("height", height)):
+        value = attrs.get(dim, "").strip().removesuffix("px")
+        number = float(value) if re.fullmatch(r"\d+(?:\.\d+)?", value) else default
+        size.append(f"{dim}: {number / CLEAVER_FONT_PX:.4g}em")
+    poster = assets.get(urljoin(base, attrs.get("poster", "").strip())) if attrs.get("poster") else None
+    picture = (
+        f'<img class="media-poster" src="{escape(poster.path.as_uri())}" alt="">'
+        if poster is not None and poster.path is not None and poster.problem is None
+        else ""
+    )
+    name = attrs.get("title") or attrs.get("aria-label") or urlsplit(target).hostname or ""
+    player = target.startswith(("https://www.youtube.com/watch", "https://vimeo.com/"))
+    label = " · ".join(x for x in (_MEDIA_KIND["video" if player else tag.name], name) if x)
+    link = f'<a class="media-link" href="{escape(target)}">{escape(short(target, 80))}</a>' if target else ""
+    hidden = f'<{tag.name} hidden style="display: none !important">'
+    return (
+        f'<span class="embedded-media" style="{"; ".join(size)}">{picture}'
+        f'<span class="media-label"><span class="media-kind">{escape(label)}</span>{link}</span></span>{hidden}'
+    )
+
+
+_MEDIA_KIND = {
+    "video": "▶ Video",
+    "audio": "♪ Audio",
+    "iframe": "Embedded page",
+    "object": "Embedded object",
+    "embed": "Embedded object",
+}
+
+
+def media_warnings(deck: Deck) -> list[str]:
+    """One warning per embedded medium (paper cannot play it: it prints as a framed link)."""
+    warnings = []
+    for slide in deck.slides:
+        for tag in elements(slide.html, MEDIA):
+            target = media_target(tag)
+            link = f"a link to {short(target, 80)}" if target else "a label (it names no address)"
+            warnings.append(
+                f"{deck.source}:{slide.line} (slide {slide.number}): a <{tag.name}> cannot play on paper; "
+                f"it prints as a frame with {link}"
+            )
+    return warnings
+
+
+def media_target(tag: Tag) -> str:
+    """Where an embedded medium's content is: a YouTube or Vimeo player's watch page, else its own address."""
+    ref = (tag.attrs.get("data") if tag.name == "object" else tag.attrs.get("src")) or ""
+    parts = urlsplit(ref.strip())
+    host, path = (parts.hostname or "").removeprefix("www."), parts.path
+    if host in ("youtube.com", "youtube-nocookie.com") and path.startswith("/embed/") and path[7:]:
+        return f"https://www.youtube.com/watch?v={quote(path[7:].split('/')[0])}"
+    if host == "player.vimeo.com" and path.startswith("/video/") and path[7:]:
+        return f"https://vimeo.com/{quote(path[7:].split('/')[0])}"
+    if ref.strip().startswith("//"):
+        return "https:" + ref.strip()
+    return ref.strip() if parts.scheme in ("http", "https", "") else ""
+
+
+def _tagged(heading: str, body: str) -> tuple[str, str]:
+    """The slide's heading and its body with each <pre> numbered (`data-pre`), its own style attribute last."""
+    blocks = itertools.count()
+
+    def number(tag: Tag) -> str:
+        kept = "".join(f' {name}="{escape(value)}"' for name, value in tag.attrs.items() if name != "style")
+        return f'<pre{kept} data-pre="{next(blocks)}" style="{escape(tag.attrs.get("style", ""))}">'
+
+    return heading, replaced(body, elements(body, ("pre",)), number)
+
+
+def _continued(heading: str) -> str:
+    """A heading marked as continued (before its end tag)."""
+    if not heading:
+        return heading
+    at = heading.rfind("</")
+    return f'{heading[:at]}<span class="slide-cont"> (cont.)</span>{heading[at:]}'
+
+
+def _body_style(fit: Fit) -> str:
+    return f"font-size: {fit.body:.4f}em" if fit.body != 1.0 else ""
+
+
+def _fitted(body: str, fit: Fit) -> str:
+    """The body with the fit's sizes set on its code blocks and pictures (before their own styles)."""
+    for code in fit.code:
+        marker = f'data-pre="{code.index}" style="'
+        css = f"font-size: {code.size:.4f}em !important; "
+        if code.columns > 1:
+            css += f"column-count: {code.columns} !important; column-gap: 1.5em !important; "
+        if code.wrap:
+            css += "white-space: pre-wrap !important; "
+            block = next((t for t in elements(body, ("pre",)) if t.attrs.get("data-pre") == str(code.index)), None)
+            if block is not None:
+                end = element_end(body, block)
+                close = body.rfind("</", block.end, end)
+                close = close if close >= 0 else end
+                body = body[: block.end] + wrap_code(body[block.end : close], code.wrap, _CODE_WRAP_MARK) + body[close:]
+        body = body.replace(marker, marker + css, 1)
+    for picture in fit.pictures:
+        marker = f'data-pic="{picture.index}" style="'
+        css = (
+            f"width: {picture.width:.4f}em !important; height: {picture.height:.4f}em !important; "
+            "max-width: none !important; max-height: none !important; min-width: 0 !important; "
+            "min-height: 0 !important; "
+        )
+        body = body.replace(marker, marker + css, 1)
+    return body
 
 
 def _px_to_em(style: str) -> str:
@@ -323,6 +466,8 @@ def lay_out_handout(
         [
             {
                 "number": cell.number,
+                "label": cell.label,
+                "part": cell.part,
                 "title": cell.title,
                 "links": cell.links,
                 "slide": style(box.slide),

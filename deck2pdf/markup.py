@@ -11,7 +11,9 @@ from the front matter, read one way.
 
 from __future__ import annotations
 
+import html
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -46,6 +48,43 @@ def images(html: str) -> list[Tag]:
     if not _MAY_HAVE_IMG.search(html):
         return []
     return _Scanner(html, ("img",)).tags
+
+
+def elements(html: str, names: Sequence[str]) -> list[Tag]:
+    """Return the start tags of the elements `names` (lower case) of an HTML fragment, in order."""
+    lowered = html.lower()
+    if not any(f"<{name}" in lowered for name in names):
+        return []
+    return _Scanner(html, tuple(names)).tags
+
+
+def element_end(html: str, tag: Tag) -> int:
+    """The offset just past the end tag that closes `tag` (found in `html`), or the fragment's end if none does."""
+    finder = _EndFinder(tag.name)
+    finder.feed(html[tag.end :])
+    finder.close()
+    return tag.end + finder.end if finder.end is not None else len(html)
+
+
+def split_heading(html: str) -> tuple[str, str]:
+    """Split a slide's HTML into its title (the first element, when it is an h1-h3 heading with nothing but
+    white space or comments before it) and the rest."""
+    first = _FirstElement()
+    first.feed(html)
+    first.close()
+    if first.tag is None or first.tag.name not in ("h1", "h2", "h3"):
+        return "", html
+    end = element_end(html, first.tag)
+    return html[first.tag.start : end], html[: first.tag.start] + html[end:]
+
+
+def wrap_code(html: str, width: int, mark: str) -> str:
+    """Break a code block's lines (its HTML, highlighting spans kept) after `width` characters (tabs to the next
+    multiple of 8, wide East Asian characters count two), each continuation starting with the HTML `mark`."""
+    wrapper = _CodeWrapper(width, mark)
+    wrapper.feed(html)
+    wrapper.close()
+    return "".join(wrapper.out)
 
 
 def links(html: str) -> list[str]:
@@ -141,6 +180,86 @@ class _Scanner(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._style is not None:
             self._style.append(data)
+
+
+class _Located(HTMLParser):
+    """An HTML parser that knows the offset of the tag it is reading in the text fed to it in one piece."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self._line_starts = [0]
+
+    def feed(self, data: str) -> None:
+        self._line_starts += [m.end() for m in re.finditer("\n", data)]
+        super().feed(data)
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self._line_starts[line - 1] + column
+
+
+class _EndFinder(_Located):
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name, self.depth, self.end = name, 1, None  # type: tuple[str, int, int | None]
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        self.depth += tag == self.name
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == self.name and self.end is None:
+            self.depth -= 1
+            if self.depth == 0:
+                at = self._offset()
+                self.end = self.rawdata.index(">", at) + 1 if ">" in self.rawdata[at:] else len(self.rawdata)
+
+
+class _FirstElement(_Located):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tag: Tag | None = None
+        self.done = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if not self.done:
+            self.done = True
+            start = self._offset()
+            self.tag = Tag(tag, {k: v or "" for k, v in attrs}, start, start + len(self.get_starttag_text() or ""))
+
+    def handle_data(self, data: str) -> None:
+        self.done = self.done or bool(data.strip())
+
+
+class _CodeWrapper(HTMLParser):
+    def __init__(self, width: int, mark: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.width, self.mark = max(width, 8), mark
+        self.out: list[str] = []
+        self.column = 0
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        self.out.append(self.get_starttag_text() or "")
+
+    def handle_startendtag(self, tag: str, attrs: object) -> None:
+        self.out.append(self.get_starttag_text() or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.out.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        for char in data:
+            if char == "\n":
+                self.column = 0
+                self.out.append(char)
+                continue
+            width = 8 - self.column % 8 if char == "\t" else 2 if unicodedata.east_asian_width(char) in "WF" else 1
+            if self.column + width > self.width and self.column > 0:
+                self.out.append("\n" + self.mark)
+                self.column = 2
+                if char == "\t":
+                    width = 8 - self.column % 8
+            self.out.append(html.escape(char, quote=False))
+            self.column += width
 
 
 def front_matter_text(value: Any) -> str:

@@ -76,6 +76,12 @@ class HandoutCell:
     number: int  # the slide's number in the deck
     title: str  # for its bookmark
     links: tuple[str, ...]  # web links on the slide, for the link notes ("" when turned off)
+    part: int = 0  # 0: the slide's page; k: its k-th continuation page (a slide that does not fit its page)
+
+    @property
+    def label(self) -> str:
+        """What the caption calls the page: `6`, or `6 (cont.)` for a continuation page."""
+        return str(self.number) if not self.part else f"{self.number} (cont.)"
 
 
 @dataclass(frozen=True)
@@ -101,3 +107,39 @@ class FetchScope:
 def slide_id(number: int) -> str:
     """The id of slide `number`'s section, as Cleaver names it (decks' style sheets and links use it)."""
     return f"slide-{number}"
+
+
+@dataclass(frozen=True)
+class CodeFit:
+    """How one code block of a slide is printed: its n-th <pre>."""
+
+    index: int
+    size: float  # font size, in em of the block's parent
+    columns: int = 1  # a tall block of short lines flows into two
+    wrap: int = 0  # 0: every source line is one printed line; else lines are broken after this many characters
+
+
+@dataclass(frozen=True)
+class PictureFit:
+    """The size one picture of a slide (its n-th <img> or stand-in) is printed at, in em of its parent."""
+
+    index: int
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How a slide is fitted to its page: what was changed from the theme's sizes, and which of its pages this is.
+
+    The title and the slide's furniture never change; only the body does (`body` scales its text)."""
+
+    body: float = 1.0
+    code: tuple[CodeFit, ...] = ()
+    pictures: tuple[PictureFit, ...] = ()
+    part: int = 0  # 0: the slide's page; k: its k-th continuation page
+    offset: float = 0.0  # px of the body shown on the pages before this one
+    shown: float = 0.0  # px of the body this page shows (0: all that fits)
+
+
+FULL = Fit()  # the slide as the theme sets it

@@ -45,6 +45,8 @@ _SIZE_HINT = "use 16:9, 4:3, 16:10 or WIDTHxHEIGHT with a unit, e.g. 1280x720px,
 # left/right). Layout sets the font size from them, and the image stage sizes images by them.
 PAGE_EMS = 24
 CONTENT_PADDING_EM = (1.2, 2.2)
+OVERFLOWS = ("continue", "cut")
+CODE_FLOOR_EMS = 60  # code is set no smaller than the page's height / this (9 pt on a 16:9 page): it wraps instead
 CLEAVER_FONT_PX = 32  # Cleaver's slide text size, which decks' pixel sizes were chosen against
 
 
@@ -125,8 +127,9 @@ class Options:
     style: Path | None = None  # the deck's own `style:` stylesheet, applied over the theme as Cleaver does
     css: tuple[Path, ...] = ()  # extra stylesheets from --css, applied last
     progress: bool = True  # slide number and progress bar on each page
-    fit: bool = True  # shrink a slide that does not fit its page (text and images together)
-    min_scale: float = 0.5  # the smallest a slide is shrunk to; what still does not fit is cut, with a warning
+    fit: bool = True  # fit a slide that does not fit its page: its code, then its pictures, then its body's text
+    min_scale: float = 0.5  # the smallest a slide's body text is shrunk to
+    overflow: str = "continue"  # what does not fit at min_scale: "continue" on the next page, or "cut" (one page)
     strict: bool = False  # warnings are errors
     cache_dir: Path | None = None  # where fetched and normalized images are kept; None: ~/.cache/deck2pdf
     offline: bool = False  # use only the cache and local files: no network at all
@@ -396,6 +399,7 @@ _RULES: dict[str, OptionSpec] = {
     "css": OptionSpec(finish=_existing_files),
     "progress": OptionSpec(sources=_EVERYWHERE | {"front matter"}),
     "min_scale": OptionSpec(low=0.2, high=1.0),
+    "overflow": OptionSpec(choices=OVERFLOWS),
     "cache_dir": OptionSpec(finish=_absolute),
     "jobs": OptionSpec(low=1, high=4096),
     "image_dpi": OptionSpec(low=36, high=1200),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,11 +14,11 @@ from .archive import Stamp
 from .assets import cache_for, checked_style, resolve_assets
 from .errors import AssetError, GaveUp, StrictError
 from .files import FileAccess
-from .handout import select_slides, sheet_layout, slide_links
-from .layout import Typesetter, lay_out_handout
+from .handout import builds, select_slides, sheet_layout, slide_links
+from .layout import Typesetter, lay_out_handout, media_warnings
 from .logs import Clock
 from .model import Deck, FetchScope, HandoutCell
-from .options import Options
+from .options import CODE_FLOOR_EMS, Options
 from .output import check_target, write_output
 from .parse import Limits, parse_deck
 from .themes import FONTS_DIR, THEMES_DIR, Theme, load_theme
@@ -74,6 +75,7 @@ def convert(
     clock.lap("resolved images")
     theme = _theme(options)
     request, typesetter = _lay_out(deck, theme, options)
+    warnings += _warn(media_warnings(deck))
     rendered = _render(request, renderer, progress, clock)
     clock.lap(f"made the PDF of {len(request.job.numbers)} slides")
     warnings += _report(deck, rendered, options)
@@ -122,7 +124,7 @@ def _lay_out(deck: Deck, theme: Theme, options: Options) -> tuple[render.Request
     """The render request: the slides' typesetter and what may be read, a handout's sheets, the PDF's stamp."""
     numbers = select_slides(deck, options)
     stamp = Stamp(deck, options)
-    sheets = _handout_sheets(deck, options, numbers, stamp) if options.handout else None
+    sheets = handout_sheets(deck, options, stamp, [(n, 0) for n in numbers]) if options.handout else None
     final = sheets is None  # the slides' PDF is the output; with a handout, the sheets' PDF is
     attachments = stamp.attachments if final else ()
     # Tagged PDF and attachments cannot be joined: one document. Chunks are dated when joined: the deck's
@@ -144,13 +146,24 @@ def _lay_out(deck: Deck, theme: Theme, options: Options) -> tuple[render.Request
         tuple(numbers),
         fit=options.fit,
         min_scale=options.min_scale,
+        code_floor=options.size.height / CODE_FLOOR_EMS,
+        overflow=options.overflow,
+        builds=tuple(builds([deck.slides[n - 1] for n in numbers])),
         variant=stamp.variant,
         attachments=attachments,
         epoch=0 if chunked else stamp.epoch,
         font_store=cache / "fonts",
         chunked=chunked,
     )
-    request = render.Request(job, sheets, options.jobs or procs.cores(), options.render_cache, stamp.when, theme.name)
+    request = render.Request(
+        job,
+        sheets,
+        options.jobs or procs.cores(),
+        options.render_cache,
+        stamp.when,
+        theme.name,
+        functools.partial(handout_sheets, deck, options, stamp) if options.handout else None,
+    )
     return request, typesetter
 
 
@@ -175,7 +188,7 @@ def _report(deck: Deck, rendered: render.Rendered, options: Options) -> list[str
     _log_scales({n: s for c in chunks for n, s in c.scales.items()})
     messages = [m for c in chunks for m in c.messages] + list(rendered.messages)
     warnings = _warn(f"{deck.source}: {m}" for m in dict.fromkeys(_relevant(tuple(messages))))
-    warnings += _warn(_overflow_warning(deck, n, options) for c in chunks for n in c.cut)
+    warnings += _warn(_overflow_warning(deck, n, c.parts.get(n, 1), options) for c in chunks for n in c.cut)
     missing_glyphs = dict.fromkeys(char for c in chunks for char in c.missing_glyphs)
     warnings += _warn(_missing_glyph_warning(deck, char) for char in missing_glyphs)
     return warnings
@@ -194,22 +207,25 @@ def _log_scales(chosen: Mapping[int, float]) -> None:
         log.info("slide%s %s shrunk to %d%% to fit", "s" * (len(numbers) > 1), _ranges(numbers), round(scale * 100))
 
 
-def _handout_sheets(deck: Deck, options: Options, numbers: list[int], stamp: Stamp) -> render.Sheets:
-    """A handout's sheets laid out (header, footer, numbers, note lines, link notes), and where the slides go."""
+def handout_sheets(deck: Deck, options: Options, stamp: Stamp, pages: Sequence[tuple[int, int]]) -> render.Sheets:
+    """A handout's sheets laid out (header, footer, numbers, note lines, link notes), and where the slides' pages
+    go (`pages`: slide number and part of each; a slide that does not fit its page has continuation pages, known
+    only once rendered: the sheets are then laid out again)."""
     per_sheet = options.handout or 1
     geometry = sheet_layout(per_sheet, options.paper, options.landscape, options.size.width / options.size.height)
     cells = [
         HandoutCell(
             n,
             deck.slides[n - 1].title or f"Slide {n}",
-            slide_links(deck.slides[n - 1].html) if options.noting_links else (),
+            slide_links(deck.slides[n - 1].html) if options.noting_links and not part else (),
+            part,
         )
-        for n in numbers
+        for n, part in pages
     ]
     plan = [cells[i : i + per_sheet] for i in range(0, len(cells), per_sheet)]
     placements = tuple(
-        tuple((i, geometry.cells[i - start].slide) for i in range(start, min(start + per_sheet, len(numbers))))
-        for start in range(0, len(numbers), per_sheet)
+        tuple((i, geometry.cells[i - start].slide) for i in range(start, min(start + per_sheet, len(cells))))
+        for start in range(0, len(cells), per_sheet)
     )
     byline = stamp.byline(deck)
     layout = lay_out_handout(deck, plan, geometry, options, byline, date=stamp.date, lang=stamp.lang)
@@ -280,12 +296,14 @@ def _missing_glyph_warning(deck: Deck, char: str) -> str:
     )
 
 
-def _overflow_warning(deck: Deck, number: int, options: Options) -> str:
+def _overflow_warning(deck: Deck, number: int, pages: int, options: Options) -> str:
     slide = deck.slides[number - 1]
-    how = (
-        f"even at {round(options.min_scale * 100)}% it does not fit, so it is cut at the slide's edge; "
-        "shorten or split the slide, or lower --min-scale"
-        if options.fit
-        else "it is cut at the slide's edge (--no-fit); shorten or split the slide, or drop --no-fit"
-    )
-    return f"{deck.source}:{slide.line} (slide {number}): content does not fit the page: {how}"
+    where = f"even with its text at {round(options.min_scale * 100)}%" if options.fit else "with --no-fit"
+    if pages > 1:
+        more = "the next page" if pages == 2 else f"the next {pages - 1} pages"
+        how = f"it does not fit its page {where}, so it continues on {more}; shorten or split the slide"
+    else:
+        how = (
+            f"it does not fit its page {where}, so it is cut at the slide's edge (--overflow cut); shorten or split it"
+        )
+    return f"{deck.source}:{slide.line} (slide {number}): {how}"

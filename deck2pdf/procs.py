@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from multiprocessing.context import BaseContext
 from typing import TYPE_CHECKING, Any
 
@@ -161,3 +162,13 @@ def _serve(connection: Any, warm_up: Callable[[], None] | None) -> None:
             connection.send(("error", exc))
         except Exception:  # an exception that cannot be pickled
             connection.send(("error", RenderError(f"{type(exc).__name__}: {exc}", hint="run with --debug")))
+
+
+def done(function: Callable[..., Any], *args: Any) -> Future[Any]:
+    """Call `function(*args)` here and now, and return its outcome as a finished future (what a pool would give)."""
+    future: Future[Any] = Future()
+    try:
+        future.set_result(function(*args))
+    except Exception as exc:
+        future.set_exception(exc)
+    return future

@@ -102,6 +102,17 @@ def visible_text(html: str) -> str:
     return re.sub(r"\s+", " ", "".join(parser.out)).strip()
 
 
+def squashed(text: str) -> str:
+    """Text without white space, hyphens or code-continuation marks: a word broken over lines (or a code line
+    wrapped with a `↪`) still matches the word as written."""
+    return re.sub(r"[\s\-\u2010↪]+", "", text)
+
+
+def page_labels(pdf: Path) -> list[str]:
+    """Each page's label (what a viewer shows as its number)."""
+    return list(PdfReader(pdf).page_labels)
+
+
 def page_texts(pdf: Path) -> list[str]:
     """Text of each page, as pdftotext reads it."""
     out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, check=True).stdout

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .. import procs
 from ..archive import finish, saved
 from ..errors import RenderError
 from ..handout import impose
@@ -49,6 +50,8 @@ class Request:
     render_cache: bool
     when: datetime.datetime  # the PDF's date
     theme: str  # for messages
+    # A handout's sheets for other pages than one a slide (a slide that does not fit continues on more pages).
+    replan: Callable[[list[tuple[int, int]]], Sheets] | None = None
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,9 @@ def render_deck(request: Request, progress: Callable[[int, int], None] | None = 
             )
             clock.lap(f"rendered {len(job.numbers)} slides in {len(chunks)} chunk(s) with theme {request.theme}")
             try:
-                anchors = [slide_id(n) for c in chunks for n in c.numbers] if job.chunked else []
+                anchors = (
+                    [slide_id(n) if k == 0 else None for c in chunks for n, k in c.labels()] if job.chunked else []
+                )
                 doc, messages = join([c.pdf for c in chunks], font_store, anchors)
                 break
             except fonts.MissingFontError as exc:  # the cache's fonts were deleted: render without the cache
@@ -92,12 +97,18 @@ def render_deck(request: Request, progress: Callable[[int, int], None] | None = 
     if job.chunked:
         _date(doc, request.when)
     if request.sheets is None:
-        pdf, pages = finish(doc, labels=list(job.numbers)), len(job.numbers)
+        labels = [label for c in chunks for label in c.labels()]
+        pdf, pages = finish(doc, labels=labels), len(labels)
         clock.lap(f"joined the PDF of {len(job.numbers)} slides")
     else:
         assert sheets is not None
         clock.lap(f"joined the PDF of {len(job.numbers)} slides")
-        pdf, pages = finish(_imposed(_saved(doc), sheets, request.sheets), labels=None), len(request.sheets.placements)
+        planned = request.sheets
+        labels = [label for c in chunks for label in c.labels()]
+        if len(labels) != len(job.numbers) and request.replan is not None:
+            planned = request.replan(labels)
+            sheets = procs.done(_render_sheets, planned, job.variant, job.attachments, job.epoch)
+        pdf, pages = finish(_imposed(_saved(doc), sheets, planned), labels=None), len(planned.placements)
         clock.lap(f"imposed {len(job.numbers)} slides on {pages} sheets")
     return Rendered(pdf, pages, tuple(replace(c, pdf=b"") for c in chunks), tuple(messages))
 

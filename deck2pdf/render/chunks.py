@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -33,11 +33,12 @@ from .._version import __version__
 from ..files import write_atomic
 from ..layout import Typesetter
 from ..markup import css_urls
-from ..model import Attached, FetchScope
+from ..model import FULL, Attached, FetchScope, Fit, slide_id
 from . import patches
 from .engine import import_weasyprint, start_deck
+from .fitting import Rung, breaks, fit_for, guess, ladder, settle
 from .join import ELSEWHERE
-from .pages import parse_sheets, render_slides, write_pdf
+from .pages import RenderedSlide, cut, keep_between, parse_sheets, render_slides, write_pdf
 
 log = logging.getLogger("deck2pdf")
 
@@ -59,6 +60,9 @@ class Job:
     numbers: tuple[int, ...]  # the slides to print, in order
     fit: bool
     min_scale: float
+    code_floor: float  # px: code is set no smaller, it wraps instead
+    overflow: str  # what becomes of a slide that does not fit at min_scale: "continue" on more pages, or "cut"
+    builds: tuple[tuple[int, ...], ...]  # runs of slides that build on each other: one body size each
     variant: str | None
     attachments: tuple[Attached, ...]
     epoch: int
@@ -76,6 +80,10 @@ class Job:
         count = math.ceil(total / size)
         lengths = [total // count + (i < total % count) for i in range(count)]  # the longer ones first
         bounds = [0, *itertools.accumulate(lengths)]
+        # A build is fitted as one (its slides share a size): a chunk ends where a build does.
+        where = {n: i for i, n in enumerate(self.numbers)}
+        ends = {where[n]: where[build[-1]] + 1 for build in self.builds for n in build[1:] if n in where}
+        bounds = sorted({min(ends.get(b, b), total) for b in bounds})
         return [self.numbers[start:end] for start, end in itertools.pairwise(bounds)]
 
 
@@ -89,6 +97,11 @@ class Chunk:
     cut: tuple[int, ...] = ()  # slides that do not fit even at the smallest scale (or with fitting off)
     messages: tuple[str, ...] = ()  # WeasyPrint's reports
     missing_glyphs: tuple[str, ...] = ()  # characters no font could draw
+    parts: Mapping[int, int] = field(default_factory=dict)  # slides printed on more than one page → their pages
+
+    def labels(self) -> list[tuple[int, int]]:
+        """(slide number, part) of each of its pages: part 0 is the slide's page, 1... its continuation pages."""
+        return [(n, k) for n in self.numbers for k in range(self.parts.get(n, 1))]
 
 
 def render(
@@ -150,16 +163,7 @@ def _workers(job: Job, workers: int) -> Iterator[tuple[Callable[[tuple[int, ...]
     """Submit chunks (and other calls) to `workers` processes (`procs.pool`), or run them here when one is
     enough. Each worker is given the job once, when it starts (a forked one inherits it: nothing is pickled)."""
     if workers <= 1:
-
-        def now(function: Callable[..., Any], *args: Any) -> Future[Any]:
-            future: Future[Any] = Future()
-            try:
-                future.set_result(function(*args))
-            except Exception as exc:
-                future.set_exception(exc)
-            return future
-
-        yield (lambda numbers, first: now(render_chunk, job, numbers, first)), now
+        yield (lambda numbers, first: procs.done(render_chunk, job, numbers, first)), procs.done
         return
     import_weasyprint()  # imported before forking, so each worker starts at once
     gc.freeze()  # the workers' collections leave this process's objects (shared pages) alone
@@ -187,29 +191,148 @@ def _in_worker(numbers: tuple[int, ...], first: bool) -> Chunk:
 
 
 def render_chunk(job: Job, numbers: tuple[int, ...], first: bool) -> Chunk:
-    """Lay out and render one chunk, shrink its slides that do not fit, and write its PDF."""
+    """Lay out and render one chunk, fit its slides that do not fit (`fitting`), and write its PDF."""
     elsewhere = ELSEWHERE if job.chunked else None
-    layout = job.typesetter.html([(n, 1.0) for n in numbers], elsewhere=elsewhere)
+    layout = job.typesetter.html([(n, FULL) for n in numbers], elsewhere=elsewhere)
     with patches.font_standins(job.font_store), _gc_paused(len(numbers) <= CHUNK_SLIDES):
         rendered = render_slides(
             layout.html, layout.base_url, numbers=numbers, allowed_roots=job.scope.roots, served=job.scope.served
         )
-        pages = {s.number: s.page for s in rendered.slides}
-        cut = [s.number for s in rendered.slides if s.fit is not None]
-        messages = list(rendered.messages)
-        scales: dict[int, float] = {}
-        if job.fit and cut:
-            fitted, cut, scales, tried = _shrink_to_fit(job, rendered, elsewhere)
-            pages.update(fitted)
-            messages += tried
+        fitter = _Fitter(job, elsewhere, {s.number: s for s in rendered.slides})
+        over = [s.number for s in rendered.slides if not s.fits]
+        if job.fit and over:
+            fitter.fit(over)
+            fitter.share_builds(numbers)
+        pages = fitter.pages(numbers)
         pdf, missing = write_pdf(
             rendered,
-            [pages[n] for n in numbers],
+            [page for n in numbers for page in pages[n]],
             variant=job.variant,
             attachments=job.attachments if first else (),
             epoch=job.epoch,
         )
-    return Chunk(tuple(numbers), pdf, scales, tuple(cut), tuple(messages), tuple(missing))
+    return Chunk(
+        tuple(numbers),
+        pdf,
+        {n: f.body for n, f in fitter.chosen.items() if f.body < 1.0},
+        tuple(fitter.cut),
+        (*rendered.messages, *fitter.messages),
+        tuple(missing),
+        {n: len(p) for n, p in pages.items() if len(p) > 1},
+    )
+
+
+class _Fitter:
+    """Fits the slides of a chunk: each to the first rung of its ladder that fits (`fitting`), trying a few per
+    render; builds share the smallest body size; what fits at no rung continues on pages of its own (or is cut)."""
+
+    def __init__(self, job: Job, elsewhere: str | None, first: dict[int, RenderedSlide]) -> None:
+        self.job, self.elsewhere = job, elsewhere
+        self.slides = dict(first)  # the page each slide is printed on, as last laid out
+        self.base = {n: s.measure for n, s in first.items()}  # as the theme lays them out
+        self.chosen: dict[int, Fit] = {}  # slides fitted
+        self.rungs: dict[int, list[Rung]] = {}
+        self.at: dict[int, int] = {}  # the rung of each slide fitted, or tried last
+        self.messages: list[str] = []
+        self.cut: list[int] = []  # slides that do not fit (continued, or cut)
+
+    def _render(self, variants: list[tuple[int, Fit]]) -> list[RenderedSlide]:
+        layout = self.job.typesetter.html(variants, elsewhere=self.elsewhere)
+        trial = render_slides(
+            layout.html,
+            layout.base_url,
+            numbers=[n for n, _ in variants],
+            allowed_roots=self.job.scope.roots,
+            served=self.job.scope.served,
+        )
+        self.messages += [m for m in trial.messages if not m.startswith("Anchor defined twice")]  # ids repeat here
+        return list(trial.slides)
+
+    def _fit(self, n: int, index: int) -> Fit:
+        base = self.base[n]
+        assert base is not None
+        return fit_for(base, self.rungs[n][index], self.job.code_floor)
+
+    def fit(self, numbers: list[int]) -> None:
+        floor = self.job.code_floor
+        todo: dict[int, int] = {}
+        too_big: dict[int, int] = {}
+        for n in numbers:
+            base = self.base[n]
+            if base is None:
+                continue
+            self.rungs[n] = ladder(base, self.job.min_scale, floor)
+            todo[n], too_big[n] = guess(base, self.rungs[n], floor), -1
+        while todo:
+            tries = [(n, j) for n, i in todo.items() for j in sorted({i, i - 1}) if j > too_big[n]]
+            results = self._render([(n, self._fit(n, j)) for n, j in tries])
+            found: dict[int, list[tuple[int, RenderedSlide]]] = {}
+            for (n, j), slide in zip(tries, results, strict=True):
+                found.setdefault(n, []).append((j, slide))
+            todo = {}
+            for n, tried in found.items():
+                fitting = [(j, s) for j, s in tried if s.fits]
+                if fitting:
+                    j, slide = min(fitting, key=lambda r: r[0])
+                    self.slides[n], self.at[n], self.chosen[n] = slide, j, self._fit(n, j)
+                    continue
+                j, slide = max(tried, key=lambda r: r[0])
+                self.slides[n], self.at[n], too_big[n] = slide, j, j  # the most that was tried shows the most
+                base = self.base[n]
+                if j < len(self.rungs[n]) - 1 and slide.measure is not None and base is not None:
+                    todo[n] = settle(base, slide.measure, self.rungs[n], j, floor)
+
+    def share_builds(self, numbers: tuple[int, ...]) -> None:
+        """Slides that build on each other share the smallest body size any of them needs (one that does not fit
+        at all continues, and is left out), so that nothing jumps when they are leafed through."""
+        here = set(numbers)
+        again: list[tuple[int, Fit]] = []
+        for build in self.job.builds:
+            members = [n for n in build if n in here and self.slides[n].fits]
+            body = min((self.chosen[n].body for n in members if n in self.chosen), default=1.0)
+            for n in members:
+                fit = self.chosen.get(n)
+                base = self.base[n]
+                if (fit is not None and fit.body <= body) or (fit is None and body >= 1.0) or base is None:
+                    continue
+                if fit is None:  # it fitted as the theme lays it out
+                    self.rungs[n], self.at[n] = [Rung(False, 1.0, 1.0)], 0
+                rung = self.rungs[n][self.at[n]]
+                self.rungs[n] = [*self.rungs[n], Rung(rung.columns, rung.pictures, body)]
+                self.at[n] = len(self.rungs[n]) - 1
+                again.append((n, self._fit(n, self.at[n])))
+        if again:
+            for (n, fit), slide in zip(again, self._render(again), strict=True):
+                if slide.fits:
+                    self.slides[n], self.chosen[n] = slide, fit
+
+    def pages(self, numbers: tuple[int, ...]) -> dict[int, list[Any]]:
+        """Each slide's pages: one, or with its continuation pages when it does not fit (cut instead with
+        `--overflow cut`)."""
+        pages = {n: [self.slides[n].page] for n in numbers}
+        over = [n for n in numbers if not self.slides[n].fits]
+        self.cut = over
+        if self.job.overflow == "cut":
+            for n in over:
+                cut(self.slides[n].page, slide_id(n))
+            return pages
+        variants: list[tuple[int, Fit]] = []
+        spans: dict[int, list[float]] = {}
+        for n in over:
+            measure = self.slides[n].measure
+            if measure is None:
+                cut(self.slides[n].page, slide_id(n))
+                continue
+            starts = breaks(measure)
+            spans[n] = [*starts, math.inf]
+            keep_between(self.slides[n].page, -math.inf, spans[n][1], anchor=slide_id(n))
+            fit = self._fit(n, self.at[n]) if n in self.at else FULL
+            variants += [(n, replace(fit, part=k, offset=starts[k])) for k in range(1, len(starts))]
+        if variants:
+            for (n, fit), slide in zip(variants, self._render(variants), strict=True):
+                keep_between(slide.page, 0.0, spans[n][fit.part + 1] - spans[n][fit.part])
+                pages[n].append(slide.page)
+        return pages
 
 
 @contextmanager
@@ -227,65 +350,14 @@ def _gc_paused(paused: bool) -> Iterator[None]:
         gc.collect()
 
 
-def _shrink_to_fit(
-    job: Job, first: Any, elsewhere: str | None
-) -> tuple[dict[int, Any], list[int], dict[int, float], list[str]]:
-    """Lay the slides that do not fit out again, smaller, trying a few sizes each per render.
-
-    Return the new page of each, the slides still cut at the smallest scale, the scale chosen for each slide
-    that now fits, and WeasyPrint's messages. Each round tries sizes between the scale the overflow suggests
-    and the largest size known not to fit, in one render; usually one round is enough.
-    """
-    estimate = {s.number: s.fit for s in first.slides if s.fit is not None}
-    too_big = dict.fromkeys(estimate, 1.0)  # the largest scale known not to fit
-    pages: dict[int, Any] = {}
-    chosen: dict[int, float] = {}
-    messages: list[str] = []
-    while estimate:
-        variants = [(n, c) for n, e in estimate.items() for c in _candidates(e or 0.0, too_big[n], job.min_scale)]
-        layout = job.typesetter.html(variants, elsewhere=elsewhere)
-        trial = render_slides(
-            layout.html,
-            layout.base_url,
-            numbers=[n for n, _ in variants],
-            allowed_roots=job.scope.roots,
-            served=job.scope.served,
-        )
-        messages += [m for m in trial.messages if not m.startswith("Anchor defined twice")]  # ids repeat here
-        tried: dict[int, list[tuple[float, Any]]] = {}
-        for (n, scale), slide in zip(variants, trial.slides, strict=True):
-            tried.setdefault(n, []).append((scale, slide))
-        estimate = {}
-        for n, results in tried.items():
-            fits = [(scale, s) for scale, s in results if s.fit is None]
-            if fits:
-                scale, best = max(fits, key=lambda r: r[0])
-                pages[n], chosen[n] = best.page, scale
-                continue
-            scale, smallest = min(results, key=lambda r: r[0])
-            pages[n] = smallest.page  # until something smaller fits, the smallest try shows the most
-            if scale > job.min_scale + 1e-9:
-                too_big[n], estimate[n] = scale, scale * (smallest.fit or 0.0)
-    return pages, sorted(set(too_big) - set(chosen)), chosen, messages
-
-
-def _candidates(estimate: float, too_big: float, floor: float) -> list[float]:
-    """Sizes to try for a slide, in 5% steps: the one its overflow suggests (measured on real decks, it
-    fits), and 10% larger, since a smaller font also lets lines hold more words. Never --min-scale or less,
-    nor a size known not to fit."""
-    low = round(max(floor, math.floor(estimate * 20 + 1e-9) / 20), 2)
-    above = [round(s, 2) for s in (low + 0.10, low + 0.05) if s < too_big - 1e-9][:1]
-    return [low, *above] if low < too_big - 1e-9 else [floor]
-
-
 def _key(job: Job, numbers: tuple[int, ...], index: int, context: str) -> tuple[str, int]:
     """Everything a chunk's pages depend on, hashed; and the length of its HTML (about its cost)."""
     elsewhere = ELSEWHERE if job.chunked else None
-    html = job.typesetter.html([(n, 1.0) for n in numbers], elsewhere=elsewhere).html
+    html = job.typesetter.html([(n, FULL) for n in numbers], elsewhere=elsewhere).html
     digest = hashlib.sha256()
     for part in (
         __version__,
-        repr((job.fit, job.min_scale, job.variant, job.epoch, job.chunked)),
+        repr((job.fit, job.min_scale, job.code_floor, job.overflow, job.builds, job.variant, job.epoch, job.chunked)),
         context,
         html,
         *(_stat(Path(unquote(urlsplit(url).path))) for url in sorted(set(_FILE_URL.findall(html)))),
@@ -455,6 +527,7 @@ class RenderCache:
                 tuple(meta["cut"]),
                 tuple(meta["messages"]),
                 tuple(meta["missing_glyphs"]),
+                {int(k): int(v) for k, v in meta["parts"].items()},
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -468,6 +541,7 @@ class RenderCache:
             "cut": list(chunk.cut),
             "messages": list(chunk.messages),
             "missing_glyphs": list(chunk.missing_glyphs),
+            "parts": {str(k): v for k, v in chunk.parts.items()},
         }
         try:
             self.folder.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ from . import fonts
 ELSEWHERE = "x-deck2pdf-anchor:"  # links to another chunk's slides are rendered as links to this scheme
 
 
-def join(parts: Sequence[bytes], font_store: Path, anchors: Sequence[str] = ()) -> tuple[Any, list[str]]:
+def join(parts: Sequence[bytes], font_store: Path, anchors: Sequence[str | None] = ()) -> tuple[Any, list[str]]:
     """Return the joined document (pikepdf, to be finished and saved by the caller) and what went wrong.
 
     The first part gives the document its metadata. Named destinations (every element id) and bookmarks of all
@@ -35,8 +35,9 @@ def join(parts: Sequence[bytes], font_store: Path, anchors: Sequence[str] = ()) 
         outline += [_copied(pdf, part, item) for item in part.open_outline().root]
     if anchors:
         # Where WeasyPrint puts an element's anchor: its top left corner, the zoom kept.
-        for page, name in zip(pdf.pages, anchors, strict=True):
-            names.setdefault(name, pikepdf.Array([page.obj, pikepdf.Name.XYZ, 0, float(page.mediabox[3]), 0]))
+        for page, anchor in zip(pdf.pages, anchors, strict=True):
+            if anchor is not None:  # (a continuation page has none)
+                names.setdefault(anchor, pikepdf.Array([page.obj, pikepdf.Name.XYZ, 0, float(page.mediabox[3]), 0]))
     rewritten = bool((len(parts) > 1 or anchors) and names)
     messages = _relink(pdf, names, rewritten)
     if rewritten:

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 from ..errors import RenderError
 from ..files import FileAccess
 from ..logs import recorded
-from ..model import Attached, slide_id
+from ..model import Attached
 from . import patches
 from .engine import deck_state, import_weasyprint
 
@@ -27,10 +27,66 @@ _TOLERANCE_PX = 4.0  # how far a glyph box may pass its line before it counts as
 
 
 @dataclass(frozen=True)
+class Block:
+    """A code block as laid out (px): unwrapped, its longest line may pass its right edge."""
+
+    index: int  # the slide's n-th <pre>
+    font: float  # its own font size (what a CodeFit sets, in em of its parent's)
+    text: float  # the size of its text (a `pre code` may be set smaller than the `pre`)
+    parent_font: float
+    width: float  # its content width
+    natural: float  # the width of its longest line
+    chars: int  # the characters of its longest line (tabs expanded)
+    height: float  # its margin box
+    lines: int
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A picture (or its stand-in) as laid out (px)."""
+
+    index: int
+    width: float
+    height: float
+    parent_font: float
+    top: float
+    bottom: float
+
+
+@dataclass(frozen=True)
+class Measure:
+    """Where a slide's body is on its page and what it needs (px, page coordinates)."""
+
+    left: float  # the content box
+    top: float
+    right: float
+    bottom: float
+    flow_top: float  # the top of the body (under the heading)
+    need_right: float  # how far its text, images and stand-ins reach (code blocks' lines left out)
+    need_bottom: float  # ... and down (code blocks included)
+    blocks: tuple[Block, ...]
+    pictures: tuple[Picture, ...]
+    units: tuple[tuple[float, float], ...]  # the body's lines and pictures, top and bottom: where it can break
+
+    @property
+    def fits(self) -> bool:
+        wide = any(b.natural > b.width + _TOLERANCE_PX for b in self.blocks)
+        return (
+            not wide
+            and self.need_right <= self.right + _TOLERANCE_PX
+            and self.need_bottom <= self.bottom + _TOLERANCE_PX
+        )
+
+
+@dataclass(frozen=True)
 class RenderedSlide:
     number: int
     page: Any  # the laid-out weasyprint Page
-    fit: float | None  # None if the slide fits; else about how much it must shrink to fit (0 < fit < 1)
+    measure: Measure | None  # None: the page has no slide content box (a theme that hides it)
+
+    @property
+    def fits(self) -> bool:
+        return self.measure is None or self.measure.fits
 
 
 @dataclass(frozen=True)
@@ -42,7 +98,7 @@ class Rendered:
     @property
     def overflowing(self) -> tuple[int, ...]:
         """Numbers of the slides that do not fit their page."""
-        return tuple(s.number for s in self.slides if s.fit is not None)
+        return tuple(s.number for s in self.slides if not s.fits)
 
 
 def render_slides(
@@ -70,10 +126,7 @@ def render_slides(
             f"made {len(document.pages)} pages for {len(numbers)} slides",
             hint="this is a bug in the print theme; please report it with the deck",
         )
-    slides = tuple(RenderedSlide(n, page, _fit(page, n)) for n, page in zip(numbers, document.pages, strict=True))
-    for slide in slides:
-        if slide.fit is not None:
-            _cut(slide.page, slide.number)
+    slides = tuple(RenderedSlide(n, page, measure(page)) for n, page in zip(numbers, document.pages, strict=True))
     return Rendered(document=document, slides=slides, messages=tuple(r.getMessage() for r in records))
 
 
@@ -187,55 +240,144 @@ def _pdf_options(weasyprint: Any, variant: str | None, attachments: Sequence[Att
     return options
 
 
-def _content_box(page: Any, number: int) -> tuple[Any, tuple[float, float, float, float]] | None:
-    """Return slide `number`'s `.slide-content` box on its page and its content rectangle (l, t, r, b)."""
+def _content_box(page: Any) -> Any:
+    """The page's `.slide-content` box (each page holds one slide)."""
     root = page._page_box  # WeasyPrint keeps the laid-out box tree here; it has no public accessor
-    section = next((b for b in _walk(root) if _id(b) == slide_id(number)), None)
-    content = next((b for b in _walk(section) if "slide-content" in _classes(b)), None) if section else None
+    return next((b for b in _walk(root) if "slide-content" in _classes(b)), None)
+
+
+def measure(page: Any) -> Measure | None:
+    """Measure a slide's page: its content box, how far its body reaches, its code blocks and pictures.
+
+    The content box is an inline-block: atomic, so WeasyPrint lays all of it out on the slide's own page (a
+    block would continue under the next slide) and clips the rest, which is still laid out and measured here.
+    Glyph boxes may poke a little past their line (a font's ascent can exceed a tight line-height); real
+    overflow is at least a line, so a few px are tolerated."""
+    from weasyprint.formatting_structure import boxes
+
+    content = _content_box(page)
     if content is None:
         return None
     left, top = content.content_box_x(), content.content_box_y()
-    return content, (left, top, left + content.width, top + content.height)
+    right, bottom = left + content.width, top + content.height
+    flow = next((b for b in _walk(content) if "slide-flow" in _classes(b)), None)
+    flow_top = flow.content_box_y() if flow is not None else top
+    need_right, need_bottom = right, bottom
+    blocks: dict[int, Block] = {}
+    pictures: dict[int, Picture] = {}
+    units: list[tuple[float, float]] = []
+
+    def visit(box: Any, in_code: bool, in_line: bool, parent_font: float) -> None:
+        nonlocal need_right, need_bottom
+        element = getattr(box, "element", None) if getattr(box, "element_tag", None) else None
+        if element is not None and isinstance(box, boxes.BlockBox) and element.get("data-pre") is not None:
+            index = int(element.get("data-pre"))
+            if index not in blocks:
+                blocks[index] = _block(box, index, parent_font)
+            in_code = True
+        if element is not None and element.get("data-pic") is not None and box.width:
+            index = int(element.get("data-pic"))
+            if index not in pictures:
+                y = box.border_box_y()
+                pictures[index] = Picture(
+                    index, box.width, box.height, box.style["font_size"], y, y + box.border_height()
+                )
+        if not in_line and flow is not None and isinstance(box, boxes.LineBox | boxes.ReplacedBox):
+            units.append((box.position_y, box.position_y + box.margin_height()))
+        if box.width and (isinstance(box, boxes.TextBox | boxes.ReplacedBox) or "missing-image" in _classes(box)):
+            if not in_code:
+                need_right = max(need_right, box.border_box_x() + box.border_width())
+            need_bottom = max(need_bottom, box.border_box_y() + box.border_height())
+        for child in getattr(box, "children", ()):
+            visit(child, in_code, in_line or isinstance(box, boxes.LineBox), box.style["font_size"])
+
+    for child in content.children:
+        visit(child, False, False, content.style["font_size"])
+    return Measure(
+        left,
+        top,
+        right,
+        bottom,
+        flow_top,
+        need_right,
+        need_bottom,
+        tuple(blocks[i] for i in sorted(blocks)),
+        tuple(pictures[i] for i in sorted(pictures)),
+        tuple(sorted(units)),
+    )
 
 
-def _fit(page: Any, number: int) -> float | None:
-    """Return None if slide `number` fits its page, else the scale at which it would about fit.
-
-    A slide fits when all its text, images and image placeholders lie inside its content box: the
-    padding keeps them off the page's edges. The content box is an inline-block: atomic, so WeasyPrint lays
-    all of it out on the slide's own page (a block would continue under the next slide) and clips the rest.
-    Shrinking by s shrinks every em-sized height by s and lets lines hold more, so available/needed is a
-    scale that fits, or nearly (sizes a deck gives in px do not shrink).
-    """
+def _block(box: Any, index: int, parent_font: float) -> Block:
+    """A code block's measures: its lines are unwrapped (`white-space: pre`), so each line box is a source line."""
     from weasyprint.formatting_structure import boxes
 
-    found = _content_box(page, number)
-    if found is None:
-        return 0.0
-    content, (left, top, right, bottom) = found
-    need_right, need_bottom = right, bottom
-    for box in _walk(content):
-        if not (isinstance(box, boxes.TextBox | boxes.ReplacedBox) or "missing-image" in _classes(box)):
+    natural, chars, lines, text = 0.0, 0, 0, 0.0
+    left = box.content_box_x()
+    for line in _walk(box):
+        if not isinstance(line, boxes.LineBox):
             continue
-        if box.width:
-            need_right = max(need_right, box.border_box_x() + box.border_width())
-            need_bottom = max(need_bottom, box.border_box_y() + box.border_height())
-    # Glyph boxes may poke a little past their line (a font's ascent can exceed a tight line-height);
-    # real overflow is at least a line. Content overflows only downwards and to the right.
-    if need_right <= right + _TOLERANCE_PX and need_bottom <= bottom + _TOLERANCE_PX:
-        return None
-    return min((right - left) / (need_right - left), (bottom - top) / (need_bottom - top))
+        lines += 1
+        texts = [t for t in _walk(line) if isinstance(t, boxes.TextBox)]
+        if texts:
+            natural = max(natural, max(t.position_x + t.width for t in texts) - left)
+            chars = max(chars, len("".join(t.text for t in texts).expandtabs(8)))
+            text = max(text, *(t.style["font_size"] for t in texts))
+    font = box.style["font_size"]
+    return Block(index, font, text or font, parent_font, box.width, natural, chars, box.margin_height(), lines)
 
 
-def _cut(page: Any, number: int) -> None:
+def keep_between(page: Any, low: float, high: float, *, anchor: str | None = None) -> None:
+    """Keep on a page only the body's lines whose top is `low` to `high` (excluded) px below the body's top, and
+    the pictures and stand-ins that reach into that span: what a page of a slide that does not fit shows (the
+    slide's own page: from -inf; a continuation page, whose body is moved up under the heading: from 0). Nothing
+    hidden or half-shown reaches the PDF: no clipped words (or their links), no text twice. `anchor` (the slide's
+    own id) is kept wherever it is."""
+    from weasyprint.formatting_structure import boxes
+
+    content = _content_box(page)
+    if content is None:
+        return
+    body = next((b for b in _walk(content) if "slide-body" in _classes(b)), None)
+    flow = next((b for b in _walk(content) if "slide-flow" in _classes(b)), None)
+    if body is None or flow is None:
+        return
+    origin = body.content_box_y()
+    low, high = origin + low - _TOLERANCE_PX / 2, origin + high - _TOLERANCE_PX / 2
+
+    def keep(box: Any) -> bool:
+        if isinstance(box, boxes.LineBox):
+            return low <= box.position_y < high
+        if isinstance(box, boxes.ReplacedBox) or "missing-image" in _classes(box):
+            return box.position_y + box.margin_height() > low and box.position_y < high
+        return True
+
+    def prune(box: Any) -> None:
+        children = getattr(box, "children", None)
+        if not isinstance(children, list):
+            return
+        box.children = [c for c in children if keep(c)]
+        for child in box.children:
+            if not isinstance(child, boxes.LineBox):
+                prune(child)
+
+    in_flow = {id(b) for b in _walk(flow)}
+    prune(flow)
+    # A link is (type, target, rectangle (x0, y0, x1, y1) in WeasyPrint 70, whatever Page's docstring says, box).
+    page.links = [link for link in page.links if id(link[3]) not in in_flow or low <= link[2][1] < high]
+    # A continuation page names only what it shows (the heading's ids are on the slide's own page).
+    page.anchors = {k: v for k, v in page.anchors.items() if k == anchor or low <= v[1] < high}
+
+
+def cut(page: Any, anchor: str) -> None:
     """Cut a slide that does not fit at its content box: drop what lies outside it, and every line of text
     that does not fit whole, so no hidden or half-shown words (or their links) reach the PDF."""
     from weasyprint.formatting_structure import boxes
 
-    found = _content_box(page, number)
-    if found is None:
+    content = _content_box(page)
+    if content is None:
         return
-    content, (left, top, right, bottom) = found
+    left, top = content.content_box_x(), content.content_box_y()
+    right, bottom = left + content.width, top + content.height
 
     def outside(x: float, y: float, w: float, h: float) -> bool:
         return x >= right or y >= bottom or x + w <= left or y + h <= top
@@ -255,12 +397,9 @@ def _cut(page: Any, number: int) -> None:
             prune(child)
 
     prune(content)
-    # A link's rectangle is (x0, y0, x1, y1) in WeasyPrint 70, whatever Page's docstring says.
     page.links = [link for link in page.links if link[2][3] <= bottom + _TOLERANCE_PX]
     # The slide's own anchor (its section, at the page's corner) stays: links to the slide still go there.
-    page.anchors = {
-        k: v for k, v in page.anchors.items() if k == slide_id(number) or not outside(v[0], v[1], 0.001, 0.001)
-    }
+    page.anchors = {k: v for k, v in page.anchors.items() if k == anchor or not outside(v[0], v[1], 0.001, 0.001)}
 
 
 def _classes(box: Any) -> set[str]:

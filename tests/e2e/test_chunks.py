@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from deck2pdf.pipeline import convert
 from deck2pdf.render import chunks
-from tests.helpers import fonts, links, outline, page_texts
+from tests.helpers import fonts, links, outline, page_labels, page_texts
 
 
 def _deck(folder: Path, slides: int = 30, edited: int | None = None) -> Path:
@@ -82,7 +82,7 @@ def test_chunked_output_equals_a_one_process_render(tmp_path: Path, monkeypatch:
 
 
 @pytest.mark.slow
-def test_every_slide_is_a_link_target_shrunk_cut_or_in_the_same_chunk(
+def test_every_slide_is_a_link_target_shrunk_continued_cut_or_in_the_same_chunk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The slides' anchors (`#slide-N`) are made when the chunks are joined: every slide has one, at its page's
@@ -96,8 +96,9 @@ def test_every_slide_is_a_link_target_shrunk_cut_or_in_the_same_chunk(
     one = _render(deck, tmp_path / "one.pdf", monkeypatch, chunk=1000, render_cache=False)
     many = _render(deck, tmp_path / "many.pdf", monkeypatch, chunk=2, render_cache=False, jobs=2)
     tagged = _render(deck, tmp_path / "tagged.pdf", monkeypatch, chunk=2, render_cache=False, pdfua=True)  # unjoined
-    assert "slide 3 shrunk" in caplog.text and "(slide 4): content does not fit" in caplog.text
-    for pdf in (one, many, tagged):
+    cut_many = _render(deck, tmp_path / "cut.pdf", monkeypatch, chunk=2, render_cache=False, overflow="cut")
+    assert "slide 3 shrunk" in caplog.text and "(slide 4): it does not fit its page" in caplog.text
+    for pdf in (one, many, tagged, cut_many):
         reader = PdfReader(pdf)
         targets = {
             name: (reader.get_destination_page_number(d) + 1, float(d.left), float(d.top))
@@ -105,8 +106,11 @@ def test_every_slide_is_a_link_target_shrunk_cut_or_in_the_same_chunk(
             if re.fullmatch(r"slide-\d+", name)
         }
         height = float(reader.pages[0].mediabox.top)
-        assert targets == {f"slide-{n}": (n, 0.0, height) for n in range(1, 6)}, pdf.name
-        assert _internal_links(pdf)[0] == [3, 4, 5]
+        page_of = {n: page_labels(pdf).index(str(n)) + 1 for n in range(1, 6)}  # after slide 4's continuations
+        assert targets == {f"slide-{n}": (page_of[n], 0.0, height) for n in range(1, 6)}, pdf.name
+        assert _internal_links(pdf)[0] == [page_of[3], page_of[4], page_of[5]]
+    assert page_labels(cut_many) == ["1", "2", "3", "4", "5"]
+    assert page_labels(many)[4] == "4 (cont.)"
 
 
 @pytest.mark.slow
@@ -133,8 +137,22 @@ def test_an_edit_re_renders_only_its_chunk_and_the_output_equals_a_full_render(
 
 
 def test_chunk_length_follows_the_deck_length() -> None:
-    def lengths(slides: int) -> list[int]:
-        job = chunks.Job(None, {}, tuple(range(1, slides + 1)), True, 0.5, None, (), 0, Path(), chunked=True)  # type: ignore[arg-type]
+    def lengths(slides: int, builds: tuple[tuple[int, ...], ...] = ()) -> list[int]:
+        job = chunks.Job(
+            None,
+            {},
+            tuple(range(1, slides + 1)),
+            True,
+            0.5,
+            12.0,
+            "continue",
+            builds,
+            None,
+            (),
+            0,
+            Path(),
+            chunked=True,
+        )  # type: ignore[arg-type]
         return [len(c) for c in job.plan()]
 
     assert lengths(3) == [3]
@@ -143,6 +161,8 @@ def test_chunk_length_follows_the_deck_length() -> None:
     assert lengths(300) == [12] * 25
     assert lengths(301) == [12] * 15 + [11] * 11
     assert lengths(1000) == [12] * 76 + [11] * 8
+    # No chunk ends inside a build (it is fitted as one): 8 | 9 becomes 10 | 11; 52 | 53 stays.
+    assert lengths(59, ((7, 8, 9, 10), (51, 52))) == [10, 6, 8, 7, 7, 7, 7, 7]
 
 
 def test_the_render_cache_notices_style_sheets_and_images(

@@ -1,5 +1,6 @@
-"""Every real deck in ../shared/decks/real renders with every print theme: one page per slide, no word outside its
-page, no missing glyph, and CJK text in an embedded CJK font."""
+"""Every real deck in ../shared/decks/real renders with every print theme: every slide's words on its page (or its
+continuation pages, labelled `6 (cont.)`), no word outside its page, no missing glyph, and CJK text in an embedded
+CJK font. With `--overflow cut`, one page per slide."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from deck2pdf.pipeline import convert
 from deck2pdf.themes import list_themes
 
 from ..conftest import REAL_DECKS
-from ..helpers import fonts, page_words
+from ..helpers import fonts, page_labels, page_texts, page_words, squashed, visible_text
 
 
 def _as_published(deck: Path, folder: Path) -> Path:
@@ -48,13 +49,24 @@ CASES = [
 
 @pytest.mark.needs_shared
 @pytest.mark.parametrize(("deck", "theme"), CASES)
-def test_real_deck_renders_one_page_per_slide(deck: Path, theme: str, tmp_path: Path) -> None:
+def test_real_deck_renders_every_word_of_every_slide(deck: Path, theme: str, tmp_path: Path) -> None:
     source = _as_published(deck, tmp_path)
     pdf = tmp_path / "out.pdf"
     result = convert(source, {"output": pdf, "theme": theme, "offline": True})
     parsed = parse_deck(source)
     pages = page_words(pdf)
-    assert result.pages == len(parsed.slides) == len(pages)
+    labels = page_labels(pdf)
+    assert result.pages == len(pages) == len(labels)
+    assert [label for label in labels if "(cont." not in label] == [str(s.number) for s in parsed.slides]
+    text: dict[str, str] = {}
+    for label, page in zip(labels, page_texts(pdf), strict=True):
+        text[label.split(" ")[0]] = text.get(label.split(" ")[0], "") + squashed(page)
+    lost = {
+        s.number: missing
+        for s in parsed.slides
+        if (missing := [w for w in visible_text(s.html).split() if squashed(w) not in text[str(s.number)]])
+    }
+    assert not lost
     outside = [
         (n, w.text)
         for n, (width, height, words) in enumerate(pages, start=1)
@@ -67,3 +79,17 @@ def test_real_deck_renders_one_page_per_slide(deck: Path, theme: str, tmp_path: 
     assert not any("\ufffd" in w.text for _, _, words in pages for w in words)
     if any(_CJK.search(s.html) for s in parsed.slides):
         assert any("CJK" in f.name and f.embedded for f in fonts(pdf))
+
+
+@pytest.mark.needs_shared
+def test_overflow_cut_keeps_one_page_a_slide(tmp_path: Path) -> None:
+    """A deck with a slide that continues (sudodoki's slide 3, a long list) gets one page a slide with
+    `--overflow cut`, that slide cut with a warning."""
+    source = _as_published(next(d for d in REAL_DECKS if d.stem == "sudodoki-slides-pivorak-2020"), tmp_path)
+    continued = convert(source, {"output": tmp_path / "a.pdf", "offline": True})
+    cut = convert(source, {"output": tmp_path / "b.pdf", "offline": True, "overflow": "cut"})
+    slides = len(parse_deck(source).slides)
+    assert continued.pages > slides
+    assert cut.pages == slides == len(page_texts(tmp_path / "b.pdf"))
+    assert "3 (cont.)" in page_labels(tmp_path / "a.pdf")
+    assert [w for w in cut.warnings if "(slide 3)" in w and "cut at the slide's edge" in w]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,19 @@ from deck2pdf.parse import parse_deck
 from deck2pdf.pipeline import Result, convert
 
 from ..conftest import REFERENCE_DECK
-from ..helpers import fonts, links, metadata, outline, page_texts, page_words, pixels, rasterize, visible_text
+from ..helpers import (
+    Word,
+    fonts,
+    links,
+    metadata,
+    outline,
+    page_texts,
+    page_words,
+    pixels,
+    rasterize,
+    squashed,
+    visible_text,
+)
 
 pytestmark = pytest.mark.needs_shared
 
@@ -21,11 +34,6 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
     pdf = tmp_path_factory.mktemp("ref") / "docker-talk.pdf"
     # Offline: the deck's web images are never fetched in tests; they are reported missing.
     return pdf, convert(REFERENCE_DECK, {"output": pdf, "offline": True})
-
-
-def _squash(text: str) -> str:
-    """Drop whitespace and hyphens: pdftotext joins words hyphenated at a line's end."""
-    return re.sub(r"[\s-]+", "", text)
 
 
 def test_renders_59_pages_of_16_by_9(rendered: tuple[Path, Result]) -> None:
@@ -38,11 +46,11 @@ def test_renders_59_pages_of_16_by_9(rendered: tuple[Path, Result]) -> None:
 
 def test_every_slide_s_words_are_on_its_own_page(rendered: tuple[Path, Result]) -> None:
     pdf, _ = rendered
-    texts = [_squash(t) for t in page_texts(pdf)]
+    texts = [squashed(t) for t in page_texts(pdf)]
     deck = parse_deck(REFERENCE_DECK)
     missing = {}
     for slide, text in zip(deck.slides, texts, strict=True):
-        lost = [w for w in visible_text(slide.html).split() if _squash(w) not in text]
+        lost = [w for w in visible_text(slide.html).split() if squashed(w) not in text]
         if lost:
             missing[slide.number] = lost
     assert not missing
@@ -112,7 +120,7 @@ def test_missing_and_remote_images_are_visible_placeholders_with_one_warning_eac
     pdf, result = rendered
     texts = page_texts(pdf)
     assert "images/us.jpg" in texts[1] and "not found" in texts[1]
-    assert "imgs.xkcd.com/comics/standards.png" in _squash(texts[7]) and "offline" in texts[7]
+    assert "imgs.xkcd.com/comics/standards.png" in squashed(texts[7]) and "offline" in texts[7]
     assert result.images == "21 images: 21 missing"  # 10 local files absent, 11 web images (offline)
     image_warnings = [w for w in result.warnings if "image '" in w]
     assert len([w for w in image_warnings if "not found" in w]) == 10
@@ -135,3 +143,45 @@ def test_the_five_digit_font_colour_shows_red(rendered: tuple[Path, Result]) -> 
     page = rasterize(pdf, 6, dpi=40)
     reds = [p for p in pixels(page) if p[0] > 180 and p[1] < 60 and p[2] < 60]
     assert len(reds) > 50
+
+
+@pytest.fixture(scope="module", params=["dark", "default"])
+def themed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pdf = tmp_path_factory.mktemp("themed") / f"{request.param}.pdf"
+    convert(REFERENCE_DECK, {"output": pdf, "offline": True, "theme": request.param})
+    return pdf
+
+
+def _sizes(words: list[Word], text: str) -> list[float]:
+    return [w.y1 - w.y0 for w in words if w.text == text]
+
+
+def test_a_build_keeps_one_size_while_its_picture_yields(themed: Path) -> None:
+    """Slides 9-13 ("What is Docker?") add a bullet at a time, and a 1024x680 picture on 13: the body line
+    "Started in 2013 @ dotCloud" and the title have one size each (the picture yields, not the text)."""
+    pages = page_words(themed)[8:13]
+    started = [s for _, _, words in pages for s in _sizes(words, "Started")]
+    titles = [words[0].y1 - words[0].y0 for _, _, words in pages]
+    assert len(started) == 5 and max(started) <= min(started) * 1.02, started
+    assert max(titles) <= min(titles) * 1.02, titles
+
+
+def test_the_slide_number_has_one_size_on_every_page(themed: Path) -> None:
+    sizes = {round(s, 1) for _, _, words in page_words(themed) for s in _sizes(words, "/")}
+    assert len(sizes) == 1, sizes
+
+
+def test_terminal_output_keeps_one_row_per_line(themed: Path) -> None:
+    rows_of = {
+        27: (("a870e1ec8f92", "jovial_jones"), ("44e21f1e0eae", "naughty_stallman")),
+        29: (("e6902788cd79", "awesome_payne"),),
+    }
+    for page, containers in rows_of.items():
+        rows = subprocess.run(
+            ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(themed), "-"],
+            capture_output=True,
+            check=True,
+            text=True,
+        ).stdout.splitlines()
+        for container, name in containers:
+            assert any(container in row and name in row for row in rows), (page, container)

@@ -117,28 +117,34 @@ def test_version(run_cli: RunCli) -> None:
     assert result.exit_code == 0 and result.stdout == f"deck2pdf {__version__}\n"
 
 
-def test_a_slide_too_long_even_at_min_scale_is_cut_with_a_warning(
+def test_a_slide_too_long_even_at_min_scale_continues_or_is_cut_with_a_warning(
     run_cli: RunCli, make_deck: MakeDeck, tmp_path: Path
 ) -> None:
-    deck = make_deck("--\n### Long\n" + "".join(f"* item{i}x\n" for i in range(60)) + "--\nshort\n")
+    deck = make_deck("--\n### Long\n" + "".join(f"* item{i}x\n" for i in range(40)) + "--\nshort\n")
     out = tmp_path / "o.pdf"
     result = run_cli(deck, "-o", out)
     assert result.exit_code == 0
     assert (
-        f"deck2pdf: warning: {deck}:1 (slide 1): content does not fit the page: even at 50% it does not fit"
-        in result.stderr
+        f"deck2pdf: warning: {deck}:1 (slide 1): it does not fit its page even with its text at 50%, "
+        "so it continues on the next page" in result.stderr
     )
-    from ..helpers import page_texts
+    from ..helpers import page_labels, page_texts
 
+    first, second, third = page_texts(out)
+    assert page_labels(out) == ["1", "1 (cont.)", "2"]
+    assert "item0x" in first and "item39x" in second and "item" not in third
+    result = run_cli(deck, "-o", out, "--overflow", "cut")
+    assert "so it is cut at the slide's edge (--overflow cut)" in result.stderr
     first, second = page_texts(out)
-    assert "item0x" in first and "item59x" not in first and "item" not in second
+    assert "item0x" in first and "item39x" not in first and "item" not in second
+    assert run_cli(deck, "-o", out, "--overflow", "never").exit_code == 2
 
 
-def test_no_fit_cuts_instead_of_shrinking(run_cli: RunCli, make_deck: MakeDeck, tmp_path: Path) -> None:
+def test_no_fit_continues_instead_of_shrinking(run_cli: RunCli, make_deck: MakeDeck, tmp_path: Path) -> None:
     deck = make_deck("--\n### Long\n" + "".join(f"* item {i}\n" for i in range(16)))
     assert "shrunk to" in run_cli(deck, "-o", tmp_path / "a.pdf").stderr
     result = run_cli(deck, "-o", tmp_path / "b.pdf", "--no-fit")
-    assert "shrunk" not in result.stderr and "it is cut at the slide's edge (--no-fit)" in result.stderr
+    assert "shrunk" not in result.stderr and "with --no-fit, so it continues on the next page" in result.stderr
 
 
 @pytest.mark.parametrize(

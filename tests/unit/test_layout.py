@@ -61,9 +61,10 @@ def test_deck_pixel_sizes_on_images_become_ems_at_cleavers_32px(tmp_path: Path) 
 
     Image.new("RGB", (40, 20), "red").save(tmp_path / "a.png")
     html = _layout(tmp_path, "--\n<img src='a.png' style='margin: 0 auto; width: 800px; height: 400px'></img>\n")
-    assert f'<img src="{(tmp_path / "a.png").as_uri()}" style="margin: 0 auto; width: 25em; height: 12.5em">' in html
+    src = (tmp_path / "a.png").as_uri()
+    assert f'<img src="{src}" data-pic="0" style="margin: 0 auto; width: 25em; height: 12.5em">' in html
     html = _layout(tmp_path, '--\n<img src="a.png" width="64" height="32" alt="x">\n')
-    assert 'alt="x" style=";width:2em;height:1em"' in html
+    assert 'alt="x" data-pic="0" style=";width:2em;height:1em"' in html
 
 
 def test_a_missing_image_becomes_a_placeholder_that_names_it_and_keeps_its_size(tmp_path: Path) -> None:
@@ -71,9 +72,9 @@ def test_a_missing_image_becomes_a_placeholder_that_names_it_and_keeps_its_size(
         tmp_path, "--\n![Diagram](img/missing.png)\n<img src='https://example.org/x.png' style='width:320px'>\n"
     )
     assert "<img" not in html.split("<body>")[1]
-    assert '<span class="missing-image" style="">' in html
+    assert '<span class="missing-image" data-pic="0" style="">' in html
     assert "Diagram — image img/missing.png not found</span>" in html
-    assert '<span class="missing-image" style="width:10em">' in html
+    assert '<span class="missing-image" data-pic="1" style="width:10em">' in html
     assert "image https://example.org/x.png is not in the cache and --offline forbids downloading it" in html
 
 

@@ -147,7 +147,7 @@ def test_commented_images_and_css_comments_are_not_resolved_or_rewritten(tmp_pat
 def test_an_img_with_a_gt_in_its_alt_is_printed_whole(tmp_path: Path) -> None:
     html, warnings = _resolved(tmp_path, '--\n<img alt="x>y" src="a.png" ismap>\n')
     assert warnings == []
-    assert f'<img src="{(tmp_path / "a.png").as_uri()}" alt="x&gt;y" ismap="" style="">' in html
+    assert f'<img src="{(tmp_path / "a.png").as_uri()}" alt="x&gt;y" ismap="" data-pic="0" style="">' in html
 
 
 def test_the_pdf_names_the_author_as_the_author_slide_does(tmp_path: Path) -> None:

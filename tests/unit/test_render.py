@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -9,19 +10,25 @@ from typing import Any
 import pytest
 
 from deck2pdf.errors import RenderError
-from deck2pdf.render.pages import _walk, render_slides, write_pdf
+from deck2pdf.render.fitting import breaks
+from deck2pdf.render.pages import _walk, cut, keep_between, render_slides, write_pdf
 
 STYLE = """<style>@page { size: 400px 200px; margin: 0 } body { margin: 0 }
 section { position: relative; width: 400px; height: 200px; overflow: hidden }
 section + section { break-before: page }
 .slide-frame { position: absolute; top: 0; right: 0; bottom: 0; left: 0; overflow: hidden }
 .slide-content { display: inline-block; width: 100%; height: 100%; box-sizing: border-box; padding: 10px;
-  overflow: hidden; vertical-align: top; font: 16px/20px sans-serif }</style>"""
+  overflow: hidden; vertical-align: top; font: 16px/20px sans-serif }
+.slide-flow { display: flow-root; position: relative } .slide-continued .slide-body { overflow: hidden }</style>"""
 
 
-def slide(n: int, body: str) -> str:
+def slide(n: int, body: str, *, heading: str = "", offset: float | None = None) -> str:
+    """A slide as the template makes it; with `offset`, a continuation page showing its body from there."""
+    flow = f' style="top: -{offset}px"' if offset is not None else ""
     return (
-        f'<section id="slide-{n}"><div class="slide-frame"><div class="slide-content">{body}'
+        f'<section{"" if offset is not None else f" id=slide-{n}"} class="{"slide-continued" * (offset is not None)}">'
+        f'<div class="slide-frame"><div class="slide-content">{heading}'
+        f'<div class="slide-body"><div class="slide-flow"{flow}>{body}</div></div>'
         f'<span class="slide-end" id="slide-end-{n}"></span></div></div></section>'
     )
 
@@ -35,12 +42,14 @@ def test_a_slide_that_fits_is_not_reported(tmp_path: Path) -> None:
     assert rendered.overflowing == () and [s.number for s in rendered.slides] == [1]
 
 
-def test_a_long_slide_is_reported_and_its_hidden_lines_are_dropped(tmp_path: Path) -> None:
+def test_a_long_slide_is_reported_and_cut_drops_its_hidden_lines(tmp_path: Path) -> None:
     lines = "".join(f'<div><a href="http://e.org/{i}">word{i}</a></div>' for i in range(30))
     rendered = render(slide(1, lines) + slide(2, "<p>second</p>"), [1, 2], tmp_path)
     assert rendered.overflowing == (1,)
-    # 9 lines of 20 px fit in the 180 px content box of 30 lines: it would fit at about 9/30 of its size
-    assert rendered.slides[0].fit == pytest.approx(180 / 600, abs=0.02)
+    # 9 lines of 20 px fit in the 180 px content box of 30 lines (600 px)
+    measure = rendered.slides[0].measure
+    assert measure.need_bottom - measure.top == pytest.approx(600, abs=2)
+    cut(rendered.slides[0].page, "slide-1")
     pdf = tmp_path / "out.pdf"
     data, missing = write_pdf(rendered, [s.page for s in rendered.slides])
     assert missing == []
@@ -51,6 +60,34 @@ def test_a_long_slide_is_reported_and_its_hidden_lines_are_dropped(tmp_path: Pat
     assert "word0" in first and "word8" in first and "word9" not in first
     assert "word" not in second
     assert links(pdf)[0] == [f"http://e.org/{i}" for i in range(9)]
+
+
+def test_a_continued_slide_shows_each_line_once_under_its_heading(tmp_path: Path) -> None:
+    lines = "".join(f'<div id="l{i}"><a href="http://e.org/{i}">word{i}</a></div>' for i in range(30))
+    heading = '<h3 style="margin: 0; font: 16px/40px sans-serif"><a href="http://e.org/h">Title</a></h3>'
+    rendered = render(slide(1, lines, heading=heading), [1], tmp_path)
+    starts = breaks(rendered.slides[0].measure)
+    assert starts == pytest.approx([0, 140, 280, 420, 560], abs=0.5)  # 7 lines of 20 px under the 40 px heading
+    keep_between(rendered.slides[0].page, -math.inf, starts[1], anchor="slide-1")
+    pages = [rendered.slides[0].page]
+    more = render("".join(slide(1, lines, heading=heading, offset=o) for o in starts[1:]), [1] * 4, tmp_path)
+    ends = [*starts[2:], math.inf]
+    for page, start, end in zip([s.page for s in more.slides], starts[1:], ends, strict=True):
+        keep_between(page, 0, end - start)
+        pages.append(page)
+    data, _ = write_pdf(rendered, pages)
+    pdf = tmp_path / "out.pdf"
+    pdf.write_bytes(data)
+    from ..helpers import links, page_texts
+
+    texts = page_texts(pdf)
+    words = [w for t in texts for w in t.split() if w.startswith("word")]
+    assert words == [f"word{i}" for i in range(30)]  # each once, in order
+    assert all(t.startswith("Title") for t in texts)  # the heading on every page
+    body_links = [[u for u in page if u != "http://e.org/h"] for page in links(pdf)]
+    assert body_links == [[f"http://e.org/{i}" for i in range(k * 7, min(30, k * 7 + 7))] for k in range(5)]
+    anchors = [set(p.anchors) for p in pages]
+    assert "l0" in anchors[0] and "l7" not in anchors[0] and "l7" in anchors[1] and "l0" not in anchors[1]
 
 
 def test_a_wide_unbreakable_line_is_overflow(tmp_path: Path) -> None:

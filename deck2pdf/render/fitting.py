@@ -1,0 +1,178 @@
+"""How a slide that does not fit its page is fitted, the way a designer would: what yields first, and how much.
+
+The heading, the title band, the slide number and the progress bar never change. In the body, in this order:
+1. each code block whose longest line is too wide is set smaller on its own, down to a legible floor; below the
+   floor it wraps, each continuation marked (so every source line stays one printed line where it can);
+2. a tall code block of short lines flows into two columns;
+3. pictures (and the stand-ins of missing ones) shrink, down to PICTURE_FLOOR of their size;
+4. the body's text shrinks, down to --min-scale;
+5. what still does not fit continues on the next page (or, with `--overflow cut`, is cut).
+
+Steps 2-4 are rungs of one ladder (`ladder`), and a slide takes the first rung that fits. A rung's need is
+estimated from the slide's first layout (`predicted`), so that one more render of the slides that do not fit
+usually settles them (`guess`); `settle` corrects the estimate with what a try measured.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..model import CodeFit, Fit, PictureFit
+from .pages import Block, Measure
+
+PICTURE_FLOOR = 0.4  # pictures yield first, to 40% of their size, before any text shrinks
+BODY_STEP = 0.05
+PICTURE_STEP = 0.1
+COLUMN_GAP_EM = 1.5  # of the block's font size (base.css has no say: it is set with the columns)
+MIN_COLUMN_LINES = 8  # a shorter block is not worth two columns
+MIN_COLUMN_SHARE = 0.6  # nor is one whose lines fit twice across only when set much smaller
+WIDTH_TOLERANCE_PX = 4.0
+
+
+@dataclass(frozen=True)
+class Rung:
+    columns: bool  # tall code blocks of short lines in two columns
+    pictures: float  # share of their size
+    body: float  # the body's text scale
+
+
+def ladder(m: Measure, min_scale: float, code_floor: float) -> list[Rung]:
+    """The ways to fit a slide, from the least change to the most (the first is the slide as laid out, with its
+    wide code blocks set smaller)."""
+    columns = any(_columns_fit(b, code_floor) for b in m.blocks)
+    rungs = [Rung(False, 1.0, 1.0)]
+    if columns:
+        rungs.append(Rung(True, 1.0, 1.0))
+    if m.pictures:
+        steps = math.floor((1 - PICTURE_FLOOR) / PICTURE_STEP + 1e-9)
+        rungs += [Rung(columns, round(1 - PICTURE_STEP * k, 2), 1.0) for k in range(1, steps + 1)]
+        if rungs[-1].pictures > PICTURE_FLOOR + 1e-9:
+            rungs.append(Rung(columns, PICTURE_FLOOR, 1.0))
+    pictures = PICTURE_FLOOR if m.pictures else 1.0
+    body = 1.0
+    while body - BODY_STEP > min_scale + 1e-9:
+        body = round(body - BODY_STEP, 2)
+        rungs.append(Rung(columns, pictures, body))
+    if rungs[-1].body > min_scale + 1e-9:
+        rungs.append(Rung(columns, pictures, min_scale))
+    return rungs
+
+
+def fit_for(m: Measure, rung: Rung, code_floor: float, *, part: int = 0, offset: float = 0.0) -> Fit:
+    """The Fit of a rung, for a slide measured as laid out by the theme (`m`)."""
+    return Fit(
+        body=rung.body,
+        code=tuple(c for b in m.blocks if (c := _code(b, rung, code_floor)) is not None),
+        pictures=tuple(
+            PictureFit(p.index, p.width * rung.pictures / p.parent_font, p.height * rung.pictures / p.parent_font)
+            for p in m.pictures
+        )
+        if rung.pictures < 1.0
+        else (),
+        part=part,
+        offset=offset,
+    )
+
+
+def _scale(b: Block, body: float, code_floor: float) -> tuple[float, int]:
+    """A block's size (a share of its theme size, the body's scale included) and the characters after which it
+    wraps (0: it does not). Widths scale with the font size."""
+    if b.natural <= b.width + WIDTH_TOLERANCE_PX or b.natural <= 0:
+        return body, 0
+    size = min(body, b.width / b.natural)
+    if size * b.text >= code_floor:
+        return size, 0
+    size = min(body, code_floor / b.text)  # no smaller than the floor (unless the body is): wrapped there
+    char = b.natural / max(b.chars, 1) * size
+    return size, max(8, math.floor(b.width / char) - 1)
+
+
+def _code(b: Block, rung: Rung, code_floor: float) -> CodeFit | None:
+    scale, wrap = _scale(b, rung.body, code_floor)
+    columns = 1
+    if rung.columns and _columns_fit(b, code_floor):
+        scale, columns = min(scale, _column_share(b) * rung.body), 2
+    if scale >= rung.body - 1e-9 and columns == 1 and not wrap:
+        return None  # as the body: nothing to set
+    # In em of the block's parent, whose size already has the body's scale.
+    return CodeFit(b.index, b.font * scale / rung.body / b.parent_font, columns, wrap)
+
+
+def _column_share(b: Block) -> float:
+    """The share of its theme size at which a block's lines fit twice across its width, with a gap."""
+    return min(1.0, b.width / (2 * b.natural + COLUMN_GAP_EM * b.text)) if b.natural > 0 else 1.0
+
+
+def _columns_fit(b: Block, code_floor: float) -> bool:
+    """Whether a block is tall and its lines short enough to flow into two columns, set no smaller than
+    MIN_COLUMN_SHARE of its theme size (nor than the floor)."""
+    share = _column_share(b)
+    return b.lines >= MIN_COLUMN_LINES and share >= MIN_COLUMN_SHARE and share * b.text >= code_floor
+
+
+def predicted(m: Measure, rung: Rung, code_floor: float) -> tuple[float, float]:
+    """About how tall the body (from its top) and how wide its widest non-code line would be at `rung`."""
+    height = m.need_bottom - m.flow_top
+    for b in m.blocks:
+        scale, wrap = _scale(b, 1.0, code_floor)
+        rows = b.lines * (1.3 if wrap else 1.0)  # wrapped: about a third of the lines take two rows
+        shrunk = b.height * scale * rows / max(b.lines, 1)
+        if rung.columns and _columns_fit(b, code_floor):
+            shrunk = b.height * min(scale, _column_share(b)) / 2
+        height -= b.height - shrunk
+    if m.pictures and rung.pictures < 1:
+        height -= _covered(m) * (1 - rung.pictures)
+    width = (m.need_right - m.left) * rung.body
+    return max(height, 0.0) * rung.body, width
+
+
+def _covered(m: Measure) -> float:
+    """How much of the body's height pictures take (where they sit side by side, once)."""
+    spans = sorted((p.top, p.bottom) for p in m.pictures)
+    total, end = 0.0, -math.inf
+    for top, bottom in spans:
+        if bottom > end:
+            total += bottom - max(top, end)
+            end = bottom
+    return total
+
+
+def guess(m: Measure, rungs: Sequence[Rung], code_floor: float, after: int = -1, correction: float = 1.0) -> int:
+    """The first rung after `after` that the estimate says fits (the last rung if none does)."""
+    room_height, room_width = m.bottom - m.flow_top, m.right - m.left
+    for i in range(after + 1, len(rungs)):
+        height, width = predicted(m, rungs[i], code_floor)
+        if height * correction <= room_height and width <= room_width + 1:
+            return i
+    return len(rungs) - 1
+
+
+def settle(base: Measure, tried: Measure, rungs: Sequence[Rung], index: int, code_floor: float) -> int:
+    """After rung `index` did not fit (measured `tried`): the next rung to try, the estimate corrected by how far
+    it was off there."""
+    estimate, _ = predicted(base, rungs[index], code_floor)
+    actual = tried.need_bottom - tried.flow_top
+    correction = max(1.0, actual / estimate) if estimate > 0 else 1.0
+    if tried.need_right > tried.right + 1:
+        correction = max(correction, (tried.need_right - tried.left) / (tried.right - tried.left))
+    return guess(base, rungs, code_floor, after=index, correction=correction)
+
+
+def breaks(m: Measure) -> list[float]:
+    """Where the pages of a slide that does not fit begin, as distances down its body (the first is 0): each
+    page ends before the first line or picture that would not fit whole (or, for one taller than a page, at the
+    page's end)."""
+    room = m.bottom - m.flow_top
+    starts = [m.flow_top]
+    while True:
+        start = starts[-1]
+        beyond = [top for top, bottom in m.units if top >= start - 1 and bottom > start + room + 2]
+        if not beyond:
+            break
+        cut = min(beyond)
+        starts.append(cut if cut > start + 1 else start + room)
+        if len(starts) > 200:  # a runaway: a page a line
+            break
+    return [s - m.flow_top for s in starts]
