@@ -15,7 +15,7 @@ import jinja2
 import tinycss2.color3
 
 from ._version import __version__
-from .markup import Tag, author_name, element_end, elements, images, replaced, split_heading, wrap_code
+from .markup import Tag, author_name, element_end, elements, images, replaced, slide_parts, wrap_code
 from .model import FULL, Asset, Deck, Fit, HandoutCell, Rect, Sheet, Slide, short, slide_id
 from .options import CLEAVER_FONT_PX, CONTENT_PADDING_EM, PAGE_EMS, Options
 from .themes import THEMES_DIR, Theme
@@ -80,7 +80,7 @@ class Typesetter:
             for s in deck.slides
         }
         # The title keeps the theme's size; the body is what fitting changes (`Fit`).
-        self.parts = {n: _tagged(*split_heading(html)) for n, html in self.slide_html.items()}
+        self.parts = {n: _tagged(*slide_parts(html)) for n, html in self.slide_html.items()}
         self.fields = _document_fields(deck, date, lang)
 
     def ids(self, number: int) -> set[str]:

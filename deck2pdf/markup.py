@@ -66,16 +66,27 @@ def element_end(html: str, tag: Tag) -> int:
     return tag.end + finder.end if finder.end is not None else len(html)
 
 
-def split_heading(html: str) -> tuple[str, str]:
-    """Split a slide's HTML into its title (the first element, when it is an h1-h3 heading with nothing but
-    white space or comments before it) and the rest."""
-    first = _FirstElement()
-    first.feed(html)
-    first.close()
-    if first.tag is None or first.tag.name not in ("h1", "h2", "h3"):
+def slide_parts(html: str) -> tuple[str, str]:
+    """Split a slide's HTML into its heading (its first element, when that is an h1-h3 with nothing but white space
+    or comments before it; else "") and the rest, its body. Both are balanced: every element the slide opens is
+    closed at its end and end tags that close nothing it opened are dropped, as a browser would, so that an
+    unclosed `<div>` cannot take in what the page puts after the slide (its number, the next slide) and a stray
+    `</div>` cannot close the page's own box around it."""
+    if "<" not in html:
         return "", html
-    end = element_end(html, first.tag)
-    return html[first.tag.start : end], html[: first.tag.start] + html[end:]
+    parts = _Parts()
+    parts.feed(html)
+    parts.close()
+    pieces, at = [], 0
+    for start, end in parts.stray:
+        pieces.append(html[at:start])
+        at = end
+    pieces.append(html[at:])
+    body = "".join(pieces) + "".join(f"</{name}>" for name in reversed(parts.open))
+    if parts.heading is None:
+        return "", body
+    start, end = (x - sum(e - s for s, e in parts.stray if s < x) for x in parts.heading)  # strays dropped before
+    return body[start:end], body[:start] + body[end:]
 
 
 def wrap_code(html: str, width: int, mark: str) -> str:
@@ -198,6 +209,110 @@ class _Located(HTMLParser):
         return self._line_starts[line - 1] + column
 
 
+# Elements whose end tag is required: left open, they hold everything after them. (Those with optional end tags,
+# p or li, are closed by what follows; void ones have no content.)
+_CLOSED = frozenset(
+    [
+        "a",
+        "abbr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "article",
+        "aside",
+        "audio",
+        "b",
+        "big",
+        "blockquote",
+        "button",
+        "canvas",
+        "center",
+        "cite",
+        "code",
+        "del",
+        "details",
+        "dfn",
+        "div",
+        "dl",
+        "em",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "font",
+        "footer",
+        "form",
+        "header",
+        "i",
+        "iframe",
+        "ins",
+        "kbd",
+        "label",
+        "main",
+        "mark",
+        "nav",
+        "object",
+        "ol",
+        "pre",
+        "q",
+        "s",
+        "samp",
+        "section",
+        "select",
+        "small",
+        "span",
+        "strike",
+        "strong",
+        "sub",
+        "summary",
+        "sup",
+        "table",
+        "textarea",
+        "tt",
+        "u",
+        "ul",
+        "var",
+        "video",
+    ]
+)
+
+
+class _Parts(_Located):
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+        self.stray: list[tuple[int, int]] = []
+        self.heading: tuple[int, int] | None = None  # where the slide's heading is written
+        self._first: tuple[str, int] | None = None  # the first element, if a heading: its name and offset
+        self._decided = False
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if not self._decided:
+            self._decided = True
+            if tag in ("h1", "h2", "h3"):
+                self._first = (tag, self._offset())
+        if tag in _CLOSED:
+            self.open.append(tag)
+
+    def handle_data(self, data: str) -> None:
+        self._decided = self._decided or bool(data.strip())
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in _CLOSED:
+            return
+        start = self._offset()
+        end = self.rawdata.index(">", start) + 1 if ">" in self.rawdata[start:] else len(self.rawdata)
+        if tag not in self.open:
+            self.stray.append((start, end))
+            return
+        at = len(self.open) - 1 - self.open[::-1].index(tag)
+        del self.open[at:]  # what it holds is closed with it, as a browser does
+        if self._first is not None and self.heading is None and not self.open:
+            self.heading = (self._first[1], end)
+
+
 class _EndFinder(_Located):
     def __init__(self, name: str) -> None:
         super().__init__()
@@ -212,22 +327,6 @@ class _EndFinder(_Located):
             if self.depth == 0:
                 at = self._offset()
                 self.end = self.rawdata.index(">", at) + 1 if ">" in self.rawdata[at:] else len(self.rawdata)
-
-
-class _FirstElement(_Located):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tag: Tag | None = None
-        self.done = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if not self.done:
-            self.done = True
-            start = self._offset()
-            self.tag = Tag(tag, {k: v or "" for k, v in attrs}, start, start + len(self.get_starttag_text() or ""))
-
-    def handle_data(self, data: str) -> None:
-        self.done = self.done or bool(data.strip())
 
 
 class _CodeWrapper(HTMLParser):

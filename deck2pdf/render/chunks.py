@@ -262,9 +262,11 @@ class _Fitter:
             if base is None:
                 continue
             self.rungs[n] = ladder(base, self.job.min_scale, floor)
-            todo[n], too_big[n] = guess(base, self.rungs[n], floor), -1
+            # The first rung is the slide as laid out, but for wide code: known not to fit when it has none.
+            too_big[n] = 0 if self._fit(n, 0) == FULL else -1
+            todo[n] = max(guess(base, self.rungs[n], floor), too_big[n] + 1)
         while todo:
-            tries = [(n, j) for n, i in todo.items() for j in sorted({i, i - 1}) if j > too_big[n]]
+            tries = list(todo.items())  # the rung the estimate suggests
             results = self._render([(n, self._fit(n, j)) for n, j in tries])
             found: dict[int, list[tuple[int, RenderedSlide]]] = {}
             for (n, j), slide in zip(tries, results, strict=True):

@@ -24,6 +24,7 @@ from .engine import deck_state, import_weasyprint
 
 _NOTDEF = re.compile(r'^\.notdef glyph rendered .*: "(.+)" \(U\+[0-9A-F]+\)$', re.S)
 _TOLERANCE_PX = 4.0  # how far a glyph box may pass its line before it counts as overflow
+_STAND_INS = frozenset({"missing-image", "embedded-media"})  # boxes drawn for a missing image or a medium
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,8 @@ def render_slides(
             f"made {len(document.pages)} pages for {len(numbers)} slides",
             hint="this is a bug in the print theme; please report it with the deck",
         )
+    for page in document.pages:
+        _clip_stand_ins(page)
     slides = tuple(RenderedSlide(n, page, measure(page)) for n, page in zip(numbers, document.pages, strict=True))
     return Rendered(document=document, slides=slides, messages=tuple(r.getMessage() for r in records))
 
@@ -284,10 +287,13 @@ def measure(page: Any) -> Measure | None:
                 )
         if not in_line and flow is not None and isinstance(box, boxes.LineBox | boxes.ReplacedBox):
             units.append((box.position_y, box.position_y + box.margin_height()))
-        if box.width and (isinstance(box, boxes.TextBox | boxes.ReplacedBox) or "missing-image" in _classes(box)):
+        stand_in = bool(_STAND_INS & _classes(box))
+        if box.width and (isinstance(box, boxes.TextBox | boxes.ReplacedBox) or stand_in):
             if not in_code:
                 need_right = max(need_right, box.border_box_x() + box.border_width())
             need_bottom = max(need_bottom, box.border_box_y() + box.border_height())
+        if stand_in:
+            return  # its label is clipped to it
         for child in getattr(box, "children", ()):
             visit(child, in_code, in_line or isinstance(box, boxes.LineBox), box.style["font_size"])
 
@@ -326,6 +332,23 @@ def _block(box: Any, index: int, parent_font: float) -> Block:
     return Block(index, font, text or font, parent_font, box.width, natural, chars, box.margin_height(), lines)
 
 
+def _clip_stand_ins(page: Any) -> None:
+    """Drop the lines of a stand-in's label that its box clips (a deck may size a missing image smaller than its
+    label): hidden text would still be in the PDF, found by search and copied with the page."""
+    from weasyprint.formatting_structure import boxes
+
+    content = _content_box(page)
+    stand_ins = [b for b in _walk(content) if _STAND_INS & _classes(b)] if content is not None else []
+    for stand_in in stand_ins:
+        bottom = stand_in.padding_box_y() + stand_in.padding_height() + _TOLERANCE_PX
+        for box in _walk(stand_in):
+            children = getattr(box, "children", None)
+            if isinstance(children, list) and any(isinstance(c, boxes.LineBox) for c in children):
+                box.children = [
+                    c for c in children if not isinstance(c, boxes.LineBox) or c.position_y + c.height <= bottom
+                ]
+
+
 def keep_between(page: Any, low: float, high: float, *, anchor: str | None = None) -> None:
     """Keep on a page only the body's lines whose top is `low` to `high` (excluded) px below the body's top, and
     the pictures and stand-ins that reach into that span: what a page of a slide that does not fit shows (the
@@ -347,7 +370,7 @@ def keep_between(page: Any, low: float, high: float, *, anchor: str | None = Non
     def keep(box: Any) -> bool:
         if isinstance(box, boxes.LineBox):
             return low <= box.position_y < high
-        if isinstance(box, boxes.ReplacedBox) or "missing-image" in _classes(box):
+        if isinstance(box, boxes.ReplacedBox) or _STAND_INS & _classes(box):
             return box.position_y + box.margin_height() > low and box.position_y < high
         return True
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from deck2pdf.archive import language
 from deck2pdf.parse import parse_deck
 from deck2pdf.pipeline import convert
 from deck2pdf.themes import list_themes
@@ -79,17 +80,25 @@ def test_real_deck_renders_every_word_of_every_slide(deck: Path, theme: str, tmp
     assert not any("\ufffd" in w.text for _, _, words in pages for w in words)
     if any(_CJK.search(s.html) for s in parsed.slides):
         assert any("CJK" in f.name and f.embedded for f in fonts(pdf))
+    if language(parsed) == "ja":  # sugarshin's: Japanese, set in the Japanese face
+        assert {f.name.split("+")[-1] for f in fonts(pdf) if "CJK" in f.name} <= {
+            "Noto-Sans-CJK-JP",
+            "Noto-Sans-CJK-JP-Bold",
+            "Noto-Sans-Mono-CJK-JP",
+            "Noto-Sans-Mono-CJK-JP-Bold",
+            "Noto-Sans-Mono-CJK-JP-Oblique",
+        }
 
 
 @pytest.mark.needs_shared
 def test_overflow_cut_keeps_one_page_a_slide(tmp_path: Path) -> None:
-    """A deck with a slide that continues (sudodoki's slide 3, a long list) gets one page a slide with
+    """A deck with slides that continue (sugarshin's 15, 19 and 38: long code) gets one page a slide with
     `--overflow cut`, that slide cut with a warning."""
-    source = _as_published(next(d for d in REAL_DECKS if d.stem == "sudodoki-slides-pivorak-2020"), tmp_path)
+    source = _as_published(next(d for d in REAL_DECKS if d.stem == "sugarshin-study-mtg-react-flux-redux"), tmp_path)
     continued = convert(source, {"output": tmp_path / "a.pdf", "offline": True})
     cut = convert(source, {"output": tmp_path / "b.pdf", "offline": True, "overflow": "cut"})
     slides = len(parse_deck(source).slides)
     assert continued.pages > slides
     assert cut.pages == slides == len(page_texts(tmp_path / "b.pdf"))
-    assert "3 (cont.)" in page_labels(tmp_path / "a.pdf")
-    assert [w for w in cut.warnings if "(slide 3)" in w and "cut at the slide's edge" in w]
+    assert "15 (cont.)" in page_labels(tmp_path / "a.pdf")
+    assert [w for w in cut.warnings if "(slide 15)" in w and "cut at the slide's edge" in w]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,26 @@ def test_the_fonts_used_are_embedded_and_cover_each_script(rendered: tuple[Path,
     assert any("CJK" in n for n in names)
     assert any("Emoji" in n for n in names)
     assert any(n.startswith("Inter") for n in names)
+
+
+@pytest.mark.parametrize(
+    ("lang", "face"), [("ja", "JP"), ("ko", "KR"), ("zh-Hant", "TC"), ("zh", "SC"), ("zh-CN", "SC")]
+)
+def test_cjk_text_is_set_in_the_face_of_the_deck_s_language(tmp_path: Path, lang: str, face: str) -> None:
+    """Han characters differ between Japanese, Korean and Chinese: the deck's language picks the Noto CJK face,
+    embedded as what it is (CFF outlines: no "Mismatch between font type" from poppler), and the Latin text
+    beside it at the same weight (Noto CJK has no Light)."""
+    deck = tmp_path / "deck.md"
+    deck.write_text(
+        f"title: 漢字\nlang: {lang}\n--\n\n### 漢字と直線\n\n直線 写真 画像 — plain Latin words\n\n`代码 code`\n"
+    )
+    pdf = tmp_path / "out.pdf"
+    convert(deck, {"output": pdf})
+    names = {re.sub(r"^[A-Z]{6}\+", "", f.name) for f in fonts(pdf)}
+    cjk = {n for n in names if "CJK" in n}
+    assert cjk and all(n.endswith((face, f"{face}-Bold", f"{face}-Oblique")) for n in cjk), names
+    assert any(n.startswith("Noto-Sans-Mono-CJK") for n in cjk)
+    assert "Inter" in names and "Inter-Light" not in names
+    assert all(f.type == "CID Type 0C (OT)" for f in fonts(pdf) if "CJK" in f.name)
+    problems = subprocess.run(["pdftotext", str(pdf), "/dev/null"], capture_output=True, text=True).stderr
+    assert "Mismatch" not in problems
