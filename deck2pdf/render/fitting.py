@@ -166,13 +166,12 @@ def breaks(m: Measure) -> list[float]:
     page's end)."""
     room = m.bottom - m.flow_top
     starts = [m.flow_top]
-    while True:
+    while len(starts) < 200:  # (a runaway would be a page a line)
         start = starts[-1]
-        beyond = [top for top, bottom in m.units if top >= start - 1 and bottom > start + room + 2]
-        if not beyond:
+        end = start + room
+        if not any(bottom > end + 2 for _, bottom in m.units):
             break
-        cut = min(beyond)
-        starts.append(cut if cut > start + 1 else start + room)
-        if len(starts) > 200:  # a runaway: a page a line
-            break
+        beginning = [top for top, bottom in m.units if top >= start - 1 and bottom > end + 2]
+        cut = min(beginning, default=end)
+        starts.append(cut if cut > start + 1 else end)
     return [s - m.flow_top for s in starts]

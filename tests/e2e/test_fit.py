@@ -240,3 +240,50 @@ def test_no_fit_wraps_code_and_continues(rendered: tuple[Path, Path, Result]) ->
     joined = "".join(texts)
     assert squashed("registry.example.org/team/image:tag-that-goes-on") in joined
     assert [w for w in result.warnings if "--no-fit" in w]
+
+
+def test_valid_code_the_highlighter_does_not_know_is_not_boxed_in_red(tmp_path: Path) -> None:
+    """Pygments marks JSX in JavaScript as error tokens; the themes drew a red box around each character."""
+    deck = tmp_path / "deck.md"
+    deck.write_text('title: JSX\n--\n\n```js\nconst a = <div class="x">hi</div>;\n```\n', encoding="utf-8")
+    for theme in ("default", "ink", "dark", "retro"):
+        pdf = tmp_path / f"{theme}.pdf"
+        convert(deck, {"output": pdf, "theme": theme})
+        reds = [p for p in pixels(rasterize(pdf, 1, dpi=72)) if p[0] > 200 and p[1] < 80 and p[2] < 80]
+        assert not reds, theme
+
+
+def test_unclosed_elements_do_not_take_in_the_page(tmp_path: Path) -> None:
+    """A slide's unclosed <div>s (sudodoki's slide 3) are closed at its end; a stray </div> is dropped: the slide
+    fits at full size, its number is printed once, and the next slide is a page of its own."""
+    deck = tmp_path / "deck.md"
+    deck.write_text(
+        'title: Divs\n--\n\n### Open\n\n<div class="a">\n\n* one\n* two\n\n<div>\n\n--\n\n### Stray\n\n</div></div>'
+        "\n\nText after a stray end tag.\n\n--\n\n### Last\n\nThe end.\n",
+        encoding="utf-8",
+    )
+    pdf = tmp_path / "out.pdf"
+    result = convert(deck, {"output": pdf})
+    assert page_labels(pdf) == ["1", "2", "3"] and not result.warnings
+    texts = page_texts(pdf)
+    assert "1/3" in texts[0].replace(" ", "") and "Stray" not in texts[0]
+    assert "Text after a stray end tag." in texts[1] and "The end." in texts[2]
+    normal = _height(page_words(pdf)[2][2], "The")
+    assert _height(page_words(pdf)[0][2], "one") == pytest.approx(normal, rel=0.02)  # not shrunk
+
+
+def test_a_deck_without_a_title_is_named_after_its_first_heading(tmp_path: Path) -> None:
+    from ..helpers import metadata
+
+    deck = tmp_path / "my-talk.md"
+    deck.write_text("--\n\n## Containers, explained\n\nBody.\n", encoding="utf-8")
+    convert(deck, {"output": tmp_path / "a.pdf"})
+    assert metadata(tmp_path / "a.pdf")["/Title"] == "Containers, explained"
+    convert(deck, {"output": tmp_path / "h.pdf", "handout": 4})
+    assert page_texts(tmp_path / "h.pdf")[0].startswith("Containers, explained")
+    deck.write_text("--\n\nNo heading at all.\n", encoding="utf-8")
+    convert(deck, {"output": tmp_path / "b.pdf"})
+    assert metadata(tmp_path / "b.pdf")["/Title"] == "my-talk"
+    deck.write_text("title: Given\n--\n\n## Containers\n", encoding="utf-8")
+    convert(deck, {"output": tmp_path / "c.pdf"})
+    assert metadata(tmp_path / "c.pdf")["/Title"] == "Given"

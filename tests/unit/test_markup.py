@@ -11,7 +11,7 @@ import pytest
 from deck2pdf.assets import image_refs, resolve_assets
 from deck2pdf.handout import slide_links
 from deck2pdf.layout import lay_out
-from deck2pdf.markup import CssUrl, author_name, css_urls, images, links, replaced, styles
+from deck2pdf.markup import CssUrl, author_name, css_urls, images, links, replaced, slide_parts, styles, wrap_code
 from deck2pdf.options import Options
 from deck2pdf.parse import parse_text
 from deck2pdf.themes import load_theme
@@ -153,3 +153,38 @@ def test_an_img_with_a_gt_in_its_alt_is_printed_whole(tmp_path: Path) -> None:
 def test_the_pdf_names_the_author_as_the_author_slide_does(tmp_path: Path) -> None:
     html, _ = _resolved(tmp_path, "author:\n  name: 0\n--\nx\n")
     assert '<h1 class="name">0</h1>' in html and '<meta name="author" content="0">' in html
+
+
+@pytest.mark.parametrize(
+    ("html", "heading", "body"),
+    [
+        (
+            '<!-- c -->\n<h3 id="x">T <em>a</em></h3>\n<p>b</p>',
+            '<h3 id="x">T <em>a</em></h3>',
+            "<!-- c -->\n\n<p>b</p>",
+        ),
+        ("<p>a</p><h3>late</h3>", "", "<p>a</p><h3>late</h3>"),  # a heading after text is body
+        ("<div><h3>inside</h3></div>", "", "<div><h3>inside</h3></div>"),
+        (
+            "<p><div class=x>\n<img src=a></p><div><ul><li>a</li></ul>",
+            "",
+            "<p><div class=x>\n<img src=a></p><div><ul><li>a</li></ul></div></div>",
+        ),
+        ("</div><h3>T</h3><p>x</p></div><div>", "<h3>T</h3>", "<p>x</p><div></div>"),  # strays dropped
+        ("<h3>never closed<p>x", "", "<h3>never closed<p>x</h3>"),
+        (
+            "<h2 id=a>A &amp; B</h2 >\n<pre><code>x</div></code></pre>",
+            "<h2 id=a>A &amp; B</h2 >",
+            "\n<pre><code>x</code></pre>",
+        ),
+    ],
+)
+def test_a_slide_is_split_into_its_heading_and_a_balanced_body(html: str, heading: str, body: str) -> None:
+    assert slide_parts(html) == (heading, body)
+
+
+def test_code_wraps_after_the_width_with_a_mark_keeping_its_spans() -> None:
+    # A continuation starts at column 2 (the mark's); a tab goes to the next multiple of 8; CJK is two wide.
+    wrapped = wrap_code('<span class="k">abcdefghij</span>kl &lt;m\n\tx', 8, "<i>M</i>")
+    assert wrapped == '<span class="k">abcdefgh\n<i>M</i>ij</span>kl &lt;\n<i>M</i>m\n\t\n<i>M</i>x'
+    assert wrap_code("漢字漢字漢字", 8, "|") == "漢字漢字\n|漢字"
