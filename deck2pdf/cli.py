@@ -130,7 +130,11 @@ def main(
         Optional[str], typer.Option("--paper", help=f"Handout paper: a4, letter, legal, a3 [default: {Options.paper}].")
     ] = None,
     landscape: Annotated[
-        Optional[bool], typer.Option("--landscape/--portrait", help="Handout sheet orientation [default: portrait].")
+        Optional[bool],
+        typer.Option(
+            "--landscape/--portrait",
+            help="Handout sheet orientation [default: the one the layout's slides are largest in: landscape for 4 and 9].",
+        ),
     ] = None,
     frame: Annotated[
         Optional[bool], typer.Option("--frame/--no-frame", help="A frame around each slide on handouts.")
@@ -142,6 +146,17 @@ def main(
     link_notes: Annotated[
         Optional[bool],
         typer.Option("--link-notes/--no-link-notes", help="List each slide's links beside it [default: handouts]."),
+    ] = None,
+    backgrounds: Annotated[
+        Optional[bool],
+        typer.Option(
+            "--backgrounds/--no-backgrounds",
+            help="Handouts: print the slides' backgrounds as on screen [default: no, dark slides print light].",
+        ),
+    ] = None,
+    qr: Annotated[
+        Optional[bool],
+        typer.Option("--qr/--no-qr", help="Handouts: a QR code beside each link note, for phones [default: no]."),
     ] = None,
     pdfa: Annotated[
         Optional[bool], typer.Option("--pdfa/--no-pdfa", help="Write PDF/A-3b for archiving (attaches the sources).")
@@ -262,6 +277,8 @@ def main(
             "handout": handout,
             "paper": paper,
             "landscape": landscape,
+            "backgrounds": backgrounds,
+            "qr": qr,
             "frame": frame,
             "collapse_builds": collapse_builds,
             "link_notes": link_notes,

@@ -9,63 +9,100 @@ Resource names and placement are ours, never random, so the same input gives the
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Sequence
 from html.parser import HTMLParser
 
 from .errors import RenderError, UsageError
-from .markup import links
-from .model import Cell, Deck, Rect, Sheet, Slide
+from .markup import anchors
+from .model import Caption, Cell, Deck, HandoutCell, LinkNote, Rect, Sheet, Slide
+from .options import HANDOUT_SIZES as HANDOUT_LAYOUTS
 from .options import Options
 
 PT_PER_MM = 72 / 25.4
 PAPER_MM = {"a4": (210.0, 297.0), "letter": (215.9, 279.4), "legal": (215.9, 355.6), "a3": (297.0, 420.0)}
-MARGIN = 36.0  # pt: the sheet's side margins
+MARGIN = 28.0  # pt: the sheet's side margins
 HEADER = 44.0  # pt: room for the title line at the top
 FOOTER = 30.0  # pt: room for "page X of Y" at the bottom
-GAP = 16.0  # pt: between cells
+GAP = 12.0  # pt: between cells
 CAPTION = 14.0  # pt: the slide number line under a slide
 NOTE_LINE = 20.0  # pt: spacing of ruled note lines
+READABLE_PT = 6.0  # body text smaller than this on paper is hard to read: a warning names a better layout
+# The orientation each layout's slides are largest in (--landscape / --portrait choose): 4 as 2 x 2 and 9 as
+# 3 x 3 across the long side; the others portrait.
+LANDSCAPE = {1: False, 2: False, 3: False, 4: True, 6: False, 9: True}
+
+
+def landscape_for(n: int, landscape: bool | None) -> bool:
+    """The orientation of an n-up sheet: the one asked for, else the one its slides are largest in."""
+    return LANDSCAPE[n] if landscape is None else landscape
 
 
 def sheet_layout(n: int, paper: str, landscape: bool, aspect: float) -> Sheet:
-    """Return where the N slides of a sheet go, for slides of `aspect` (width / height).
+    """Return where the N slides of a sheet go, for slides of `aspect` (width / height), each as large as the
+    paper allows, with room for its number and link notes, and ruled lines for notes where the layout has them.
 
-    As presentation software lays handouts out: 1 = one slide, note lines below (beside, in landscape);
-    2 = two stacked (side by side); 3 = three down the left with note lines beside each (three across, lines
-    below); 4 = 2x2; 6 = 2x3 (3x2); 9 = 3x3.
+    Portrait: 1 = the slide, lines below; 2 = two stacked; 3 = three down the left, lines beside each (the
+    classic); 4 = four down the left, lines beside; 6 = 2 x 3; 9 = 3 x 3. Landscape: 1 = the slide, lines
+    beside; 2 = two side by side, lines below each; 3 = three across, lines below; 4 = 2 x 2; 6 = 3 x 2;
+    9 = 3 x 3.
     """
     w_mm, h_mm = PAPER_MM[paper]
     width, height = (h_mm, w_mm) if landscape else (w_mm, h_mm)
     width, height = width * PT_PER_MM, height * PT_PER_MM
     area = Rect(MARGIN, HEADER + 12, width - 2 * MARGIN, height - HEADER - 12 - FOOTER - 8)
-    if n in (1, 3):
-        cols, rows = (n, 1) if landscape else (1, n)
-        beside = landscape if n == 1 else not landscape  # note lines beside the slide, not below it
+    beside = {1: landscape, 3: not landscape, 4: not landscape}.get(n, False)  # note lines beside the slide
+    below = {1: not landscape, 2: landscape, 3: landscape}.get(n, False)  # note lines under it
+    if beside or below:
+        cols, rows = (1, n) if beside else (n, 1)
         cells = []
         for box in _grid(area, cols, rows):
             if beside:
-                slide_w = box.w * (0.62 if n == 1 else 0.55)
+                slide_w = box.w * (0.62 if n == 1 else 0.56)
                 slide = _fit(Rect(box.x, box.y, slide_w, box.h - CAPTION), aspect)
-                caption = Rect(slide.x, slide.y + slide.h + 2, slide.w, CAPTION)
+                caption = Rect(slide.x, slide.y + slide.h + 2, slide.w, box.y + box.h - slide.y - slide.h - 2)
                 notes = Rect(box.x + slide_w + GAP, box.y, box.w - slide_w - GAP, box.h)
             else:  # slide on top, lines below
-                slide = _fit(Rect(box.x, box.y, box.w, box.h * (0.55 if n == 1 else 0.5)), aspect)
+                slide = _fit(Rect(box.x, box.y, box.w, box.h * 0.5 - CAPTION), aspect)
                 caption = Rect(slide.x, slide.y + slide.h + 2, slide.w, CAPTION)
                 top = caption.y + caption.h + 6
                 notes = Rect(box.x, top, box.w, box.y + box.h - top)
             cells.append(Cell(slide, caption, notes))
         return Sheet(width, height, tuple(cells))
-    cols, rows = {2: (1, 2), 4: (2, 2), 6: (2, 3), 9: (3, 3)}[n]
-    if landscape:
-        cols, rows = {2: (2, 1), 4: (2, 2), 6: (3, 2), 9: (3, 3)}[n]
+    cols, rows = (
+        {2: (2, 1), 4: (2, 2), 6: (3, 2), 9: (3, 3)}[n]
+        if landscape
+        else {2: (1, 2), 4: (2, 2), 6: (2, 3), 9: (3, 3)}[n]
+    )
     cells = []
     for box in _grid(area, cols, rows):
-        caption_room = CAPTION + (3 * 9 if n <= 4 else 2 * 9)  # number, then a few lines of link notes
-        slide = _fit(Rect(box.x, box.y, box.w, box.h - caption_room), aspect)
+        # The slide as wide as the cell allows with a line of caption; the cell's height below it holds the
+        # caption (its number and link notes).
+        slide = _fit(Rect(box.x, box.y, box.w, box.h - CAPTION - 2 * 9), aspect)
         caption = Rect(slide.x, slide.y + slide.h + 2, slide.w, box.y + box.h - slide.y - slide.h - 2)
         cells.append(Cell(slide, caption, None))
     return Sheet(width, height, tuple(cells))
+
+
+def body_size(sheet: Sheet, page_width: float, font: float) -> float:
+    """The size (pt) body text of `font` px on a slide `page_width` px wide is printed at on the sheet."""
+    return font * sheet.cells[0].slide.w / page_width
+
+
+def readable_layout(n: int, paper: str, landscape: bool | None, aspect: float, page_width: float, font: float) -> str:
+    """A warning when n-up sheets print body text under READABLE_PT, naming the layout with the most slides a sheet
+    that prints it readably; "" when n-up is readable."""
+
+    def size(k: int, orientation: bool | None) -> float:
+        return body_size(sheet_layout(k, paper, landscape_for(k, orientation), aspect), page_width, font)
+
+    printed = size(n, landscape)
+    if printed >= READABLE_PT:
+        return ""
+    better = next((k for k in sorted(HANDOUT_LAYOUTS, reverse=True) if k < n and size(k, None) >= READABLE_PT), None)
+    advice = f"--handout {better} prints it at {size(better, None):.1f} pt" if better else "print one slide a page"
+    return f"--handout {n} prints the slides' body text at {printed:.1f} pt, under {READABLE_PT:g} pt; {advice}"
 
 
 def _grid(area: Rect, cols: int, rows: int) -> list[Rect]:
@@ -106,6 +143,9 @@ def impose(
             resources.XObject = pikepdf.Dictionary()
         drawing = []
         annots = list(sheet.obj.get("/Annots", []))
+        for annot in annots:  # the sheet's own links (its link notes): corners in order, as the slides' get
+            x0, y0, x1, y1 = (float(v) for v in annot.Rect)
+            annot.Rect = [min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)]
         for index, rect in placed:
             page = slides.pages[index]
             if index not in forms:
@@ -152,14 +192,135 @@ def _moved_links(pdf, page, scale: float, tx: float, ty: float) -> list:  # type
     return moved
 
 
-def slide_links(slide_html: str) -> tuple[str, ...]:
-    """The web and mail link targets of a slide, in order, without repeats (for the link notes)."""
-    targets: list[str] = []
-    for href in links(slide_html):
-        target = href.strip()
-        if target.startswith(("http://", "https://", "mailto:")) and target not in targets:
-            targets.append(target)
-    return tuple(targets)
+def link_notes(slide_html: str) -> tuple[LinkNote, ...]:
+    """The notes a handout prints for a slide's links: web and mail links whose text does not already show their
+    address (paper shows the text, and `docs.docker.com` needs no note), each once, marked a, b, c..."""
+    notes: list[LinkNote] = []
+    seen: set[str] = set()
+    for href, text in anchors(slide_html):
+        url = href.strip()
+        if not url.startswith(("http://", "https://", "mailto:")) or url in seen or _shows(text, url):
+            continue
+        seen.add(url)
+        notes.append(LinkNote(_marker(len(notes)), text, url))
+    return tuple(notes)
+
+
+def _bare(text: str) -> str:
+    text = re.sub(r"^(?:https?://|mailto:)", "", text.strip().lower())
+    return text.removeprefix("www.").rstrip("/")
+
+
+def _shows(text: str, url: str) -> bool:
+    """Whether a link's text already tells its address (the address itself, or all of it but the scheme)."""
+    shown = _bare(text)
+    return bool(shown) and " " not in shown and _bare(url) in (shown, shown.rstrip("…."))
+
+
+def _marker(index: int) -> str:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return letters[index] if index < 26 else letters[index // 26 - 1] + letters[index % 26]
+
+
+# Link notes: their type (handout.css) and how much room one takes, estimated on the safe side (an estimate
+# that is short would let the sheet clip a note; one that is long only leaves space).
+NOTE_PT = 6.5
+NOTE_LEAD = 8.6  # pt a line
+NOTE_CHAR = 0.6 * NOTE_PT  # pt: Inter's widest common characters; URLs are mostly narrower
+QR_PT = 30.0  # a note's QR code, square, beside it
+
+
+def note_height(note: LinkNote, width: float, qr: bool) -> float:
+    """About how tall a link note is in a caption `width` pt wide."""
+    text = f"{note.marker} {note.text} {note.url}"
+    across = width - (QR_PT + 4 if qr else 0)
+    lines = max(1, math.ceil(len(text) * NOTE_CHAR / max(across, 20)))
+    return max(lines * NOTE_LEAD, QR_PT + 2 if qr else 0)
+
+
+def plan_captions(
+    sheets: Sequence[Sequence[HandoutCell]], geometry: Sheet, qr: bool
+) -> tuple[list[list[Caption]], list[list[tuple[str, tuple[LinkNote, ...]]]]]:
+    """Where each slide's link notes go: under the slide while they fit, then in the free room under the other
+    slides of the sheet and in its empty slots, then on endnotes pages after the sheets ("+2 more: see page 9").
+    Return each sheet's captions (its slides', then its empty slots') and the endnotes pages (each a list of
+    (slide label, notes))."""
+    placed: list[list[Caption]] = []
+    left_over: list[tuple[int, int, tuple[LinkNote, ...]]] = []  # sheet, cell, notes
+    for s, sheet in enumerate(sheets):
+        # The room under each slide (less its label's line), and the whole of each slot the sheet leaves empty.
+        boxes = geometry.cells
+        rooms = [_room(b) - NOTE_LEAD * 1.4 if c < len(sheet) else b.slide.h + b.caption.h for c, b in enumerate(boxes)]
+        widths = [_note_width(b) for b in boxes]
+        own: list[list[LinkNote]] = [[] for _ in sheet]
+        rest: list[list[LinkNote]] = [[] for _ in sheet]
+        for c, cell in enumerate(sheet):
+            for note in cell.links:
+                height = note_height(note, widths[c], qr)
+                if not rest[c] and height <= rooms[c]:
+                    own[c].append(note)
+                    rooms[c] -= height
+                else:
+                    rest[c].append(note)
+        spilled: list[list[tuple[str, tuple[LinkNote, ...]]]] = [[] for _ in boxes]
+        for c, cell in enumerate(sheet):
+            for other in range(len(boxes)):  # in reading order
+                if not rest[c]:
+                    break
+                fit: list[LinkNote] = []
+                room = rooms[other] - NOTE_LEAD * 1.4  # the "Slide 11, more links" line
+                while rest[c] and note_height(rest[c][0], widths[other], qr) <= room:
+                    room -= note_height(rest[c][0], widths[other], qr)
+                    fit.append(rest[c].pop(0))
+                if fit:
+                    spilled[other].append((cell.label, tuple(fit)))
+                    rooms[other] = room
+            if rest[c]:
+                left_over.append((s, c, tuple(rest[c])))
+        captions = [Caption(cell.label, tuple(own[c]), tuple(spilled[c])) for c, cell in enumerate(sheet)]
+        captions += [Caption("", (), tuple(spilled[c])) for c in range(len(sheet), len(boxes))]
+        placed.append(captions)
+    pages = _endnote_pages([(sheets[s][c].label, notes) for s, c, notes in left_over], geometry, qr)
+    first = len(sheets) + 1
+    where: dict[str, int] = {}
+    for p, page in enumerate(pages):
+        for label, _ in page:
+            where.setdefault(label, first + p)
+    for s, c, notes in left_over:
+        caption = placed[s][c]
+        placed[s][c] = Caption(caption.label, caption.notes, caption.spilled, len(notes), where[caption.label])
+    return placed, pages
+
+
+def _room(box: Cell) -> float:
+    """The height link notes have in a cell: its caption under the slide, or the top half of its note lines."""
+    return box.notes.h / 2 if box.notes is not None and box.notes_beside else box.caption.h
+
+
+def _note_width(box: Cell) -> float:
+    return box.notes.w if box.notes is not None and box.notes_beside else box.caption.w
+
+
+def _endnote_pages(
+    notes: list[tuple[str, tuple[LinkNote, ...]]], geometry: Sheet, qr: bool
+) -> list[list[tuple[str, tuple[LinkNote, ...]]]]:
+    """The notes that fit on no sheet, on pages of their own (the sheet's area, in one column)."""
+    width = geometry.width - 2 * MARGIN
+    room = geometry.height - HEADER - 12 - FOOTER - 8 - 2 * NOTE_LEAD  # less the "Links" heading
+    pages: list[list[tuple[str, tuple[LinkNote, ...]]]] = []
+    left = 0.0
+    for label, group in notes:
+        for note in group:
+            height = note_height(note, width, qr)
+            if not pages or left < height + NOTE_LEAD * 1.4:
+                pages.append([])
+                left = room
+            if not pages[-1] or pages[-1][-1][0] != label:
+                pages[-1].append((label, ()))
+                left -= NOTE_LEAD * 1.4
+            pages[-1][-1] = (label, (*pages[-1][-1][1], note))
+            left -= height
+    return pages
 
 
 def parse_ranges(text: str, count: int) -> list[int]:

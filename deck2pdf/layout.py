@@ -6,7 +6,7 @@ import functools
 import itertools
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape, unescape
 from pathlib import Path
 from urllib.parse import quote, unquote, urljoin, urlsplit
@@ -16,7 +16,7 @@ import tinycss2.color3
 
 from ._version import __version__
 from .markup import Tag, author_name, element_end, elements, images, replaced, slide_parts, wrap_code
-from .model import FULL, Asset, Deck, Fit, HandoutCell, Rect, Sheet, Slide, short, slide_id
+from .model import FULL, Asset, Caption, Cell, Deck, Fit, HandoutCell, LinkNote, Rect, Sheet, Slide, short, slide_id
 from .options import CLEAVER_FONT_PX, CONTENT_PADDING_EM, PAGE_EMS, Options
 from .themes import THEMES_DIR, Theme
 
@@ -59,10 +59,16 @@ class Typesetter:
     fit are laid out again, smaller)."""
 
     def __init__(self, deck: Deck, theme: Theme, options: Options, *, date: str = "", lang: str = "") -> None:
+        # On a handout, the slides print light (unless --backgrounds) and without their number and progress bar
+        # (the sheet's caption carries the number).
+        handout = options.handout is not None
+        if handout:
+            options = replace(options, progress=False)
         self.deck, self.options = deck, options
         self.template = (theme.template, theme.template.stat().st_mtime_ns)  # compiled where it is used
         own = tuple(p for p in (options.style, *options.css) if p is not None and p.is_file())
-        self.stylesheets = (*theme.stylesheets, *([] if options.untrusted else own))
+        paper = theme.paper if handout and not options.backgrounds else ()
+        self.stylesheets = (*theme.stylesheets, *([] if options.untrusted else own), *paper)
         self.inline_css = (
             [_passive_css(p.read_text(encoding="utf-8", errors="replace")) for p in own] if options.untrusted else []
         )
@@ -449,6 +455,8 @@ def legacy_colour(value: str) -> str:
 def lay_out_handout(
     deck: Deck,
     sheets: Sequence[Sequence[HandoutCell]],
+    captions: Sequence[Sequence[Caption]],
+    endnotes: Sequence[Sequence[tuple[str, tuple[LinkNote, ...]]]],
     geometry: Sheet,
     options: Options,
     byline: str,
@@ -456,36 +464,56 @@ def lay_out_handout(
     date: str = "",
     lang: str = "",
 ) -> Layout:
-    """Return the HTML of a handout's sheets (everything but the slides, which are placed over the frames)."""
+    """Return the HTML of a handout's sheets (everything but the slides, which are placed over the frames), and of
+    its endnotes pages (the link notes no sheet had room for)."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(THEMES_DIR)), autoescape=True)
 
     def style(rect: Rect) -> str:
         return f"left: {rect.x:.2f}pt; top: {rect.y:.2f}pt; width: {rect.w:.2f}pt; height: {rect.h:.2f}pt"
 
+    def planned_cell(cell: HandoutCell | None, caption: Caption, box: Cell) -> dict[str, object]:
+        if cell is None:  # an empty slot, holding another slide's link notes
+            slot = Rect(box.slide.x, box.slide.y, box.slide.w, box.slide.h + box.caption.h)
+            return {"part": 0, "title": "", "caption": caption, "beside": False, "free": True,
+                    "caption_style": style(slot), "notes": "", "note_lines": 0}  # fmt: skip
+        return {
+            "part": cell.part,
+            "title": cell.title,
+            "caption": caption,
+            "beside": box.notes_beside,
+            "free": False,
+            "caption_style": style(box.caption),
+            "notes": style(box.notes) if box.notes else "",
+            "note_lines": int((box.notes.h - 4) // 19.4) if box.notes else 0,
+        }
+
     planned = [
         [
-            {
-                "number": cell.number,
-                "label": cell.label,
-                "part": cell.part,
-                "title": cell.title,
-                "links": cell.links,
-                "slide": style(box.slide),
-                "caption": style(box.caption),
-                "notes": style(box.notes) if box.notes else "",
-                "note_lines": int((box.notes.h - 4) // 19.4) if box.notes else 0,
-            }
-            for cell, box in zip(sheet, geometry.cells, strict=False)
+            planned_cell(sheet[i] if i < len(sheet) else None, caption, geometry.cells[i])
+            for i, caption in enumerate(sheet_captions)
+            if i < len(sheet) or caption.spilled
         ]
-        for sheet in sheets
+        for sheet, sheet_captions in zip(sheets, captions, strict=True)
     ]
+    urls = {n.url for page in endnotes for _, group in page for n in group}
+    urls |= {n.url for sheet in captions for c in sheet for n in (*c.notes, *(x for _, g in c.spilled for x in g))}
     html = env.get_template("handout.html.j2").render(
         **_document_fields(deck, date, lang),
         byline=byline,
         width=round(geometry.width, 2),
         height=round(geometry.height, 2),
-        margin=36,
+        margin=28,
         sheets=[{"cells": cells} for cells in planned],
+        endnotes=endnotes,
+        pages=len(planned) + len(endnotes),
+        qr={url: jinja2.utils.markupsafe.Markup(qr_svg(url)) for url in sorted(urls)} if options.qr else {},
         stylesheets=[(THEMES_DIR / "handout.css").resolve().as_uri()],
     )
     return Layout(html=html, base_url=(THEMES_DIR.resolve().as_uri() + "/"), stylesheets=(THEMES_DIR / "handout.css",))
+
+
+def qr_svg(url: str) -> str:
+    """A QR code of `url` as inline SVG (segno: maintained, pure Python, exact SVG paths), sized by the sheet's CSS."""
+    import segno
+
+    return str(segno.make(url, error="m").svg_inline(scale=1, border=0, omitsize=True, svgclass="qr"))

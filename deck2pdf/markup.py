@@ -98,6 +98,16 @@ def wrap_code(html: str, width: int, mark: str) -> str:
     return "".join(wrapper.out)
 
 
+def anchors(html: str) -> list[tuple[str, str]]:
+    """Return each <a href>'s target, as written (entities decoded), and its text, in order."""
+    if not _MAY_HAVE_A.search(html):
+        return []
+    reader = _Anchors()
+    reader.feed(html)
+    reader.close()
+    return reader.found
+
+
 def links(html: str) -> list[str]:
     """Return the `href` of every <a> of an HTML fragment, in order, as written (entities decoded)."""
     if not _MAY_HAVE_A.search(html):
@@ -311,6 +321,36 @@ class _Parts(_Located):
         del self.open[at:]  # what it holds is closed with it, as a browser does
         if self._first is not None and self.heading is None and not self.open:
             self.heading = (self._first[1], end)
+
+
+class _Anchors(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, str]] = []
+        self._open: tuple[str, list[str]] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._close()
+            href = next((v for k, v in attrs if k == "href" and v is not None), None)
+            self._open = (href, []) if href is not None else None
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._close()
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None:
+            self._open[1].append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._close()
+
+    def _close(self) -> None:
+        if self._open is not None:
+            self.found.append((self._open[0], " ".join("".join(self._open[1]).split())))
+            self._open = None
 
 
 class _EndFinder(_Located):

@@ -63,6 +63,11 @@ class Cell:
     caption: Rect  # under the slide: its number, then its link notes
     notes: Rect | None  # ruled lines for the reader's notes, if the layout has them
 
+    @property
+    def notes_beside(self) -> bool:
+        """Whether link notes go at the top of the note lines (there is more room there than under the slide)."""
+        return self.notes is not None and self.notes.h / 2 > self.caption.h
+
 
 @dataclass(frozen=True)
 class Sheet:
@@ -72,16 +77,40 @@ class Sheet:
 
 
 @dataclass(frozen=True)
+class LinkNote:
+    """A link of a slide whose text does not show where it goes: printed beside the slide on a handout."""
+
+    marker: str  # "a", "b", ... (letters: a slide's own lists are numbered)
+    text: str  # the link's text
+    url: str
+
+
+@dataclass(frozen=True)
 class HandoutCell:
     number: int  # the slide's number in the deck
     title: str  # for its bookmark
-    links: tuple[str, ...]  # web links on the slide, for the link notes ("" when turned off)
+    links: tuple[LinkNote, ...]  # for the link notes (none when turned off)
     part: int = 0  # 0: the slide's page; k: its k-th continuation page (a slide that does not fit its page)
+    first: int = 0  # a collapsed build's first slide (this is its last); 0: not a build
 
     @property
     def label(self) -> str:
-        """What the caption calls the page: `6`, or `6 (cont.)` for a continuation page."""
-        return str(self.number) if not self.part else f"{self.number} (cont.)"
+        """What the caption calls the page: `Slide 6`, `Slide 6 (cont.)`, or `Slides 17-22` for a build."""
+        if self.part:
+            return f"Slide {self.number} (cont.)"
+        return f"Slides {self.first}-{self.number}" if self.first else f"Slide {self.number}"
+
+
+@dataclass(frozen=True)
+class Caption:
+    """What is printed with a slide on a handout: its label, the link notes that fit there, notes of another slide
+    of the sheet that did not fit under their own (`spilled`), and how many went to the endnotes page."""
+
+    label: str
+    notes: tuple[LinkNote, ...] = ()
+    spilled: tuple[tuple[str, tuple[LinkNote, ...]], ...] = ()  # (its label, notes)
+    more: int = 0  # notes on the endnotes
+    more_page: int = 0  # the sheet they are on
 
 
 @dataclass(frozen=True)

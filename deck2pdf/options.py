@@ -145,7 +145,9 @@ class Options:
     slides: str | None = None  # which slides, e.g. "1-5,8,12-"; None: all
     handout: int | None = None  # slides per sheet (1, 2, 3, 4, 6, 9); None: one slide per page
     paper: str = "a4"  # handout paper: a4, letter, legal, a3
-    landscape: bool = False  # handout sheets in landscape
+    landscape: bool | None = None  # handout sheets in landscape; None: the orientation the layout is largest in
+    backgrounds: bool = False  # handouts print the slides' backgrounds (off: dark slides print light, saving ink)
+    qr: bool = False  # handouts print a QR code beside each link note
     frame: bool = True  # a hairline frame around each slide on a handout
     collapse_builds: bool | None = None  # drop build-up slides; None: on for handouts, off for slides
     link_notes: bool | None = None  # list each slide's links beside it; None: on for handouts, off for slides

@@ -14,7 +14,7 @@ from .archive import Stamp
 from .assets import cache_for, checked_style, resolve_assets
 from .errors import AssetError, GaveUp, StrictError
 from .files import FileAccess
-from .handout import builds, select_slides, sheet_layout, slide_links
+from .handout import builds, landscape_for, link_notes, plan_captions, readable_layout, select_slides, sheet_layout
 from .layout import Typesetter, lay_out_handout, media_warnings
 from .logs import Clock
 from .model import Deck, FetchScope, HandoutCell
@@ -76,6 +76,7 @@ def convert(
     theme = _theme(options)
     request, typesetter = _lay_out(deck, theme, options)
     warnings += _warn(media_warnings(deck))
+    warnings += _warn(_readable(deck, options))
     rendered = _render(request, renderer, progress, clock)
     clock.lap(f"made the PDF of {len(request.job.numbers)} slides")
     warnings += _report(deck, rendered, options)
@@ -208,17 +209,21 @@ def _log_scales(chosen: Mapping[int, float]) -> None:
 
 
 def handout_sheets(deck: Deck, options: Options, stamp: Stamp, pages: Sequence[tuple[int, int]]) -> render.Sheets:
-    """A handout's sheets laid out (header, footer, numbers, note lines, link notes), and where the slides' pages
-    go (`pages`: slide number and part of each; a slide that does not fit its page has continuation pages, known
-    only once rendered: the sheets are then laid out again)."""
+    """A handout's sheets laid out (header, footer, captions, note lines, link notes, endnotes), and where the
+    slides' pages go (`pages`: slide number and part of each; a slide that does not fit its page has continuation
+    pages, known only once rendered: the sheets are then laid out again)."""
     per_sheet = options.handout or 1
-    geometry = sheet_layout(per_sheet, options.paper, options.landscape, options.size.width / options.size.height)
+    landscape = landscape_for(per_sheet, options.landscape)
+    geometry = sheet_layout(per_sheet, options.paper, landscape, options.size.width / options.size.height)
+    # A collapsed build is printed as its last slide; its caption names the run (Slides 17-22).
+    first = {run[-1]: run[0] for run in builds(deck.slides)} if options.collapsing else {}
     cells = [
         HandoutCell(
             n,
             deck.slides[n - 1].title or f"Slide {n}",
-            slide_links(deck.slides[n - 1].html) if options.noting_links and not part else (),
+            link_notes(deck.slides[n - 1].html) if options.noting_links and not part else (),
             part,
+            first.get(n, 0) if not part else 0,
         )
         for n, part in pages
     ]
@@ -228,8 +233,23 @@ def handout_sheets(deck: Deck, options: Options, stamp: Stamp, pages: Sequence[t
         for start in range(0, len(cells), per_sheet)
     )
     byline = stamp.byline(deck)
-    layout = lay_out_handout(deck, plan, geometry, options, byline, date=stamp.date, lang=stamp.lang)
+    captions, endnotes = plan_captions(plan, geometry, options.qr)
+    layout = lay_out_handout(
+        deck, plan, captions, endnotes, geometry, options, byline, date=stamp.date, lang=stamp.lang
+    )
+    placements += ((),) * len(endnotes)
     return render.Sheets(layout.html, layout.base_url, placements, options.frame, (THEMES_DIR, FONTS_DIR))
+
+
+def _readable(deck: Deck, options: Options) -> list[str]:
+    """A warning when the handout's slides print their text too small to read."""
+    if not options.handout:
+        return []
+    size = options.size
+    problem = readable_layout(
+        options.handout, options.paper, options.landscape, size.width / size.height, size.width, size.font
+    )
+    return [f"{deck.source}: {problem}"] if problem else []
 
 
 def inspect(source: Path, limits: Limits | None = None) -> dict[str, Any]:

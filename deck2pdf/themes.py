@@ -18,6 +18,7 @@ THEMES_DIR = _data_dir("print-themes")
 FONTS_DIR = _data_dir("fonts")
 TEMPLATE_NAME = "deck.html.j2"
 STYLE_NAME = "style.css"
+PAPER_NAME = "paper.css"  # a handout's slides printed light (and a theme's own additions to that)
 CODE_STYLE_NAME = "code.css"  # colours for highlighted code (Pygments classes), if the theme has its own
 
 # Cleaver theme names (the last part of `theme: user/repo` or a path) that a print theme stands in for.
@@ -30,6 +31,7 @@ class Theme:
     folder: Path
     stylesheets: tuple[Path, ...]  # base first, then the theme's own
     template: Path
+    paper: tuple[Path, ...] = ()  # added last on handouts: the slides printed light (paper.css)
 
 
 def list_themes() -> list[str]:
@@ -69,6 +71,11 @@ def load_theme(requested: str, source: str) -> tuple[Theme, list[str]]:
             code_style if code_style.is_file() else THEMES_DIR / "default" / CODE_STYLE_NAME,
         ),
         template=own_template if own_template.is_file() else THEMES_DIR / TEMPLATE_NAME,
+        paper=(
+            THEMES_DIR / "ink" / CODE_STYLE_NAME,
+            THEMES_DIR / PAPER_NAME,
+            *([folder / PAPER_NAME] if (folder / PAPER_NAME).is_file() else []),
+        ),
     )
     return theme, notices
 

@@ -46,7 +46,7 @@ def test_the_local_svg_is_drawn(tour: tuple[Path, Result]) -> None:
 def test_autolinks_and_author_links_are_clickable(tour: tuple[Path, Result]) -> None:
     pdf, _ = tour
     pages = links(pdf)
-    assert set(pages[8]) == {"https://example.org/docs", "mailto:team@example.org"}
+    assert set(pages[8]) == {"https://example.org/docs", "mailto:team@example.org", "https://example.org/guide"}
     assert set(pages[11]) == {
         "http://twitter.com/@deck2pdf",
         "https://github.com/deck2pdf/deck2pdf",

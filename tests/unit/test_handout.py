@@ -65,10 +65,11 @@ def test_sheet_geometry_keeps_slides_on_the_paper_apart_and_in_shape(n: int, pap
         [c.slide for c in sheet.cells] + [c.caption for c in sheet.cells] + [c.notes for c in sheet.cells if c.notes]
     )
     for box in boxes:
-        assert box.x >= 30 and box.x + box.w <= sheet.width - 30 and box.y >= 50 and box.y + box.h <= sheet.height - 30
+        assert box.x >= 27 and box.x + box.w <= sheet.width - 27 and box.y >= 50 and box.y + box.h <= sheet.height - 30
     for a, b in combinations(boxes, 2):
         assert a.x + a.w <= b.x + 0.01 or b.x + b.w <= a.x + 0.01 or a.y + a.h <= b.y + 0.01 or b.y + b.h <= a.y + 0.01
     for cell in sheet.cells:
         assert cell.slide.w / cell.slide.h == pytest.approx(16 / 9)
         assert cell.slide.w > 140  # about 5 cm wide at the least: big enough to read
-    assert all(c.notes for c in sheet.cells) == (n in (1, 3))
+    # Ruled lines: beside the slides for 1 (landscape), 3 and 4 (portrait); under them for 1, 2 and 3 (landscape).
+    assert all(c.notes for c in sheet.cells) == (n in (1, 3) or (n, landscape) in ((2, True), (4, False)))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from deck2pdf.assets import image_refs, resolve_assets
-from deck2pdf.handout import slide_links
+from deck2pdf.handout import link_notes
 from deck2pdf.layout import lay_out
 from deck2pdf.markup import CssUrl, author_name, css_urls, images, links, replaced, slide_parts, styles, wrap_code
 from deck2pdf.options import Options
@@ -119,7 +119,7 @@ def test_image_refs_skip_lazy_sources_commented_images_and_read_past_a_gt_in_alt
 
 def test_link_notes_find_unquoted_links_and_skip_data_attributes() -> None:
     html = '<a href=https://a.example/>a</a> <a data-href="https://no.example/">n</a> <a href="https://a.example/">'
-    assert slide_links(html) == ("https://a.example/",)
+    assert [note.url for note in link_notes(html)] == ["https://a.example/"]
 
 
 def _resolved(tmp_path: Path, text: str) -> tuple[str, list[str]]:
