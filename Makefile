@@ -12,7 +12,7 @@ SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-
                    fonts-dejavu-core fonts-noto-cjk fonts-noto-color-emoji python3-venv time
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test check lint bench fuzz system-deps clean
+.PHONY: demo test check lint bench fuzz system-deps clean handout-pictures
 
 demo: $(VENV)/.runtime
 	$(BIN)/deck2pdf examples/tour.md -o examples/tour.pdf
@@ -30,6 +30,14 @@ check: lint
 
 fuzz: $(VENV)/.test
 	HYPOTHESIS_PROFILE=fuzz DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q -n auto tests/test_properties.py
+
+# The README's pictures of a sheet of each handout layout (examples/tour.md).
+handout-pictures: $(VENV)/.runtime
+	for n in 1 2 3 4 6 9; do \
+	  $(BIN)/deck2pdf examples/tour.md --handout $$n -o /tmp/deck2pdf-$$n-up.pdf && \
+	  pdftoppm -r 28 -f 2 -l 2 -png -singlefile /tmp/deck2pdf-$$n-up.pdf examples/handouts/$$n-up && \
+	  rm /tmp/deck2pdf-$$n-up.pdf; \
+	done
 
 bench: $(VENV)/.test
 	$(BIN)/python tests/benchmark.py
