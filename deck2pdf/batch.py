@@ -70,7 +70,7 @@ def convert_many(
             outcomes[task[0]] = outcome = convert_one(*task)
             done(outcome)
     else:
-        from .render.engine import import_weasyprint
+        from .rendering.engine import import_weasyprint
 
         if procs.forking():
             import_weasyprint()  # once, before forking

@@ -249,6 +249,9 @@ def main(
             flag = "--extract" if extract else "--inspect" if inspect else "--watch" if watch else "-o"
             raise UsageError(f"{flag} takes one deck; {len(decks)} were given", hint="use -d DIR for several decks")
         deck = decks[0]
+        stdin = deck == Path("-")  # the deck on standard input: relative paths start in the current folder
+        if stdin and (len(decks) > 1 or extract or inspect or watch or directory is not None):
+            raise UsageError("a deck on standard input (-) is converted alone", hint="give deck files instead")
         if extract:
             from .archive import extract as extract_files
 
@@ -306,7 +309,7 @@ def main(
             json.dump(inspect_deck(deck, Limits.from_options(options)), sys.stdout, ensure_ascii=False, indent=2)
             sys.stdout.write("\n")
             return
-        from .pipeline import convert
+        from .pipeline import STDIN, convert
 
         if len(decks) > 1 or directory is not None:
             _batch(decks, overrides, directory, options.jobs, quiet)
@@ -314,8 +317,10 @@ def main(
         if watch:
             _watch(deck, overrides)
             return
-        with _Bar(f"{deck.name}", "slides", enabled=not quiet) as bar:
-            result = convert(deck, overrides, progress=bar.update, renderer=ctx.obj)
+        data = _read_stdin(options.max_deck_bytes) if stdin else None
+        source = STDIN if stdin else deck
+        with _Bar(f"{source.name}", "slides", enabled=not quiet) as bar:
+            result = convert(source, overrides, progress=bar.update, renderer=ctx.obj, data=data)
         log.info("wrote %s (%d pages)", result.output, result.pages)
     except typer.Exit:
         raise
@@ -327,6 +332,11 @@ def main(
             traceback.print_exc()
         log.error("%s", message)
         raise typer.Exit(int(code)) from None
+
+
+def _read_stdin(limit: int) -> bytes:
+    """The deck on standard input, read to its end (one byte over the limit is enough to refuse it)."""
+    return sys.stdin.buffer.read(limit + 1)
 
 
 def _batch(

@@ -22,8 +22,8 @@ def run() -> None:
 
 def warm_up() -> None:
     """Import WeasyPrint (with its patches) and what unpickling a render request imports (~0.1 s)."""
-    from .render import Request  # noqa: F401
-    from .render.engine import import_weasyprint
+    from .rendering import Request  # noqa: F401
+    from .rendering.engine import import_weasyprint
 
     import_weasyprint()
 

@@ -65,9 +65,19 @@ class Limits:
         return cls(options.max_deck_bytes, options.max_slides, options.max_slide_chars)
 
 
-def parse_deck(source: Path, limits: Limits | None = None, *, processes: int = 1) -> Deck:
-    """Read a deck file and return its Deck; a long deck's Markdown is read by `processes` processes."""
+def parse_deck(source: Path, limits: Limits | None = None, *, processes: int = 1, data: bytes | None = None) -> Deck:
+    """Read a deck file and return its Deck; a long deck's Markdown is read by `processes` processes. With `data`,
+    that is the deck (read from standard input, or given by a program) and `source` only says where it stands:
+    its folder is where relative paths start."""
     limits = limits or Limits()
+    if data is not None:
+        if len(data) > limits.max_deck_bytes:
+            raise DeckError(
+                f"is over the {limits.max_deck_bytes / 2**20:.0f} MB limit",
+                file=source,
+                hint="raise the limit with --max-deck-bytes if the deck is what you meant",
+            )
+        return parse_text(decode(data, source), source, limits, processes=processes)
     try:
         info = source.stat()
         if stat.S_ISDIR(info.st_mode):

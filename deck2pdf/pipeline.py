@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import procs, render
+from . import procs, rendering
 from .archive import Stamp
-from .assets import cache_for, checked_style, resolve_assets
+from .assets import cache_for, checked_style, image_refs, resolve_assets
 from .errors import AssetError, GaveUp, StrictError
 from .files import FileAccess
 from .handout import builds, landscape_for, link_notes, plan_captions, readable_layout, select_slides, sheet_layout
@@ -19,7 +19,7 @@ from .layout import Typesetter, lay_out_handout, media_warnings
 from .logs import Clock
 from .model import Deck, FetchScope, HandoutCell
 from .options import CODE_FLOOR_EMS, Options
-from .output import check_target, write_output
+from .output import STDOUT, check_target, write_output
 from .parse import Limits, parse_deck
 from .themes import FONTS_DIR, THEMES_DIR, Theme, load_theme
 
@@ -35,14 +35,39 @@ class Result:
     inputs: tuple[Path, ...] = ()  # the local files the PDF was made from: deck, style sheets, images (--watch)
 
 
+STDIN = Path("<stdin>")  # a deck read from standard input: relative paths start in the current folder
+
+
+def render_pdf(
+    source: str | bytes | Path,
+    *,
+    base_dir: str | Path | None = None,
+    **options: Any,
+) -> bytes:
+    """Return the PDF of a deck: Markdown text (`str` or `bytes`) or a deck file (`Path`). Relative paths in a
+    deck given as text start in `base_dir` (default: the current folder); in a file, in its folder. `options` are
+    deck2pdf's options by name (`handout=6`, `theme="dark"`, `offline=True`, ...). Nothing is written; warnings
+    go to the `deck2pdf` logger; a problem raises `Deck2PdfError`."""
+    if isinstance(source, Path):
+        result, pdf = _convert(source, None, options, None, renderer=None)
+    else:
+        data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
+        where = Path(base_dir if base_dir is not None else Path.cwd()) / "<deck>.md"
+        result, pdf = _convert(where, data, options, None, renderer=None)
+    del result
+    return pdf
+
+
 def convert(
     source: Path,
     options: Options | Mapping[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
     *,
     renderer: procs.Child | None = None,
+    data: bytes | None = None,
 ) -> Result:
-    """Convert a deck file to a PDF and return where it went.
+    """Convert a deck file (or, with `data`, that deck read from standard input, `source` saying where it stands)
+    to a PDF and return where it went. `-o -` streams it to standard output.
 
     `options` are what the caller sets (Options, or a mapping of option names to values, None meaning "not
     given"); the deck's front matter goes under them. `DECK2PDF_*` variables and the settings file are the
@@ -61,15 +86,30 @@ def convert(
     8. Write the PDF atomically (`output`).
     `progress(done, total)` is called as slides are rendered.
     """
+    result, pdf = _convert(source, data, options, progress, renderer=renderer)
+    write_output(result.output, pdf)
+    log.debug("wrote %s", result.output)
+    return result
+
+
+def _convert(
+    source: Path,
+    data: bytes | None,
+    options: Options | Mapping[str, Any] | None,
+    progress: Callable[[int, int], None] | None,
+    *,
+    renderer: procs.Child | None,
+) -> tuple[Result, bytes]:
+    """Everything `convert` does but writing: the result and the PDF."""
     settings = options.overrides() if isinstance(options, Options) else dict(options or {})
     clock = Clock()
-    deck = _parse(source, settings)
+    deck = _parse(source, settings, data)
     clock.lap(f"parsed {len(deck.slides)} slides")
     options, warnings = _options(deck, settings)
     if options.timeout is not None:  # counted from the start; the parse before is bounded by the limits
         clock.limit(options.timeout)
-    target = options.output_for(source)
-    check_target(target, source)
+    target = options.output_for(source) if data is None else options.output or STDOUT
+    check_target(target, source, _own_files(deck, options))
     deck, asset_warnings, summary = resolve_assets(deck, options)
     warnings += _warn(asset_warnings)
     clock.lap("resolved images")
@@ -89,23 +129,30 @@ def convert(
             hint="fix the warnings above, or drop --strict",
         )
     clock.check()
-    write_output(target, rendered.pdf)
-    clock.lap(f"wrote {target}")
     if deck.assets:
         log.info("%s", summary)
-    inputs = [source, *typesetter.sheets, *(_local_file(a.url) for a in deck.assets.values())]
-    return Result(
+    inputs = [source if data is None else None, *typesetter.sheets, *(_local_file(a.url) for a in deck.assets.values())]
+    result = Result(
         output=target,
         pages=rendered.pages,
         warnings=tuple(warnings),
         images=summary,
         inputs=tuple(dict.fromkeys(p.resolve() for p in inputs if p is not None)),
     )
+    return result, rendered.pdf
 
 
-def _parse(source: Path, settings: Mapping[str, Any]) -> Deck:
+def _own_files(deck: Deck, options: Options) -> list[Path]:
+    """The deck's own files an output must not overwrite: its style sheets and local images."""
+    refs = [p for p in (options.style, *options.css) if p is not None]
+    for slide in deck.slides:
+        refs += [deck.source.parent / ref for ref in image_refs(slide.html) if ":" not in ref.split("/")[0]]
+    return refs
+
+
+def _parse(source: Path, settings: Mapping[str, Any], data: bytes | None = None) -> Deck:
     first_look, _ = Options.resolve({}, settings, source, environ={})  # the limits: decks cannot set them
-    return parse_deck(source, Limits.from_options(first_look), processes=first_look.jobs or procs.cores())
+    return parse_deck(source, Limits.from_options(first_look), processes=first_look.jobs or procs.cores(), data=data)
 
 
 def _options(deck: Deck, settings: Mapping[str, Any]) -> tuple[Options, list[str]]:
@@ -121,7 +168,7 @@ def _theme(options: Options) -> Theme:
     return theme
 
 
-def _lay_out(deck: Deck, theme: Theme, options: Options) -> tuple[render.Request, Typesetter]:
+def _lay_out(deck: Deck, theme: Theme, options: Options) -> tuple[rendering.Request, Typesetter]:
     """The render request: the slides' typesetter and what may be read, a handout's sheets, the PDF's stamp."""
     numbers = select_slides(deck, options)
     stamp = Stamp(deck, options)
@@ -141,7 +188,7 @@ def _lay_out(deck: Deck, theme: Theme, options: Options) -> tuple[render.Request
         # cache's files through this, never the whole cache folder (another deck's images are there too).
         served={url: a.path for a in deck.assets.values() if a.path is not None for url in (a.url, a.path.as_uri())},
     )
-    job = render.Job(
+    job = rendering.Job(
         typesetter,
         scope,
         tuple(numbers),
@@ -156,7 +203,7 @@ def _lay_out(deck: Deck, theme: Theme, options: Options) -> tuple[render.Request
         font_store=cache / "fonts",
         chunked=chunked,
     )
-    request = render.Request(
+    request = rendering.Request(
         job,
         sheets,
         options.jobs or procs.cores(),
@@ -169,21 +216,21 @@ def _lay_out(deck: Deck, theme: Theme, options: Options) -> tuple[render.Request
 
 
 def _render(
-    request: render.Request, renderer: procs.Child | None, progress: Callable[[int, int], None] | None, clock: Clock
-) -> render.Rendered:
+    request: rendering.Request, renderer: procs.Child | None, progress: Callable[[int, int], None] | None, clock: Clock
+) -> rendering.Rendered:
     """Render where --timeout can end it: in `renderer`, else in a process started now when there is a deadline
     (the process and its workers are ended at the deadline), else here."""
     if renderer is None and clock.deadline is not None:
         renderer = procs.Child()  # it imports WeasyPrint when called
     if renderer is None:
-        return render.render_deck(request, progress)
+        return rendering.render_deck(request, progress)
     try:
-        return renderer.call(render.render_deck, (request,), progress, clock.deadline)  # type: ignore[no-any-return]
+        return renderer.call(rendering.render_deck, (request,), progress, clock.deadline)  # type: ignore[no-any-return]
     except GaveUp:
         raise GaveUp(clock.seconds) from None
 
 
-def _report(deck: Deck, rendered: render.Rendered, options: Options) -> list[str]:
+def _report(deck: Deck, rendered: rendering.Rendered, options: Options) -> list[str]:
     """Warnings for what rendering found: lost resources, slides cut, missing glyphs; slides shrunk (info)."""
     chunks = rendered.chunks
     _log_scales({n: s for c in chunks for n, s in c.scales.items()})
@@ -208,7 +255,7 @@ def _log_scales(chosen: Mapping[int, float]) -> None:
         log.info("slide%s %s shrunk to %d%% to fit", "s" * (len(numbers) > 1), _ranges(numbers), round(scale * 100))
 
 
-def handout_sheets(deck: Deck, options: Options, stamp: Stamp, pages: Sequence[tuple[int, int]]) -> render.Sheets:
+def handout_sheets(deck: Deck, options: Options, stamp: Stamp, pages: Sequence[tuple[int, int]]) -> rendering.Sheets:
     """A handout's sheets laid out (header, footer, captions, note lines, link notes, endnotes), and where the
     slides' pages go (`pages`: slide number and part of each; a slide that does not fit its page has continuation
     pages, known only once rendered: the sheets are then laid out again)."""
@@ -238,7 +285,7 @@ def handout_sheets(deck: Deck, options: Options, stamp: Stamp, pages: Sequence[t
         deck, plan, captions, endnotes, geometry, options, byline, date=stamp.date, lang=stamp.lang
     )
     placements += ((),) * len(endnotes)
-    return render.Sheets(layout.html, layout.base_url, placements, options.frame, (THEMES_DIR, FONTS_DIR))
+    return rendering.Sheets(layout.html, layout.base_url, placements, options.frame, (THEMES_DIR, FONTS_DIR))
 
 
 def _readable(deck: Deck, options: Options) -> list[str]:

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from deck2pdf.pipeline import convert
-from deck2pdf.render import chunks
+from deck2pdf.rendering import chunks
 from tests.helpers import fonts, links, outline, page_labels, page_texts
 
 

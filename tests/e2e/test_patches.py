@@ -51,7 +51,7 @@ def test_a_patch_whose_upstream_function_changed_is_skipped_and_the_render_succe
         f"""
         import dataclasses, logging
         from pathlib import Path
-        from deck2pdf.render import patches
+        from deck2pdf.rendering import patches
         from deck2pdf.logs import setup
         changed = "box lengths resolved inline"
         patches.PATCHES = tuple(
@@ -82,8 +82,8 @@ def test_a_patch_whose_upstream_function_changed_is_skipped_and_the_render_succe
 def test_a_host_programs_own_weasyprint_documents_are_left_alone(tmp_path: Path) -> None:
     """deck2pdf imported and rendering in the same process: the host's documents run WeasyPrint's own code (the
     patches' caches stay empty for them), deck2pdf's run the patches."""
-    from deck2pdf.render import engine, patches
-    from deck2pdf.render.pages import render_slides, write_pdf
+    from deck2pdf.rendering import engine, patches
+    from deck2pdf.rendering.pages import render_slides, write_pdf
 
     Image.new("RGB", (40, 20), "#336699").save(tmp_path / "p.png")
     from tests.unit.test_render import STYLE, slide

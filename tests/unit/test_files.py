@@ -176,8 +176,8 @@ def test_extract_writes_attachments_into_subfolders(tree: Path) -> None:
 
 
 def test_the_renderer_fetches_nothing_from_a_sibling_folder_with_the_same_prefix(tree: Path) -> None:
-    from deck2pdf.render.engine import import_weasyprint
-    from deck2pdf.render.pages import _local_only_fetcher
+    from deck2pdf.rendering.engine import import_weasyprint
+    from deck2pdf.rendering.pages import _local_only_fetcher
 
     fetcher = _local_only_fetcher(import_weasyprint(), [tree / "deck"], {})
     assert fetcher.fetch((tree / "deck" / "a.png").as_uri()).read() == b"x"

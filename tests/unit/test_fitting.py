@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from deck2pdf.model import CodeFit
-from deck2pdf.render.fitting import Rung, breaks, fit_for, guess, ladder
-from deck2pdf.render.pages import Block, Measure, Picture
+from deck2pdf.rendering.fitting import Rung, breaks, fit_for, guess, ladder
+from deck2pdf.rendering.pages import Block, Measure, Picture
 
 FLOOR = 12.0  # px: 9 pt on a 720 px page
 

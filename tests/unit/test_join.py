@@ -11,8 +11,8 @@ import pikepdf
 import pytest
 
 from deck2pdf.errors import RenderError
-from deck2pdf.render import fonts, patches
-from deck2pdf.render.join import ELSEWHERE, join
+from deck2pdf.rendering import fonts, patches
+from deck2pdf.rendering.join import ELSEWHERE, join
 
 
 def test_widths_round_trip() -> None:
@@ -100,7 +100,7 @@ def test_links_name_their_target_in_the_bytes_of_the_joined_name_tree(tmp_path: 
 def test_the_join_replaces_every_font_stand_in_and_checks_it(tmp_path: Path) -> None:
     """Chunks carry stand-ins for their fonts; the join puts one subset in their place, and its check finds
     any stand-in left (there are, before the merge)."""
-    from deck2pdf.render.pages import render_slides, write_pdf
+    from deck2pdf.rendering.pages import render_slides, write_pdf
 
     store = tmp_path / "fonts"
     store.mkdir()
@@ -174,7 +174,7 @@ def _cjk_collection() -> str:
 def test_a_cff_font_of_a_collection_is_embedded_as_an_opentype_font(tmp_path: Path) -> None:
     """The stand-in of a font from a collection starts with "ttcf", which says nothing of its kind: the join
     writes what its subset is (CFF here), as WeasyPrint does, and PDF readers find what they are told."""
-    from deck2pdf.render.pages import render_slides, write_pdf
+    from deck2pdf.rendering.pages import render_slides, write_pdf
 
     family = _cjk_collection()
     store = tmp_path / "fonts"

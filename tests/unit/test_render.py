@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from deck2pdf.errors import RenderError
-from deck2pdf.render.fitting import breaks
-from deck2pdf.render.pages import _walk, cut, keep_between, render_slides, write_pdf
+from deck2pdf.rendering.fitting import breaks
+from deck2pdf.rendering.pages import _walk, cut, keep_between, render_slides, write_pdf
 
 STYLE = """<style>@page { size: 400px 200px; margin: 0 } body { margin: 0 }
 section { position: relative; width: 400px; height: 200px; overflow: hidden }
@@ -141,7 +141,7 @@ def _sheet_html(tmp_path: Path, body: str) -> str:
 def test_a_decks_documents_share_parsed_style_sheets_with_the_same_effects(tmp_path: Path) -> None:
     """Chunks and fitting tries reuse the deck's parsed sheets: the page size, counter styles, the sheet's
     rules and its warnings are those of a fresh parse, in every document; a new deck reads the sheet again."""
-    from deck2pdf.render import engine, patches
+    from deck2pdf.rendering import engine, patches
 
     (tmp_path / "deck.css").write_text(
         # lower-roman is also one of WeasyPrint's own counter styles, which each document sets again
@@ -178,7 +178,7 @@ def test_a_decks_documents_share_parsed_style_sheets_with_the_same_effects(tmp_p
 def test_gradient_lengths_follow_each_slides_own_font_size(tmp_path: Path) -> None:
     """The dark theme's header band is a gradient stop in em: a slide shrunk to fit gets a smaller band, in any
     document that shares the parsed sheet (WeasyPrint fixed the first element's em for all of them)."""
-    from deck2pdf.render import engine
+    from deck2pdf.rendering import engine
 
     (tmp_path / "deck.css").write_text(".slide-frame { background: linear-gradient(#000 0, #000 2em, #fff 2em) }")
     engine.start_deck()
@@ -206,7 +206,7 @@ def test_gradient_lengths_follow_each_slides_own_font_size(tmp_path: Path) -> No
 def test_cells_with_the_same_style_attribute_share_one_computed_style(tmp_path: Path) -> None:
     """Aligned Markdown columns give every cell a style attribute; equal ones are parsed into the same
     declarations, so WeasyPrint computes the style of a column once, not once per cell."""
-    from deck2pdf.render import engine
+    from deck2pdf.rendering import engine
 
     rows = "".join(
         f'<tr><td style="text-align:right">{i}</td><td style="text-align:center">{i * i}</td></tr>' for i in range(4)
@@ -230,7 +230,7 @@ def test_an_image_shown_in_several_documents_is_compressed_once(tmp_path: Path) 
     import pikepdf
     from PIL import Image
 
-    from deck2pdf.render import patches
+    from deck2pdf.rendering import patches
 
     Image.effect_noise((60, 40), 40).convert("RGB").save(tmp_path / "logo.png")
     patches._PNG_DATA.clear()
@@ -302,8 +302,8 @@ def test_the_html_parser_keeps_its_scan_expressions_and_parses_the_same(monkeypa
     import tinyhtml5
     from tinyhtml5 import inputstream
 
-    from deck2pdf.render import patches
-    from deck2pdf.render.engine import import_weasyprint
+    from deck2pdf.rendering import patches
+    from deck2pdf.rendering.engine import import_weasyprint
 
     import_weasyprint()
     html = (
@@ -328,7 +328,7 @@ def test_a_decks_documents_share_computed_styles(tmp_path: Path) -> None:
     gives the page, and still knows an anchor that a style sheet names."""
     import pikepdf
 
-    from deck2pdf.render import engine, patches
+    from deck2pdf.rendering import engine, patches
 
     from ..helpers import page_texts
 
@@ -373,7 +373,7 @@ def test_lengths_resolve_as_weasyprint_resolves_them(tmp_path: Path) -> None:
 
     from weasyprint.layout import block
 
-    from deck2pdf.render import patches
+    from deck2pdf.rendering import patches
 
     css = (
         "<style>.a { margin: 5% auto 2px 10%; padding: 1% 3px; width: calc(50% - 10px); min-height: 20% }"
@@ -402,7 +402,7 @@ def test_lengths_resolve_as_weasyprint_resolves_them(tmp_path: Path) -> None:
 def test_a_deck_set_up_again_with_the_same_style_sheets_keeps_what_it_set_up(tmp_path: Path) -> None:
     """--watch renders a deck again and again: when the digest of its style sheets is the one set up last, the
     fonts, parsed sheets and computed styles serve again; another digest, or none, starts afresh."""
-    from deck2pdf.render import engine, patches
+    from deck2pdf.rendering import engine, patches
 
     engine.start_deck("sheets-a")
     fonts = engine.deck_state()["font_config"]

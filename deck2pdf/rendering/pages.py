@@ -211,9 +211,13 @@ def write_pdf(
 
 @contextmanager
 def _font_time(epoch: int) -> Iterator[None]:
-    """Make subset fonts carry `epoch` as their modification time, not the clock's (fontTools, which WeasyPrint
-    subsets fonts with, stamps `head.modified` with SOURCE_DATE_EPOCH when set, else with the current second:
-    renders a second apart differed in those bytes)."""
+    """Make subset fonts carry `epoch` as their modification time, not the clock's, where WeasyPrint subsets them
+    with fontTools (without HarfBuzz's subsetter, 4.1 or later): fontTools stamps `head.modified` with
+    SOURCE_DATE_EPOCH when set, else the current second, so renders a second apart differed in those bytes.
+    HarfBuzz keeps the font's own time: then the environment is left alone (a host program's too)."""
+    if _harfbuzz_subsets():
+        yield
+        return
     before = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     try:
@@ -223,6 +227,16 @@ def _font_time(epoch: int) -> Iterator[None]:
             del os.environ["SOURCE_DATE_EPOCH"]
         else:
             os.environ["SOURCE_DATE_EPOCH"] = before
+
+
+def _harfbuzz_subsets() -> bool:
+    """Whether WeasyPrint subsets fonts with HarfBuzz (its own test, weasyprint/pdf/fonts.py)."""
+    try:
+        from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+
+        return bool(harfbuzz_subset and harfbuzz.hb_version_atleast(4, 1, 0))
+    except (ImportError, AttributeError):  # another WeasyPrint: assume fontTools, the safe side
+        return False
 
 
 def _pdf_options(weasyprint: Any, variant: str | None, attachments: Sequence[Attached]) -> dict[str, Any]:

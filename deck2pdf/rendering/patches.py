@@ -601,7 +601,7 @@ def _target(module: str, name: str) -> tuple[str, str, str]:
 
 
 # The SHA-256 of each upstream function's source in WeasyPrint 70.0 and tinyhtml5 2.1.0, which the patches were
-# written for. To upgrade: read each function's changes, mend the patch, run `python -m deck2pdf.render.patches`
+# written for. To upgrade: read each function's changes, mend the patch, run `python -m deck2pdf.rendering.patches`
 # to print the new digests, and run the tests (ARCHITECTURE.md, "Upgrading WeasyPrint").
 _WRITTEN_FOR: dict[tuple[str, str], str] = {
     ("weasyprint.layout", "make_margin_boxes"): "4a2d2e301eb3bc47c2812d1502d4d6ce3b65922a76e69fb45c11a5ae353198a7",

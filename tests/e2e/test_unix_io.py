@@ -1,0 +1,122 @@
+"""Pipes and odd outputs, as a Unix user expects them, and the library API a program uses."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+import deck2pdf
+from deck2pdf.errors import Deck2PdfError
+
+from ..helpers import page_texts
+
+DECK = "title: Pipes\nstyle: s.css\n--\n\n# Hello from a pipe\n\n![dot](p.png)\n"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "d.md").write_text(DECK, encoding="utf-8")
+    (tmp_path / "s.css").write_text("h1 { color: #c00 }\n", encoding="utf-8")
+    Image.new("RGB", (20, 20), "#3366aa").save(tmp_path / "p.png")
+    return tmp_path
+
+
+def _run(folder: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "deck2pdf", *args, "-q"], cwd=folder, input=stdin, capture_output=True, check=False
+    )
+
+
+def test_a_deck_from_stdin_to_stdout(folder: Path) -> None:
+    done = _run(folder, "-", "-o", "-", stdin=DECK.encode())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(b"%PDF-")
+    (folder / "out.pdf").write_bytes(done.stdout)
+    assert "Hello from a pipe" in page_texts(folder / "out.pdf")[0]
+    assert "image" not in done.stderr.decode()  # p.png found relative to the current folder
+    assert sorted(p.name for p in folder.iterdir()) == ["d.md", "out.pdf", "p.png", "s.css"]  # nothing left behind
+    alone = _run(folder, "-", stdin=DECK.encode())  # no -o: standard output
+    assert alone.returncode == 0 and alone.stdout.startswith(b"%PDF-")
+
+
+def test_a_symlink_output_is_written_through(folder: Path) -> None:
+    (folder / "real.pdf").write_bytes(b"old")
+    (folder / "link.pdf").symlink_to("real.pdf")
+    assert _run(folder, "d.md", "-o", "link.pdf").returncode == 0
+    assert (folder / "link.pdf").is_symlink()
+    assert (folder / "real.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_a_fifo_output_is_streamed_into(folder: Path) -> None:
+    fifo = folder / "f.pdf"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    done = _run(folder, "d.md", "-o", "f.pdf")
+    reader.join(timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert got and got[0].startswith(b"%PDF-")
+    assert fifo.is_fifo()  # still a FIFO, not renamed over
+
+
+@pytest.mark.parametrize(
+    ("target", "why"),
+    [("s.css", "which the deck uses"), ("p.png", "which the deck uses"), ("d.md", "the deck"), (".", "is a directory")],
+)
+def test_the_deck_s_own_files_and_folders_are_refused(folder: Path, target: str, why: str) -> None:
+    before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    done = _run(folder, "d.md", "-o", target)
+    assert done.returncode == 7 and why in done.stderr.decode()
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
+
+
+def test_the_library_renders_text_and_files_to_bytes(folder: Path) -> None:
+    pdf = deck2pdf.render("title: T\n--\n# Hi\n", handout=2)
+    assert pdf.startswith(b"%PDF-")
+    pdf = deck2pdf.render((folder / "d.md").read_bytes(), base_dir=folder)  # relative paths from base_dir
+    (folder / "a.pdf").write_bytes(pdf)
+    assert "Hello from a pipe" in page_texts(folder / "a.pdf")[0]
+    assert deck2pdf.render(folder / "d.md")[:5] == b"%PDF-"
+    assert not (folder / "d.pdf").exists()  # render writes nothing
+    with pytest.raises(Deck2PdfError):
+        deck2pdf.render("title: T\n--\n# Hi\n", handout=5)
+
+
+def test_type_checkers_see_the_api(tmp_path: Path) -> None:
+    script = tmp_path / "use.py"
+    script.write_text(
+        "import deck2pdf\nfrom pathlib import Path\n"
+        "pdf: bytes = deck2pdf.render('# Hi', handout=2)\n"
+        "result: deck2pdf.Result = deck2pdf.convert(Path('x.md'), {'output': Path('x.pdf')})\n"
+        "reveal_type(deck2pdf.render)\n",
+        encoding="utf-8",
+    )
+    cache = tmp_path / "mypy-cache"
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", str(cache), str(script)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout
+    assert '**options: Any) -> bytes"' in done.stdout
+
+
+def test_rendering_in_a_program_leaves_its_environment_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    changed: list[str] = []
+    original = type(os.environ).__setitem__
+
+    def spy(self: object, key: str, value: str) -> None:
+        changed.append(key)
+        original(self, key, value)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(type(os.environ), "__setitem__", spy)
+    assert deck2pdf.render("title: T\n--\n# Hi\n\nSome text.\n", render_cache=False)[:5] == b"%PDF-"
+    assert changed == []
