@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,9 +22,11 @@ VERSION = "v1"
 
 
 def default_cache_dir() -> Path:
-    """The user cache folder: $XDG_CACHE_HOME/deck2pdf, else ~/.cache/deck2pdf."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "deck2pdf"
+    """The user cache folder, where the platform keeps them (platformdirs): $XDG_CACHE_HOME/deck2pdf, else
+    ~/.cache/deck2pdf on Linux; ~/Library/Caches/deck2pdf on macOS; %LOCALAPPDATA%\\deck2pdf\\Cache on Windows."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("deck2pdf", appauthor=False))
 
 
 @dataclass(frozen=True)

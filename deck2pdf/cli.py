@@ -225,7 +225,7 @@ def main(
     ] = None,
     config: Annotated[
         Optional[Path],
-        typer.Option("--config", help="Settings file (TOML) [default: $XDG_CONFIG_HOME/deck2pdf/config.toml]."),
+        typer.Option("--config", help="Settings file (TOML) [default: config.toml in the user's settings folder]."),
     ] = None,
     inspect: Annotated[bool, typer.Option("--inspect", help="Print the parsed deck as JSON; render nothing.")] = False,
     strict: Annotated[
@@ -435,12 +435,15 @@ class _Bar:
 
 def _config(path: Path | None) -> Settings | None:
     """The settings file (TOML; keys are the options' names, e.g. `untrusted = true`): --config's, else
-    $XDG_CONFIG_HOME/deck2pdf/config.toml if there is one. Options.resolve checks its values."""
+    config.toml in the user's settings folder if there is one (platformdirs: $XDG_CONFIG_HOME/deck2pdf on
+    Linux, ~/Library/Application Support/deck2pdf on macOS, %APPDATA%\\deck2pdf on Windows). Options.resolve
+    checks its values."""
     import tomllib
 
+    import platformdirs
+
     if path is None:
-        base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-        path = Path(base) / "deck2pdf" / "config.toml"
+        path = Path(platformdirs.user_config_dir("deck2pdf", appauthor=False)) / "config.toml"
         if not path.is_file():
             return None
     try:

@@ -3,17 +3,24 @@
 Only http and https are followed. Each hop's host name is resolved here, every address is checked (loopback,
 private, link-local, reserved and multicast networks are refused unless allowed), and the connection is made
 to a checked address, whose peer is checked again once connected: a name cannot be re-pointed in between.
+
+Behind a proxy (`HTTPS_PROXY` / `HTTP_PROXY`, but not for the hosts in `NO_PROXY`, as curl and urllib read them)
+the proxy is the user's explicit trust: it is connected to whatever its address, it resolves the names, and only
+addresses written in the URL itself are checked here.
 """
 
 from __future__ import annotations
 
+import base64
 import http.client
 import ipaddress
 import socket
 import ssl
 import time
+import urllib.request
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
 
 from .options import Options
 
@@ -55,7 +62,8 @@ def fetch(url: str, policy: FetchPolicy, *, etag: str | None = None, last_modifi
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError(f"redirected to '{url}', which is not an http(s) URL")
-        conn = _connect(parts.scheme, parts.hostname, parts.port, policy, deadline)
+        proxied = _via_proxy(parts.scheme, parts.hostname, parts.port, policy, deadline)
+        conn = proxied or _connect(parts.scheme, parts.hostname, parts.port, policy, deadline)
         try:
             headers = {"User-Agent": USER_AGENT, "Accept": "image/*, */*;q=0.5", "Accept-Encoding": "identity"}
             if etag:
@@ -63,6 +71,8 @@ def fetch(url: str, policy: FetchPolicy, *, etag: str | None = None, last_modifi
             if last_modified:
                 headers["If-Modified-Since"] = last_modified
             path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            if proxied is not None and parts.scheme == "http":  # a plain proxy is asked for the whole URL
+                path = f"http://{parts.netloc.rpartition('@')[2]}{path}"
             conn.request("GET", path, headers=headers)
             response = conn.getresponse()
             if response.status in _REDIRECTS and response.getheader("Location"):
@@ -110,6 +120,53 @@ def _read(
         if size > policy.max_bytes:
             raise FetchError(f"is over the {_mb(policy.max_bytes)} limit (--max-image-bytes)")
         chunks.append(chunk)
+
+
+def _via_proxy(
+    scheme: str, host: str, port: int | None, policy: FetchPolicy, deadline: float
+) -> http.client.HTTPConnection | None:
+    """A connection to `host` through the proxy the environment names for `scheme`, or None when there is none
+    (or `host` is in NO_PROXY): a tunnel (CONNECT) for https, the proxy itself for http."""
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(scheme)
+    if not proxy or urllib.request.proxy_bypass(host):
+        return None
+    try:
+        literal = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        literal = None
+    if literal is not None and not (policy.allow_private or is_public(str(literal))):
+        raise FetchError(
+            f"refused: '{host}' is on a loopback, private or reserved network (allow with --allow-private-network)"
+        )
+    where = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    if not where.hostname:
+        raise FetchError(f"the proxy '{proxy}' is not an address (check {scheme.upper()}_PROXY)")
+    remaining = max(0.001, deadline - time.monotonic())
+    headers = {}
+    if where.username:
+        token = base64.b64encode(f"{unquote(where.username)}:{unquote(where.password or '')}".encode()).decode()
+        headers["Proxy-Authorization"] = f"Basic {token}"
+    proxy_port = where.port or (443 if where.scheme == "https" else 80)
+    if scheme == "https":
+        conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+            where.hostname, proxy_port, timeout=remaining, context=ssl.create_default_context()
+        )
+        conn.set_tunnel(host, port or 443, headers=headers)
+    else:
+        conn = _ProxiedHTTP(where.hostname, proxy_port, headers, timeout=remaining)
+    return conn
+
+
+class _ProxiedHTTP(http.client.HTTPConnection):
+    """A plain HTTP proxy connection that sends its credentials with every request."""
+
+    def __init__(self, host: str, port: int, proxy_headers: dict[str, str], *, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.proxy_headers = proxy_headers
+
+    def request(self, method: str, url: str, body: Any = None, headers: Any = None, **kw: Any) -> None:
+        super().request(method, url, body, {**(headers or {}), **self.proxy_headers}, **kw)
 
 
 def _connect(

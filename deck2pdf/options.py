@@ -131,7 +131,7 @@ class Options:
     min_scale: float = 0.5  # the smallest a slide's body text is shrunk to
     overflow: str = "continue"  # what does not fit at min_scale: "continue" on the next page, or "cut" (one page)
     strict: bool = False  # warnings are errors
-    cache_dir: Path | None = None  # where fetched and normalized images are kept; None: ~/.cache/deck2pdf
+    cache_dir: Path | None = None  # where fetched and normalized images are kept; None: the user cache folder
     offline: bool = False  # use only the cache and local files: no network at all
     render_cache: bool = True  # keep rendered chunks of slides in the cache, so a re-render redoes only what changed
     jobs: int | None = None  # processes that render a deck's chunks at once; None: one per core

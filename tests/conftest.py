@@ -67,6 +67,9 @@ def _no_traffic_beyond_this_machine(monkeypatch: pytest.MonkeyPatch, tmp_path_fa
 
     monkeypatch.setattr(socket, "getaddrinfo", local_only)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    for name in ("http_proxy", "https_proxy", "no_proxy", "all_proxy"):  # a proxy is the test's to set
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from PIL import Image
 import deck2pdf
 from deck2pdf.errors import Deck2PdfError
 
+from ..conftest import LocalHTTP, Route
 from ..helpers import page_texts
 
 DECK = "title: Pipes\nstyle: s.css\n--\n\n# Hello from a pipe\n\n![dot](p.png)\n"
@@ -120,3 +121,22 @@ def test_rendering_in_a_program_leaves_its_environment_alone(monkeypatch: pytest
     monkeypatch.setattr(type(os.environ), "__setitem__", spy)
     assert deck2pdf.render("title: T\n--\n# Hi\n\nSome text.\n", render_cache=False)[:5] == b"%PDF-"
     assert changed == []
+
+
+def test_images_come_through_the_proxy_the_environment_names(
+    tmp_path: Path, local_http: LocalHTTP, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP_PROXY is the user's trust: the proxy (here on 127.0.0.1) is used whatever its address, and it resolves
+    the image's host (`images.example` resolves nowhere here); NO_PROXY skips it."""
+    png = tmp_path / "p.png"
+    Image.new("RGB", (40, 20), "#3366aa").save(png)
+    local_http.routes["http://images.example/p.png"] = Route(png.read_bytes(), "image/png")
+    deck = tmp_path / "d.md"
+    deck.write_text("title: P\n--\n\n# Proxied\n\n![p](http://images.example/p.png)\n", encoding="utf-8")
+    monkeypatch.setenv("HTTP_PROXY", local_http.url)
+    result = deck2pdf.convert(deck, {"output": tmp_path / "a.pdf", "render_cache": False})
+    assert not result.warnings and "1 fetched" in result.images
+    assert [path for path, _ in local_http.requests] == ["http://images.example/p.png"]
+    monkeypatch.setenv("NO_PROXY", "images.example")
+    result = deck2pdf.convert(deck, {"output": tmp_path / "b.pdf", "cache_dir": tmp_path / "other-cache"})
+    assert [w for w in result.warnings if "was not found" in w]  # asked directly: the name resolves nowhere
