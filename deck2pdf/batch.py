@@ -103,6 +103,22 @@ def convert_one(deck: Path, overrides: Mapping[str, Any]) -> Outcome:
         return Outcome(deck, None, 0, time.perf_counter() - start, 0, message, int(code))
 
 
+def report(outcomes: Sequence[Outcome]) -> list[dict[str, Any]]:
+    """What --json prints: one object per deck."""
+    return [
+        {
+            "deck": str(o.deck),
+            "output": str(o.output) if o.output is not None else None,
+            "pages": o.pages,
+            "warnings": o.warnings,
+            "seconds": round(o.seconds, 2),
+            "error": o.error,
+            "exit_code": o.exit_code,
+        }
+        for o in outcomes
+    ]
+
+
 def summary(outcomes: Sequence[Outcome], seconds: float) -> str:
     """The table printed after a batch: one row per deck, then the totals."""
     rows = [("deck", "result", "pages", "warnings", "seconds")]

@@ -18,7 +18,48 @@ from ._version import __version__
 from .errors import ExitCode, GaveUp, UsageError, explain
 from .options import Options, Settings
 
-app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+app = typer.Typer(add_completion=True, pretty_exceptions_enable=False, rich_markup_mode="rich")
+
+# --help in panels, as its peers print it; each option's panel and (where its type would say something like
+# <list[Path]>) its metavar, in one place.
+_IO, _LOOK, _FIT, _IMAGES, _HANDOUTS, _ARCHIVE, _SAFETY, _SPEED, _INFO = (
+    "Input and output", "Look", "Fitting", "Images", "Handouts", "Archive", "Safety and limits", "Speed",
+    "Information",
+)  # fmt: skip
+_PANELS = {
+    **dict.fromkeys(("output", "directory", "slides", "extract", "watch", "config", "strict"), _IO),
+    **dict.fromkeys(("size", "theme", "css", "progress"), _LOOK),
+    **dict.fromkeys(("fit", "min_scale", "overflow"), _FIT),
+    **dict.fromkeys(("cache_dir", "offline", "refresh", "image_dpi", "image_timeout"), _IMAGES),
+    **dict.fromkeys(
+        ("handout", "paper", "landscape", "frame", "collapse_builds", "link_notes", "backgrounds", "qr"), _HANDOUTS
+    ),
+    **dict.fromkeys(("pdfa", "pdfua", "embed_source"), _ARCHIVE),
+    **dict.fromkeys(
+        (
+            "untrusted",
+            "allow_network",
+            "allow_dir",
+            "allow_private_network",
+            "max_image_pixels",
+            "max_image_bytes",
+            "max_deck_bytes",
+            "max_slides",
+            "max_slide_chars",
+            "timeout",
+        ),
+        _SAFETY,
+    ),
+    **dict.fromkeys(("jobs", "render_cache"), _SPEED),
+    **dict.fromkeys(("inspect", "quiet", "verbose", "debug", "list_themes", "version", "json_report"), _INFO),
+}
+_METAVARS = {
+    "output": "FILE", "directory": "DIR", "slides": "RANGES", "config": "FILE", "size": "SIZE", "theme": "NAME",
+    "css": "FILE", "min_scale": "0.2-1", "overflow": "continue|cut", "cache_dir": "DIR", "image_dpi": "DPI",
+    "image_timeout": "SECONDS", "handout": "1|2|3|4|6|9", "paper": "a4|letter|legal|a3", "allow_dir": "DIR",
+    "max_image_pixels": "PIXELS", "max_image_bytes": "BYTES", "max_deck_bytes": "BYTES", "max_slides": "N",
+    "max_slide_chars": "CHARS", "timeout": "SECONDS", "jobs": "N", "extract": "PDF",
+}  # fmt: skip
 log = logging.getLogger("deck2pdf")
 
 
@@ -46,137 +87,290 @@ def _version(value: bool) -> None:
 @app.command(context_settings={"help_option_names": ["-h", "--help"]})
 def main(
     ctx: typer.Context,
-    decks: Annotated[list[Path], typer.Argument(help="The Cleaver deck(s) (Markdown) to convert.", show_default=False)],
+    decks: Annotated[
+        list[Path],
+        typer.Argument(metavar="DECK...", help="The Cleaver deck(s) (Markdown) to convert.", show_default=False),
+    ],
     output: Annotated[
-        Optional[Path], typer.Option("-o", "--output", help="PDF to write [default: the deck's name with .pdf]")
+        Optional[Path],
+        typer.Option(
+            "-o",
+            "--output",
+            rich_help_panel=_PANELS["output"],
+            metavar=_METAVARS.get("output"),
+            help="PDF to write \\[default: the deck's name with .pdf]",
+        ),
     ] = None,
     size: Annotated[
         Optional[str],
-        typer.Option("--size", help="Slide page size: 16:9 (default), 4:3, 16:10 or WIDTHxHEIGHT with a unit."),
+        typer.Option(
+            "--size",
+            rich_help_panel=_PANELS["size"],
+            metavar=_METAVARS.get("size"),
+            help="Slide page size: 16:9 (default), 4:3, 16:10 or WIDTHxHEIGHT with a unit.",
+        ),
     ] = None,
     theme: Annotated[
         Optional[str],
-        typer.Option("--theme", help="Print theme: default, dark, retro, ink (see --list-themes) or a theme folder."),
+        typer.Option(
+            "--theme",
+            rich_help_panel=_PANELS["theme"],
+            metavar=_METAVARS.get("theme"),
+            help="Print theme: default, dark, retro, ink (see --list-themes) or a theme folder.",
+        ),
     ] = None,
     css: Annotated[
-        Optional[list[Path]], typer.Option("--css", help="Extra stylesheet applied last; repeatable.")
+        Optional[list[Path]],
+        typer.Option(
+            "--css",
+            rich_help_panel=_PANELS["css"],
+            metavar=_METAVARS.get("css"),
+            help="Extra stylesheet applied last; repeatable.",
+        ),
     ] = None,
     progress: Annotated[
-        Optional[bool], typer.Option("--progress/--no-progress", help="Slide numbers and progress bar.")
+        Optional[bool],
+        typer.Option(
+            "--progress/--no-progress",
+            rich_help_panel=_PANELS["progress"],
+            metavar=_METAVARS.get("progress"),
+            help="Slide numbers and progress bar.",
+        ),
     ] = None,
     fit: Annotated[
         Optional[bool],
         typer.Option(
             "--fit/--no-fit",
-            help="Fit slides that do not fit their page: wide code smaller, then pictures, then text [default: fit].",
+            rich_help_panel=_PANELS["fit"],
+            metavar=_METAVARS.get("fit"),
+            help="Fit slides that do not fit their page: wide code smaller, then pictures, then text \\[default: fit].",
         ),
     ] = None,
     min_scale: Annotated[
         Optional[float],
         typer.Option(
-            "--min-scale", help=f"Smallest size a slide's text is shrunk to, 0.2-1 [default: {Options.min_scale:g}]."
+            "--min-scale",
+            rich_help_panel=_PANELS["min_scale"],
+            metavar=_METAVARS.get("min_scale"),
+            help=f"Smallest size a slide's text is shrunk to, 0.2-1 \\[default: {Options.min_scale:g}].",
         ),
     ] = None,
     overflow: Annotated[
         Optional[str],
         typer.Option(
             "--overflow",
+            rich_help_panel=_PANELS["overflow"],
+            metavar=_METAVARS.get("overflow"),
             help="What does not fit even then: continue (on the next page) or cut (one page a slide) "
-            f"[default: {Options.overflow}].",
+            f"\\[default: {Options.overflow}].",
         ),
     ] = None,
     cache_dir: Annotated[
-        Optional[Path], typer.Option("--cache-dir", help="Image cache folder [default: ~/.cache/deck2pdf].")
+        Optional[Path],
+        typer.Option(
+            "--cache-dir",
+            rich_help_panel=_PANELS["cache_dir"],
+            metavar=_METAVARS.get("cache_dir"),
+            help="Image cache folder \\[default: ~/.cache/deck2pdf].",
+        ),
     ] = None,
     offline: Annotated[
-        Optional[bool], typer.Option("--offline/--no-offline", help="Use only cached and local images; no network.")
+        Optional[bool],
+        typer.Option(
+            "--offline/--no-offline",
+            rich_help_panel=_PANELS["offline"],
+            metavar=_METAVARS.get("offline"),
+            help="Use only cached and local images; no network.",
+        ),
     ] = None,
     refresh: Annotated[
-        Optional[bool], typer.Option("--refresh/--no-refresh", help="Ask servers whether cached images changed.")
+        Optional[bool],
+        typer.Option(
+            "--refresh/--no-refresh",
+            rich_help_panel=_PANELS["refresh"],
+            metavar=_METAVARS.get("refresh"),
+            help="Ask servers whether cached images changed.",
+        ),
     ] = None,
     image_dpi: Annotated[
         Optional[int],
-        typer.Option("--image-dpi", help=f"Downsample images to this resolution [default: {Options.image_dpi}]."),
+        typer.Option(
+            "--image-dpi",
+            rich_help_panel=_PANELS["image_dpi"],
+            metavar=_METAVARS.get("image_dpi"),
+            help=f"Downsample images to this resolution \\[default: {Options.image_dpi}].",
+        ),
     ] = None,
     allow_dir: Annotated[
-        Optional[list[Path]], typer.Option("--allow-dir", help="Another folder local images may come from; repeatable.")
+        Optional[list[Path]],
+        typer.Option(
+            "--allow-dir",
+            rich_help_panel=_PANELS["allow_dir"],
+            metavar=_METAVARS.get("allow_dir"),
+            help="Another folder local images may come from; repeatable.",
+        ),
     ] = None,
     allow_private_network: Annotated[
         Optional[bool],
         typer.Option(
             "--allow-private-network/--no-allow-private-network",
+            rich_help_panel=_PANELS["allow_private_network"],
+            metavar=_METAVARS.get("allow_private_network"),
             help="Fetch images from loopback and private addresses too.",
         ),
     ] = None,
     image_timeout: Annotated[
         Optional[float],
-        typer.Option("--image-timeout", help=f"Seconds to download one image [default: {Options.image_timeout:g}]."),
+        typer.Option(
+            "--image-timeout",
+            rich_help_panel=_PANELS["image_timeout"],
+            metavar=_METAVARS.get("image_timeout"),
+            help=f"Seconds to download one image \\[default: {Options.image_timeout:g}].",
+        ),
     ] = None,
     max_image_pixels: Annotated[
         Optional[int],
-        typer.Option("--max-image-pixels", help=f"Refuse larger images [default: {Options.max_image_pixels}]."),
+        typer.Option(
+            "--max-image-pixels",
+            rich_help_panel=_PANELS["max_image_pixels"],
+            metavar=_METAVARS.get("max_image_pixels"),
+            help=f"Refuse larger images \\[default: {Options.max_image_pixels}].",
+        ),
     ] = None,
     max_image_bytes: Annotated[
         Optional[int],
-        typer.Option("--max-image-bytes", help=f"Refuse larger image files [default: {Options.max_image_bytes}]."),
+        typer.Option(
+            "--max-image-bytes",
+            rich_help_panel=_PANELS["max_image_bytes"],
+            metavar=_METAVARS.get("max_image_bytes"),
+            help=f"Refuse larger image files \\[default: {Options.max_image_bytes}].",
+        ),
     ] = None,
     slides: Annotated[
-        Optional[str], typer.Option("--slides", help="Which slides, e.g. 1-5,8,12- [default: all].")
+        Optional[str],
+        typer.Option(
+            "--slides",
+            rich_help_panel=_PANELS["slides"],
+            metavar=_METAVARS.get("slides"),
+            help="Which slides, e.g. 1-5,8,12- \\[default: all].",
+        ),
     ] = None,
     handout: Annotated[
-        Optional[int], typer.Option("--handout", help="Print N slides per sheet: 1, 2, 3, 4, 6 or 9.")
+        Optional[int],
+        typer.Option(
+            "--handout",
+            rich_help_panel=_PANELS["handout"],
+            metavar=_METAVARS.get("handout"),
+            help="Print N slides per sheet: 1, 2, 3, 4, 6 or 9.",
+        ),
     ] = None,
     paper: Annotated[
-        Optional[str], typer.Option("--paper", help=f"Handout paper: a4, letter, legal, a3 [default: {Options.paper}].")
+        Optional[str],
+        typer.Option(
+            "--paper",
+            rich_help_panel=_PANELS["paper"],
+            metavar=_METAVARS.get("paper"),
+            help=f"Handout paper: a4, letter, legal, a3 \\[default: {Options.paper}].",
+        ),
     ] = None,
     landscape: Annotated[
         Optional[bool],
         typer.Option(
             "--landscape/--portrait",
-            help="Handout sheet orientation [default: the one the layout's slides are largest in: landscape for 4 and 9].",
+            rich_help_panel=_PANELS["landscape"],
+            metavar=_METAVARS.get("landscape"),
+            help="Handout sheet orientation \\[default: the one the layout's slides are largest in: landscape for 4 and 9].",
         ),
     ] = None,
     frame: Annotated[
-        Optional[bool], typer.Option("--frame/--no-frame", help="A frame around each slide on handouts.")
+        Optional[bool],
+        typer.Option(
+            "--frame/--no-frame",
+            rich_help_panel=_PANELS["frame"],
+            metavar=_METAVARS.get("frame"),
+            help="A frame around each slide on handouts.",
+        ),
     ] = None,
     collapse_builds: Annotated[
         Optional[bool],
-        typer.Option("--collapse-builds/--no-collapse-builds", help="Drop build-up slides [default: on for handouts]."),
+        typer.Option(
+            "--collapse-builds/--no-collapse-builds",
+            rich_help_panel=_PANELS["collapse_builds"],
+            metavar=_METAVARS.get("collapse_builds"),
+            help="Drop build-up slides \\[default: on for handouts].",
+        ),
     ] = None,
     link_notes: Annotated[
         Optional[bool],
-        typer.Option("--link-notes/--no-link-notes", help="List each slide's links beside it [default: handouts]."),
+        typer.Option(
+            "--link-notes/--no-link-notes",
+            rich_help_panel=_PANELS["link_notes"],
+            metavar=_METAVARS.get("link_notes"),
+            help="List each slide's links beside it \\[default: handouts].",
+        ),
     ] = None,
     backgrounds: Annotated[
         Optional[bool],
         typer.Option(
             "--backgrounds/--no-backgrounds",
-            help="Handouts: print the slides' backgrounds as on screen [default: no, dark slides print light].",
+            rich_help_panel=_PANELS["backgrounds"],
+            metavar=_METAVARS.get("backgrounds"),
+            help="Handouts: print the slides' backgrounds as on screen \\[default: no, dark slides print light].",
         ),
     ] = None,
     qr: Annotated[
         Optional[bool],
-        typer.Option("--qr/--no-qr", help="Handouts: a QR code beside each link note, for phones [default: no]."),
+        typer.Option(
+            "--qr/--no-qr",
+            rich_help_panel=_PANELS["qr"],
+            metavar=_METAVARS.get("qr"),
+            help="Handouts: a QR code beside each link note, for phones \\[default: no].",
+        ),
     ] = None,
     pdfa: Annotated[
-        Optional[bool], typer.Option("--pdfa/--no-pdfa", help="Write PDF/A-3b for archiving (attaches the sources).")
+        Optional[bool],
+        typer.Option(
+            "--pdfa/--no-pdfa",
+            rich_help_panel=_PANELS["pdfa"],
+            metavar=_METAVARS.get("pdfa"),
+            help="Write PDF/A-3b for archiving (attaches the sources).",
+        ),
     ] = None,
     pdfua: Annotated[
-        Optional[bool], typer.Option("--pdfua/--no-pdfua", help="Write tagged PDF/UA-1 for screen readers.")
+        Optional[bool],
+        typer.Option(
+            "--pdfua/--no-pdfua",
+            rich_help_panel=_PANELS["pdfua"],
+            metavar=_METAVARS.get("pdfua"),
+            help="Write tagged PDF/UA-1 for screen readers.",
+        ),
     ] = None,
     embed_source: Annotated[
         Optional[bool],
-        typer.Option("--embed-source/--no-embed-source", help="Attach the deck, style sheet and image manifest."),
+        typer.Option(
+            "--embed-source/--no-embed-source",
+            rich_help_panel=_PANELS["embed_source"],
+            metavar=_METAVARS.get("embed_source"),
+            help="Attach the deck, style sheet and image manifest.",
+        ),
     ] = None,
     extract: Annotated[
-        bool, typer.Option("--extract", help="DECK is a PDF: write the files attached to it into -d DIR.")
+        bool,
+        typer.Option(
+            "--extract",
+            rich_help_panel=_PANELS["extract"],
+            metavar=_METAVARS.get("extract"),
+            help="DECK is a PDF: write the files attached to it into -d DIR.",
+        ),
     ] = False,
     directory: Annotated[
         Optional[Path],
         typer.Option(
             "-d",
             "--dir",
-            help="Folder for the PDFs (made if missing), or for --extract's files [default: beside each deck].",
+            rich_help_panel=_PANELS["directory"],
+            metavar=_METAVARS.get("directory"),
+            help="Folder for the PDFs (made if missing), or for --extract's files \\[default: beside each deck].",
         ),
     ] = None,
     jobs: Annotated[
@@ -185,61 +379,165 @@ def main(
             "-j",
             "--jobs",
             min=1,
-            help="Processes at once: decks in a batch, chunks of one deck [default: one per core].",
+            rich_help_panel=_PANELS["jobs"],
+            metavar=_METAVARS.get("jobs"),
+            help="Processes at once: decks in a batch, chunks of one deck \\[default: one per core].",
         ),
     ] = None,
     watch: Annotated[
-        bool, typer.Option("--watch", help="Render again each time the deck, its style sheets or its images are saved.")
+        bool,
+        typer.Option(
+            "--watch",
+            rich_help_panel=_PANELS["watch"],
+            metavar=_METAVARS.get("watch"),
+            help="Render again each time the deck, its style sheets or its images are saved.",
+        ),
     ] = False,
     render_cache: Annotated[
         Optional[bool],
         typer.Option(
-            "--render-cache/--no-render-cache", help="Reuse rendered chunks of unchanged slides [default: on]."
+            "--render-cache/--no-render-cache",
+            rich_help_panel=_PANELS["render_cache"],
+            metavar=_METAVARS.get("render_cache"),
+            help="Reuse rendered chunks of unchanged slides \\[default: on].",
         ),
     ] = None,
     max_deck_bytes: Annotated[
         Optional[int],
-        typer.Option("--max-deck-bytes", help=f"Refuse larger deck files [default: {Options.max_deck_bytes}]."),
+        typer.Option(
+            "--max-deck-bytes",
+            rich_help_panel=_PANELS["max_deck_bytes"],
+            metavar=_METAVARS.get("max_deck_bytes"),
+            help=f"Refuse larger deck files \\[default: {Options.max_deck_bytes}].",
+        ),
     ] = None,
     max_slides: Annotated[
         Optional[int],
-        typer.Option("--max-slides", help=f"Refuse decks with more slides [default: {Options.max_slides}]."),
+        typer.Option(
+            "--max-slides",
+            rich_help_panel=_PANELS["max_slides"],
+            metavar=_METAVARS.get("max_slides"),
+            help=f"Refuse decks with more slides \\[default: {Options.max_slides}].",
+        ),
     ] = None,
     max_slide_chars: Annotated[
         Optional[int],
-        typer.Option("--max-slide-chars", help=f"Refuse longer slides [default: {Options.max_slide_chars}]."),
+        typer.Option(
+            "--max-slide-chars",
+            rich_help_panel=_PANELS["max_slide_chars"],
+            metavar=_METAVARS.get("max_slide_chars"),
+            help=f"Refuse longer slides \\[default: {Options.max_slide_chars}].",
+        ),
     ] = None,
     timeout: Annotated[
-        Optional[float], typer.Option("--timeout", help="Give up after this many seconds [default: no limit].")
+        Optional[float],
+        typer.Option(
+            "--timeout",
+            rich_help_panel=_PANELS["timeout"],
+            metavar=_METAVARS.get("timeout"),
+            help="Give up after this many seconds \\[default: no limit].",
+        ),
     ] = None,
     untrusted: Annotated[
         Optional[bool],
         typer.Option(
             "--untrusted/--no-untrusted",
+            rich_help_panel=_PANELS["untrusted"],
+            metavar=_METAVARS.get("untrusted"),
             help="A deck from someone else: its folder only, no network, no active content.",
         ),
     ] = None,
     allow_network: Annotated[
         Optional[bool],
-        typer.Option("--allow-network/--no-allow-network", help="With --untrusted: download web images all the same."),
+        typer.Option(
+            "--allow-network/--no-allow-network",
+            rich_help_panel=_PANELS["allow_network"],
+            metavar=_METAVARS.get("allow_network"),
+            help="With --untrusted: download web images all the same.",
+        ),
     ] = None,
     config: Annotated[
         Optional[Path],
-        typer.Option("--config", help="Settings file (TOML) [default: config.toml in the user's settings folder]."),
+        typer.Option(
+            "--config",
+            rich_help_panel=_PANELS["config"],
+            metavar=_METAVARS.get("config"),
+            help="Settings file (TOML) \\[default: config.toml in the user's settings folder].",
+        ),
     ] = None,
-    inspect: Annotated[bool, typer.Option("--inspect", help="Print the parsed deck as JSON; render nothing.")] = False,
+    inspect: Annotated[
+        bool,
+        typer.Option(
+            "--inspect",
+            rich_help_panel=_PANELS["inspect"],
+            metavar=_METAVARS.get("inspect"),
+            help="Print the parsed deck as JSON; render nothing.",
+        ),
+    ] = False,
     strict: Annotated[
-        Optional[bool], typer.Option("--strict/--no-strict", help="Treat warnings as errors; write nothing.")
+        Optional[bool],
+        typer.Option(
+            "--strict/--no-strict",
+            rich_help_panel=_PANELS["strict"],
+            metavar=_METAVARS.get("strict"),
+            help="Treat warnings as errors; write nothing.",
+        ),
     ] = None,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print errors only.")] = False,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Print more detail.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show a traceback on unexpected errors.")] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "-q", "--quiet", rich_help_panel=_PANELS["quiet"], metavar=_METAVARS.get("quiet"), help="Print errors only."
+        ),
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "-v",
+            "--verbose",
+            rich_help_panel=_PANELS["verbose"],
+            metavar=_METAVARS.get("verbose"),
+            help="Print more detail.",
+        ),
+    ] = False,
+    json_report: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            rich_help_panel=_PANELS["json_report"],
+            help="Print a report of what was converted as JSON on stdout (the summary table goes to stderr).",
+        ),
+    ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            rich_help_panel=_PANELS["debug"],
+            metavar=_METAVARS.get("debug"),
+            help="Show a traceback on unexpected errors.",
+        ),
+    ] = False,
     list_themes: Annotated[
         bool,
-        typer.Option("--list-themes", callback=_list_themes, is_eager=True, help="List the print themes and exit."),
+        typer.Option(
+            "--list-themes",
+            callback=_list_themes,
+            is_eager=True,
+            rich_help_panel=_PANELS["list_themes"],
+            metavar=_METAVARS.get("list_themes"),
+            help="List the print themes and exit.",
+        ),
     ] = False,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            callback=_version,
+            is_eager=True,
+            rich_help_panel=_PANELS["version"],
+            metavar=_METAVARS.get("version"),
+            help="Print the version and exit.",
+        ),
     ] = False,
 ) -> None:
     """Turn a Cleaver Markdown slide deck into a PDF, one slide per page."""
@@ -312,7 +610,7 @@ def main(
         from .pipeline import STDIN, convert
 
         if len(decks) > 1 or directory is not None:
-            _batch(decks, overrides, directory, options.jobs, quiet)
+            _batch(decks, overrides, directory, options.jobs, quiet, json_report)
             return
         if watch:
             _watch(deck, overrides)
@@ -321,7 +619,15 @@ def main(
         source = STDIN if stdin else deck
         with _Bar(f"{source.name}", "slides", enabled=not quiet) as bar:
             result = convert(source, overrides, progress=bar.update, renderer=ctx.obj, data=data)
-        log.info("wrote %s (%d pages)", result.output, result.pages)
+        log.info(
+            "wrote %s (%d pages)",
+            "the PDF to standard output" if str(result.output) == "-" else result.output,
+            result.pages,
+        )
+        if json_report:
+            from .batch import Outcome, report
+
+            _print_json(report([Outcome(deck, result.output, result.pages, 0.0, len(result.warnings))]))
     except typer.Exit:
         raise
     except BrokenPipeError:  # the reader of stdout went away (`--inspect | head`): not an error of ours
@@ -339,15 +645,21 @@ def _read_stdin(limit: int) -> bytes:
     return sys.stdin.buffer.read(limit + 1)
 
 
+def _print_json(data: list[dict[str, Any]]) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
 def _batch(
     decks: list[Path],
     overrides: dict[str, Any],
     directory: Path | None,
     jobs: int | None,
     quiet: bool,
+    json_report: bool = False,
 ) -> None:
     """Convert several decks; print the summary; exit with the first failed deck's code if any failed."""
-    from .batch import convert_many, summary
+    from .batch import convert_many, report, summary
     from .procs import cores
 
     start = time.perf_counter()
@@ -361,7 +673,9 @@ def _batch(
 
         outcomes = convert_many(decks, overrides, directory=directory, jobs=jobs or cores(), done=done)
     if not quiet:
-        typer.echo(summary(outcomes, time.perf_counter() - start))
+        typer.echo(summary(outcomes, time.perf_counter() - start), err=True)  # stdout is for data (--json, -o -)
+    if json_report:
+        _print_json(report(outcomes))
     failed = [o for o in outcomes if o.error is not None]
     if failed:
         raise typer.Exit(failed[0].exit_code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import queue
@@ -47,17 +48,17 @@ def test_batch_converts_the_good_decks_and_reports_the_bad_one(tmp_path: Path) -
     assert sorted(p.name for p in out.iterdir()) == ["alpha.pdf", "beta.pdf", "gamma.pdf"]
     assert page_texts(out / "beta.pdf")[0].split()[:5] == ["Beta", "talk", "Hello", "from", "beta."]
     assert "broken.md:1" in done.stderr and done.stderr.count("error:") == 1
-    rows = {line.split()[0]: line for line in done.stdout.splitlines() if line.startswith(str(tmp_path))}
+    rows = {line.split()[0]: line for line in done.stderr.splitlines() if line.startswith(str(tmp_path))}
     assert "FAILED (exit 3)" in rows[str(decks[1])]
     assert str(out / "alpha.pdf") in rows[str(decks[0])] and rows[str(decks[0])].split()[2] == "2"
-    assert "3 of 4 decks converted, 1 failed" in done.stdout
+    assert "3 of 4 decks converted, 1 failed" in done.stderr
 
 
 def test_batch_of_good_decks_exits_0_in_one_process_too(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
     decks = [d for d in _decks(tmp_path / "talks") if d.stem != "broken"]
     result = run_cli(*decks, "-d", tmp_path / "out", "-j", "1", "--cache-dir", tmp_path / "cache")
     assert result.exit_code == 0, result.stderr
-    assert "3 of 3 decks converted, 0 failed" in result.stdout
+    assert "3 of 3 decks converted, 0 failed" in result.stderr
     assert len(list((tmp_path / "out").glob("*.pdf"))) == 3
 
 
@@ -194,3 +195,15 @@ def test_progress_bar_shows_on_a_terminal_and_not_with_q(tmp_path: Path) -> None
     shown = stderr_on_a_terminal()
     assert "deck2pdf: decks" in shown and "/3" in shown
     assert "deck2pdf: decks" not in stderr_on_a_terminal("-q")
+
+
+def test_a_json_report_on_stdout_the_table_on_stderr(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.md").write_text(f"title: {name}\n--\n# {name}\n", encoding="utf-8")
+    (tmp_path / "bad.md").write_text("title: [unclosed\n--\n# x\n", encoding="utf-8")
+    result = run_cli(tmp_path / "a.md", tmp_path / "b.md", tmp_path / "bad.md", "-d", tmp_path / "out", "--json")
+    report = json.loads(result.stdout)
+    assert [Path(r["deck"]).name for r in report] == ["a.md", "b.md", "bad.md"]
+    assert [r["exit_code"] for r in report] == [0, 0, 3] and report[0]["pages"] == 1
+    assert report[2]["error"] and report[2]["output"] is None
+    assert "2 of 3 decks converted, 1 failed" in result.stderr and result.exit_code == 3

@@ -370,3 +370,21 @@ def test_a_no_flag_turns_off_what_the_settings_file_turned_on(
     result = run_cli(make_deck("--\nx\n"), "--config", tmp_path / "config.toml", flag)
     assert result.exit_code == 0, result.stderr
     assert getattr(asked[0], name) is False
+
+
+def test_help_reads_like_its_peers(run_cli: RunCli) -> None:
+    """Options in panels, readable metavars (no Python type names), -V, shell completion."""
+    import os
+
+    os.environ["COLUMNS"] = "120"
+    try:
+        text = run_cli("--help").stdout
+    finally:
+        del os.environ["COLUMNS"]
+    for panel in ("Input and output", "Look", "Fitting", "Images", "Handouts", "Archive", "Safety and limits", "Speed"):
+        assert f"─ {panel} ─" in text, panel
+    options = [line for line in text.splitlines() if line.startswith("│ -")]
+    assert not [line for line in options if "list[" in line or "<path>" in line or "<float>" in line]
+    assert "--output" in text and "FILE" in text and "1|2|3|4|6|9" in text and "[default: a4]" in text
+    assert run_cli("-V").stdout.startswith("deck2pdf ")
+    assert "--install-completion" in text
