@@ -1,7 +1,7 @@
 """deck2pdf: turn Cleaver Markdown slide decks into print-ready PDFs.
 
 import deck2pdf
-pdf = deck2pdf.rendering("title: Hello\n--\n# Hi\n", handout=2)       # bytes
+pdf = deck2pdf.render("title: Hello\n--\n# Hi\n", handout=2)       # bytes
 result = deck2pdf.convert(Path("talk.md"), {"output": Path("talk.pdf")})  # writes talk.pdf
 """
 

@@ -13,6 +13,7 @@ import json
 import os
 import re
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -143,14 +144,16 @@ def sources(deck: Deck, options: Options, when: datetime.datetime) -> list[Attac
     return attached
 
 
-def finish(pdf: Any, labels: list[tuple[int, int]] | None) -> bytes:
+def finish(pdf: Any, labels: list[tuple[int, int]] | None, attached: Sequence[str] = ()) -> bytes:
     """Last touches: page labels equal to the slide numbers (`labels`: slide number and part, one per page; a
-    slide's continuation pages are labelled `6 (cont.)`, `6 (cont. 2)`), and each associated file listed once
-    (WeasyPrint 70 lists every attachment twice in the catalog's /AF). `pdf` is PDF bytes or an open pikepdf
-    document (which is closed)."""
+    slide's continuation pages are labelled `6 (cont.)`, `6 (cont. 2)`), no embedded file but deck2pdf's own
+    (`attached`, by name: a deck's `rel=attachment` in any spelling the checks before missed attaches nothing), and
+    each associated file listed once (WeasyPrint 70 lists every attachment twice in the catalog's /AF). `pdf` is
+    PDF bytes or an open pikepdf document (which is closed)."""
     import pikepdf
 
     with pikepdf.open(io.BytesIO(pdf)) if isinstance(pdf, bytes) else pdf as doc:
+        _only_ours(doc, set(attached))
         if labels:
             nums: list[object] = []
             for index, (number, part) in enumerate(labels):
@@ -167,6 +170,25 @@ def finish(pdf: Any, labels: list[tuple[int, int]] | None) -> bytes:
                     seen.append(spec)
             doc.Root.AF = pikepdf.Array(seen)
         return saved(doc)
+
+
+def _only_ours(doc: Any, attached: set[str]) -> None:
+    """Drop file-attachment annotations and every embedded file not named in `attached`."""
+    import pikepdf
+
+    for page in doc.pages:
+        annots = page.obj.get("/Annots")
+        if annots is not None and any(a.get("/Subtype") == "/FileAttachment" for a in annots):
+            page.obj.Annots = pikepdf.Array([a for a in annots if a.get("/Subtype") != "/FileAttachment"])
+    names = doc.Root.get("/Names")
+    if names is not None and "/EmbeddedFiles" in names:
+        tree = pikepdf.NameTree(names.EmbeddedFiles)
+        for name in [n for n in tree if n not in attached]:
+            del tree[name]
+    if "/AF" in doc.Root:
+        doc.Root.AF = pikepdf.Array(
+            [spec for spec in doc.Root.AF if str(spec.get("/UF", spec.get("/F", ""))) in attached]
+        )
 
 
 def saved(doc: Any) -> bytes:

@@ -13,6 +13,7 @@ from typing import Any
 
 from . import procs
 from .errors import GaveUp, UsageError, explain
+from .logs import one_line
 
 log = logging.getLogger("deck2pdf")
 
@@ -124,7 +125,7 @@ def summary(outcomes: Sequence[Outcome], seconds: float) -> str:
     rows = [("deck", "result", "pages", "warnings", "seconds")]
     for o in outcomes:
         result = str(o.output) if o.output is not None else f"FAILED (exit {o.exit_code})"
-        rows.append((str(o.deck), result, str(o.pages), str(o.warnings), f"{o.seconds:.1f}"))
+        rows.append((one_line(str(o.deck)), one_line(result), str(o.pages), str(o.warnings), f"{o.seconds:.1f}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [
         "  ".join(

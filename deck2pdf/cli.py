@@ -171,7 +171,7 @@ def main(
             "--cache-dir",
             rich_help_panel=_PANELS["cache_dir"],
             metavar=_METAVARS.get("cache_dir"),
-            help="Image cache folder \\[default: ~/.cache/deck2pdf].",
+            help=r"Image cache folder \[default: the user cache folder, e.g. ~/.cache/deck2pdf].",
         ),
     ] = None,
     offline: Annotated[
@@ -615,8 +615,13 @@ def main(
         if watch:
             _watch(deck, overrides)
             return
+        if json_report and ((stdin and output is None) or output == Path("-")):
+            raise UsageError(
+                "--json and a PDF on standard output would share it", hint="write the PDF to a file with -o"
+            )
         data = _read_stdin(options.max_deck_bytes) if stdin else None
         source = STDIN if stdin else deck
+        started = time.perf_counter()
         with _Bar(f"{source.name}", "slides", enabled=not quiet) as bar:
             result = convert(source, overrides, progress=bar.update, renderer=ctx.obj, data=data)
         log.info(
@@ -627,7 +632,8 @@ def main(
         if json_report:
             from .batch import Outcome, report
 
-            _print_json(report([Outcome(deck, result.output, result.pages, 0.0, len(result.warnings))]))
+            seconds = time.perf_counter() - started
+            _print_json(report([Outcome(deck, result.output, result.pages, seconds, len(result.warnings))]))
     except typer.Exit:
         raise
     except BrokenPipeError:  # the reader of stdout went away (`--inspect | head`): not an error of ours

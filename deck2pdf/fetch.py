@@ -113,7 +113,9 @@ def _read(
             raise TimeoutError
         if conn.sock is not None:
             conn.sock.settimeout(remaining)
-        chunk = response.read(_CHUNK)
+        # One receive at a time (read() would wait for a whole chunk, each byte of a trickle restarting the socket's
+        # timeout): the deadline is checked between them, so a download ends at --image-timeout however it comes.
+        chunk = response.read1(_CHUNK)
         if not chunk:
             return b"".join(chunks)
         size += len(chunk)
@@ -127,21 +129,19 @@ def _via_proxy(
 ) -> http.client.HTTPConnection | None:
     """A connection to `host` through the proxy the environment names for `scheme`, or None when there is none
     (or `host` is in NO_PROXY): a tunnel (CONNECT) for https, the proxy itself for http."""
-    proxies = urllib.request.getproxies()
+    proxies = urllib.request.getproxies_environment()  # the environment's only: the user's explicit word
     proxy = proxies.get(scheme)
-    if not proxy or urllib.request.proxy_bypass(host):
+    if not proxy or urllib.request.proxy_bypass_environment(host, proxies):  # type: ignore[attr-defined]
         return None
-    try:
-        literal = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        literal = None
-    if literal is not None and not (policy.allow_private or is_public(str(literal))):
+    if not policy.allow_private and _names_this_network(host):
         raise FetchError(
             f"refused: '{host}' is on a loopback, private or reserved network (allow with --allow-private-network)"
         )
     where = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-    if not where.hostname:
-        raise FetchError(f"the proxy '{proxy}' is not an address (check {scheme.upper()}_PROXY)")
+    if not where.hostname or where.scheme not in ("http", ""):
+        raise FetchError(
+            f"the proxy '{proxy}' is not an http:// proxy address (check {scheme.upper()}_PROXY)",
+        )
     remaining = max(0.001, deadline - time.monotonic())
     headers = {}
     if where.username:
@@ -156,6 +156,23 @@ def _via_proxy(
     else:
         conn = _ProxiedHTTP(where.hostname, proxy_port, headers, timeout=remaining)
     return conn
+
+
+def _names_this_network(host: str) -> bool:
+    """Whether a host as written in a URL names a loopback, private or reserved address: an IP address in any
+    spelling the resolver accepts (127.1, 2130706433, 0x7f.1, [::1]) or localhost. (A proxy resolves other names
+    itself; it is the user's to trust.)"""
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return not is_public(name)
+    except ValueError:
+        pass
+    try:
+        return not is_public(socket.inet_ntoa(socket.inet_aton(name)))  # the classic forms: 127.1, 0x7f.1, 2130706433
+    except OSError:
+        return False
 
 
 class _ProxiedHTTP(http.client.HTTPConnection):

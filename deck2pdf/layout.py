@@ -93,7 +93,6 @@ class Typesetter:
         """The element ids on slide `number`'s page (link targets)."""
         return {
             slide_id(number),
-            f"slide-end-{number}",
             *(m.group(2) for m in _ID_ATTR.finditer(self.slide_html[number])),
         }
 
@@ -390,7 +389,7 @@ def _continued(heading: str) -> str:
     if not heading:
         return heading
     at = heading.rfind("</")
-    return f'{heading[:at]}<span class="slide-cont"> (cont.)</span>{heading[at:]}'
+    return f'{heading[:at]}<span class="slide-cont heading-cont">(cont.)</span>{heading[at:]}'
 
 
 def _body_style(fit: Fit) -> str:

@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+# Control characters (line breaks, ESC, ...) and the Unicode line separators: what a deck, a file name or a server
+# could put in a message to forge a line of its own or drive the terminal.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def one_line(text: str) -> str:
+    """`text` with its control characters escaped (`\\n`, `\\x1b`): printed, it is one line and only text."""
+    return _CONTROL.sub(
+        lambda m: _NAMED.get(
+            m.group(), f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}"
+        ),
+        text,
+    )
+
 
 class _Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         level = {logging.WARNING: "warning: ", logging.ERROR: "error: "}.get(record.levelno, "")
-        return f"deck2pdf: {level}{record.getMessage()}"
+        return f"deck2pdf: {level}{one_line(record.getMessage())}"
 
 
 def setup(level: int) -> None:

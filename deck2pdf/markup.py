@@ -225,6 +225,14 @@ _CLOSED = frozenset(
     [
         "a",
         "abbr",
+        # Raw text: left open, it reads everything after it as its own text.
+        "style",
+        "script",
+        "title",
+        "noscript",
+        "xmp",
+        "noembed",
+        "noframes",
         "h1",
         "h2",
         "h3",

@@ -168,7 +168,6 @@ class Fit:
     pictures: tuple[PictureFit, ...] = ()
     part: int = 0  # 0: the slide's page; k: its k-th continuation page
     offset: float = 0.0  # px of the body shown on the pages before this one
-    shown: float = 0.0  # px of the body this page shows (0: all that fits)
 
 
 FULL = Fit()  # the slide as the theme sets it

@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
 
 from . import procs, rendering
 from .archive import Stamp
@@ -49,11 +50,11 @@ def render_pdf(
     deck2pdf's options by name (`handout=6`, `theme="dark"`, `offline=True`, ...). Nothing is written; warnings
     go to the `deck2pdf` logger; a problem raises `Deck2PdfError`."""
     if isinstance(source, Path):
-        result, pdf = _convert(source, None, options, None, renderer=None)
+        result, pdf = _convert(source, None, options, None, renderer=None, writing=False)
     else:
         data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
         where = Path(base_dir if base_dir is not None else Path.cwd()) / "<deck>.md"
-        result, pdf = _convert(where, data, options, None, renderer=None)
+        result, pdf = _convert(where, data, options, None, renderer=None, writing=False)
     del result
     return pdf
 
@@ -99,8 +100,9 @@ def _convert(
     progress: Callable[[int, int], None] | None,
     *,
     renderer: procs.Child | None,
+    writing: bool = True,
 ) -> tuple[Result, bytes]:
-    """Everything `convert` does but writing: the result and the PDF."""
+    """Everything `convert` does but writing (which it checks it can, when `writing`): the result and the PDF."""
     settings = options.overrides() if isinstance(options, Options) else dict(options or {})
     clock = Clock()
     deck = _parse(source, settings, data)
@@ -109,7 +111,8 @@ def _convert(
     if options.timeout is not None:  # counted from the start; the parse before is bounded by the limits
         clock.limit(options.timeout)
     target = options.output_for(source) if data is None else options.output or STDOUT
-    check_target(target, source, _own_files(deck, options))
+    if writing:
+        check_target(target, source, _own_files(deck, options))
     deck, asset_warnings, summary = resolve_assets(deck, options)
     warnings += _warn(asset_warnings)
     clock.lap("resolved images")
@@ -143,10 +146,15 @@ def _convert(
 
 
 def _own_files(deck: Deck, options: Options) -> list[Path]:
-    """The deck's own files an output must not overwrite: its style sheets and local images."""
+    """The deck's own files an output must not overwrite: its style sheets and local images (their references
+    read as the assets stage reads them: relative to the deck's folder, percent-decoded, file: URLs too)."""
     refs = [p for p in (options.style, *options.css) if p is not None]
+    base = deck.source.resolve().parent.as_uri() + "/"
     for slide in deck.slides:
-        refs += [deck.source.parent / ref for ref in image_refs(slide.html) if ":" not in ref.split("/")[0]]
+        for ref in image_refs(slide.html):
+            path = _local_file(urljoin(base, ref.strip()))
+            if path is not None:
+                refs.append(path)
     return refs
 
 
@@ -243,8 +251,6 @@ def _report(deck: Deck, rendered: rendering.Rendered, options: Options) -> list[
 
 
 def _local_file(url: str) -> Path | None:
-    from urllib.parse import unquote, urlsplit
-
     parts = urlsplit(url)
     return Path(unquote(parts.path)) if parts.scheme == "file" else None
 
@@ -262,8 +268,10 @@ def handout_sheets(deck: Deck, options: Options, stamp: Stamp, pages: Sequence[t
     per_sheet = options.handout or 1
     landscape = landscape_for(per_sheet, options.landscape)
     geometry = sheet_layout(per_sheet, options.paper, landscape, options.size.width / options.size.height)
-    # A collapsed build is printed as its last slide; its caption names the run (Slides 17-22).
-    first = {run[-1]: run[0] for run in builds(deck.slides)} if options.collapsing else {}
+    # A collapsed build is printed as its last slide; its caption names the run (Slides 17-22) among the slides
+    # --slides chose.
+    chosen = select_slides(deck, replace(options, collapse_builds=False))
+    first = {run[-1]: run[0] for run in builds([deck.slides[n - 1] for n in chosen])} if options.collapsing else {}
     cells = [
         HandoutCell(
             n,

@@ -98,7 +98,7 @@ def render_deck(request: Request, progress: Callable[[int, int], None] | None = 
         _date(doc, request.when)
     if request.sheets is None:
         labels = [label for c in chunks for label in c.labels()]
-        pdf, pages = finish(doc, labels=labels), len(labels)
+        pdf, pages = finish(doc, labels=labels, attached=[a.name for a in job.attachments]), len(labels)
         clock.lap(f"joined the PDF of {len(job.numbers)} slides")
     else:
         assert sheets is not None
@@ -108,7 +108,8 @@ def render_deck(request: Request, progress: Callable[[int, int], None] | None = 
         if len(labels) != len(job.numbers) and request.replan is not None:
             planned = request.replan(labels)
             sheets = procs.done(_render_sheets, planned, job.variant, job.attachments, job.epoch)
-        pdf, pages = finish(_imposed(_saved(doc), sheets, planned), labels=None), len(planned.placements)
+        imposed = _imposed(_saved(doc), sheets, planned)
+        pdf, pages = finish(imposed, labels=None, attached=[a.name for a in job.attachments]), len(planned.placements)
         clock.lap(f"imposed {len(job.numbers)} slides on {pages} sheets")
     return Rendered(pdf, pages, tuple(replace(c, pdf=b"") for c in chunks), tuple(messages))
 

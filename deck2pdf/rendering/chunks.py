@@ -71,8 +71,9 @@ class Job:
 
     def plan(self) -> list[tuple[int, ...]]:
         """The chunks: about CHUNKS of them, CHUNK_SLIDES long at most, MIN_CHUNK_SLIDES at least where the deck
-        allows, all of about the same length (none left short at the end: the cores finish together). Their
-        lengths depend on the number of slides only (never on the cache or the processes), so the PDF does too."""
+        allows, all of about the same length (none left short at the end: the cores finish together), none ending
+        inside a build (a chunk grows to the build's end). Their lengths depend on the slides and their builds only
+        (never on the cache or the processes), so the PDF does too."""
         if not self.chunked:
             return [self.numbers]
         total = len(self.numbers)
@@ -256,15 +257,15 @@ class _Fitter:
     def fit(self, numbers: list[int]) -> None:
         floor = self.job.code_floor
         todo: dict[int, int] = {}
-        too_big: dict[int, int] = {}
         for n in numbers:
             base = self.base[n]
             if base is None:
                 continue
             self.rungs[n] = ladder(base, self.job.min_scale, floor)
             # The first rung is the slide as laid out, but for wide code: known not to fit when it has none.
-            too_big[n] = 0 if self._fit(n, 0) == FULL else -1
-            todo[n] = max(guess(base, self.rungs[n], floor), too_big[n] + 1)
+            known = 0 if self._fit(n, 0) == FULL else -1  # the last rung known not to fit
+            if known + 1 < len(self.rungs[n]):  # (with --min-scale 1 and nothing to shrink, there is none left)
+                todo[n] = max(guess(base, self.rungs[n], floor), known + 1)
         while todo:
             tries = list(todo.items())  # the rung the estimate suggests
             results = self._render([(n, self._fit(n, j)) for n, j in tries])
@@ -279,7 +280,7 @@ class _Fitter:
                     self.slides[n], self.at[n], self.chosen[n] = slide, j, self._fit(n, j)
                     continue
                 j, slide = max(tried, key=lambda r: r[0])
-                self.slides[n], self.at[n], too_big[n] = slide, j, j  # the most that was tried shows the most
+                self.slides[n], self.at[n] = slide, j  # the most that was tried shows the most
                 base = self.base[n]
                 if j < len(self.rungs[n]) - 1 and slide.measure is not None and base is not None:
                     todo[n] = settle(base, slide.measure, self.rungs[n], j, floor)
@@ -308,16 +309,31 @@ class _Fitter:
                 if slide.fits:
                     self.slides[n], self.chosen[n] = slide, fit
 
+    def _without_columns(self, over: list[int]) -> None:
+        """Lay out again without columns the slides that continue in columns: pages are cut by height, which would
+        cut each column apart and print the lines out of order."""
+        again: list[tuple[int, Fit]] = []
+        for n in over:
+            if n in self.at and any(c.columns > 1 for c in self._fit(n, self.at[n]).code):
+                rung = self.rungs[n][self.at[n]]
+                self.rungs[n] = [*self.rungs[n], Rung(False, rung.pictures, rung.body)]
+                self.at[n] = len(self.rungs[n]) - 1
+                again.append((n, self._fit(n, self.at[n])))
+        if again:
+            for (n, _), slide in zip(again, self._render(again), strict=True):
+                self.slides[n] = slide
+
     def pages(self, numbers: tuple[int, ...]) -> dict[int, list[Any]]:
         """Each slide's pages: one, or with its continuation pages when it does not fit (cut instead with
         `--overflow cut`)."""
-        pages = {n: [self.slides[n].page] for n in numbers}
         over = [n for n in numbers if not self.slides[n].fits]
         self.cut = over
         if self.job.overflow == "cut":
             for n in over:
                 cut(self.slides[n].page, slide_id(n))
-            return pages
+            return {n: [self.slides[n].page] for n in numbers}
+        self._without_columns(over)
+        pages = {n: [self.slides[n].page] for n in numbers}
         variants: list[tuple[int, Fit]] = []
         spans: dict[int, list[float]] = {}
         for n in over:

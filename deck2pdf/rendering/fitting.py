@@ -8,9 +8,11 @@ The heading, the title band, the slide number and the progress bar never change.
 4. the body's text shrinks, down to --min-scale;
 5. what still does not fit continues on the next page (or, with `--overflow cut`, is cut).
 
-Steps 2-4 are rungs of one ladder (`ladder`), and a slide takes the first rung that fits. A rung's need is
-estimated from the slide's first layout (`predicted`), so that one more render of the slides that do not fit
-usually settles them (`guess`); `settle` corrects the estimate with what a try measured.
+Steps 2-4 are rungs of one ladder (`ladder`). A rung's need is estimated from the slide's first layout
+(`predicted`), and the first rung the estimate says fits is laid out (`guess`): one more render of the slides that
+do not fit usually settles them. When that rung does not fit, `settle` corrects the estimate with what the try
+measured and picks a later one. The estimate errs on the safe side (text reflows into fewer lines when smaller),
+so a slide may end a step smaller than it had to; trying larger rungs too would cost a render each.
 """
 
 from __future__ import annotations

@@ -284,7 +284,7 @@ def measure(page: Any) -> Measure | None:
     pictures: dict[int, Picture] = {}
     units: list[tuple[float, float]] = []
 
-    def visit(box: Any, in_code: bool, in_line: bool, parent_font: float) -> None:
+    def visit(box: Any, in_code: bool, in_line: bool, parent_font: float, in_flow: bool) -> None:
         nonlocal need_right, need_bottom
         element = getattr(box, "element", None) if getattr(box, "element_tag", None) else None
         if element is not None and isinstance(box, boxes.BlockBox) and element.get("data-pre") is not None:
@@ -299,7 +299,8 @@ def measure(page: Any) -> Measure | None:
                 pictures[index] = Picture(
                     index, box.width, box.height, box.style["font_size"], y, y + box.border_height()
                 )
-        if not in_line and flow is not None and isinstance(box, boxes.LineBox | boxes.ReplacedBox):
+        in_flow = in_flow or box is flow
+        if not in_line and in_flow and isinstance(box, boxes.LineBox | boxes.ReplacedBox):
             units.append((box.position_y, box.position_y + box.margin_height()))
         stand_in = bool(_STAND_INS & _classes(box))
         if box.width and (isinstance(box, boxes.TextBox | boxes.ReplacedBox) or stand_in):
@@ -309,10 +310,10 @@ def measure(page: Any) -> Measure | None:
         if stand_in:
             return  # its label is clipped to it
         for child in getattr(box, "children", ()):
-            visit(child, in_code, in_line or isinstance(box, boxes.LineBox), box.style["font_size"])
+            visit(child, in_code, in_line or isinstance(box, boxes.LineBox), box.style["font_size"], in_flow)
 
     for child in content.children:
-        visit(child, False, False, content.style["font_size"])
+        visit(child, False, False, content.style["font_size"], False)
     return Measure(
         left,
         top,
@@ -444,11 +445,6 @@ def _classes(box: Any) -> set[str]:
     if element is None or getattr(box, "element_tag", None) is None:
         return set()
     return set((element.get("class") or "").split())
-
-
-def _id(box: Any) -> str | None:
-    element = getattr(box, "element", None)
-    return element.get("id") if element is not None and getattr(box, "element_tag", None) else None
 
 
 def _walk(box: Any) -> Iterator[Any]:

@@ -287,3 +287,26 @@ def test_a_deck_without_a_title_is_named_after_its_first_heading(tmp_path: Path)
     deck.write_text("title: Given\n--\n\n## Containers\n", encoding="utf-8")
     convert(deck, {"output": tmp_path / "c.pdf"})
     assert metadata(tmp_path / "c.pdf")["/Title"] == "Given"
+
+
+def test_columns_are_not_continued_and_nothing_breaks_at_min_scale_1(tmp_path: Path) -> None:
+    """A block too tall even in two columns continues in one column, its lines in order; with --min-scale 1 a
+    slide that cannot shrink continues at once; an unclosed <style> in a slide stays in its slide."""
+    code = "\n".join(f"row {i:03d} of the listing" for i in range(150))
+    deck = tmp_path / "deck.md"
+    deck.write_text(
+        f"title: C\n--\n\n### Listing\n\n```\n{code}\n```\n\n--\n\n### Styled\n\n<style>.x {{ color: red }}\n\nText.\n"
+        "\n--\n\n### Last\n\nEnd.\n",
+        encoding="utf-8",
+    )
+    pdf = tmp_path / "out.pdf"
+    convert(deck, {"output": pdf})
+    labels = page_labels(pdf)
+    listing = [t for t, label in zip(page_texts(pdf), labels, strict=True) if label.split(" ")[0] == "1"]
+    rows = [int(line.split()[1]) for t in listing for line in t.splitlines() if line.startswith("row ")]
+    assert rows == list(range(150)) and len(listing) > 1
+    assert all("row" in t for t in listing)  # no page of a continued slide is empty
+    assert labels[-2:] == ["2", "3"] and "End." in page_texts(pdf)[-1]
+    one = tmp_path / "one.pdf"
+    convert(deck, {"output": one, "min_scale": 1.0})
+    assert page_labels(one)[1] == "1 (cont.)"

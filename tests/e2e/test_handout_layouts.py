@@ -130,3 +130,13 @@ def test_small_print_gets_a_warning_that_names_a_readable_layout(tmp_path: Path)
         w for w in result.warnings if "--handout 9 prints the slides' body text at 5.3 pt" in w and "--handout 6" in w
     ]
     assert not convert(deck, {"output": tmp_path / "b.pdf", "handout": 6}).warnings
+
+
+def test_a_build_s_caption_counts_only_the_chosen_slides(tmp_path: Path) -> None:
+    deck = tmp_path / "deck.md"
+    deck.write_text(
+        "title: B\n" + "".join("--\n### Same\n" + "".join(f"* {k}\n" for k in range(n)) for n in (1, 2, 3, 4))
+    )
+    pdf = tmp_path / "h.pdf"
+    convert(deck, {"output": pdf, "handout": 2, "slides": "3-4"})
+    assert "Slides 3-4" in page_texts(pdf)[0]

@@ -140,3 +140,27 @@ def test_images_come_through_the_proxy_the_environment_names(
     monkeypatch.setenv("NO_PROXY", "images.example")
     result = deck2pdf.convert(deck, {"output": tmp_path / "b.pdf", "cache_dir": tmp_path / "other-cache"})
     assert [w for w in result.warnings if "was not found" in w]  # asked directly: the name resolves nowhere
+
+
+def test_an_image_named_with_escapes_is_refused_as_output_and_render_checks_no_output(folder: Path) -> None:
+    Image.new("RGB", (20, 20), "#3366aa").save(folder / "my pic.png")
+    (folder / "e.md").write_text("title: E\n--\n# E\n\n![p](my%20pic.png)\n", encoding="utf-8")
+    before = (folder / "my pic.png").read_bytes()
+    done = _run(folder, "e.md", "-o", "my pic.png")
+    assert done.returncode == 7 and (folder / "my pic.png").read_bytes() == before
+    (folder / "e.pdf").mkdir()  # where convert would write: render writes nothing, so it does not care
+    assert deck2pdf.render(folder / "e.md")[:5] == b"%PDF-"
+
+
+def test_json_and_a_pdf_on_stdout_are_refused_together(folder: Path) -> None:
+    done = _run(folder, "d.md", "-o", "-", "--json")
+    assert done.returncode == 2 and b"--json" in done.stderr and not done.stdout
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.1", "2130706433", "0x7f.1", "[::1]", "10.0.0.1"])
+def test_a_proxy_is_not_a_way_into_this_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, host: str) -> None:
+    from deck2pdf.fetch import FetchError, FetchPolicy, fetch
+
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    with pytest.raises(FetchError, match="private or reserved"):
+        fetch(f"http://{host}/x.png", FetchPolicy())

@@ -1,0 +1,112 @@
+"""A hostile deck cannot attach files, forge messages, or make a download outlive its time limit."""
+
+from __future__ import annotations
+
+import http.server
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from deck2pdf.pipeline import convert
+
+ATTACHING = [
+    '<a rel="&#97;ttachment" href="../.env">env</a>',
+    "<a rel='ATTACHMENT' href='../.env'>env</a>",
+    '<a rel="nofollow  attachment" href="../.env">env</a>',
+    '<a rel=\n"attachment" href="../.env">env</a>',
+    '<link rel="attachment" href="../.env">',
+    '<link rel="&#x61;ttachment" href="../.env">',
+]
+
+
+def _embedded(pdf: Path) -> tuple[list[str], list[str]]:
+    with pikepdf.open(pdf) as doc:
+        names = doc.Root.get("/Names")
+        files = (
+            list(pikepdf.NameTree(names.EmbeddedFiles).keys())
+            if names is not None and "/EmbeddedFiles" in names
+            else []
+        )
+        annots = [str(a.get("/Subtype")) for page in doc.pages for a in page.obj.get("/Annots", [])]
+    return files, [a for a in annots if a == "/FileAttachment"]
+
+
+@pytest.mark.parametrize("untrusted", [False, True])
+@pytest.mark.parametrize("html", ATTACHING)
+def test_no_spelling_of_rel_attachment_embeds_a_file(tmp_path: Path, html: str, untrusted: bool) -> None:
+    (tmp_path / ".git").mkdir()  # the work tree: in trusted mode the jail reaches .env
+    (tmp_path / ".env").write_text("SECRET=hunter2\n")
+    deck = tmp_path / "talk" / "deck.md"
+    deck.parent.mkdir()
+    deck.write_text(f"title: A\n--\n# Attach\n\n{html}\n", encoding="utf-8")
+    pdf = tmp_path / "out.pdf"
+    convert(deck, {"output": pdf, "untrusted": untrusted, "render_cache": False})
+    assert _embedded(pdf) == ([], [])
+    assert b"hunter2" not in pdf.read_bytes()
+
+
+def test_pdfa_keeps_its_own_attachments_only(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".env").write_text("SECRET=hunter2\n")
+    deck = tmp_path / "deck.md"
+    deck.write_text(f"title: A\n--\n# Attach\n\n{ATTACHING[0].replace('../', '')}\n", encoding="utf-8")
+    pdf = tmp_path / "out.pdf"
+    convert(deck, {"output": pdf, "pdfa": True})
+    files, annots = _embedded(pdf)
+    assert sorted(files) == ["deck.md", "deck2pdf-manifest.json"] and annots == []
+
+
+def test_a_message_quoting_the_deck_stays_one_line(tmp_path: Path) -> None:
+    deck = tmp_path / "deck.md"
+    deck.write_text('title: F\n--\n# x\n\n<img src="x&#10;deck2pdf: error: FAKE\x1b[31m">\n', encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "deck2pdf", str(deck), "-o", str(tmp_path / "o.pdf")], capture_output=True, text=True
+    )
+    lines = done.stderr.splitlines()
+    assert not [line for line in lines if line.startswith("deck2pdf: error: FAKE")]
+    assert "\x1b" not in done.stderr
+    assert [line for line in lines if "\\ndeck2pdf: error: FAKE\\x1b[31m" in line]
+
+
+class _Trickle(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        for _ in range(60):
+            try:
+                self.wfile.write(b"x")
+                self.wfile.flush()
+            except OSError:
+                return
+            time.sleep(1)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def trickle() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Trickle)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/slow.png"
+    server.shutdown()
+
+
+def test_a_server_trickling_a_byte_a_second_is_cut_off_at_the_image_timeout(tmp_path: Path, trickle: str) -> None:
+    deck = tmp_path / "deck.md"
+    deck.write_text(f"title: T\n--\n# Slow\n\n![slow]({trickle})\n", encoding="utf-8")
+    start = time.monotonic()
+    result = convert(
+        deck, {"output": tmp_path / "o.pdf", "image_timeout": 3, "allow_private_network": True, "render_cache": False}
+    )
+    assert time.monotonic() - start < 8
+    assert [w for w in result.warnings if "timed out after 3 s" in w]
