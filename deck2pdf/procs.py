@@ -60,7 +60,34 @@ def pool(
     an exception (Ctrl-C, --timeout, an error) use `stop(pool)`: the workers stop at once, not after their task."""
     from concurrent.futures import ProcessPoolExecutor  # here: the command starts faster without it
 
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context(), initializer=initializer, initargs=initargs)
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context(),
+        initializer=_start_worker,
+        initargs=(os.getpid(), initializer, initargs),
+    )
+
+
+def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+    _die_with(parent)
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def _die_with(parent: int) -> None:
+    """End this process when `parent` ends, however it ends (SIGKILL included): on Linux the kernel sends SIGKILL
+    (prctl PR_SET_PDEATHSIG); elsewhere the pool and the pipe to the parent end the process when they break."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it ended before the request was made
+        os._exit(1)
 
 
 def stop(executor: ProcessPoolExecutor) -> None:
@@ -79,7 +106,8 @@ class Child:
         ctx: Any = context()
         self.owner = os.getpid()
         self.connection, theirs = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(theirs, warm_up))  # not a daemon: it starts workers
+        # Not a daemon: it starts workers.
+        self.process = ctx.Process(target=_serve, args=(theirs, warm_up, os.getpid()))
         self.process.start()
         theirs.close()
         atexit.register(self.close)  # never used (an error, --inspect...): it ends with the program
@@ -133,7 +161,8 @@ class Child:
             self.process.join(timeout=5)
 
 
-def _serve(connection: Any, warm_up: Callable[[], None] | None) -> None:
+def _serve(connection: Any, warm_up: Callable[[], None] | None, parent: int) -> None:
+    _die_with(parent)
     if hasattr(os, "setpgrp"):
         # A process group of its own, with its workers: stopping the render (Ctrl-C, --timeout, an error in
         # the program) stops them all at once, and no worker is left behind.

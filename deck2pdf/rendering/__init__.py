@@ -69,6 +69,7 @@ def render_deck(request: Request, progress: Callable[[int, int], None] | None = 
     from .join import join
 
     log.debug("%s", engine.status_line())
+    engine.keep_tidy()
     clock = Clock()
     job = request.job
     folder = job.font_store.parent  # the cache's
@@ -94,6 +95,7 @@ def render_deck(request: Request, progress: Callable[[int, int], None] | None = 
                     raise RenderError(f"a font was lost while rendering: {exc}", hint="run again") from None
                 log.debug("font %s is gone from the cache; rendering again without the render cache", exc)
         fonts.prune(font_store)
+        engine.keep_tidy()
     if job.chunked:
         _date(doc, request.when)
     if request.sheets is None:
@@ -115,11 +117,20 @@ def render_deck(request: Request, progress: Callable[[int, int], None] | None = 
 
 
 def _render_sheets(sheets: Sheets, variant: str | None, attachments: tuple[Attached, ...], epoch: int) -> bytes:
+    from . import engine
     from .pages import render_html
 
-    return render_html(
-        sheets.html, sheets.base_url, allowed_roots=sheets.roots, variant=variant, attachments=attachments, epoch=epoch
-    )
+    try:
+        return render_html(
+            sheets.html,
+            sheets.base_url,
+            allowed_roots=sheets.roots,
+            variant=variant,
+            attachments=attachments,
+            epoch=epoch,
+        )
+    finally:
+        engine.keep_tidy()  # (in a worker process: its own fonts' folder)
 
 
 def _imposed(slides_pdf: bytes, chrome: Any, sheets: Sheets) -> bytes:

@@ -35,7 +35,7 @@ from ..layout import Typesetter
 from ..markup import css_urls
 from ..model import FULL, Attached, FetchScope, Fit, slide_id
 from . import patches
-from .engine import import_weasyprint, start_deck
+from .engine import import_weasyprint, keep_tidy, start_deck
 from .fitting import Rung, breaks, fit_for, guess, ladder, settle
 from .join import ELSEWHERE
 from .pages import RenderedSlide, cut, keep_between, parse_sheets, render_slides, write_pdf
@@ -212,6 +212,7 @@ def render_chunk(job: Job, numbers: tuple[int, ...], first: bool) -> Chunk:
             attachments=job.attachments if first else (),
             epoch=job.epoch,
         )
+    keep_tidy()  # (in a worker process: its own fonts' folder, if it made one)
     return Chunk(
         tuple(numbers),
         pdf,
@@ -376,6 +377,7 @@ def _key(job: Job, numbers: tuple[int, ...], index: int, context: str) -> tuple[
     for part in (
         __version__,
         repr((job.fit, job.min_scale, job.code_floor, job.overflow, job.builds, job.variant, job.epoch, job.chunked)),
+        job.typesetter.base_url,  # the deck's folder: what relative URLs in its slides and sheets mean
         context,
         html,
         *(_stat(Path(unquote(urlsplit(url).path))) for url in sorted(set(_FILE_URL.findall(html)))),

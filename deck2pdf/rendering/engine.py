@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import shutil
 import sys
 from typing import Any
 
@@ -54,8 +55,33 @@ def start_deck(sheets: str | None = None) -> None:
     if _DECK and sheets is not None and sheets == _DECK_SHEETS[0]:
         return
     _DECK_SHEETS[0] = sheets
+    if _DECK:
+        _forget_fonts(_DECK["font_config"])  # the last deck's, whose set-up is not kept
     _DECK.update(font_config=FontConfiguration(), counter_style=CounterStyle(), color_profiles={})
     patches.start_deck(_DECK["font_config"], _DECK["counter_style"])
+
+
+def keep_tidy() -> None:
+    """Have the folder WeasyPrint saves the deck's @font-face files in removed when this process ends (WeasyPrint
+    never removes it: every render left a `weasyprint-*` folder in TMPDIR). At the process's end, not now: a deck
+    set up again (--watch) uses the fonts in it."""
+    config = _DECK.get("font_config")
+    folder = getattr(config, "_folder", None)  # WeasyPrint 70's (FontConfiguration.add_font_face); else nothing
+    if folder is not None and str(folder) not in _TIDY:
+        from multiprocessing import util
+
+        _TIDY.add(str(folder))
+        util.Finalize(None, shutil.rmtree, args=(str(folder),), kwargs={"ignore_errors": True}, exitpriority=1)
+
+
+def _forget_fonts(config: Any) -> None:
+    folder = getattr(config, "_folder", None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+        _TIDY.discard(str(folder))
+
+
+_TIDY: set[str] = set()  # folders to remove at exit
 
 
 def deck_state() -> dict[str, Any]:

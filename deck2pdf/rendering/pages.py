@@ -179,7 +179,12 @@ def render_html(
     with patches.active(), recorded("weasyprint", logging.WARNING), _font_time(epoch):
         try:
             document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-            return bytes(document.write_pdf(**_pdf_options(weasyprint, variant, attachments)))
+            # The deck's FontConfiguration: its fonts' folder is the one removed at exit (`engine.keep_tidy`).
+            return bytes(
+                document.write_pdf(
+                    font_config=deck_state()["font_config"], **_pdf_options(weasyprint, variant, attachments)
+                )
+            )
         except Exception as exc:
             raise RenderError(f"WeasyPrint could not lay out the handout: {exc}", hint="run with --debug") from exc
 

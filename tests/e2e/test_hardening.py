@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import http.server
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -110,3 +112,55 @@ def test_a_server_trickling_a_byte_a_second_is_cut_off_at_the_image_timeout(tmp_
     )
     assert time.monotonic() - start < 8
     assert [w for w in result.warnings if "timed out after 3 s" in w]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+def test_a_killed_run_leaves_no_process_and_no_temporary_file(tmp_path: Path, how: int) -> None:
+    """deck2pdf killed mid-render (SIGKILL gives it no chance to clean up): its renderer and workers end with it
+    (the kernel's parent-death signal), and nothing is left in TMPDIR or beside the output."""
+    name = f"kill-me-{how}.md"
+    deck = tmp_path / name
+    body = "\n".join(f"* point {k}, long enough to take a line of its own on the slide" for k in range(9))
+    deck.write_text("title: K\n" + "".join(f"--\n### Slide {n}\n{body}\n" for n in range(400)), encoding="utf-8")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp)}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "deck2pdf", str(deck), "-o", str(out / "k.pdf"), "-q", "--no-render-cache", "-j", "2"],
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while len(_processes(name)) < 3 and time.monotonic() < deadline:  # the command, its renderer, a worker
+        time.sleep(0.1)
+    assert len(_processes(name)) >= 3
+    run.send_signal(how)
+    run.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while _processes(name) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _processes(name) == []
+    assert list(temp.iterdir()) == [] and list(out.iterdir()) == []
+
+
+def _processes(marker: str) -> list[str]:
+    done = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True, check=False)
+    return done.stdout.split()
+
+
+def test_two_decks_with_different_backgrounds_never_share_a_cached_render(tmp_path: Path) -> None:
+    from PIL import Image
+
+    text = 'title: T\n--\n# Same\n\n<div style="background: url(bg.png); width: 4em; height: 4em"></div>\n'
+    pdfs = []
+    for name, colour in (("alice", "#ff0000"), ("bob", "#0000ff")):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "talk.md").write_text(text, encoding="utf-8")
+        Image.new("RGB", (40, 40), colour).save(folder / "bg.png")
+        pdf = tmp_path / f"{name}.pdf"
+        convert(folder / "talk.md", {"output": pdf, "cache_dir": tmp_path / "cache"})
+        pdfs.append(pdf.read_bytes())
+    assert pdfs[0] != pdfs[1]

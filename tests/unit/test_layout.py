@@ -44,7 +44,7 @@ def test_each_slide_is_a_section_with_its_number_classes_and_title(tmp_path: Pat
     html = _layout(tmp_path, "title: T\n--\n### One\n-- center wide\ntwo\n")
     assert '<section class="slide " id="slide-1" data-title="One"' in html
     assert '<section class="slide center wide" id="slide-2" data-title="Slide 2"' in html
-    assert html.count('class="slide-end"') == 2 and "<title>T</title>" in html
+    assert html.count('class="slide-body') == 2 and "<title>T</title>" in html
     assert '<div class="slide-number">2<span class="slide-total"> / 2</span></div>' in html
 
 
