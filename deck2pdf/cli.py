@@ -786,4 +786,12 @@ def _source_date_epoch() -> datetime.datetime | None:
         raise UsageError(
             f"SOURCE_DATE_EPOCH={value!r}: not a number of seconds", hint="e.g. SOURCE_DATE_EPOCH=1700000000"
         )
+    if int(value) > _LAST_SECOND:
+        raise UsageError(
+            f"SOURCE_DATE_EPOCH={value}: after the year 9999, which a PDF date cannot hold",
+            hint="e.g. SOURCE_DATE_EPOCH=1700000000",
+        )
     return datetime.datetime.fromtimestamp(int(value), datetime.UTC)
+
+
+_LAST_SECOND = 253402300799  # 9999-12-31 23:59:59 UTC

@@ -358,6 +358,17 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bo
 _CleaverYamlLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
 
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    """A date, or, when it is not one (`2024-13-45`), the text as written: front matter dates are only shown."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)
+
+
+_CleaverYamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
 def _front_matter(text: str, source: Path) -> Mapping[str, Any] | None:
     """Return the front matter as a mapping, or None when the text is not meant as front matter."""
     # js-yaml does not count a leading tab as indentation (it starts a new top-level key); stripping
@@ -381,6 +392,10 @@ def _front_matter(text: str, source: Path) -> Mapping[str, Any] | None:
         ) from None
     except yaml.YAMLError as exc:
         raise DeckError(f"bad front matter: {exc}", file=source, line=1, hint="fix the YAML") from None
+    except RecursionError:
+        raise DeckError(
+            "bad front matter: it nests too deep", file=source, line=1, hint="write flatter YAML before the first `--`"
+        ) from None
     if value is None:
         return {}
     if not isinstance(value, Mapping):

@@ -148,6 +148,21 @@ CASES = [
         False,
     ),
     ("fifo", fifo, [], ExitCode.DECK, "{deck}: is not a regular file", False),
+    # Ordinary input that once ended in exit 70 ("a bug").
+    ("impossible-date", text("title: T\ndate: 2024-13-45\n--\n# x\n"), [], 0, None, True),
+    (
+        "front-matter-nested-3000-deep",
+        text("title: T\nx: " + "[" * 3000 + "]" * 3000 + "\n--\n# x\n"),
+        [],
+        ExitCode.DECK,
+        "{deck}:1: bad front matter: it nests too deep",
+        False,
+    ),
+    ("height-1e30px", text('title: T\n--\n# x\n\n<div style="height:1e30px">big</div>\n'), [], 0, None, True),
+    *[
+        (f"encoding-{name}", text(f"title: T\nencoding: {name}\n--\n# x\n"), [], 0, None, True)
+        for name in ("base64", "hex", "zlib", "rot13", "uu", "undefined")
+    ],
 ]
 
 
@@ -180,6 +195,18 @@ def test_bad_input(
         assert len(errors) == 1
     assert out.exists() == written
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.pdf")] == []  # no temporary file left
+
+
+def test_a_source_date_after_the_year_9999_is_a_usage_error(tmp_path: Path) -> None:
+    deck = tmp_path / "deck.md"
+    deck.write_text("title: T\n--\n# x\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "deck2pdf", str(deck), "-o", str(tmp_path / "o.pdf")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SOURCE_DATE_EPOCH": "253402300800"},
+    )
+    assert result.returncode == ExitCode.USAGE and "after the year 9999" in result.stderr
 
 
 def test_a_broken_or_self_importing_style_sheet_still_renders(tmp_path: Path) -> None:
