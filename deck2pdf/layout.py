@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from html import escape, unescape
@@ -156,8 +157,12 @@ _CSS_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
 _IMPORT_URL = re.compile(r"""@import\s+(?:url\(\s*)?["']?([^"')\s;]+)""", re.I)
 
 
+MAX_SHEET_BYTES = 8 * 2**20  # a style sheet larger than this is not one (WeasyPrint would spend minutes on it)
+
+
 def read_sheets(sheets: Sequence[Path]) -> dict[Path, str]:
-    """The style sheets' text, with the sheets they @import (a theme may build on another), each once."""
+    """The style sheets' text, with the sheets they @import (a theme may build on another), each once. Only
+    regular files of a sane size are read: `@import "/dev/zero"` or a FIFO would never end."""
     texts: dict[Path, str] = {}
     todo = list(sheets)
     while todo:
@@ -165,7 +170,9 @@ def read_sheets(sheets: Sequence[Path]) -> dict[Path, str]:
         if sheet in texts:
             continue
         try:
-            texts[sheet] = sheet.read_text(encoding="utf-8", errors="replace")
+            info = sheet.stat()
+            regular = stat.S_ISREG(info.st_mode) and info.st_size <= MAX_SHEET_BYTES
+            texts[sheet] = sheet.read_text(encoding="utf-8", errors="replace") if regular else ""
         except OSError:
             texts[sheet] = ""
         todo += [sheet.parent / unquote(ref) for ref in _IMPORT_URL.findall(texts[sheet]) if ":" not in ref]

@@ -157,6 +157,14 @@ def parse_text(text: str, source: Path, limits: Limits | None = None, *, process
             file=source,
             hint="raise the limit with --max-slides if the deck is what you meant",
         )
+    if len(front) > limits.max_slide_chars:  # front matter, or a first slide written before any `--`
+        raise DeckError(
+            f"its text before the first `--` is {len(front):,} characters long, over the "
+            f"{limits.max_slide_chars:,}-character limit",
+            file=source,
+            line=1,
+            hint="split it, or raise the limit with --max-slide-chars",
+        )
     for number, piece in enumerate(pieces, start=1):
         if len(piece.markdown) > limits.max_slide_chars:
             raise DeckError(

@@ -164,3 +164,21 @@ def test_two_decks_with_different_backgrounds_never_share_a_cached_render(tmp_pa
         convert(folder / "talk.md", {"output": pdf, "cache_dir": tmp_path / "cache"})
         pdfs.append(pdf.read_bytes())
     assert pdfs[0] != pdfs[1]
+
+
+def test_a_style_sheet_importing_dev_zero_is_not_read(tmp_path: Path) -> None:
+    deck = tmp_path / "z.md"
+    deck.write_text("title: Z\nstyle: s.css\n--\n# z\n", encoding="utf-8")
+    (tmp_path / "s.css").write_text('@import "/dev/zero";\nh1 { color: red }\n', encoding="utf-8")
+    start = time.monotonic()
+    convert(deck, {"output": tmp_path / "z.pdf", "render_cache": False})
+    assert time.monotonic() - start < 20
+
+
+def test_text_before_the_first_separator_meets_the_slide_limit(tmp_path: Path) -> None:
+    from deck2pdf.errors import DeckError
+
+    deck = tmp_path / "big.md"
+    deck.write_text("Prose " * 30_000 + "\n--\n# x\n", encoding="utf-8")
+    with pytest.raises(DeckError, match="before the first `--`"):
+        convert(deck, {"output": tmp_path / "o.pdf", "max_slide_chars": 100_000})
