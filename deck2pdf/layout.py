@@ -16,7 +16,18 @@ import jinja2
 import tinycss2.color3
 
 from ._version import __version__
-from .markup import Tag, author_name, element_end, elements, images, replaced, slide_parts, wrap_code
+from .markup import (
+    Tag,
+    author_name,
+    element_end,
+    elements,
+    images,
+    passive_css,
+    passive_html,
+    replaced,
+    slide_parts,
+    wrap_code,
+)
 from .model import FULL, Asset, Caption, Cell, Deck, Fit, HandoutCell, LinkNote, Rect, Sheet, Slide, short, slide_id
 from .options import CLEAVER_FONT_PX, CONTENT_PADDING_EM, PAGE_EMS, Options
 from .themes import THEMES_DIR, Theme
@@ -25,11 +36,6 @@ _FONT_COLOR = re.compile(r"""(<font\b[^>]*?\bcolor\s*=\s*)(["']?)([^"'\s>]*)\2""
 _ATTACHMENT = re.compile(
     r"""\srel\s*=\s*(?:"[^"]*\battachment\b[^"]*"|'[^']*\battachment\b[^']*'|attachment\b)""", re.I
 )
-_ACTIVE_BLOCK = re.compile(r"<(script|iframe|object|embed|applet|frame|frameset)\b.*?</\1\s*>", re.I | re.S)
-_ACTIVE_TAG = re.compile(r"</?(?:script|iframe|object|embed|applet|frame|frameset|link|base|meta)\b[^>]*>", re.I)
-_STYLE_BLOCK = re.compile(r"(<style\b[^>]*>)(.*?)(</style\s*>)", re.I | re.S)
-_IMPORT = re.compile(r"@import\b[^;]*;?", re.I)
-_FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}", re.I)
 _ID_ATTR = re.compile(r"""(<[a-zA-Z][^<>]*?\sid=")([^"]*)(")""")
 _PX_LENGTH = re.compile(r"((?:^|[;\s])(?:min-|max-)?(?:width|height)\s*:\s*)(\d+(?:\.\d+)?)px", re.IGNORECASE)
 
@@ -71,7 +77,7 @@ class Typesetter:
         paper = theme.paper if handout and not options.backgrounds else ()
         self.stylesheets = (*theme.stylesheets, *([] if options.untrusted else own), *paper)
         self.inline_css = (
-            [_passive_css(p.read_text(encoding="utf-8", errors="replace")) for p in own] if options.untrusted else []
+            [passive_css(p.read_text(encoding="utf-8", errors="replace")) for p in own] if options.untrusted else []
         )
         # The page's own ids come first: a heading "Slide 3" must not take the id of slide 3's section.
         seen_ids = {f"slide{end}-{s.number}" for s in deck.slides for end in ("", "-end")}
@@ -232,16 +238,7 @@ def _unique_ids(html: str, number: int, seen: set[str]) -> str:
 
 def _passive(html: str, untrusted: bool) -> str:
     """For an untrusted deck: no scripts, frames, embedded objects, linked files, @import or @font-face."""
-    if not untrusted:
-        return html
-    html = _ACTIVE_BLOCK.sub("", html)
-    html = _ACTIVE_TAG.sub("", html)
-    return _STYLE_BLOCK.sub(lambda m: m.group(1) + _passive_css(m.group(2)) + m.group(3), html)
-
-
-def _passive_css(css: str) -> str:
-    """CSS without @import and @font-face, unable to close the <style> element it is put in."""
-    return re.sub(r"</(style)", r"<\\/\1", _FONT_FACE.sub("", _IMPORT.sub("", css)), flags=re.I)
+    return passive_html(html) if untrusted else html
 
 
 def _document_fields(deck: Deck, date: str, lang: str) -> dict[str, str]:

@@ -89,6 +89,25 @@ def slide_parts(html: str) -> tuple[str, str]:
     return body[start:end], body[:start] + body[end:]
 
 
+def passive_html(html: str) -> str:
+    """An untrusted slide's HTML without what could act or fetch on its own: scripts, frames, embedded objects
+    (with their content), `<link>`, `<base>`, `<meta>`; its `<style>` elements' CSS made passive (`passive_css`).
+    Read token by token as a browser reads them, then written out again: removing a tag can never join the text
+    around it into a new one (`<li<meta>nk>` stays one harmless unknown tag)."""
+    passive = _Passive()
+    passive.feed(html)
+    passive.close()
+    return "".join(passive.out)
+
+
+def passive_css(css: str) -> str:
+    """CSS without @import, @font-face and @namespace rules (however written: escapes and comments are decoded by
+    tinycss2, WeasyPrint's own parser), unable to close the <style> element it is put in."""
+    rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=False)
+    kept = [r for r in rules if not (r.type == "at-rule" and r.lower_at_keyword in _ACTIVE_AT_RULES)]
+    return tinycss2.serialize(kept).replace("</", "<\\/")
+
+
 def wrap_code(html: str, width: int, mark: str) -> str:
     """Break a code block's lines (its HTML, highlighting spans kept) after `width` characters (tabs to the next
     multiple of 8, wide East Asian characters count two), each continuation starting with the HTML `mark`."""
@@ -359,6 +378,64 @@ class _Anchors(HTMLParser):
         if self._open is not None:
             self.found.append((self._open[0], " ".join("".join(self._open[1]).split())))
             self._open = None
+
+
+_ACTIVE_AT_RULES = frozenset({"import", "font-face", "namespace"})
+# Dropped with everything inside them; and tags dropped alone (void, or harmless content).
+_ACTIVE_CONTAINERS = frozenset({"script", "iframe", "object", "applet", "frameset", "noscript", "template"})
+_ACTIVE_TAGS = frozenset({"embed", "frame", "link", "base", "meta", "param"}) | _ACTIVE_CONTAINERS
+
+
+class _Passive(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)  # text is written out as it was written
+        self.out: list[str] = []
+        self.dropping = 0  # open active containers: their content goes too
+        self.style: list[str] | None = None  # the CSS of the <style> element being read
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag in _ACTIVE_CONTAINERS:
+            self.dropping += 1
+        if self.dropping or tag in _ACTIVE_TAGS:
+            return
+        self.out.append(self.get_starttag_text() or "")
+        if tag == "style":
+            self.style = []
+
+    def handle_startendtag(self, tag: str, attrs: object) -> None:
+        if not self.dropping and tag not in _ACTIVE_TAGS:
+            self.out.append(self.get_starttag_text() or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _ACTIVE_CONTAINERS:
+            self.dropping = max(0, self.dropping - 1)
+            return
+        if self.dropping or tag in _ACTIVE_TAGS:
+            return
+        if tag == "style" and self.style is not None:
+            self.out.append(passive_css("".join(self.style)))
+            self.style = None
+        self.out.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        if not self.dropping:
+            (self.style if self.style is not None else self.out).append(data)
+
+    def handle_entityref(self, name: str) -> None:
+        self.handle_data(f"&{name};")
+
+    def handle_charref(self, name: str) -> None:
+        self.handle_data(f"&#{name};")
+
+    def handle_comment(self, data: str) -> None:
+        if not self.dropping and self.style is None:
+            self.out.append(f"<!--{data}-->")
+
+    def close(self) -> None:
+        super().close()
+        if self.style is not None:  # an unclosed <style>: its CSS, made passive, closed
+            self.out += [passive_css("".join(self.style)), "</style>"]
+            self.style = None
 
 
 class _EndFinder(_Located):

@@ -7,11 +7,23 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+import tinycss2
 
 from deck2pdf.assets import image_refs, resolve_assets
 from deck2pdf.handout import link_notes
 from deck2pdf.layout import lay_out
-from deck2pdf.markup import CssUrl, author_name, css_urls, images, links, replaced, slide_parts, styles, wrap_code
+from deck2pdf.markup import (
+    CssUrl,
+    author_name,
+    css_urls,
+    images,
+    links,
+    passive_html,
+    replaced,
+    slide_parts,
+    styles,
+    wrap_code,
+)
 from deck2pdf.options import Options
 from deck2pdf.parse import parse_text
 from deck2pdf.themes import load_theme
@@ -188,3 +200,27 @@ def test_code_wraps_after_the_width_with_a_mark_keeping_its_spans() -> None:
     wrapped = wrap_code('<span class="k">abcdefghij</span>kl &lt;m\n\tx', 8, "<i>M</i>")
     assert wrapped == '<span class="k">abcdefgh\n<i>M</i>ij</span>kl &lt;\n<i>M</i>m\n\t\n<i>M</i>x'
     assert wrap_code("漢字漢字漢字", 8, "|") == "漢字漢字\n|漢字"
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<li<meta>nk rel="stylesheet" href="/etc/x.css">',
+        '<ba<meta>se href="http://evil.example/">',
+        '<obj<meta>ect data="x.svg"></object>',
+        "<p>a<script>alert(1)</script>b</p>",
+        '<iframe src="x.html">inside</iframe><embed src="x.swf"><meta http-equiv="refresh" content="0">',
+        "<scr<script>ipt>alert(1)</script>",
+        '<style>@\\69mport "x.css"; @font-face/**/{src:url(f.woff)} h1{color:red}</style>',
+        "<style>@IMPORT url(x.css);</style><style>x{}</st<!-- -->yle><link rel=stylesheet href=x.css>",
+    ],
+)
+def test_untrusted_html_keeps_nothing_active_however_it_is_spelt(html: str) -> None:
+    import tinyhtml5
+
+    tree = tinyhtml5.parse(passive_html(html))
+    tags = {element.tag.rsplit("}", 1)[-1] for element in tree.iter()}
+    assert not tags & {"link", "base", "object", "script", "iframe", "embed", "meta"}, tags
+    for style in (e for e in tree.iter() if e.tag.endswith("style")):
+        rules = tinycss2.parse_stylesheet(style.text or "", skip_comments=True, skip_whitespace=True)
+        assert not [r for r in rules if r.type == "at-rule" and r.lower_at_keyword in ("import", "font-face")]
