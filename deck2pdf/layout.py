@@ -19,6 +19,7 @@ from ._version import __version__
 from .markup import (
     Tag,
     author_name,
+    clamped_spans,
     element_end,
     elements,
     images,
@@ -93,7 +94,7 @@ class Typesetter:
             for s in deck.slides
         }
         # The title keeps the theme's size; the body is what fitting changes (`Fit`).
-        self.parts = {n: _tagged(*slide_parts(html)) for n, html in self.slide_html.items()}
+        self.parts = {n: _tagged(*slide_parts(clamped_spans(html))) for n, html in self.slide_html.items()}
         self.fields = _document_fields(deck, date, lang)
 
     def ids(self, number: int) -> set[str]:

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from html import escape as html_escape
 from html.parser import HTMLParser
 from typing import Any
 
@@ -106,6 +107,38 @@ def passive_css(css: str) -> str:
     rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=False)
     kept = [r for r in rules if not (r.type == "at-rule" and r.lower_at_keyword in _ACTIVE_AT_RULES)]
     return tinycss2.serialize(kept).replace("</", "<\\/")
+
+
+# Browsers' limits on table spans (HTML's "rules for parsing non-negative integers" clamp them): WeasyPrint has
+# none, and `<td colspan=100000000>` took gigabytes.
+SPAN_LIMITS = {"span": 1000, "colspan": 1000, "rowspan": 65534}
+
+
+def clamped_spans(html: str) -> str:
+    """`html` with every table span (`<col span>`, `<colgroup span>`, `<td colspan>`, `rowspan`) within the limits
+    browsers apply (SPAN_LIMITS); other bytes as they were."""
+    tags = [t for t in elements(html, ("col", "colgroup", "td", "th")) if _too_wide(t)]
+
+    def clamp(tag: Tag) -> str:
+        attrs = "".join(
+            f' {name}="{html_escape(_clamped(name, value))}"' if value else f" {name}"
+            for name, value in tag.attrs.items()
+        )
+        return f"<{tag.name}{attrs}>"
+
+    return replaced(html, tags, clamp)
+
+
+def _clamped(name: str, value: str) -> str:
+    limit = SPAN_LIMITS.get(name)
+    if limit is None:
+        return value
+    digits = re.match(r"\s*(\d+)", value)
+    return str(min(int(digits.group(1)), limit)) if digits else value
+
+
+def _too_wide(tag: Tag) -> bool:
+    return any(_clamped(n, v) != v.strip() for n, v in tag.attrs.items() if n in SPAN_LIMITS and re.match(r"\s*\d", v))
 
 
 def wrap_code(html: str, width: int, mark: str) -> str:

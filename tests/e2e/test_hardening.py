@@ -182,3 +182,15 @@ def test_text_before_the_first_separator_meets_the_slide_limit(tmp_path: Path) -
     deck.write_text("Prose " * 30_000 + "\n--\n# x\n", encoding="utf-8")
     with pytest.raises(DeckError, match="before the first `--`"):
         convert(deck, {"output": tmp_path / "o.pdf", "max_slide_chars": 100_000})
+
+
+def test_table_span_bombs_are_clamped_as_browsers_clamp_them(tmp_path: Path) -> None:
+    deck = tmp_path / "s.md"
+    deck.write_text(
+        'title: S\n--\n# Spans\n\n<table><colgroup span="100000000"></colgroup><col span=100000000><tr>'
+        '<td colspan="100000000">a</td><td rowspan=100000000>b</td></tr></table>\n',
+        encoding="utf-8",
+    )
+    start = time.monotonic()
+    convert(deck, {"output": tmp_path / "s.pdf", "render_cache": False})
+    assert time.monotonic() - start < 30
