@@ -192,6 +192,8 @@ class _Resolver:
     def download(self, url: str) -> _Download:
         """Get a remote image's bytes from the cache, or the network (thread-safe)."""
         entry = self.cache.get(url)
+        if entry is not None and entry.private_network and not self.policy.allow_private:
+            entry = None  # fetched under a policy this run does not have
         if entry is not None and not self.options.refresh:
             return self._cached(entry)
         if self.options.offline:
@@ -210,7 +212,14 @@ class _Resolver:
         if got.data is None and entry is not None:  # 304: still current
             return self._cached(self.cache.touch(entry))
         data = got.data or b""
-        new = self.cache.put(url, data, etag=got.etag, last_modified=got.last_modified, content_type=got.content_type)
+        new = self.cache.put(
+            url,
+            data,
+            etag=got.etag,
+            last_modified=got.last_modified,
+            content_type=got.content_type,
+            private_network=self.policy.allow_private,
+        )
         return _Download(data, got.content_type, "fetched", fetched_at=new.fetched_at)
 
     def _cached(self, entry: Entry) -> _Download:

@@ -38,6 +38,9 @@ class Entry:
     etag: str | None = None
     last_modified: str | None = None
     content_type: str | None = None
+    # Fetched with --allow-private-network: served again only to runs that allow it too (an entry fetched from a
+    # private server must not reach a run, or an --untrusted deck, that refuses those).
+    private_network: bool = False
 
 
 class Cache:
@@ -71,6 +74,7 @@ class Cache:
         last_modified: str | None = None,
         content_type: str | None = None,
         fetched_at: float | None = None,
+        private_network: bool = False,
     ) -> Entry:
         """Store `data` under `key` and return its entry."""
         digest = hashlib.sha256(data).hexdigest()
@@ -82,6 +86,7 @@ class Cache:
             etag=etag,
             last_modified=last_modified,
             content_type=content_type,
+            private_network=private_network,
         )
         path = self._data / digest
         if not (path.is_file() and path.stat().st_size == len(data)):
@@ -97,6 +102,7 @@ class Cache:
             etag=entry.etag,
             last_modified=entry.last_modified,
             content_type=entry.content_type,
+            private_network=entry.private_network,
         )
 
     def _entry_path(self, key: str) -> Path:

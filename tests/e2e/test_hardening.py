@@ -17,6 +17,8 @@ import pytest
 
 from deck2pdf.pipeline import convert
 
+from ..conftest import LocalHTTP, Route
+
 ATTACHING = [
     '<a rel="&#97;ttachment" href="../.env">env</a>',
     "<a rel='ATTACHMENT' href='../.env'>env</a>",
@@ -194,3 +196,25 @@ def test_table_span_bombs_are_clamped_as_browsers_clamp_them(tmp_path: Path) -> 
     start = time.monotonic()
     convert(deck, {"output": tmp_path / "s.pdf", "render_cache": False})
     assert time.monotonic() - start < 30
+
+
+def test_an_image_fetched_from_a_private_server_is_not_served_to_a_run_that_refuses_them(
+    tmp_path: Path, local_http: LocalHTTP
+) -> None:
+    from PIL import Image
+
+    png = tmp_path / "p.png"
+    Image.new("RGB", (30, 30), "#3366aa").save(png)
+    local_http.routes["/p.png"] = Route(png.read_bytes(), "image/png")
+    deck = tmp_path / "d.md"
+    deck.write_text(f"title: P\n--\n# P\n\n![p]({local_http.url}/p.png)\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+    allowed = convert(deck, {"output": tmp_path / "a.pdf", "cache_dir": cache, "allow_private_network": True})
+    assert "1 fetched" in allowed.images
+    for refused in ({}, {"untrusted": True}, {"offline": True}):
+        result = convert(deck, {"output": tmp_path / "b.pdf", "cache_dir": cache, "render_cache": False, **refused})
+        assert "1 missing" in result.images, refused
+    again = convert(
+        deck, {"output": tmp_path / "c.pdf", "cache_dir": cache, "allow_private_network": True, "offline": True}
+    )
+    assert "1 from cache" in again.images
