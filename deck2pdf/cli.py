@@ -435,7 +435,7 @@ def main(
             "--timeout",
             rich_help_panel=_PANELS["timeout"],
             metavar=_METAVARS.get("timeout"),
-            help="Give up after this many seconds \\[default: no limit].",
+            help=f"Give up after this many seconds \\[default: {COMMAND_TIMEOUT:g}, with --untrusted 120].",
         ),
     ] = None,
     untrusted: Annotated[
@@ -600,6 +600,8 @@ def main(
         options, _ = Options.resolve({}, flags, deck, settings=_config(config), environ=os.environ)
         # Settings, environment and flags, converted and checked; each deck's front matter goes under them.
         overrides = options.overrides()
+        if options.timeout is None and not options.untrusted:  # (--untrusted has its own, shorter)
+            overrides["timeout"] = COMMAND_TIMEOUT
         if inspect:
             from .parse import Limits
             from .pipeline import inspect as inspect_deck
@@ -794,4 +796,7 @@ def _source_date_epoch() -> datetime.datetime | None:
     return datetime.datetime.fromtimestamp(int(value), datetime.UTC)
 
 
+# A deck is given this long by default from the command line (from Python: no limit unless asked): an SVG <use>
+# or CSS var() bomb of a few hundred bytes could otherwise keep WeasyPrint busy for hours.
+COMMAND_TIMEOUT = 600.0
 _LAST_SECOND = 253402300799  # 9999-12-31 23:59:59 UTC

@@ -388,3 +388,16 @@ def test_help_reads_like_its_peers(run_cli: RunCli) -> None:
     assert "--output" in text and "FILE" in text and "1|2|3|4|6|9" in text and "[default: a4]" in text
     assert run_cli("-V").stdout.startswith("deck2pdf ")
     assert "--install-completion" in text
+
+
+def test_the_command_gives_a_deck_ten_minutes_by_default(
+    run_cli: RunCli, make_deck: MakeDeck, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import deck2pdf.cli
+
+    assert deck2pdf.cli.COMMAND_TIMEOUT == 600
+    monkeypatch.setattr(deck2pdf.cli, "COMMAND_TIMEOUT", 0.001)  # what ten minutes of a bomb would meet
+    deck = make_deck("--\n# A slide\n")
+    result = run_cli(deck, "-o", tmp_path / "o.pdf")
+    assert result.exit_code != 0 and "gave up after" in result.stderr and not (tmp_path / "o.pdf").exists()
+    assert run_cli(deck, "-o", tmp_path / "o.pdf", "--timeout", "100").exit_code == 0  # a given one wins
