@@ -206,6 +206,9 @@ def saved(doc: Any) -> bytes:
     return out.getvalue()
 
 
+MAX_EXTRACT_BYTES = 256 * 2**20  # all of a PDF's attached files, at most (a deck, its sheet, its manifest)
+
+
 def extract(pdf_path: Path, folder: Path) -> list[Path]:
     """Write the files attached to a PDF into `folder` (their dates restored); return their paths."""
     import pikepdf
@@ -215,6 +218,7 @@ def extract(pdf_path: Path, folder: Path) -> list[Path]:
     except (OSError, pikepdf.PdfError) as exc:
         raise DeckError(f"cannot read the PDF ({exc})", file=pdf_path, hint="give a PDF that deck2pdf wrote") from None
     written = []
+    total = 0
     inside = FileAccess((folder,))
     with doc:
         if not doc.attachments:
@@ -227,7 +231,15 @@ def extract(pdf_path: Path, folder: Path) -> list[Path]:
                 raise UsageError(f"attached file name '{name}' points outside the folder; not extracted", file=pdf_path)
             target.parent.mkdir(parents=True, exist_ok=True)
             attached = spec.get_file()
-            target.write_bytes(attached.read_bytes())
+            data = attached.read_bytes()
+            total += len(data)
+            if len(data) > MAX_EXTRACT_BYTES or total > MAX_EXTRACT_BYTES:
+                raise UsageError(
+                    f"its attached files are over {MAX_EXTRACT_BYTES // 2**20} MB; not extracted further",
+                    file=pdf_path,
+                    hint="deck2pdf attaches a deck, its style sheet and a manifest: this PDF was not made by it",
+                )
+            target.write_bytes(data)
             if attached.mod_date is not None:
                 stamp = attached.mod_date.timestamp()
                 os.utime(target, (stamp, stamp))

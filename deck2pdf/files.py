@@ -72,8 +72,11 @@ class FileAccess:
         if options.untrusted:
             return cls((folder,))
         roots = [folder, *options.allow_dirs]
+        home = _home()
         for parent in (folder, *folder.parents):
-            if (parent / ".git").exists():
+            if home is not None and home.is_relative_to(parent):
+                break  # never the home folder or above it: a dotfiles repository at ~ would open all of home
+            if _repository(parent):
                 roots.append(parent)
                 break
         return cls(tuple(roots))
@@ -90,3 +93,22 @@ class FileAccess:
         except (OSError, RuntimeError):
             return False
         return any(real.is_relative_to(root) for root in self.roots)
+
+
+def _repository(folder: Path) -> bool:
+    """Whether `folder` is the top of a git work tree as git sees one: a `.git` folder with its HEAD, or a `.git`
+    file naming the repository (worktrees, submodules). An empty `.git` folder is not one."""
+    dot = folder / ".git"
+    try:
+        if dot.is_dir():
+            return (dot / "HEAD").is_file() and (dot / "objects").is_dir()
+        return dot.is_file() and dot.read_text(encoding="utf-8", errors="replace")[:200].startswith("gitdir:")
+    except OSError:
+        return False
+
+
+def _home() -> Path | None:
+    try:
+        return Path.home().resolve()
+    except (RuntimeError, OSError):  # no home (a service account)
+        return None

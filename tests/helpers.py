@@ -205,3 +205,9 @@ def pixels(image: Image.Image) -> list[tuple[int, int, int]]:
     """All pixels of an RGB image."""
     data = image.convert("RGB").tobytes()
     return [tuple(data[i : i + 3]) for i in range(0, len(data), 3)]  # type: ignore[misc]
+
+
+def git_work_tree(folder: Path) -> None:
+    """Make `folder` the top of a git work tree as deck2pdf checks one (a .git folder with HEAD and objects)."""
+    (folder / ".git" / "objects").mkdir(parents=True, exist_ok=True)
+    (folder / ".git" / "HEAD").write_text("ref: refs/heads/main\n")

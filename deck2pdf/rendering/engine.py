@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import shutil
 import sys
 from typing import Any
@@ -55,9 +56,10 @@ def start_deck(sheets: str | None = None) -> None:
     if _DECK and sheets is not None and sheets == _DECK_SHEETS[0]:
         return
     _DECK_SHEETS[0] = sheets
-    if _DECK:
+    if _DECK and _MADE_IN[0] == os.getpid():
         _forget_fonts(_DECK["font_config"])  # the last deck's, whose set-up is not kept
     _DECK.update(font_config=FontConfiguration(), counter_style=CounterStyle(), color_profiles={})
+    _MADE_IN[0] = os.getpid()
     patches.start_deck(_DECK["font_config"], _DECK["counter_style"])
 
 
@@ -67,7 +69,8 @@ def keep_tidy() -> None:
     set up again (--watch) uses the fonts in it."""
     config = _DECK.get("font_config")
     folder = getattr(config, "_folder", None)  # WeasyPrint 70's (FontConfiguration.add_font_face); else nothing
-    if folder is not None and str(folder) not in _TIDY:
+    # Only by the process that set the deck up: a forked worker shares its folder, in use until that one ends.
+    if folder is not None and str(folder) not in _TIDY and _MADE_IN[0] == os.getpid():
         from multiprocessing import util
 
         _TIDY.add(str(folder))
@@ -82,6 +85,7 @@ def _forget_fonts(config: Any) -> None:
 
 
 _TIDY: set[str] = set()  # folders to remove at exit
+_MADE_IN = [0]  # the process that set up the current deck
 
 
 def deck_state() -> dict[str, Any]:

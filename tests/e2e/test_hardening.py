@@ -16,6 +16,7 @@ import pikepdf
 import pytest
 
 from deck2pdf.pipeline import convert
+from tests.helpers import git_work_tree
 
 from ..conftest import LocalHTTP, Route
 
@@ -44,7 +45,7 @@ def _embedded(pdf: Path) -> tuple[list[str], list[str]]:
 @pytest.mark.parametrize("untrusted", [False, True])
 @pytest.mark.parametrize("html", ATTACHING)
 def test_no_spelling_of_rel_attachment_embeds_a_file(tmp_path: Path, html: str, untrusted: bool) -> None:
-    (tmp_path / ".git").mkdir()  # the work tree: in trusted mode the jail reaches .env
+    git_work_tree(tmp_path)  # the work tree: in trusted mode the jail reaches .env
     (tmp_path / ".env").write_text("SECRET=hunter2\n")
     deck = tmp_path / "talk" / "deck.md"
     deck.parent.mkdir()
@@ -56,7 +57,7 @@ def test_no_spelling_of_rel_attachment_embeds_a_file(tmp_path: Path, html: str, 
 
 
 def test_pdfa_keeps_its_own_attachments_only(tmp_path: Path) -> None:
-    (tmp_path / ".git").mkdir()
+    git_work_tree(tmp_path)
     (tmp_path / ".env").write_text("SECRET=hunter2\n")
     deck = tmp_path / "deck.md"
     deck.write_text(f"title: A\n--\n# Attach\n\n{ATTACHING[0].replace('../', '')}\n", encoding="utf-8")
@@ -121,10 +122,10 @@ def test_a_server_trickling_a_byte_a_second_is_cut_off_at_the_image_timeout(tmp_
 def test_a_killed_run_leaves_no_process_and_no_temporary_file(tmp_path: Path, how: int) -> None:
     """deck2pdf killed mid-render (SIGKILL gives it no chance to clean up): its renderer and workers end with it
     (the kernel's parent-death signal), and nothing is left in TMPDIR or beside the output."""
-    name = f"kill-me-{how}.md"
-    deck = tmp_path / name
+    deck = tmp_path / f"kill-me-{how}.md"  # its full path marks this run's processes (pgrep -f)
     body = "\n".join(f"* point {k}, long enough to take a line of its own on the slide" for k in range(9))
     deck.write_text("title: K\n" + "".join(f"--\n### Slide {n}\n{body}\n" for n in range(400)), encoding="utf-8")
+    name = str(deck)
     temp = tmp_path / "tmp"
     temp.mkdir()
     out = tmp_path / "out"

@@ -19,7 +19,7 @@ from deck2pdf.pipeline import convert
 
 from .. import images
 from ..conftest import LocalHTTP, Route
-from ..helpers import page_texts, pixels, rasterize
+from ..helpers import git_work_tree, page_texts, pixels, rasterize
 
 GOOD = {
     "/rgb.png": (images.png, "image/png"),
@@ -217,7 +217,7 @@ def test_local_files_are_jailed_to_the_deck_folder(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_the_git_work_tree_holding_the_deck_is_allowed(tmp_path: Path) -> None:
-    (tmp_path / ".git").mkdir()
+    git_work_tree(tmp_path)
     (tmp_path / "images").mkdir()
     (tmp_path / "images" / "logo.png").write_bytes(images.png())
     (tmp_path / "talks").mkdir()

@@ -16,14 +16,14 @@ from deck2pdf.pipeline import convert
 from deck2pdf.themes import list_themes
 
 from ..conftest import REAL_DECKS
-from ..helpers import fonts, page_labels, page_texts, page_words, squashed, visible_text
+from ..helpers import fonts, git_work_tree, page_labels, page_texts, page_words, squashed, visible_text
 
 
 def _as_published(deck: Path, folder: Path) -> Path:
     """Copy a deck into `folder` with its `style:` sheet where the deck expects it (MANIFEST.md's mapping),
     `folder` standing for the git repository the deck came from (a sheet may sit above the deck, as
     sugarshin's `../slide.css` does: inside the work tree, so deck2pdf reads it)."""
-    (folder / ".git").mkdir()
+    git_work_tree(folder)
     target = folder / "deck" / deck.name
     target.parent.mkdir(parents=True)
     shutil.copy(deck, target)

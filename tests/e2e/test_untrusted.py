@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 
 from deck2pdf.errors import ExitCode
+from tests.helpers import git_work_tree
 
 from ..conftest import LocalHTTP, Route
 
@@ -114,7 +115,7 @@ def test_no_byte_of_an_outside_file_reaches_the_pdf(
 
 @pytest.mark.slow
 def test_untrusted_allows_no_git_tree_or_extra_folder(tmp_path: Path) -> None:
-    (tmp_path / ".git").mkdir()
+    git_work_tree(tmp_path)
     (tmp_path / "pics").mkdir()
     Image.new("RGB", (10, 10), "red").save(tmp_path / "pics" / "a.png")
     (tmp_path / "talk").mkdir()

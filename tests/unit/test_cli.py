@@ -161,8 +161,16 @@ def test_size_sets_the_page_size(
     assert boxes == {points}
 
 
-def test_verbose_reports_the_stages(run_cli: RunCli, make_deck: MakeDeck, tmp_path: Path) -> None:
-    result = run_cli(make_deck("--\nx\n"), "-o", tmp_path / "o.pdf", "-v")
+def test_verbose_reports_the_stages(make_deck: MakeDeck, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    # The real command: the rendering process it starts writes its stages to the same stderr.
+    result = subprocess.run(
+        [sys.executable, "-m", "deck2pdf", str(make_deck("--\nx\n")), "-o", str(tmp_path / "o.pdf"), "-v"],
+        capture_output=True,
+        text=True,
+    )
     assert (
         "deck2pdf: parsed 1 slides (" in result.stderr
         and "rendered 1 slides in 1 chunk(s) with theme default" in result.stderr

@@ -14,6 +14,7 @@ from deck2pdf.assets import checked_style
 from deck2pdf.errors import UsageError
 from deck2pdf.files import FileAccess, write_atomic
 from deck2pdf.options import Options
+from tests.helpers import git_work_tree
 
 
 def test_write_atomic_gives_a_new_file_the_mode_the_umask_allows(tmp_path: Path) -> None:
@@ -104,7 +105,7 @@ def test_a_root_reached_through_a_symlink_is_resolved(tree: Path) -> None:
 def test_a_deck_may_read_its_folder_its_git_tree_and_allowed_folders_but_untrusted_only_its_folder(
     tree: Path,
 ) -> None:
-    (tree / ".git").mkdir()
+    git_work_tree(tree)
     source = tree / "deck" / "sub" / "talk.md"
     access = FileAccess.for_deck(source, Options(allow_dirs=(tree / "deck-evil",)))
     assert set(access.roots) == {(tree / "deck" / "sub").resolve(), (tree / "deck-evil").resolve(), tree.resolve()}
@@ -184,3 +185,13 @@ def test_the_renderer_fetches_nothing_from_a_sibling_folder_with_the_same_prefix
     for outside in ("deck-evil/x.png", "deck/escape.png", "deck/sub/../../outside/secret.png"):
         with pytest.raises(ValueError, match="outside the allowed folders, refused"):
             fetcher.fetch((tree / "deck").as_uri() + "/../" + outside)
+
+
+def test_only_a_real_repository_below_home_widens_the_jail(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tree / "deck" / "sub" / "talk.md"
+    (tree / ".git").mkdir()  # empty: not a repository
+    assert tree.resolve() not in FileAccess.for_deck(source, Options()).roots
+    git_work_tree(tree)
+    assert tree.resolve() in FileAccess.for_deck(source, Options()).roots
+    monkeypatch.setattr(Path, "home", lambda: tree)  # a dotfiles repository at ~
+    assert tree.resolve() not in FileAccess.for_deck(source, Options()).roots
