@@ -600,7 +600,9 @@ def main(
         options, _ = Options.resolve({}, flags, deck, settings=_config(config), environ=os.environ)
         # Settings, environment and flags, converted and checked; each deck's front matter goes under them.
         overrides = options.overrides()
-        if options.timeout is None and not options.untrusted:  # (--untrusted has its own, shorter)
+        # The command (its renderer started with it, launch.py) gives each deck COMMAND_TIMEOUT unless told otherwise
+        # (--untrusted has its own, shorter). Typer's test runner starts none: a limit would start one a deck.
+        if options.timeout is None and not options.untrusted and ctx.obj is not None:
             overrides["timeout"] = COMMAND_TIMEOUT
         if inspect:
             from .parse import Limits

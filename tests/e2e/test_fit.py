@@ -242,6 +242,7 @@ def test_no_fit_wraps_code_and_continues(rendered: tuple[Path, Path, Result]) ->
     assert [w for w in result.warnings if "--no-fit" in w]
 
 
+@pytest.mark.slow
 def test_valid_code_the_highlighter_does_not_know_is_not_boxed_in_red(tmp_path: Path) -> None:
     """Pygments marks JSX in JavaScript as error tokens; the themes drew a red box around each character."""
     deck = tmp_path / "deck.md"
@@ -289,6 +290,7 @@ def test_a_deck_without_a_title_is_named_after_its_first_heading(tmp_path: Path)
     assert metadata(tmp_path / "c.pdf")["/Title"] == "Given"
 
 
+@pytest.mark.slow
 def test_columns_are_not_continued_and_nothing_breaks_at_min_scale_1(tmp_path: Path) -> None:
     """A block too tall even in two columns continues in one column, its lines in order; with --min-scale 1 a
     slide that cannot shrink continues at once; an unclosed <style> in a slide stays in its slide."""

@@ -44,6 +44,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path,
 pytestmark = pytest.mark.needs_shared
 
 
+@pytest.mark.slow
 def test_six_up_sheets_print_light_and_without_the_slides_own_numbers(
     reference: dict[str, tuple[Path, Result]],
 ) -> None:
@@ -54,6 +55,7 @@ def test_six_up_sheets_print_light_and_without_the_slides_own_numbers(
     assert "/ 59" not in text  # each slide's own "12 / 59" is left off: the caption says "Slide 12"
 
 
+@pytest.mark.slow
 def test_four_up_prints_larger_than_six_up_and_readable(reference: dict[str, tuple[Path, Result]]) -> None:
     """4-up is 2 x 2 on landscape A4: body text at 7.4 pt or more (it was 5.9 pt, as 6-up)."""
     slides, four, six = (page_words(reference[k][0]) for k in ("slides", "4", "6"))
@@ -67,6 +69,7 @@ def test_four_up_prints_larger_than_six_up_and_readable(reference: dict[str, tup
     assert {(round(w), round(h)) for w, h, _ in four} == {(842, 595)}  # landscape by default
 
 
+@pytest.mark.slow
 def test_a_collapsed_build_is_captioned_with_its_range(reference: dict[str, tuple[Path, Result]]) -> None:
     text = " ".join(page_texts(reference["6"][0]))
     assert "Slides 17-22" in text and "Slide 17\n" not in text  # (17-21 build up to 22)
@@ -75,6 +78,7 @@ def test_a_collapsed_build_is_captioned_with_its_range(reference: dict[str, tupl
 @pytest.mark.parametrize(
     "name", ["docker-talk", "afronski-microservices-evolution-presentation", "sugarshin-study-mtg-react-flux-redux"]
 )
+@pytest.mark.slow
 def test_every_hidden_address_is_printed_whole_on_its_slide_s_sheet(name: str, tmp_path: Path) -> None:
     deck = REFERENCE_DECK if name == "docker-talk" else next(d for d in REAL_DECKS if d.stem == name)
     pdf = tmp_path / "h.pdf"

@@ -44,6 +44,7 @@ def _embedded(pdf: Path) -> tuple[list[str], list[str]]:
 
 @pytest.mark.parametrize("untrusted", [False, True])
 @pytest.mark.parametrize("html", ATTACHING)
+@pytest.mark.slow
 def test_no_spelling_of_rel_attachment_embeds_a_file(tmp_path: Path, html: str, untrusted: bool) -> None:
     git_work_tree(tmp_path)  # the work tree: in trusted mode the jail reaches .env
     (tmp_path / ".env").write_text("SECRET=hunter2\n")
@@ -106,6 +107,7 @@ def trickle() -> Iterator[str]:
     server.shutdown()
 
 
+@pytest.mark.slow
 def test_a_server_trickling_a_byte_a_second_is_cut_off_at_the_image_timeout(tmp_path: Path, trickle: str) -> None:
     deck = tmp_path / "deck.md"
     deck.write_text(f"title: T\n--\n# Slow\n\n![slow]({trickle})\n", encoding="utf-8")
@@ -199,6 +201,7 @@ def test_table_span_bombs_are_clamped_as_browsers_clamp_them(tmp_path: Path) -> 
     assert time.monotonic() - start < 30
 
 
+@pytest.mark.slow
 def test_an_image_fetched_from_a_private_server_is_not_served_to_a_run_that_refuses_them(
     tmp_path: Path, local_http: LocalHTTP
 ) -> None:

@@ -91,6 +91,7 @@ def test_real_deck_renders_every_word_of_every_slide(deck: Path, theme: str, tmp
 
 
 @pytest.mark.needs_shared
+@pytest.mark.slow
 def test_overflow_cut_keeps_one_page_a_slide(tmp_path: Path) -> None:
     """A deck with slides that continue (sugarshin's 15, 19 and 38: long code) gets one page a slide with
     `--overflow cut`, that slide cut with a warning."""

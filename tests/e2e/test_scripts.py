@@ -51,6 +51,7 @@ def test_the_fonts_used_are_embedded_and_cover_each_script(rendered: tuple[Path,
 @pytest.mark.parametrize(
     ("lang", "face"), [("ja", "JP"), ("ko", "KR"), ("zh-Hant", "TC"), ("zh", "SC"), ("zh-CN", "SC")]
 )
+@pytest.mark.slow
 def test_cjk_text_is_set_in_the_face_of_the_deck_s_language(tmp_path: Path, lang: str, face: str) -> None:
     """Han characters differ between Japanese, Korean and Chinese: the deck's language picks the Noto CJK face,
     embedded as what it is (CFF outlines: no "Mismatch between font type" from poppler), and the Latin text

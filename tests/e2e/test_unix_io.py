@@ -90,6 +90,7 @@ def test_the_library_renders_text_and_files_to_bytes(folder: Path) -> None:
         deck2pdf.render("title: T\n--\n# Hi\n", handout=5)
 
 
+@pytest.mark.slow
 def test_type_checkers_see_the_api(tmp_path: Path) -> None:
     script = tmp_path / "use.py"
     script.write_text(

@@ -404,8 +404,16 @@ def test_the_command_gives_a_deck_ten_minutes_by_default(
     import deck2pdf.cli
 
     assert deck2pdf.cli.COMMAND_TIMEOUT == 600
+    from typer.testing import CliRunner
+
+    from deck2pdf import procs
+
     monkeypatch.setattr(deck2pdf.cli, "COMMAND_TIMEOUT", 0.001)  # what ten minutes of a bomb would meet
     deck = make_deck("--\n# A slide\n")
-    result = run_cli(deck, "-o", tmp_path / "o.pdf")
+
+    def command(*args: str | Path) -> Any:  # as launch.py runs it: with its renderer started
+        return CliRunner().invoke(deck2pdf.cli.app, [str(a) for a in args], obj=procs.Child(), catch_exceptions=False)
+
+    result = command(deck, "-o", tmp_path / "o.pdf")
     assert result.exit_code != 0 and "gave up after" in result.stderr and not (tmp_path / "o.pdf").exists()
-    assert run_cli(deck, "-o", tmp_path / "o.pdf", "--timeout", "100").exit_code == 0  # a given one wins
+    assert command(deck, "-o", tmp_path / "o.pdf", "--timeout", "100").exit_code == 0  # a given one wins
