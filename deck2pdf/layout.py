@@ -94,7 +94,7 @@ class Typesetter:
             for s in deck.slides
         }
         # The title keeps the theme's size; the body is what fitting changes (`Fit`).
-        self.parts = {n: _tagged(*slide_parts(clamped_spans(html))) for n, html in self.slide_html.items()}
+        self.parts = {n: _parts(html) for n, html in self.slide_html.items()}
         self.fields = _document_fields(deck, date, lang)
 
     def ids(self, number: int) -> set[str]:
@@ -376,6 +376,13 @@ def media_target(tag: Tag) -> str:
     if ref.strip().startswith("//"):
         return "https:" + ref.strip()
     return ref.strip() if parts.scheme in ("http", "https", "") else ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _parts(html: str) -> tuple[str, str]:
+    """A slide's heading and body, spans clamped, each <pre> numbered: kept, since --watch lays every slide out
+    again after each edit of one (two HTML parser passes a slide)."""
+    return _tagged(*slide_parts(clamped_spans(html)))
 
 
 def _tagged(heading: str, body: str) -> tuple[str, str]:
