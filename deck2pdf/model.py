@@ -131,6 +131,10 @@ class FetchScope:
 
     roots: tuple[Path, ...]
     served: Mapping[str, Path] = field(default_factory=dict)
+    # The image limits, held at the boundary: whatever names a picture (an SVG's <image>, a CSS background the
+    # assets stage did not see), WeasyPrint gets none larger.
+    max_pixels: int | None = None
+    max_bytes: int | None = None
 
 
 def slide_id(number: int) -> str:

@@ -195,6 +195,8 @@ def _lay_out(deck: Deck, theme: Theme, options: Options) -> tuple[rendering.Requ
         # Each image by its URL in the deck and by its file's, which the print HTML names: the fetcher reads the
         # cache's files through this, never the whole cache folder (another deck's images are there too).
         served={url: a.path for a in deck.assets.values() if a.path is not None for url in (a.url, a.path.as_uri())},
+        max_pixels=options.max_image_pixels,
+        max_bytes=options.max_image_bytes,
     )
     job = rendering.Job(
         typesetter,

@@ -139,7 +139,9 @@ def render(
         start_deck(context)  # before forking: the workers share its fonts and parsed style sheets
         if todo:
             head = job.typesetter.html([])  # no slides: the style sheets every chunk names
-            parse_sheets(head.html, head.base_url, allowed_roots=job.scope.roots, served=job.scope.served)
+            parse_sheets(
+                head.html, head.base_url, allowed_roots=job.scope.roots, served=job.scope.served, scope=job.scope
+            )
         workers = max(1, min(jobs, len(todo) + (beside is not None)))
         with _workers(job, workers) as (submit, call):
             if beside is not None:
@@ -197,7 +199,12 @@ def render_chunk(job: Job, numbers: tuple[int, ...], first: bool) -> Chunk:
     layout = job.typesetter.html([(n, FULL) for n in numbers], elsewhere=elsewhere)
     with patches.font_standins(job.font_store), _gc_paused(len(numbers) <= CHUNK_SLIDES):
         rendered = render_slides(
-            layout.html, layout.base_url, numbers=numbers, allowed_roots=job.scope.roots, served=job.scope.served
+            layout.html,
+            layout.base_url,
+            numbers=numbers,
+            allowed_roots=job.scope.roots,
+            served=job.scope.served,
+            scope=job.scope,
         )
         fitter = _Fitter(job, elsewhere, {s.number: s for s in rendered.slides})
         over = [s.number for s in rendered.slides if not s.fits]
@@ -246,6 +253,7 @@ class _Fitter:
             numbers=[n for n, _ in variants],
             allowed_roots=self.job.scope.roots,
             served=self.job.scope.served,
+            scope=self.job.scope,
         )
         self.messages += [m for m in trial.messages if not m.startswith("Anchor defined twice")]  # ids repeat here
         return list(trial.slides)

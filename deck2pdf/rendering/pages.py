@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 from ..errors import RenderError
 from ..files import FileAccess
 from ..logs import recorded
-from ..model import Attached
+from ..model import Attached, FetchScope
 from . import patches
 from .engine import deck_state, import_weasyprint
 
@@ -109,12 +109,13 @@ def render_slides(
     numbers: Sequence[int],
     allowed_roots: Iterable[Path],
     served: Mapping[str, Path] | None = None,
+    scope: FetchScope | None = None,
 ) -> Rendered:
     """Lay out the print HTML, whose pages hold the slides `numbers` in that order, and find overflow.
 
     A number may repeat: the same slide tried at several sizes in one render."""
     weasyprint = import_weasyprint()
-    fetcher = _local_only_fetcher(weasyprint, allowed_roots, served or {})
+    fetcher = _local_only_fetcher(weasyprint, allowed_roots, served or {}, scope)
     with patches.active(), recorded("weasyprint", logging.WARNING) as records:
         try:
             document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
@@ -134,7 +135,12 @@ def render_slides(
 
 
 def parse_sheets(
-    html: str, base_url: str, *, allowed_roots: Iterable[Path], served: Mapping[str, Path] | None = None
+    html: str,
+    base_url: str,
+    *,
+    allowed_roots: Iterable[Path],
+    served: Mapping[str, Path] | None = None,
+    scope: FetchScope | None = None,
 ) -> None:
     """Parse the style sheets `html` names, as a render of it would, so that documents that name the same ones
     (a deck's chunks, in forked workers) find them parsed. Only with the patch that keeps them parsed."""
@@ -144,7 +150,7 @@ def parse_sheets(
     from weasyprint import css
 
     document = weasyprint.HTML(
-        string=html, base_url=base_url, url_fetcher=_local_only_fetcher(weasyprint, allowed_roots, served or {})
+        string=html, base_url=base_url, url_fetcher=_local_only_fetcher(weasyprint, allowed_roots, served or {}, scope)
     )
     state = deck_state()
     with patches.active(), recorded("weasyprint", logging.WARNING):
@@ -458,7 +464,9 @@ def _walk(box: Any) -> Iterator[Any]:
         yield from _walk(child)
 
 
-def _local_only_fetcher(weasyprint: Any, roots: Iterable[Path] | FileAccess, served: Mapping[str, Path]) -> Any:
+def _local_only_fetcher(
+    weasyprint: Any, roots: Iterable[Path] | FileAccess, served: Mapping[str, Path], scope: FetchScope | None = None
+) -> Any:
     """Return a WeasyPrint URL fetcher that reads only local files in the allowed places.
 
     `served` maps the URLs of the deck's images (web, data: or local) to the files the assets stage made
@@ -481,12 +489,31 @@ def _local_only_fetcher(weasyprint: Any, roots: Iterable[Path] | FileAccess, ser
                     raise ValueError(f"outside the allowed folders, refused: {path}")
             else:
                 raise ValueError(f"not fetched at render time: {url[:80]}")
-            if not stat.S_ISREG(path.stat().st_mode):
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode):
                 raise ValueError(f"not a regular file, refused: {path}")
+            if scope is not None and scope.max_bytes is not None and info.st_size > scope.max_bytes:
+                raise ValueError(f"over the --max-image-bytes limit, refused: {path.name}")
+            data = path.read_bytes()
             mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
-            return weasyprint.urls.URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+            if scope is not None and scope.max_pixels is not None and _pixels(data) > scope.max_pixels:
+                raise ValueError(f"over the --max-image-pixels limit, refused: {path.name}")
+            return weasyprint.urls.URLFetcherResponse(url, data, {"Content-Type": mime})
 
     return Fetcher()
+
+
+def _pixels(data: bytes) -> int:
+    """How many pixels a raster image has (its header only: Pillow decodes nothing to tell); 0 for anything else
+    (SVG, fonts, style sheets)."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except Exception:  # not an image Pillow knows: not a raster image
+        return 0
+    return width * height
 
 
 def _canonical(url: str) -> str:

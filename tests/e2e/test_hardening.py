@@ -222,3 +222,23 @@ def test_an_image_fetched_from_a_private_server_is_not_served_to_a_run_that_refu
         deck, {"output": tmp_path / "c.pdf", "cache_dir": cache, "allow_private_network": True, "offline": True}
     )
     assert "1 from cache" in again.images
+
+
+def test_the_pixel_limit_holds_however_a_picture_is_named(tmp_path: Path) -> None:
+    """An SVG's <image> and a CSS background reach WeasyPrint without the image stage: the renderer's fetcher
+    refuses what is over --max-image-pixels (a 9-megapixel picture, a 1-megapixel limit)."""
+    from PIL import Image
+
+    Image.new("RGB", (3000, 3000), "#ff0000").save(tmp_path / "big.png")
+    deck = tmp_path / "p.md"
+    deck.write_text(
+        'title: P\n--\n# px\n\n<svg width="200" height="200"><image href="big.png" width="200" height="200"/></svg>\n\n'
+        '<div style="background: url(big.png); width: 5em; height: 3em"></div>\n',
+        encoding="utf-8",
+    )
+    pdf = tmp_path / "p.pdf"
+    result = convert(deck, {"output": pdf, "max_image_pixels": 1_000_000, "render_cache": False})
+    with pikepdf.open(pdf) as doc:
+        sizes = [(int(x.Width), int(x.Height)) for page in doc.pages for _, x in page.get_images().items()]
+    assert all(w * h <= 1_000_000 for w, h in sizes), sizes
+    assert [w for w in result.warnings if "--max-image-pixels" in w]
