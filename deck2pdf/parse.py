@@ -11,7 +11,7 @@ import codecs
 import html
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -353,14 +353,39 @@ _CleaverYamlLoader.add_implicit_resolver(
 
 
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
+    """A mapping as js-yaml builds one: a key written twice is an error (compared as the JavaScript object keys
+    they become: `1` and `true` differ, `1` and `"1"` do not); `<<: *base` merges another mapping in."""
+    seen: set[str] = set()
     for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue  # merged keys may be written again: the mapping's own win
         key = loader.construct_object(key_node, deep=True)
-        if isinstance(key, str | int | float | bool) and key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicated mapping key '{key}'", key_node.start_mark)
         if isinstance(key, str | int | float | bool):
-            seen.add(key)
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+            name = _js_key(key)
+            if name in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicated mapping key '{name}'", key_node.start_mark
+                )
+            seen.add(name)
+    loader.flatten_mapping(node)  # merged keys first: the mapping's own, after them, win
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if isinstance(key, str | int | float | bool):
+            key = _js_key(key)  # as JavaScript names it (Python would take `1` and `true` for one key)
+        elif not isinstance(key, Hashable):
+            raise yaml.constructor.ConstructorError(None, None, "a key that is a list or mapping", key_node.start_mark)
+        mapping[key] = loader.construct_object(value_node, deep=deep)
+    return mapping
+
+
+def _js_key(key: str | int | float | bool) -> str:
+    """The property name a YAML key becomes in JavaScript."""
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, float) and key.is_integer():
+        return str(int(key))
+    return str(key)
 
 
 _CleaverYamlLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)

@@ -84,6 +84,8 @@ def test_html_comment_lines_in_front_matter_are_ignored() -> None:
     [
         ("title: Docker: the sequel", 1, "mapping values are not allowed"),
         ("title: A\ntitle: B", 2, "duplicated mapping key 'title'"),
+        ('1: a\n"1": b', 2, "duplicated mapping key '1'"),  # the same JavaScript property, as js-yaml says
+        ('true: a\n"true": b', 2, "duplicated mapping key 'true'"),
         ("title: A\nauthor:\n  name: [x", 3, "expected ',' or ']'"),
     ],
 )
@@ -94,6 +96,14 @@ def test_bad_front_matter_is_an_error_naming_the_file_and_line(front: str, line:
     assert problem in str(err.value)
     assert str(err.value).startswith(f"deck.md:{line}: bad front matter")
     assert "fix the YAML" in str(err.value)
+
+
+def test_front_matter_keys_and_merges_as_js_yaml_reads_them() -> None:
+    """`1` and `true` are different keys (they were taken for one: 1 == True in Python); `<<: *base` merges."""
+    meta = parse_text("1: a\ntrue: b\ntitle: T\n--\nx\n", SRC).meta
+    assert meta["1"] == "a" and meta["true"] == "b"
+    deck = parse_text("base: &b\n  name: Ada\nauthor:\n  <<: *b\n  twitter: ada\n--\nx\n", SRC)
+    assert deck.meta["author"] == {"name": "Ada", "twitter": "ada"}
 
 
 def test_text_before_the_first_separator_that_is_not_yaml_becomes_the_first_slide_with_a_warning() -> None:
