@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -349,8 +350,25 @@ def _relevant(messages: tuple[str, ...]) -> list[str]:
         if message.startswith(("Ignored", "Invalid or unsupported")):
             log.debug("css: %s", message)
         else:
-            kept.append(message)
+            kept.append(_worded(message))
     return kept
+
+
+_FAILED_TO_LOAD = re.compile(
+    r"Failed to load (image|stylesheet|font) at '([^']*)': (?:\w+(?:Error|Exception)?: )?(.*)", re.S
+)
+
+
+def _worded(message: str) -> str:
+    """WeasyPrint's "Failed to load image at 'file:///…/big.png': ValueError: …" in deck2pdf's words: what, which
+    file (by its name), why; without Python's exception names."""
+    m = _FAILED_TO_LOAD.fullmatch(message.strip())
+    if m is None:
+        return message
+    kind, url, why = m.groups()
+    name = Path(unquote(urlsplit(url).path)).name if url.startswith("file:") else url
+    what = {"image": "image", "stylesheet": "style sheet", "font": "font"}[kind]
+    return f"{what} '{name}' could not be used: {why.strip()}"
 
 
 def _ranges(numbers: list[int]) -> str:
