@@ -231,6 +231,16 @@ def extract(pdf_path: Path, folder: Path) -> list[Path]:
                 raise UsageError(f"attached file name '{name}' points outside the folder; not extracted", file=pdf_path)
             target.parent.mkdir(parents=True, exist_ok=True)
             attached = spec.get_file()
+            params = attached.obj.get("/Params")
+            declared = params.get("/Size") if params is not None else None
+            packed = int(attached.obj.get("/Length", 0))
+            if (declared is not None and int(declared) > MAX_EXTRACT_BYTES) or packed > MAX_EXTRACT_BYTES // 1032:
+                # Too large, or compressed so that it could unpack past the limit (deflate's ratio is at most 1032).
+                raise UsageError(
+                    f"attached file '{name}' is over {MAX_EXTRACT_BYTES // 2**20} MB; not extracted",
+                    file=pdf_path,
+                    hint="deck2pdf attaches a deck, its style sheet and a manifest: this PDF was not made by it",
+                )
             data = attached.read_bytes()
             total += len(data)
             if len(data) > MAX_EXTRACT_BYTES or total > MAX_EXTRACT_BYTES:

@@ -105,8 +105,25 @@ def passive_css(css: str) -> str:
     """CSS without @import, @font-face and @namespace rules (however written: escapes and comments are decoded by
     tinycss2, WeasyPrint's own parser), unable to close the <style> element it is put in."""
     rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=False)
-    kept = [r for r in rules if not (r.type == "at-rule" and r.lower_at_keyword in _ACTIVE_AT_RULES)]
-    return tinycss2.serialize(kept).replace("</", "<\\/")
+    return _passive_rules(rules).replace("<", "\\3c ")
+
+
+def _passive_rules(rules: Sequence[Any]) -> str:
+    """Rules without the active at-rules, at any depth (inside @media, @supports, @layer ...), and without what
+    does not parse."""
+    out = []
+    for rule in rules:
+        if rule.type == "error":
+            continue
+        if rule.type == "at-rule":
+            if rule.lower_at_keyword in _ACTIVE_AT_RULES:
+                continue
+            if rule.content is not None:
+                inner = tinycss2.parse_rule_list(rule.content, skip_comments=True)
+                out.append(f"@{rule.at_keyword}{tinycss2.serialize(rule.prelude)}{{{_passive_rules(inner)}}}")
+                continue
+        out.append(rule.serialize())
+    return "".join(out)
 
 
 # Browsers' limits on table spans (HTML's "rules for parsing non-negative integers" clamp them): WeasyPrint has
@@ -133,12 +150,14 @@ def _clamped(name: str, value: str) -> str:
     limit = SPAN_LIMITS.get(name)
     if limit is None:
         return value
-    digits = re.match(r"\s*(\d+)", value)
+    digits = re.match(r"\s*\+?([0-9]+)", value)  # as WeasyPrint reads an integer (a sign, ASCII digits)
     return str(min(int(digits.group(1)), limit)) if digits else value
 
 
 def _too_wide(tag: Tag) -> bool:
-    return any(_clamped(n, v) != v.strip() for n, v in tag.attrs.items() if n in SPAN_LIMITS and re.match(r"\s*\d", v))
+    return any(
+        _clamped(n, v) != v.strip() for n, v in tag.attrs.items() if n in SPAN_LIMITS and re.match(r"\s*\+?[0-9]", v)
+    )
 
 
 def wrap_code(html: str, width: int, mark: str) -> str:
@@ -413,9 +432,14 @@ class _Anchors(HTMLParser):
             self._open = None
 
 
-_ACTIVE_AT_RULES = frozenset({"import", "font-face", "namespace"})
+_ACTIVE_AT_RULES = frozenset({"import", "font-face", "namespace", "color-profile"})
 # Dropped with everything inside them; and tags dropped alone (void, or harmless content).
-_ACTIVE_CONTAINERS = frozenset({"script", "iframe", "object", "applet", "frameset", "noscript", "template"})
+# (xmp, noembed, noframes, textarea, title: HTML reads their content as text where this parser reads tags.)
+_ACTIVE_CONTAINERS = frozenset(
+    {"script", "iframe", "object", "applet", "frameset", "noscript", "template", "xmp", "noembed", "noframes",
+     "textarea", "title"}
+)  # fmt: skip
+_RAW_TEXT = frozenset({"style", "script", "xmp", "noembed", "noframes", "textarea", "title", "iframe", "noscript"})
 _ACTIVE_TAGS = frozenset({"embed", "frame", "link", "base", "meta", "param"}) | _ACTIVE_CONTAINERS
 
 
@@ -436,7 +460,9 @@ class _Passive(HTMLParser):
             self.style = []
 
     def handle_startendtag(self, tag: str, attrs: object) -> None:
-        if not self.dropping and tag not in _ACTIVE_TAGS:
+        # `<style/>` opens a style element for a browser (the slash means nothing): this parser would read the CSS
+        # after it as text. Such a tag is dropped, and what follows stays text.
+        if not self.dropping and tag not in _ACTIVE_TAGS and tag not in _RAW_TEXT:
             self.out.append(self.get_starttag_text() or "")
 
     def handle_endtag(self, tag: str) -> None:
@@ -461,8 +487,7 @@ class _Passive(HTMLParser):
         self.handle_data(f"&#{name};")
 
     def handle_comment(self, data: str) -> None:
-        if not self.dropping and self.style is None:
-            self.out.append(f"<!--{data}-->")
+        pass  # dropped: parsers disagree on where odd comments (`<!-->`, `--!>`) end
 
     def close(self) -> None:
         super().close()

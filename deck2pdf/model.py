@@ -135,6 +135,9 @@ class FetchScope:
     # assets stage did not see), WeasyPrint gets none larger.
     max_pixels: int | None = None
     max_bytes: int | None = None
+    # An untrusted deck: style sheets and fonts come only from these folders (the theme's, deck2pdf's fonts), not
+    # from anything the deck names, however its markup smuggles a <link> or an @font-face past the sanitiser.
+    styled_by: tuple[Path, ...] | None = None
 
 
 def slide_id(number: int) -> str:

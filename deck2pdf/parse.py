@@ -368,6 +368,10 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bo
                 )
             seen.add(name)
     loader.flatten_mapping(node)  # merged keys first: the mapping's own, after them, win
+    if len(node.value) > MAX_FRONT_MATTER_VALUES:  # merges of merges grow tenfold a level
+        raise yaml.constructor.ConstructorError(
+            None, None, f"its merges (<<) expand to more than {MAX_FRONT_MATTER_VALUES:,} keys", node.start_mark
+        )
     mapping: dict[Any, Any] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=deep)

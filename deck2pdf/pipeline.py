@@ -198,6 +198,7 @@ def _lay_out(deck: Deck, theme: Theme, options: Options) -> tuple[rendering.Requ
         served={url: a.path for a in deck.assets.values() if a.path is not None for url in (a.url, a.path.as_uri())},
         max_pixels=options.max_image_pixels,
         max_bytes=options.max_image_bytes,
+        styled_by=(theme.folder.resolve(), THEMES_DIR.resolve(), FONTS_DIR.resolve()) if options.untrusted else None,
     )
     job = rendering.Job(
         typesetter,

@@ -150,6 +150,7 @@ class Child:
             return
         atexit.unregister(self.close)
         self.connection.close()
+        self.process.join(timeout=3)  # done, it ends by itself: its exit tidies up (engine.keep_tidy)
         if self.process.is_alive() and self.process.pid is not None:
             try:
                 os.killpg(self.process.pid, signal.SIGTERM)  # its group: the workers too

@@ -386,6 +386,7 @@ def _key(job: Job, numbers: tuple[int, ...], index: int, context: str) -> tuple[
         __version__,
         repr((job.fit, job.min_scale, job.code_floor, job.overflow, job.builds, job.variant, job.epoch, job.chunked)),
         job.typesetter.base_url,  # the deck's folder: what relative URLs in its slides and sheets mean
+        repr((job.scope.max_pixels, job.scope.max_bytes, job.scope.styled_by)),  # what the fetcher refuses
         context,
         html,
         *(_stat(Path(unquote(urlsplit(url).path))) for url in sorted(set(_FILE_URL.findall(html)))),

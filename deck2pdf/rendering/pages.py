@@ -492,15 +492,29 @@ def _local_only_fetcher(
             info = path.stat()
             if not stat.S_ISREG(info.st_mode):
                 raise ValueError(f"not a regular file, refused: {path}")
-            if scope is not None and scope.max_bytes is not None and info.st_size > scope.max_bytes:
-                raise ValueError(f"over the --max-image-bytes limit, refused: {path.name}")
-            data = path.read_bytes()
             mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
-            if scope is not None and scope.max_pixels is not None and _pixels(data) > scope.max_pixels:
-                raise ValueError(f"over the --max-image-pixels limit, refused: {path.name}")
+            if _foreign_style(scope, path, mime):
+                raise ValueError(f"a style sheet or font an untrusted deck names, refused: {path.name}")
+            data = path.read_bytes()
+            if scope is not None and (pixels := _pixels(data)):  # a raster image: its limits
+                if scope.max_pixels is not None and pixels > scope.max_pixels:
+                    raise ValueError(f"over the --max-image-pixels limit, refused: {path.name}")
+                if scope.max_bytes is not None and len(data) > scope.max_bytes:
+                    raise ValueError(f"over the --max-image-bytes limit, refused: {path.name}")
             return weasyprint.urls.URLFetcherResponse(url, data, {"Content-Type": mime})
 
     return Fetcher()
+
+
+_STYLE_SUFFIXES = (".css", ".ttf", ".otf", ".woff", ".woff2", ".ttc", ".otc", ".eot", ".svgz")
+
+
+def _foreign_style(scope: FetchScope | None, path: Path, mime: str) -> bool:
+    """Whether `path` is a style sheet or font from outside the folders an untrusted deck's styles may come from."""
+    if scope is None or scope.styled_by is None:
+        return False
+    styling = mime == "text/css" or mime.startswith("font/") or path.suffix.lower() in _STYLE_SUFFIXES
+    return styling and not any(path.is_relative_to(root) for root in scope.styled_by)
 
 
 def _pixels(data: bytes) -> int:

@@ -18,7 +18,7 @@ import pytest
 from deck2pdf.pipeline import convert
 from tests.helpers import git_work_tree
 
-from ..conftest import LocalHTTP, Route
+from ..conftest import ROOT, LocalHTTP, Route
 
 ATTACHING = [
     '<a rel="&#97;ttachment" href="../.env">env</a>',
@@ -242,3 +242,77 @@ def test_the_pixel_limit_holds_however_a_picture_is_named(tmp_path: Path) -> Non
         sizes = [(int(x.Width), int(x.Height)) for page in doc.pages for _, x in page.get_images().items()]
     assert all(w * h <= 1_000_000 for w, h in sizes), sizes
     assert [w for w in result.warnings if "--max-image-pixels" in w]
+
+
+BYPASSES = [
+    "<style/>@import url(x.css);</style>",
+    '<xmp><p title="</xmp><link rel=stylesheet href=x.css>">',
+    "<div><!-- --!><link rel=stylesheet href=x.css> --></div>",
+    '<svg><style><p>{}<link rel=stylesheet href="x.css">{}</style></svg>',
+    '<svg width="200" height="50"><style>&#64;font-face{font-family:evil;src:url(f.ttf)} '
+    'text{font-family:evil}</style><text x="0" y="30">Hi</text></svg>',
+    "<style>@media all{@font-face{font-family:evil;src:url(f.ttf)} h1{font-family:evil}}</style>",
+    "<style>h1{color:blue};</style>",  # ordinary CSS that does not parse whole: no crash
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("html", BYPASSES)
+def test_an_untrusted_deck_cannot_bring_its_own_style_sheet_or_font(tmp_path: Path, html: str) -> None:
+    """Whatever markup gets past the sanitiser, the renderer's fetcher gives an untrusted deck no style sheet and
+    no font of its own (the review's bypasses: parsers that disagree, foreign content, nested at-rules)."""
+    import shutil
+
+    (tmp_path / "x.css").write_text("h1 { color: red !important }\n", encoding="utf-8")
+    shutil.copy(ROOT / "fonts" / "Anton-Regular.woff2", tmp_path / "f.ttf")
+    deck = tmp_path / "deck.md"
+    deck.write_text(f"title: T\n--\n# Hello\n\n{html}\n\ntext\n", encoding="utf-8")
+    pdf = tmp_path / "out.pdf"
+    convert(deck, {"output": pdf, "untrusted": True, "render_cache": False})
+    with pikepdf.open(pdf) as doc:
+        content = b"".join(page.obj.Contents.read_bytes() for page in doc.pages)
+        names = [str(f.get("/BaseFont")) for page in doc.pages for f in page.Resources.get("/Font", {}).values()]
+    assert b"1 0 0 rg" not in content  # no red from x.css
+    assert not [n for n in names if "Anton" in n]
+
+
+def test_spans_with_a_sign_are_clamped_and_image_limits_spare_fonts(tmp_path: Path) -> None:
+    from deck2pdf.markup import clamped_spans
+
+    assert clamped_spans('<td colspan="+100000000">') == '<td colspan="1000">'
+    deck = tmp_path / "d.md"
+    deck.write_text("title: T\n--\n# Fonts\n\nText.\n", encoding="utf-8")
+    pdf = tmp_path / "d.pdf"
+    result = convert(deck, {"output": pdf, "max_image_bytes": 100_000, "render_cache": False})
+    assert not result.warnings
+    with pikepdf.open(pdf) as doc:
+        names = [str(f.get("/BaseFont")) for page in doc.pages for f in page.Resources.get("/Font", {}).values()]
+    assert [n for n in names if "Inter" in n]
+
+
+@pytest.mark.slow
+def test_the_command_leaves_no_font_folder_behind(tmp_path: Path) -> None:
+    deck = tmp_path / "deck.md"
+    deck.write_text("title: T\n" + "".join(f"--\n### Slide {n}\n\nText {n}.\n" for n in range(30)), encoding="utf-8")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp)}
+    for extra in ([], ["--handout", "6"]):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "deck2pdf",
+                str(deck),
+                "-o",
+                str(tmp_path / "o.pdf"),
+                "-q",
+                "--no-render-cache",
+                *extra,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+    assert list(temp.iterdir()) == []
