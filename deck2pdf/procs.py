@@ -68,22 +68,31 @@ def pool(
     )
 
 
+def _exit_on_term(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)  # multiprocessing then runs the process's finalizers
+
+
 def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
     _die_with(parent)
     if initializer is not None:
         initializer(*initargs)
 
 
-def _die_with(parent: int) -> None:
-    """End this process when `parent` ends, however it ends (SIGKILL included): on Linux the kernel sends SIGKILL
-    (prctl PR_SET_PDEATHSIG); elsewhere the pool and the pipe to the parent end the process when they break."""
+def _die_with(parent: int, tidy: bool = False) -> None:
+    """End this process when `parent` ends, however it ends (SIGKILL included): on Linux the kernel sends a signal
+    (prctl PR_SET_PDEATHSIG); elsewhere the pool and the pipe to the parent end the process when they break. With
+    `tidy` (the renderer, which owns the fonts' temporary folder) the signal is SIGTERM, which ends the process as
+    an exit does, its clean-ups run; a worker, which owns nothing, gets SIGKILL (SIGTERM during a task would only
+    end the task, and the worker would wait for the next)."""
+    if tidy:
+        signal.signal(signal.SIGTERM, _exit_on_term)
     if not sys.platform.startswith("linux"):
         return
     import ctypes
 
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        libc.prctl(1, signal.SIGTERM if tidy else signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         return
     if os.getppid() != parent:  # it ended before the request was made
@@ -163,7 +172,7 @@ class Child:
 
 
 def _serve(connection: Any, warm_up: Callable[[], None] | None, parent: int) -> None:
-    _die_with(parent)
+    _die_with(parent, tidy=True)
     if hasattr(os, "setpgrp"):
         # A process group of its own, with its workers: stopping the render (Ctrl-C, --timeout, an error in
         # the program) stops them all at once, and no worker is left behind.

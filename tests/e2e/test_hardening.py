@@ -126,7 +126,7 @@ def test_a_killed_run_leaves_no_process_and_no_temporary_file(tmp_path: Path, ho
     (the kernel's parent-death signal), and nothing is left in TMPDIR or beside the output."""
     deck = tmp_path / f"kill-me-{how}.md"  # its full path marks this run's processes (pgrep -f)
     body = "\n".join(f"* point {k}, long enough to take a line of its own on the slide" for k in range(9))
-    deck.write_text("title: K\n" + "".join(f"--\n### Slide {n}\n{body}\n" for n in range(400)), encoding="utf-8")
+    deck.write_text("title: K\n" + "".join(f"--\n### Slide {n}\n{body}\n" for n in range(1500)), encoding="utf-8")
     name = str(deck)
     temp = tmp_path / "tmp"
     temp.mkdir()
@@ -137,10 +137,11 @@ def test_a_killed_run_leaves_no_process_and_no_temporary_file(tmp_path: Path, ho
         [sys.executable, "-m", "deck2pdf", str(deck), "-o", str(out / "k.pdf"), "-q", "--no-render-cache", "-j", "2"],
         env=env,
     )
-    deadline = time.monotonic() + 30
-    while len(_processes(name)) < 3 and time.monotonic() < deadline:  # the command, its renderer, a worker
-        time.sleep(0.1)
-    assert len(_processes(name)) >= 3
+    deadline, seen = time.monotonic() + 30, 0
+    while seen < 3 and time.monotonic() < deadline:  # the command, its renderer, a worker: mid-render
+        seen = len(_processes(name))
+        time.sleep(0.05)
+    assert seen >= 3 and run.poll() is None
     run.send_signal(how)
     run.wait(timeout=30)
     deadline = time.monotonic() + 10
