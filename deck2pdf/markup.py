@@ -127,7 +127,7 @@ def _passive_rules(rules: Sequence[Any]) -> str:
 
 
 # Browsers' limits on table spans (HTML's "rules for parsing non-negative integers" clamp them): WeasyPrint has
-# none, and `<td colspan=100000000>` took gigabytes.
+# none, and a huge span makes a column box per column.
 SPAN_LIMITS = {"span": 1000, "colspan": 1000, "rowspan": 65534}
 
 

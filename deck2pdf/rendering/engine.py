@@ -65,7 +65,7 @@ def start_deck(sheets: str | None = None) -> None:
 
 def keep_tidy() -> None:
     """Have the folder WeasyPrint saves the deck's @font-face files in removed when this process ends (WeasyPrint
-    never removes it: every render left a `weasyprint-*` folder in TMPDIR). At the process's end, not now: a deck
+    never removes its `weasyprint-*` folder from TMPDIR). At the process's end, not now: a deck
     set up again (--watch) uses the fonts in it."""
     config = _DECK.get("font_config")
     folder = getattr(config, "_folder", None)  # WeasyPrint 70's (FontConfiguration.add_font_face); else nothing
