@@ -78,6 +78,12 @@ def checked_style(options: Options, source: Path) -> tuple[Options, list[str]]:
             f"{source}: `style:` sheet {style} is outside the deck's folder and was not read; "
             "allow its folder with --allow-dir"
         ]
+    # A style sheet, not any file the jail allows (`style: ../.env` would be read, and attached with --pdfa).
+    if style.suffix.lower() != ".css" or style.stat().st_size > options.max_deck_bytes:
+        return dataclasses.replace(options, style=None), [
+            f"{source}: `style:` {style} is not a .css file of at most {options.max_deck_bytes / 2**20:.0f} MB "
+            "and was not read; name the deck's style sheet"
+        ]
     return options, []
 
 

@@ -317,3 +317,18 @@ def test_the_command_leaves_no_font_folder_behind(tmp_path: Path) -> None:
         )
         assert done.returncode == 0, done.stderr
     assert list(temp.iterdir()) == []
+
+
+def test_a_style_key_naming_a_file_that_is_not_a_style_sheet_reads_nothing(tmp_path: Path) -> None:
+    from tests.helpers import git_work_tree
+
+    git_work_tree(tmp_path)
+    (tmp_path / ".env").write_text("SECRET=hunter2\n")
+    deck = tmp_path / "talk" / "deck.md"
+    deck.parent.mkdir()
+    deck.write_text("title: S\nstyle: ../.env\n--\n# s\n", encoding="utf-8")
+    pdf = tmp_path / "out.pdf"
+    result = convert(deck, {"output": pdf, "pdfa": True})
+    assert [w for w in result.warnings if "is not a .css file" in w]
+    files, _ = _embedded(pdf)
+    assert sorted(files) == ["deck.md", "deck2pdf-manifest.json"] and b"hunter2" not in pdf.read_bytes()
