@@ -131,7 +131,9 @@ def _via_proxy(
     (or `host` is in NO_PROXY): a tunnel (CONNECT) for https, the proxy itself for http."""
     proxies = urllib.request.getproxies_environment()  # the environment's only: the user's explicit word
     proxy = proxies.get(scheme)
-    if not proxy or urllib.request.proxy_bypass_environment(host, proxies):  # type: ignore[attr-defined]
+    # proxy_bypass_environment reads NO_PROXY only (not the system's settings); undocumented: else the public one.
+    bypass = getattr(urllib.request, "proxy_bypass_environment", None)
+    if not proxy or (bypass(host, proxies) if bypass is not None else urllib.request.proxy_bypass(host)):
         return None
     if not policy.allow_private and _names_this_network(host):
         raise FetchError(

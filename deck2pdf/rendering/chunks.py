@@ -139,9 +139,7 @@ def render(
         start_deck(context)  # before forking: the workers share its fonts and parsed style sheets
         if todo:
             head = job.typesetter.html([])  # no slides: the style sheets every chunk names
-            parse_sheets(
-                head.html, head.base_url, allowed_roots=job.scope.roots, served=job.scope.served, scope=job.scope
-            )
+            parse_sheets(head.html, head.base_url, scope=job.scope)
         workers = max(1, min(jobs, len(todo) + (beside is not None)))
         with _workers(job, workers) as (submit, call):
             if beside is not None:
@@ -202,8 +200,6 @@ def render_chunk(job: Job, numbers: tuple[int, ...], first: bool) -> Chunk:
             layout.html,
             layout.base_url,
             numbers=numbers,
-            allowed_roots=job.scope.roots,
-            served=job.scope.served,
             scope=job.scope,
         )
         fitter = _Fitter(job, elsewhere, {s.number: s for s in rendered.slides})
@@ -251,8 +247,6 @@ class _Fitter:
             layout.html,
             layout.base_url,
             numbers=[n for n, _ in variants],
-            allowed_roots=self.job.scope.roots,
-            served=self.job.scope.served,
             scope=self.job.scope,
         )
         self.messages += [m for m in trial.messages if not m.startswith("Anchor defined twice")]  # ids repeat here

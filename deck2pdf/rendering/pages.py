@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import mimetypes
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,15 +108,12 @@ def render_slides(
     base_url: str,
     *,
     numbers: Sequence[int],
-    allowed_roots: Iterable[Path],
-    served: Mapping[str, Path] | None = None,
-    scope: FetchScope | None = None,
+    scope: FetchScope,
 ) -> Rendered:
-    """Lay out the print HTML, whose pages hold the slides `numbers` in that order, and find overflow.
-
-    A number may repeat: the same slide tried at several sizes in one render."""
+    """Lay out the print HTML, whose pages hold the slides `numbers` in that order, reading only what `scope`
+    allows, and measure each page. A number may repeat: the same slide tried at several fits in one render."""
     weasyprint = import_weasyprint()
-    fetcher = _local_only_fetcher(weasyprint, allowed_roots, served or {}, scope)
+    fetcher = _local_only_fetcher(weasyprint, scope)
     with patches.active(), recorded("weasyprint", logging.WARNING) as records:
         try:
             document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
@@ -134,14 +132,7 @@ def render_slides(
     return Rendered(document=document, slides=slides, messages=tuple(r.getMessage() for r in records))
 
 
-def parse_sheets(
-    html: str,
-    base_url: str,
-    *,
-    allowed_roots: Iterable[Path],
-    served: Mapping[str, Path] | None = None,
-    scope: FetchScope | None = None,
-) -> None:
+def parse_sheets(html: str, base_url: str, *, scope: FetchScope) -> None:
     """Parse the style sheets `html` names, as a render of it would, so that documents that name the same ones
     (a deck's chunks, in forked workers) find them parsed. Only with the patch that keeps them parsed."""
     weasyprint = import_weasyprint()
@@ -149,9 +140,7 @@ def parse_sheets(
         return
     from weasyprint import css
 
-    document = weasyprint.HTML(
-        string=html, base_url=base_url, url_fetcher=_local_only_fetcher(weasyprint, allowed_roots, served or {}, scope)
-    )
+    document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=_local_only_fetcher(weasyprint, scope))
     state = deck_state()
     with patches.active(), recorded("weasyprint", logging.WARNING):
         css.find_stylesheets(
@@ -181,7 +170,7 @@ def render_html(
     `epoch` (seconds) is the time written into the embedded fonts (see `_font_time`)."""
     weasyprint = import_weasyprint()
 
-    fetcher = _local_only_fetcher(weasyprint, allowed_roots, {})
+    fetcher = _local_only_fetcher(weasyprint, FetchScope(tuple(allowed_roots)))
     with patches.active(), recorded("weasyprint", logging.WARNING), _font_time(epoch):
         try:
             document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
@@ -361,18 +350,12 @@ def _block(box: Any, index: int, parent_font: float) -> Block:
 def _clip_stand_ins(page: Any) -> None:
     """Drop the lines of a stand-in's label that its box clips (a deck may size a missing image smaller than its
     label): hidden text would still be in the PDF, found by search and copied with the page."""
-    from weasyprint.formatting_structure import boxes
 
     content = _content_box(page)
     stand_ins = [b for b in _walk(content) if _STAND_INS & _classes(b)] if content is not None else []
     for stand_in in stand_ins:
         bottom = stand_in.padding_box_y() + stand_in.padding_height() + _TOLERANCE_PX
-        for box in _walk(stand_in):
-            children = getattr(box, "children", None)
-            if isinstance(children, list) and any(isinstance(c, boxes.LineBox) for c in children):
-                box.children = [
-                    c for c in children if not isinstance(c, boxes.LineBox) or c.position_y + c.height <= bottom
-                ]
+        _prune(stand_in, functools.partial(_above, bottom))
 
 
 def keep_between(page: Any, low: float, high: float, *, anchor: str | None = None) -> None:
@@ -400,17 +383,8 @@ def keep_between(page: Any, low: float, high: float, *, anchor: str | None = Non
             return box.position_y + box.margin_height() > low and box.position_y < high
         return True
 
-    def prune(box: Any) -> None:
-        children = getattr(box, "children", None)
-        if not isinstance(children, list):
-            return
-        box.children = [c for c in children if keep(c)]
-        for child in box.children:
-            if not isinstance(child, boxes.LineBox):
-                prune(child)
-
     in_flow = {id(b) for b in _walk(flow)}
-    prune(flow)
+    _prune(flow, keep, into_lines=False)
     # A link is (type, target, rectangle (x0, y0, x1, y1) in WeasyPrint 70, whatever Page's docstring says, box).
     page.links = [link for link in page.links if id(link[3]) not in in_flow or low <= link[2][1] < high]
     # A continuation page names only what it shows (the heading's ids are on the slide's own page).
@@ -437,18 +411,30 @@ def cut(page: Any, anchor: str) -> None:
             return y + h <= bottom + _TOLERANCE_PX
         return not outside(x, y, w, h)
 
-    def prune(box: Any) -> None:
-        children = getattr(box, "children", None)
-        if not isinstance(children, list):
-            return
-        box.children = [c for c in children if keep(c)]
-        for child in box.children:
-            prune(child)
-
-    prune(content)
+    _prune(content, keep)
     page.links = [link for link in page.links if link[2][3] <= bottom + _TOLERANCE_PX]
     # The slide's own anchor (its section, at the page's corner) stays: links to the slide still go there.
     page.anchors = {k: v for k, v in page.anchors.items() if k == anchor or not outside(v[0], v[1], 0.001, 0.001)}
+
+
+def _above(bottom: float, box: Any) -> bool:
+    """Whether a box is not a line, or a line that ends above `bottom`."""
+    from weasyprint.formatting_structure import boxes
+
+    return not isinstance(box, boxes.LineBox) or box.position_y + box.height <= bottom
+
+
+def _prune(box: Any, keep: Callable[[Any], bool], *, into_lines: bool = True) -> None:
+    """Drop, under `box`, every box `keep` refuses (what is dropped goes with all it holds)."""
+    from weasyprint.formatting_structure import boxes
+
+    children = getattr(box, "children", None)
+    if not isinstance(children, list):
+        return
+    box.children = [c for c in children if keep(c)]
+    for child in box.children:
+        if into_lines or not isinstance(child, boxes.LineBox):
+            _prune(child, keep, into_lines=into_lines)
 
 
 def _classes(box: Any) -> set[str]:
@@ -464,17 +450,15 @@ def _walk(box: Any) -> Iterator[Any]:
         yield from _walk(child)
 
 
-def _local_only_fetcher(
-    weasyprint: Any, roots: Iterable[Path] | FileAccess, served: Mapping[str, Path], scope: FetchScope | None = None
-) -> Any:
-    """Return a WeasyPrint URL fetcher that reads only local files in the allowed places.
+def _local_only_fetcher(weasyprint: Any, scope: FetchScope) -> Any:
+    """Return a WeasyPrint URL fetcher that reads only local files in the scope's folders, and its images.
 
-    `served` maps the URLs of the deck's images (web, data: or local) to the files the assets stage made
+    `scope.served` maps the URLs of the deck's images (web, data: or local) to the files the assets stage made
     for them: WeasyPrint never uses the network, never decodes a data: URL itself, and never reads a device
     or FIFO (its timeout does not apply to files: /dev/urandom would hang it).
     """
-    access = roots if isinstance(roots, FileAccess) else FileAccess(tuple(roots))
-    by_url = {_canonical(url): path for url, path in served.items()}
+    access = FileAccess(scope.roots)
+    by_url = {_canonical(url): path for url, path in scope.served.items()}
 
     class Fetcher(weasyprint.urls.URLFetcher):  # type: ignore[misc, name-defined]
         def fetch(self, url: str, headers: Any = None) -> Any:
@@ -496,7 +480,8 @@ def _local_only_fetcher(
             if _foreign_style(scope, path, mime):
                 raise ValueError(f"a style sheet or font an untrusted deck names, refused: {path.name}")
             data = path.read_bytes()
-            if scope is not None and (pixels := _pixels(data)):  # a raster image: its limits
+            # A raster image (sniffed: a CSS url() need not say so in its name; style sheets and fonts are not).
+            if not _style_or_font(path, mime) and (pixels := _pixels(data)):
                 if scope.max_pixels is not None and pixels > scope.max_pixels:
                     raise ValueError(f"over the --max-image-pixels limit, refused: {path.name}")
                 if scope.max_bytes is not None and len(data) > scope.max_bytes:
@@ -509,12 +494,15 @@ def _local_only_fetcher(
 _STYLE_SUFFIXES = (".css", ".ttf", ".otf", ".woff", ".woff2", ".ttc", ".otc", ".eot", ".svgz")
 
 
-def _foreign_style(scope: FetchScope | None, path: Path, mime: str) -> bool:
+def _style_or_font(path: Path, mime: str) -> bool:
+    return mime == "text/css" or mime.startswith("font/") or path.suffix.lower() in _STYLE_SUFFIXES
+
+
+def _foreign_style(scope: FetchScope, path: Path, mime: str) -> bool:
     """Whether `path` is a style sheet or font from outside the folders an untrusted deck's styles may come from."""
-    if scope is None or scope.styled_by is None:
+    if scope.styled_by is None:
         return False
-    styling = mime == "text/css" or mime.startswith("font/") or path.suffix.lower() in _STYLE_SUFFIXES
-    return styling and not any(path.is_relative_to(root) for root in scope.styled_by)
+    return _style_or_font(path, mime) and not any(path.is_relative_to(root) for root in scope.styled_by)
 
 
 def _pixels(data: bytes) -> int:

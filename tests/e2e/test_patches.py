@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+from deck2pdf.model import FetchScope
 from tests.conftest import REFERENCE_DECK
 
 
@@ -95,7 +96,7 @@ def test_a_host_programs_own_weasyprint_documents_are_left_alone(tmp_path: Path)
     host = weasyprint.HTML(string=html, base_url=tmp_path.as_uri() + "/").write_pdf()
     assert b"%PDF" in host[:10]
     assert not patches._STYLES and not patches._PNG_DATA  # nothing went through the patches
-    rendered = render_slides(html, tmp_path.as_uri() + "/", numbers=[1], allowed_roots=[tmp_path])
+    rendered = render_slides(html, tmp_path.as_uri() + "/", numbers=[1], scope=FetchScope((tmp_path,)))
     write_pdf(rendered, [s.page for s in rendered.slides])
     assert patches._STYLES and patches._PNG_DATA  # deck2pdf's own rendering did
     assert PdfReader(io.BytesIO(host)).pages[0].extract_text().strip() == "host"

@@ -13,6 +13,7 @@ from deck2pdf.archive import extract
 from deck2pdf.assets import checked_style
 from deck2pdf.errors import UsageError
 from deck2pdf.files import FileAccess, write_atomic
+from deck2pdf.model import FetchScope
 from deck2pdf.options import Options
 from tests.helpers import git_work_tree
 
@@ -180,7 +181,7 @@ def test_the_renderer_fetches_nothing_from_a_sibling_folder_with_the_same_prefix
     from deck2pdf.rendering.engine import import_weasyprint
     from deck2pdf.rendering.pages import _local_only_fetcher
 
-    fetcher = _local_only_fetcher(import_weasyprint(), [tree / "deck"], {})
+    fetcher = _local_only_fetcher(import_weasyprint(), FetchScope((tree / "deck",)))
     assert fetcher.fetch((tree / "deck" / "a.png").as_uri()).read() == b"x"
     for outside in ("deck-evil/x.png", "deck/escape.png", "deck/sub/../../outside/secret.png"):
         with pytest.raises(ValueError, match="outside the allowed folders, refused"):

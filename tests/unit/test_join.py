@@ -11,6 +11,7 @@ import pikepdf
 import pytest
 
 from deck2pdf.errors import RenderError
+from deck2pdf.model import FetchScope
 from deck2pdf.rendering import fonts, patches
 from deck2pdf.rendering.join import ELSEWHERE, join
 
@@ -106,7 +107,7 @@ def test_the_join_replaces_every_font_stand_in_and_checks_it(tmp_path: Path) -> 
     store.mkdir()
     html = "<style>@page { size: 300px 100px; margin: 0 }</style><section><p>Hello <b>there</b></p></section>"
     with patches.font_standins(store):
-        rendered = render_slides(html, tmp_path.as_uri() + "/", numbers=[1], allowed_roots=[tmp_path])
+        rendered = render_slides(html, tmp_path.as_uri() + "/", numbers=[1], scope=FetchScope((tmp_path,)))
         part = write_pdf(rendered, [s.page for s in rendered.slides])[0]
     with pikepdf.open(io.BytesIO(part)) as pdf:
         assert fonts.leftover(list(fonts._font_resources(pdf)))  # stand-ins, before the merge
@@ -183,7 +184,7 @@ def test_a_cff_font_of_a_collection_is_embedded_as_an_opentype_font(tmp_path: Pa
         f"<style>@page {{ size: 300px 100px }} p {{ font-family: '{family}' }}</style><section><p>日本語</p></section>"
     )
     with patches.font_standins(store):
-        rendered = render_slides(html, tmp_path.as_uri() + "/", numbers=[1], allowed_roots=[tmp_path])
+        rendered = render_slides(html, tmp_path.as_uri() + "/", numbers=[1], scope=FetchScope((tmp_path,)))
         part = write_pdf(rendered, [s.page for s in rendered.slides])[0]
     doc, _ = join([part, part], store)
     used = [f for r in fonts._font_resources(doc) for f in r.values() if "CJK" in str(f.BaseFont)]

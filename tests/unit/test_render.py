@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from deck2pdf.errors import RenderError
+from deck2pdf.model import FetchScope
 from deck2pdf.rendering.fitting import breaks
 from deck2pdf.rendering.pages import _walk, cut, keep_between, render_slides, write_pdf
 
@@ -34,7 +35,8 @@ def slide(n: int, body: str, *, heading: str = "", offset: float | None = None) 
 
 
 def render(html: str, numbers: list[int], tmp_path: Path, **kw: object):  # type: ignore[no-untyped-def]
-    return render_slides(STYLE + html, tmp_path.as_uri() + "/", numbers=numbers, allowed_roots=[tmp_path], **kw)
+    scope = FetchScope((tmp_path,), **kw)  # type: ignore[arg-type]
+    return render_slides(STYLE + html, tmp_path.as_uri() + "/", numbers=numbers, scope=scope)
 
 
 def test_a_slide_that_fits_is_not_reported(tmp_path: Path) -> None:
@@ -154,7 +156,7 @@ def test_a_decks_documents_share_parsed_style_sheets_with_the_same_effects(tmp_p
             _sheet_html(tmp_path, slide(n, f"<ol><li>item {n}</li></ol><p>red</p>")),
             tmp_path.as_uri() + "/",
             numbers=[n],
-            allowed_roots=[tmp_path],
+            scope=FetchScope((tmp_path,)),
         )
         for n in (1, 2)
     )
@@ -170,7 +172,7 @@ def test_a_decks_documents_share_parsed_style_sheets_with_the_same_effects(tmp_p
     (tmp_path / "deck.css").write_text("@page { size: 200px 100px }")
     engine.start_deck()
     again = render_slides(
-        _sheet_html(tmp_path, slide(3, "<p>x</p>")), tmp_path.as_uri() + "/", numbers=[3], allowed_roots=[tmp_path]
+        _sheet_html(tmp_path, slide(3, "<p>x</p>")), tmp_path.as_uri() + "/", numbers=[3], scope=FetchScope((tmp_path,))
     )
     assert again.slides[0].page.width == 200  # read again for the new deck
 
@@ -191,7 +193,7 @@ def test_gradient_lengths_follow_each_slides_own_font_size(tmp_path: Path) -> No
             _sheet_html(tmp_path, html),
             tmp_path.as_uri() + "/",
             numbers=list(range(1, len(sizes) + 1)),
-            allowed_roots=[tmp_path],
+            scope=FetchScope((tmp_path,)),
         )
         pdf = tmp_path / "bands.pdf"
         pdf.write_bytes(write_pdf(rendered, [s.page for s in rendered.slides])[0])
