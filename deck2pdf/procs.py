@@ -80,23 +80,53 @@ def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs
 
 def _die_with(parent: int, tidy: bool = False) -> None:
     """End this process when `parent` ends, however it ends (SIGKILL included): on Linux the kernel sends a signal
-    (prctl PR_SET_PDEATHSIG); elsewhere the pool and the pipe to the parent end the process when they break. With
-    `tidy` (the renderer, which owns the fonts' temporary folder) the signal is SIGTERM, which ends the process as
-    an exit does, its clean-ups run; a worker, which owns nothing, gets SIGKILL (SIGTERM during a task would only
-    end the task, and the worker would wait for the next)."""
+    (prctl PR_SET_PDEATHSIG); elsewhere a thread watches the parent (`_watch`). With `tidy` (the renderer, which
+    owns the fonts' temporary folder) the signal is SIGTERM, which ends the process as an exit does, its clean-ups
+    run; a worker, which owns nothing, gets SIGKILL (SIGTERM during a task would only end the task, and the worker
+    would wait for the next)."""
     if tidy:
         signal.signal(signal.SIGTERM, _exit_on_term)
-    if not sys.platform.startswith("linux"):
+    if not (sys.platform.startswith("linux") and _parent_death_signal(tidy)):
+        _watch(parent, tidy)
         return
+    if os.getppid() != parent:  # it ended before the request was made
+        os._exit(1)
+
+
+def _parent_death_signal(tidy: bool) -> bool:
     import ctypes
 
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM if tidy else signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        return libc.prctl(1, signal.SIGTERM if tidy else signal.SIGKILL, 0, 0, 0) == 0  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # it ended before the request was made
+        return False
+
+
+WATCH_SECONDS = 0.5
+
+
+def _watch(parent: int, tidy: bool) -> None:
+    """Without a parent-death signal: a thread that ends this process once `parent` has ended. On POSIX an
+    orphan is adopted by another process (its parent id changes); on Windows the parent's handle is signalled."""
+
+    def gone() -> None:
+        if sys.platform == "win32":
+            import ctypes
+
+            kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+            handle = kernel32.OpenProcess(0x00100000, False, parent)  # SYNCHRONIZE
+            if handle:
+                kernel32.WaitForSingleObject(handle, 0xFFFFFFFF)  # INFINITE
+        else:
+            while os.getppid() == parent:
+                time.sleep(WATCH_SECONDS)
+        if tidy:
+            os.kill(os.getpid(), signal.SIGTERM)  # the main thread exits as on Linux: clean-ups run
+            time.sleep(5)
         os._exit(1)
+
+    threading.Thread(target=gone, name="deck2pdf-parent-watch", daemon=True).start()
 
 
 def stop(executor: ProcessPoolExecutor) -> None:
