@@ -202,7 +202,11 @@ def write_pdf(
     with patches.active(), recorded("weasyprint", logging.WARNING) as records, _font_time(epoch):
         try:
             options = _pdf_options(weasyprint, variant, attachments)
-            pdf = bytes(first.document.copy(list(pages)).write_pdf(**options))
+            document = first.document.copy(list(pages))
+            # Writing PDF/A adds the sRGB profile to the document's profiles, which are the deck's (`deck_state`):
+            # every later PDF of the deck would carry the profile, and a PDF/A output intent, too.
+            document.color_profiles = dict(document.color_profiles)
+            pdf = bytes(document.write_pdf(**options))
         except Exception as exc:
             raise RenderError(f"WeasyPrint could not write the PDF: {exc}", hint="run with --debug") from exc
     missing = [m.group(1) for m in (_NOTDEF.search(r.getMessage()) for r in records) if m]

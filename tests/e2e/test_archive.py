@@ -117,6 +117,12 @@ def test_pdfa_declares_pdfa_3b_with_output_intent_embedded_fonts_and_attachments
     assert check.returncode == 0 and "No syntax or stream encoding errors" in check.stdout
 
 
+def test_a_pdfa_render_leaves_the_next_render_of_the_deck_plain(tour: Path, tmp_path: Path) -> None:
+    render(tour, tmp_path / "a.pdf", pdfa=True)
+    render(tour, tmp_path / "b.pdf")  # the same deck, the same process: its shared set-up is kept
+    assert "/OutputIntents" not in PdfReader(tmp_path / "b.pdf").trailer["/Root"]
+
+
 def test_the_manifest_lists_every_image_with_checksum(tour: Path, tmp_path: Path) -> None:
     import json
 
