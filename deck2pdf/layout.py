@@ -8,7 +8,7 @@ import re
 import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from html import escape, unescape
+from html import escape
 from pathlib import Path
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
@@ -17,6 +17,7 @@ import tinycss2.color3
 
 from ._version import __version__
 from .markup import (
+    ALL,
     Tag,
     author_name,
     clamped_spans,
@@ -25,7 +26,9 @@ from .markup import (
     images,
     passive_css,
     passive_html,
+    plain_code,
     replaced,
+    retagged,
     slide_parts,
     wrap_code,
 )
@@ -33,11 +36,9 @@ from .model import FULL, Asset, Caption, Cell, Deck, Fit, HandoutCell, LinkNote,
 from .options import CLEAVER_FONT_PX, CONTENT_PADDING_EM, PAGE_EMS, Options
 from .themes import THEMES_DIR, Theme
 
-_FONT_COLOR = re.compile(r"""(<font\b[^>]*?\bcolor\s*=\s*)(["']?)([^"'\s>]*)\2""", re.IGNORECASE)
-_ATTACHMENT = re.compile(
-    r"""\srel\s*=\s*(?:"[^"]*\battachment\b[^"]*"|'[^']*\battachment\b[^']*'|attachment\b)""", re.I
-)
-_ID_ATTR = re.compile(r"""(<[a-zA-Z][^<>]*?\sid=")([^"]*)(")""")
+# Cheap necessary conditions for an attribute (`rel=`, `id=`): most slides have none, and need no parse.
+_MAY_HAVE_REL = re.compile(r"(?<![\w-])rel\s*=", re.IGNORECASE)
+_MAY_HAVE_ID = re.compile(r"(?<![\w-])id\s*=", re.IGNORECASE)
 _PX_LENGTH = re.compile(r"((?:^|[;\s])(?:min-|max-)?(?:width|height)\s*:\s*)(\d+(?:\.\d+)?)px", re.IGNORECASE)
 
 
@@ -84,7 +85,7 @@ class Typesetter:
         seen_ids = {f"slide{end}-{s.number}" for s in deck.slides for end in ("", "-end")}
         self.base_url = deck.source.resolve().parent.as_uri() + "/"
         self.sheets = read_sheets(self.stylesheets)
-        styled = set(_CSS_CLASS.findall("\n".join([*self.sheets.values(), *self.inline_css])))
+        styled = frozenset(_CSS_CLASS.findall("\n".join([*self.sheets.values(), *self.inline_css])))
         self.slide_html = {
             s.number: _unique_ids(
                 _plain_code(_passive(_print_html(s, deck.assets, self.base_url), options.untrusted), styled),
@@ -99,10 +100,9 @@ class Typesetter:
 
     def ids(self, number: int) -> set[str]:
         """The element ids on slide `number`'s page (link targets)."""
-        return {
-            slide_id(number),
-            *(m.group(2) for m in _ID_ATTR.finditer(self.slide_html[number])),
-        }
+        html = self.slide_html[number]
+        tags = elements(html, ALL) if _MAY_HAVE_ID.search(html) else []
+        return {slide_id(number), *(tag.attrs["id"] for tag in tags if "id" in tag.attrs)}
 
     def html(self, variants: Sequence[tuple[int, Fit]] | None = None, *, elsewhere: str | None = None) -> Layout:
         """Return the print HTML of the listed (slide number, fit) pairs, in order (default: every slide as the
@@ -158,8 +158,6 @@ class Typesetter:
         return Layout(html=html, base_url=self.base_url, stylesheets=self.stylesheets)
 
 
-_CODE_BLOCK = re.compile(r'(<code class="[^"]*\bhighlight\b[^"]*">)(.*?)(</code>)', re.S)
-_TOKEN = re.compile(r'<span class="([\w-]+)">([^<]*)</span>')
 _CSS_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
 _IMPORT_URL = re.compile(r"""@import\s+(?:url\(\s*)?["']?([^"')\s;]+)""", re.I)
 
@@ -186,27 +184,23 @@ def read_sheets(sheets: Sequence[Path]) -> dict[Path, str]:
     return texts
 
 
-def _plain_code(html: str, styled: set[str]) -> str:
+@functools.lru_cache(maxsize=4096)  # --watch lays every slide out again on each save
+def _plain_code(html: str, styled: frozenset[str]) -> str:
     """Drop the highlighter's spans that no style sheet styles, and its whitespace spans: the code prints the same
     without them, and each element costs the renderer time (half the spans of typical code)."""
 
-    def unwrap(m: re.Match[str]) -> str:
-        return m.group(2) if m.group(1) == "w" or m.group(1) not in styled else m.group(0)
-
-    return _CODE_BLOCK.sub(lambda m: m.group(1) + _TOKEN.sub(unwrap, m.group(2)) + m.group(3), html)
-
-
-_HREF_FRAGMENT = re.compile(r"""(<a\b[^>]*?\shref\s*=\s*)(["'])#([^"']*)\2""", re.IGNORECASE)
+    return plain_code(html, lambda name: name != "w" and name in styled)
 
 
 def _point_elsewhere(html: str, here: set[str], prefix: str) -> str:
-    def repoint(m: re.Match[str]) -> str:
-        target = unquote(unescape(m.group(3)))
-        if not target or target in here:
-            return m.group(0)
-        return f"{m.group(1)}{m.group(2)}{prefix}{escape(quote(target, safe=''))}{m.group(2)}"
+    def repoint(tag: Tag) -> dict[str, str] | None:
+        href = tag.attrs.get("href", "").strip()
+        target = unquote(href[1:])
+        if not href.startswith("#") or not target or target in here:
+            return None
+        return {**tag.attrs, "href": prefix + quote(target, safe="")}
 
-    return _HREF_FRAGMENT.sub(repoint, html)
+    return retagged(html, ("a",), repoint)
 
 
 @functools.lru_cache(maxsize=8)
@@ -224,17 +218,17 @@ def _compiled(path: Path, mtime_ns: int) -> jinja2.Template:
 def _unique_ids(html: str, number: int, seen: set[str]) -> str:
     """Rename ids already used on an earlier slide (repeated slide titles give repeated heading ids)."""
 
-    def rename(m: re.Match[str]) -> str:
-        new = m.group(2)
-        if new in seen:
-            new = f"{new}-slide{number}"
-            k = 2
-            while new in seen:
-                new, k = f"{m.group(2)}-slide{number}-{k}", k + 1
+    def rename(tag: Tag) -> dict[str, str] | None:
+        old = tag.attrs.get("id")
+        if old is None:
+            return None
+        new, k = old, 1
+        while new in seen:
+            new, k = f"{old}-slide{number}" + (f"-{k}" if k > 1 else ""), k + 1
         seen.add(new)
-        return f"{m.group(1)}{new}{m.group(3)}"
+        return None if new == old else {**tag.attrs, "id": new}
 
-    return _ID_ATTR.sub(rename, html)
+    return retagged(html, ALL, rename) if _MAY_HAVE_ID.search(html) else html
 
 
 def _passive(html: str, untrusted: bool) -> str:
@@ -275,8 +269,19 @@ def _print_html(slide: Slide, assets: Mapping[str, Asset], base: str) -> str:
     pictures = itertools.count()
     html = replaced(slide.html, images(slide.html), lambda tag: _image(tag, assets, base, next(pictures)))
     html = replaced(html, elements(html, MEDIA), lambda tag: _media(tag, assets, base))
-    html = _ATTACHMENT.sub("", html)
-    return _FONT_COLOR.sub(lambda m: f'{m.group(1)}"{legacy_colour(m.group(3))}"', html)
+    html = retagged(html, ALL, _without_attachment) if _MAY_HAVE_REL.search(html) else html
+    return retagged(html, ("font",), _legacy_font)
+
+
+def _without_attachment(tag: Tag) -> dict[str, str] | None:
+    if "attachment" not in tag.attrs.get("rel", "").lower().split():
+        return None
+    return {k: v for k, v in tag.attrs.items() if k != "rel"}
+
+
+def _legacy_font(tag: Tag) -> dict[str, str] | None:
+    colour = tag.attrs.get("color")
+    return None if colour is None else {**tag.attrs, "color": legacy_colour(colour)}
 
 
 def _image(tag: Tag, assets: Mapping[str, Asset], base: str, index: int) -> str:

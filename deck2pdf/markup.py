@@ -11,6 +11,7 @@ from the front matter, read one way.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -51,12 +52,38 @@ def images(html: str) -> list[Tag]:
     return _Scanner(html, ("img",)).tags
 
 
+ALL = ("*",)  # `elements(html, ALL)`: every element
+
+
 def elements(html: str, names: Sequence[str]) -> list[Tag]:
-    """Return the start tags of the elements `names` (lower case) of an HTML fragment, in order."""
+    """Return the start tags of the elements `names` (lower case; ALL for every one) of an HTML fragment, in
+    order."""
+    if "<" not in html:
+        return []
+    if names == ALL:
+        return list(_every_tag(html))
     lowered = html.lower()
     if not any(f"<{name}" in lowered for name in names):
         return []
     return _Scanner(html, tuple(names)).tags
+
+
+@functools.lru_cache(maxsize=2048)  # --watch lays every slide out again on each save
+def _every_tag(html: str) -> tuple[Tag, ...]:
+    return tuple(_Scanner(html, ALL).tags)
+
+
+def start_tag(name: str, attrs: Mapping[str, str]) -> str:
+    """A start tag written out: each attribute once, its value quoted and escaped."""
+    return f"<{name}" + "".join(f' {k}="{html_escape(v)}"' if v else f" {k}" for k, v in attrs.items()) + ">"
+
+
+def retagged(html: str, names: Sequence[str], change: Callable[[Tag], Mapping[str, str] | None]) -> str:
+    """`html` with the start tags of the elements `names` (or ALL) given the attributes `change(tag)` returns
+    (None: the tag is left as written); every other byte as it was."""
+    changed = [(tag, attrs) for tag in elements(html, names) if (attrs := change(tag)) is not None]
+    new = {tag.start: attrs for tag, attrs in changed}
+    return replaced(html, [tag for tag, _ in changed], lambda tag: start_tag(tag.name, new[tag.start]))
 
 
 def element_end(html: str, tag: Tag) -> int:
@@ -134,16 +161,11 @@ SPAN_LIMITS = {"span": 1000, "colspan": 1000, "rowspan": 65534}
 def clamped_spans(html: str) -> str:
     """`html` with every table span (`<col span>`, `<colgroup span>`, `<td colspan>`, `rowspan`) within the limits
     browsers apply (SPAN_LIMITS); other bytes as they were."""
-    tags = [t for t in elements(html, ("col", "colgroup", "td", "th")) if _too_wide(t)]
-
-    def clamp(tag: Tag) -> str:
-        attrs = "".join(
-            f' {name}="{html_escape(_clamped(name, value))}"' if value else f" {name}"
-            for name, value in tag.attrs.items()
-        )
-        return f"<{tag.name}{attrs}>"
-
-    return replaced(html, tags, clamp)
+    return retagged(
+        html,
+        ("col", "colgroup", "td", "th"),
+        lambda tag: {n: _clamped(n, v) for n, v in tag.attrs.items()} if _too_wide(tag) else None,
+    )
 
 
 def _clamped(name: str, value: str) -> str:
@@ -167,6 +189,22 @@ def wrap_code(html: str, width: int, mark: str) -> str:
     wrapper.feed(html)
     wrapper.close()
     return "".join(wrapper.out)
+
+
+def plain_code(html: str, keep: Callable[[str], bool]) -> str:
+    """`html` without the highlighter's spans (`<span class="X">` in a `<code class="highlight">`) whose class
+    `keep` refuses: their text stays, in place."""
+    if "highlight" not in html:
+        return html
+    finder = _PlainSpans(keep)
+    finder.feed(html)
+    finder.close()
+    pieces, at = [], 0
+    for start, end in sorted(finder.dropped):
+        pieces.append(html[at:start])
+        at = end
+    pieces.append(html[at:])
+    return "".join(pieces)
 
 
 def anchors(html: str) -> list[tuple[str, str]]:
@@ -249,7 +287,7 @@ class _Scanner(HTMLParser):
             self.style_attributes += [value for name, value in attrs if name == "style" and value is not None]
             if tag == "style":
                 self._style = []
-        if tag in self.names:
+        if tag in self.names or self.names == ALL:
             start = self._offset()
             values: dict[str, str] = {}
             for name, value in attrs:
@@ -494,6 +532,39 @@ class _Passive(HTMLParser):
         if self.style is not None:  # an unclosed <style>: its CSS, made passive, closed
             self.out += [passive_css("".join(self.style)), "</style>"]
             self.style = None
+
+
+class _PlainSpans(_Located):
+    """Finds the start and end tags of the highlighting spans `plain_code` drops."""
+
+    def __init__(self, keep: Callable[[str], bool]) -> None:
+        super().__init__()
+        self.keep = keep
+        self.code = 0  # depth inside highlighted <code>
+        self.spans: list[tuple[int, int] | None] = []  # open spans inside it: the dropped one's start tag
+        self.dropped: list[tuple[int, int]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "code" and (self.code or "highlight" in (dict(attrs).get("class") or "").split()):
+            self.code += 1
+        elif tag == "span" and self.code:
+            classes = (dict(attrs).get("class") or "").split()
+            plain = len(attrs) == 1 and len(classes) == 1 and not self.keep(classes[0])
+            start = self._offset()
+            self.spans.append((start, start + len(self.get_starttag_text() or "")) if plain else None)
+            if plain:
+                self.dropped.append(self.spans[-1])  # type: ignore[arg-type]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "code" and self.code:
+            self.code -= 1
+            self.spans = [] if not self.code else self.spans
+        elif tag == "span" and self.code:
+            if not self.spans:
+                return
+            if self.spans.pop() is not None:
+                at = self._offset()
+                self.dropped.append((at, self.rawdata.index(">", at) + 1))
 
 
 class _EndFinder(_Located):

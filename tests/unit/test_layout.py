@@ -56,6 +56,14 @@ def test_font_colours_are_fixed_in_the_html(tmp_path: Path) -> None:
     assert '<font color="#ff0000">red</font>' in _layout(tmp_path, '--\n<font color="#ff000">red</font>\n')
 
 
+@pytest.mark.parametrize(
+    "tag", ["<font color=ff000>", "<FONT COLOR='ff000'>", '<font size=2 color = "ff000">', "<font\ncolor=ff000>"]
+)
+def test_font_colours_are_fixed_however_the_tag_is_written(tmp_path: Path, tag: str) -> None:
+    html = _layout(tmp_path, f"--\n{tag}red</font>\n")
+    assert 'color="#ff0000"' in html and "ff000" not in html.replace("#ff0000", "")
+
+
 def test_deck_pixel_sizes_on_images_become_ems_at_cleavers_32px(tmp_path: Path) -> None:
     from PIL import Image
 
@@ -121,6 +129,23 @@ def test_a_theme_folder_of_ones_own(tmp_path: Path) -> None:
     assert theme.stylesheets[2].parent.name == "default"  # no code.css of its own: the default code colours
 
 
+@pytest.mark.parametrize("written", ["id='agenda'", "ID=agenda", 'id = "agenda"', "class=x id=agenda"])
+def test_ids_are_made_unique_however_they_are_written(tmp_path: Path, written: str) -> None:
+    html = _layout(tmp_path, f"--\n<p {written}>a</p>\n--\n<p {written}>b</p>\n")
+    assert 'id="agenda-slide2"' in html
+
+
+def test_links_to_other_chunks_point_elsewhere_however_they_are_written(tmp_path: Path) -> None:
+    from deck2pdf.layout import Typesetter
+    from deck2pdf.model import FULL
+
+    text = "--\n<a href='#far'>1</a> <A HREF=#far>2</A> <a href='#near'>3</a> <b id=near>\n--\n<p id=far>x</p>\n"
+    deck = parse_text(text, tmp_path / "deck.md")
+    theme, _ = load_theme("default", "default")
+    html = Typesetter(deck, theme, Options()).html([(1, FULL)], elsewhere="x:/").html
+    assert html.count('href="x:/far"') == 2 and "href='#near'" in html
+
+
 def test_code_spans_no_style_sheet_styles_are_dropped() -> None:
     from deck2pdf.layout import _plain_code
 
@@ -128,7 +153,7 @@ def test_code_spans_no_style_sheet_styles_are_dropped() -> None:
         '<p><span class="n">kept outside code</span></p><pre><code class="lang-python highlight">'
         '<span class="k">def</span><span class="w"> </span><span class="n">f</span><span class="p">():</span></code></pre>'
     )
-    out = _plain_code(html, styled={"k", "p"})
+    out = _plain_code(html, styled=frozenset({"k", "p"}))
     assert out == (
         '<p><span class="n">kept outside code</span></p><pre><code class="lang-python highlight">'
         '<span class="k">def</span> f<span class="p">():</span></code></pre>'
