@@ -24,7 +24,7 @@ from .cache import Cache, Entry, default_cache_dir
 from .fetch import FetchError, FetchPolicy, fetch
 from .files import FileAccess
 from .images import ImageError, normalize
-from .markup import CssUrl, Tag, css_urls, elements, images, styles
+from .markup import CssUrl, Tag, css_urls, elements, images, styles, svg_image_refs
 from .model import Asset, Deck, Slide, short
 from .options import CLEAVER_FONT_PX, Options
 
@@ -135,6 +135,8 @@ def _uses(deck: Deck, options: Options) -> list[_Use]:
         for tag in _img_tags(slide.html):
             ref = tag.attrs["src"]
             uses.append(_Use(ref, urljoin(base, ref.strip()), slide, place(ref), _img_box(tag, page_font, content)))
+        for ref in svg_image_refs(slide.html):
+            uses.append(_Use(ref, urljoin(base, ref.strip()), slide, place(ref), content))
         for css in styles(slide.html):
             for url in _css_refs(css):
                 uses.append(_Use(url.ref, urljoin(base, url.ref), slide, place(url.ref), page))

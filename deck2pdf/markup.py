@@ -24,7 +24,7 @@ from typing import Any
 import tinycss2
 
 # Cheap necessary conditions: a slide without these has nothing the parser would find (most slides).
-_MAY_HAVE_IMG = re.compile(r"<img", re.IGNORECASE)
+_MAY_HAVE_IMG = re.compile(r"<im(?:g|age)", re.IGNORECASE)
 _MAY_HAVE_A = re.compile(r"<a\b", re.IGNORECASE)
 _MAY_HAVE_STYLE = re.compile(r"style", re.IGNORECASE)
 
@@ -46,10 +46,19 @@ class CssUrl:
 
 
 def images(html: str) -> list[Tag]:
-    """Return every <img> of an HTML fragment, in order (not those in comments, <style> or <script>)."""
+    """Return every <img> of an HTML fragment, in order (not those in comments, <style> or <script>). An
+    `<image>` outside SVG is one too: HTML parsers, WeasyPrint's among them, read it as <img>."""
     if not _MAY_HAVE_IMG.search(html):
         return []
     return _Scanner(html, ("img",)).tags
+
+
+def svg_image_refs(html: str) -> list[str]:
+    """Return the picture each inline SVG's `<image>` shows (`href`, else the older `xlink:href`), in order."""
+    if "<svg" not in html.lower():
+        return []
+    tags = _Scanner(html, ("svg:image",)).tags
+    return [ref for t in tags if (ref := t.attrs.get("href") or t.attrs.get("xlink:href", "")).strip()]
 
 
 ALL = ("*",)  # `elements(html, ALL)`: every element
@@ -271,6 +280,7 @@ class _Scanner(HTMLParser):
         self.style_attributes: list[str] = []
         self.style_elements: list[str] = []
         self._style: list[str] | None = None  # the text of the <style> element being read
+        self._svg = 0  # depth inside <svg>, where an <image> is SVG's
         self._line_starts = [0]
         self._line_starts += [m.end() for m in re.finditer("\n", html)]
         self.feed(html)
@@ -287,6 +297,10 @@ class _Scanner(HTMLParser):
             self.style_attributes += [value for name, value in attrs if name == "style" and value is not None]
             if tag == "style":
                 self._style = []
+        if tag == "svg":
+            self._svg += 1
+        elif tag == "image":
+            tag = "svg:image" if self._svg else "img"
         if tag in self.names or self.names == ALL:
             start = self._offset()
             values: dict[str, str] = {}
@@ -296,8 +310,12 @@ class _Scanner(HTMLParser):
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)  # `<img/>` and `<img>` are the same element; `/>` closes nothing
+        if tag == "svg":  # a foreign element's `/>` does close it
+            self._svg -= 1
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "svg":
+            self._svg = max(0, self._svg - 1)
         if tag == "style" and self._style is not None:
             self.style_elements.append("".join(self._style))
             self._style = None

@@ -245,6 +245,28 @@ def test_the_pixel_limit_holds_however_a_picture_is_named(tmp_path: Path) -> Non
     assert [w for w in result.warnings if "--max-image-pixels" in w]
 
 
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<image src="big.png">',  # HTML parsers read it as <img>
+        '<svg width="200" height="200"><image href="big.png" width="200" height="200"/></svg>',
+        '<svg width="200" height="200"><image xlink:href="big.png" width="200" height="200"></image></svg>',
+        '<img src="big.png" src="ok.png">',  # the first of a repeated attribute counts, as in every parser
+    ],
+)
+def test_every_way_of_naming_a_picture_goes_through_the_image_stage(tmp_path: Path, html: str) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (3000, 3000), "#ff0000").save(tmp_path / "big.png")
+    Image.new("RGB", (30, 30), "#0000ff").save(tmp_path / "ok.png")
+    deck = tmp_path / "p.md"
+    deck.write_text(f"title: P\n--\n# px\n\n{html}\n", encoding="utf-8")
+    result = convert(deck, {"output": tmp_path / "p.pdf", "max_image_pixels": 1_000_000, "render_cache": False})
+    assert list(result.warnings) == [
+        f"{deck}:5 (slide 1): image 'big.png' has 9 megapixels, over the 1-megapixel limit (--max-image-pixels)"
+    ]
+
+
 BYPASSES = [
     "<style/>@import url(x.css);</style>",
     '<xmp><p title="</xmp><link rel=stylesheet href=x.css>">',

@@ -224,3 +224,14 @@ def test_untrusted_html_keeps_nothing_active_however_it_is_spelt(html: str) -> N
     for style in (e for e in tree.iter() if e.tag.endswith("style")):
         rules = tinycss2.parse_stylesheet(style.text or "", skip_comments=True, skip_whitespace=True)
         assert not [r for r in rules if r.type == "at-rule" and r.lower_at_keyword in ("import", "font-face")]
+
+
+def test_an_image_element_is_an_img_outside_svg_and_an_svg_picture_inside() -> None:
+    from deck2pdf.markup import svg_image_refs
+
+    html = (
+        '<image src=a.png><svg><image href="b.png"/><g><image xlink:href=c.png></image></g></svg>'
+        "<IMAGE SRC=d.png><svg/><image src=e.png><svg><image href=f.png xlink:href=g.png></svg>"
+    )
+    assert [t.attrs["src"] for t in images(html)] == ["a.png", "d.png", "e.png"]
+    assert svg_image_refs(html) == ["b.png", "c.png", "f.png"]
