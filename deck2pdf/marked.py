@@ -1,11 +1,13 @@
 """Turn one slide's Markdown into HTML with Python-Markdown, reading it the way marked 0.3 (Cleaver's parser) did.
 
-Python-Markdown's own block grammar differs from marked's in ways decks depend on (a list straight after a
-paragraph line, two-space nesting, a fence under a list item, HTML blocks that end at the line, Markdown inside
-HTML blocks). So this extension swaps in a port of marked 0.3.19's block lexer, regexes transliterated from its
-source, and keeps Python-Markdown for everything else: inline Markdown, the element tree, the HTML stash,
-serialising, and any further extension. Deliberate difference: `#Title` (no space) is a heading, as it was in
-the marked 0.2 that most decks were written for.
+Python-Markdown's own grammar differs from marked's in ways decks depend on (a list straight after a paragraph
+line, two-space nesting, a fence under a list item, HTML blocks that end at the line, Markdown inside HTML blocks,
+emphasis where marked finds it: `** x **`, `a * b * c`, not `pre__fix__post`). So this extension swaps in ports of
+marked 0.3.19's block lexer and inline lexer (GFM rules, as Cleaver sets them), regexes transliterated from its
+source, and keeps Python-Markdown for the rest: the element tree, the HTML stash, serialising, and any further
+extension. Deliberate differences: `#Title` (no space) is a heading, as it was in the marked 0.2 that most decks
+were written for; an e-mail autolink `<a@b.org>` is written plainly where marked hides it behind random
+character references (the same text shows).
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from typing import Any
 import markdown
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
-from markdown.inlinepatterns import InlineProcessor, SimpleTagInlineProcessor
+from markdown.inlinepatterns import InlineProcessor
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
-from markdown.util import AtomicString
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString, Registry, code_escape
 
 
 def _edit(source: str, **parts: str) -> str:
@@ -289,7 +292,7 @@ class MarkedBlockProcessor(BlockProcessor):
                 else:
                     if tok.lang:
                         code.set("class", f"lang-{tok.lang}")
-                    code.text = AtomicString(tok.text + "\n")
+                    code.text = AtomicString(code_escape(tok.text + "\n"))  # an entity in code shows as written
             elif tok.type == "hr":
                 etree.SubElement(parent, "hr")
             elif tok.type == "blockquote":
@@ -303,7 +306,7 @@ class MarkedBlockProcessor(BlockProcessor):
             elif tok.type == "html":
                 if tok.pre:  # marked leaves <pre>, <script> and <style> blocks untouched
                     placeholder = self.parser.md.htmlStash.store(tok.text)  # type: ignore[attr-defined]
-                    etree.SubElement(parent, "p").text = placeholder
+                    etree.SubElement(parent, "p").text = AtomicString(placeholder)
                 else:  # marked runs inline Markdown over the rest
                     etree.SubElement(parent, _HTML_WRAPPER).text = tok.text
             elif tok.type == "table":
@@ -378,42 +381,270 @@ class _UnwrapHtmlBlocks(Postprocessor):
         return re.sub(rf"</?{_HTML_WRAPPER}>", "", text)
 
 
-class _UrlInlineProcessor(InlineProcessor):
-    """GFM bare links, as marked 0.3.19 finds them: http(s)/ftp URLs, www. names and e-mail addresses."""
+# Inline grammar: marked 0.3.19's `inline.gfm` rules (Cleaver turns gfm on and leaves breaks off), transliterated.
+# marked anchors each rule with `^` and matches it against the rest of the text; here each is matched at the
+# reading position instead (`pattern.match(text, pos)`), so the anchors are gone and `$` is `\Z`.
+_JS_WHITESPACE = (  # what JavaScript's \s matches
+    " \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
 
-    ANCESTOR_EXCLUDES = ("a",)
 
-    def handleMatch(  # type: ignore[override]  # noqa: N802 - Python-Markdown's API
-        self, m: re.Match[str], data: str
-    ) -> tuple[etree.Element | None, int | None, int | None]:
-        start = m.start(0)
-        if start > 0 and re.match(r"[A-Za-z0-9]", data[start - 1]):
-            return None, None, None  # marked only starts a link at a word boundary
-        text = m.group(0)
-        if m.group("at"):
+def _js(source: str) -> re.Pattern[str]:
+    """Compile a regex written for JavaScript: its \\w, \\b and \\d are ASCII, but its \\s also takes U+3000 and
+    the other Unicode spaces (a URL ends at an ideographic space)."""
+    out, in_class = [], False
+    for part in re.findall(r"\\.|.", source, re.S):
+        if part == "[":
+            in_class = True
+        elif part == "]":
+            in_class = False
+        elif part == r"\s":
+            part = _JS_WHITESPACE if in_class else f"[{_JS_WHITESPACE}]"
+        elif part == r"\S" and not in_class:  # inside a class it is only ever `[\s\S]`: any character
+            part = f"[^{_JS_WHITESPACE}]"
+        out.append(part)
+    return re.compile("".join(out), re.ASCII)
+
+
+# marked's edit() drops a `^` not preceded by `[` from what it splices in, so its e-mail rule lost the `^` of
+# its character class: an address cannot hold one.
+_EMAIL = (
+    r"[a-zA-Z0-9.!#$%&'*+/=?_`{|}~-]+(@)[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+(?![-_])"
+)
+_INSIDE = r"(?:\[[^\[\]]*\]|\\[\[\]]|[^\[\]]|\](?=[^\[]*\]))*"
+_HREF = r"""\s*<?([\s\S]*?)>?(?:\s+['"]([\s\S]*?)['"])?\s*"""
+INLINE_RULES = {
+    name: _js(source)
+    for name, source in {
+        "escape": r"\\([\\`*{}\[\]()#+\-.!_>~|])",
+        "autolink": r"<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\s\x00-\x1f<>]*|" + _EMAIL + ")>",
+        "url": r"((?:ftp|https?)://|www\.)(?:[a-zA-Z0-9\-]+\.?)+[^\s<]*|" + _EMAIL,
+        "tag": r"""<!--[\s\S]*?-->|<\/?[a-zA-Z0-9\-]+(?:"[^"]*"|'[^']*'|\s[^<'">\/\s]*)*?\/?>""",
+        "link": r"!?\[(" + _INSIDE + r")\]\(" + _HREF + r"\)",
+        "reflink": r"!?\[(" + _INSIDE + r")\]\s*\[([^\]]*)\]",
+        "nolink": r"!?\[((?:\[[^\[\]]*\]|\\[\[\]]|[^\[\]])*)\]",
+        "strong": r"__([\s\S]+?)__(?!_)|\*\*([\s\S]+?)\*\*(?!\*)",
+        "em": r"_([^\s_](?:[^_]|__)+?[^\s_])_\b|\*((?:\*\*|[^*])+?)\*(?!\*)",
+        "code": r"(`+)\s*([\s\S]*?[^`]?)\s*\1(?!`)",
+        "br": r" {2,}\n(?!\s*\Z)",
+        "del": r"~~(?=\S)([\s\S]*?\S)~~",
+        "text": r"[\s\S]+?(?=[\\<!\[`*~]|https?://|ftp://|www\.|[a-zA-Z0-9.!#$%&'*+/=?_`{\|}~-]+@|\b_| {2,}\n|\Z)",
+    }.items()
+}
+_BACKPEDAL = _js(r"(?:[^?!.,:;*_~()&]+|\([^)]*\)|&(?![a-zA-Z0-9]+;\Z)|[?!.,:;*_~)]+(?!\Z))+")
+_SPACES = _js(r"\s+")
+
+_Match = re.Match[str]
+_Result = tuple[etree.Element | str | None, int | None, int | None]
+
+
+@dataclass
+class _LinkState:
+    """marked's InlineLexer.inLink: set while a link's text is read and after a raw `<a ...>` tag (until `</a>`);
+    no bare URL is linked meanwhile. It lasts from one paragraph to the next, as marked's does."""
+
+    inside: bool = False
+
+
+class _Rule(InlineProcessor):
+    """One rule of marked's inline grammar. handleMatch returns an element, or a str for plain text."""
+
+    def __init__(self, name: str, md: markdown.Markdown) -> None:
+        super().__init__("", md)
+        self.name = name
+        self.compiled_re = INLINE_RULES[name]
+        self.pattern = self.compiled_re.pattern
+
+
+class _Literal(_Rule):
+    """Text, and backslash escapes (the character itself)."""
+
+    def __init__(self, name: str, md: markdown.Markdown, group: int) -> None:
+        super().__init__(name, md)
+        self.group = group
+
+    def handleMatch(self, m: _Match, data: str) -> _Result:  # type: ignore[override]  # noqa: N802
+        return m.group(self.group), m.start(), m.end()
+
+
+class _Autolink(_Rule):
+    def handleMatch(self, m: _Match, data: str) -> _Result:  # type: ignore[override]  # noqa: N802
+        # marked hides an address behind random character references; the plain address shows the same.
+        address = m.group(1)
+        return _link_to("mailto:" + address if m.group(2) else address, address), m.start(), m.end()
+
+
+class _Url(_Rule):
+    """GFM bare links: http(s)/ftp URLs, www. names and e-mail addresses."""
+
+    ANCESTOR_EXCLUDES = ("a",)  # marked's `!this.inLink`
+
+    def handleMatch(self, m: _Match, data: str) -> _Result:  # type: ignore[override]  # noqa: N802
+        text = _backpedal(m.group(0))
+        if m.group(2):
             href = "mailto:" + text
+        elif m.group(1) == "www.":
+            href = "http://" + text
         else:
-            text = _backpedal(text)
-            href = "http://" + text if text.startswith("www.") else text
-        el = etree.Element("a", {"href": href})
-        el.text = AtomicString(text)
-        return el, start, start + len(text)
-
-
-_BACKPEDAL = re.compile(r"(?:[^?!.,:;*_~()&]+|\([^)]*\)|&(?![a-zA-Z0-9]+;$)|[?!.,:;*_~)]+(?!$))+")
+            href = text
+        return _link_to(href, text), m.start(), m.start() + len(text)
 
 
 def _backpedal(url: str) -> str:
     """Leave trailing punctuation and an unbalanced `)` outside the link, as marked does."""
-    m = _BACKPEDAL.match(url)
+    m = _BACKPEDAL.search(url)
     return m.group(0) if m else url
 
 
-_URL_RE = (
-    r"(?:(?:ftp|https?)://|www\.)(?:[a-zA-Z0-9\-]+\.?)+[^\s<]*"
-    r"|[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+(?P<at>@)[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
-    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+(?![-_])"
-)
+def _link_to(href: str, text: str) -> etree.Element:
+    el = etree.Element("a", {"href": href})
+    el.text = AtomicString(text)
+    return el
+
+
+class _RawTag(_Rule):
+    """Inline HTML (a tag or a comment), kept as written in the HTML stash."""
+
+    def __init__(self, name: str, md: markdown.Markdown, link: _LinkState) -> None:
+        super().__init__(name, md)
+        self.link = link
+
+    def handleMatch(self, m: _Match, data: str) -> _Result:  # type: ignore[override]  # noqa: N802
+        tag = m.group(0)
+        if not self.link.inside and tag[:3].lower() == "<a ":
+            self.link.inside = True
+        elif self.link.inside and tag[:4].lower() == "</a>":
+            self.link.inside = False
+        return self.md.htmlStash.store(tag), m.start(), m.end()  # type: ignore[union-attr]
+
+
+class _Link(_Rule):
+    def handleMatch(self, m: _Match, data: str) -> _Result:  # type: ignore[override]  # noqa: N802
+        return _link(m.group(0), m.group(1), m.group(2), m.group(3)), m.start(), m.end()
+
+
+class _RefLink(_Rule):
+    """`[text][label]`, `[text][]` and `[label]`, against the definitions the block lexer collected."""
+
+    def handleMatch(self, m: _Match, data: str) -> _Result:  # type: ignore[override]  # noqa: N802
+        label = (m.re.groups > 1 and m.group(2)) or m.group(1)
+        ref = self.md.references.get(_SPACES.sub(" ", label).lower())  # type: ignore[union-attr]
+        if not ref or not ref[0]:
+            return m.group(0)[0], m.start(), m.start() + 1  # marked gives up on the first character only
+        return _link(m.group(0), m.group(1), *ref), m.start(), m.end()
+
+
+def _link(source: str, text: str, href: str, title: str | None) -> etree.Element:
+    """marked's outputLink: a link, whose text is read as Markdown, or an image, whose alt text is kept as is."""
+    if source.startswith("!"):
+        el = etree.Element("img", {"src": href, "alt": text})
+    else:
+        el = etree.Element("a", {"href": href})
+        el.text = text
+    if title:
+        el.set("title", title)
+    return el
+
+
+class _Span(_Rule):
+    """strong, em and del: the text inside is read as Markdown."""
+
+    def __init__(self, name: str, md: markdown.Markdown, tag: str) -> None:
+        super().__init__(name, md)
+        self.tag = tag
+
+    def handleMatch(self, m: _Match, data: str) -> _Result:  # type: ignore[override]  # noqa: N802
+        el = etree.Element(self.tag)
+        el.text = m.group(m.lastindex or 0)  # the alternative that matched (`__x__` or `**x**`)
+        return el, m.start(), m.end()
+
+
+class _Code(_Rule):
+    def handleMatch(self, m: _Match, data: str) -> _Result:  # type: ignore[override]  # noqa: N802
+        el = etree.Element("code")
+        # Escaped here: the serialiser would keep an entity such as `&copy;` that marked shows as written.
+        el.text = AtomicString(code_escape(m.group(2).strip(_JS_WHITESPACE)))
+        return el, m.start(), m.end()
+
+
+class _LineBreak(_Rule):
+    def handleMatch(self, m: _Match, data: str) -> _Result:  # type: ignore[override]  # noqa: N802
+        return etree.Element("br"), m.start(), m.end()
+
+
+class _MarkedInline(Treeprocessor):
+    """Read each element's text with the inline patterns the way marked's InlineLexer.output does.
+
+    Python-Markdown's own inline pass runs one pattern over the whole text before it tries the next; marked reads
+    from left to right and takes, at each position, the first rule that matches there. Which one wins differs
+    (`*a `b*` c``: marked's emphasis starts first), so the patterns are driven marked's way here.
+    """
+
+    def __init__(self, md: markdown.Markdown, link: _LinkState) -> None:
+        super().__init__(md)
+        self.link = link
+
+    def run(self, root: etree.Element) -> None:
+        self.link.inside = False
+        # A rule that excludes `a` (Python-Markdown's way to say "not inside a link") is skipped while in a link.
+        patterns: list[InlineProcessor] = list(self.md.inlinePatterns)  # type: ignore[union-attr, arg-type]
+        self.rules = [(rule, rule.getCompiledRegExp().match, "a" in rule.ANCESTOR_EXCLUDES) for rule in patterns]
+        self._walk(root)
+
+    def _walk(self, parent: etree.Element) -> None:
+        """Read the text of `parent` and of everything in it, in document order (marked's inLink depends on it)."""
+        i = 0  # the elements made from its text and tails are read already: skipped
+        if parent.text and not isinstance(parent.text, AtomicString):
+            parent.text, new = self._lex(parent.text)
+            parent[0:0] = new
+            i = len(new)
+        while i < len(parent):
+            child = parent[i]
+            i += 1
+            self._walk(child)
+            if child.tail and not isinstance(child.tail, AtomicString):
+                child.tail, new = self._lex(child.tail)
+                parent[i:i] = new
+                i += len(new)
+
+    def _lex(self, src: str) -> tuple[str | None, list[etree.Element]]:
+        """Return the text up to the first element, and the elements (with the text after each as its tail)."""
+        elements: list[etree.Element] = []
+        texts: list[list[str]] = [[]]  # before the first element, then after each
+        pos = 0
+        while pos < len(src):
+            for rule, match, not_in_link in self.rules:
+                if not (not_in_link and self.link.inside) and (m := match(src, pos)):
+                    node, _, end = rule.handleMatch(m, src)
+                    if end is not None:  # else the rule turned the match down
+                        break
+            else:  # pragma: no cover - the text rule matches any character
+                raise AssertionError(f"no inline rule matched at {src[pos : pos + 20]!r}")
+            pos = end
+            if isinstance(node, str):
+                texts[-1].append(node)
+            elif node is not None:
+                if not isinstance(node.text, AtomicString):
+                    self._lex_inside(node)
+                elements.append(node)
+                texts.append([])
+        for el, text in zip(elements, texts[1:], strict=True):
+            el.tail = "".join(text) or None
+        return "".join(texts[0]) or None, elements
+
+    def _lex_inside(self, el: etree.Element) -> None:
+        # marked's link rule (images too) sets inLink while it reads the text, and clears it after, whatever set
+        # it before. Bare URLs and autolinks are atomic: they leave it alone.
+        link = el.tag in ("a", "img")
+        if link:
+            self.link.inside = True
+        if el.text:
+            el.text, inner = self._lex(el.text)
+            el.extend(inner)
+        if link:
+            self.link.inside = False
 
 
 class MarkedExtension(Extension):
@@ -424,9 +655,28 @@ class MarkedExtension(Extension):
         md.preprocessors.deregister("html_block")  # HTML blocks are marked's, found by the lexer
         md.parser.blockprocessors.register(MarkedBlockProcessor(md.parser), "marked", 200)
         md.postprocessors.register(_UnwrapHtmlBlocks(md), "marked_unwrap", 0)
-        md.ESCAPED_CHARS = [*md.ESCAPED_CHARS, "~", "|"]
-        md.inlinePatterns.register(SimpleTagInlineProcessor(r"(~~)(?=\S)([\s\S]*?\S)~~", "del"), "marked_del", 65)
-        md.inlinePatterns.register(_UrlInlineProcessor(_URL_RE, md), "marked_url", 15)
+        # marked's inline grammar replaces Python-Markdown's: its rules, tried in the order of marked's
+        # InlineLexer.output, by a driver that replaces Python-Markdown's inline pass.
+        link = _LinkState()
+        rules = [
+            _Literal("escape", md, 1),
+            _Autolink("autolink", md),
+            _Url("url", md),
+            _RawTag("tag", md, link),
+            _Link("link", md),
+            _RefLink("reflink", md),
+            _RefLink("nolink", md),
+            _Span("strong", md, "strong"),
+            _Span("em", md, "em"),
+            _Code("code", md),
+            _LineBreak("br", md),
+            _Span("del", md, "del"),
+            _Literal("text", md, 0),
+        ]
+        md.inlinePatterns = Registry()
+        for i, rule in enumerate(rules):
+            md.inlinePatterns.register(rule, rule.name, 10 * (len(rules) - i))
+        md.treeprocessors.register(_MarkedInline(md, link), "inline", 20)
 
 
 def to_html(text: str) -> str:
