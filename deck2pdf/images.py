@@ -16,6 +16,8 @@ from io import BytesIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .bounds import SVG_NODES, svg_draws
+
 _HTML = re.compile(rb"^\s*(<!doctype html|<html|<head|<body)", re.IGNORECASE)
 _SVG = re.compile(
     rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*(<!doctype svg[^>]*>\s*)?<svg[\s>]", re.IGNORECASE | re.DOTALL
@@ -120,6 +122,8 @@ def _check_svg(data: bytes) -> None:
         raise ImageError(f"is a damaged SVG ({exc})") from None
     if not root.tag.endswith("svg"):
         raise ImageError("is not an SVG image")
+    if svg_draws(root) > SVG_NODES:
+        raise ImageError(f"is an SVG that draws over {SVG_NODES:,} elements (its <use>s repeat too much)")
 
 
 def _too_big(pixels: int | None, max_pixels: int) -> str:

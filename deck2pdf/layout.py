@@ -10,16 +10,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import jinja2
 import tinycss2.color3
 
 from ._version import __version__
+from .bounds import MAX_SHEET_BYTES, css_definitions
 from .markup import (
     ALL,
     Tag,
     author_name,
+    bounded_html,
     clamped_spans,
     element_end,
     elements,
@@ -85,10 +88,17 @@ class Typesetter:
         seen_ids = {f"slide{end}-{s.number}" for s in deck.slides for end in ("", "-end")}
         self.base_url = deck.source.resolve().parent.as_uri() + "/"
         self.sheets = read_sheets(self.stylesheets)
+        defined: dict[str, list[list[Any]]] = {}  # the sheets' custom properties, which a slide's var() may use
+        for css in [*self.sheets.values(), *self.inline_css]:
+            for name, values in css_definitions(css).items():
+                defined.setdefault(name, []).extend(values)
         styled = frozenset(_CSS_CLASS.findall("\n".join([*self.sheets.values(), *self.inline_css])))
         self.slide_html = {
             s.number: _unique_ids(
-                _plain_code(_passive(_print_html(s, deck.assets, self.base_url), options.untrusted), styled),
+                _plain_code(
+                    bounded_html(_passive(_print_html(s, deck.assets, self.base_url), options.untrusted), defined),
+                    styled,
+                ),
                 s.number,
                 seen_ids,
             )
@@ -160,9 +170,6 @@ class Typesetter:
 
 _CSS_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
 _IMPORT_URL = re.compile(r"""@import\s+(?:url\(\s*)?["']?([^"')\s;]+)""", re.I)
-
-
-MAX_SHEET_BYTES = 8 * 2**20  # a style sheet larger than this is not one (WeasyPrint would spend minutes on it)
 
 
 def read_sheets(sheets: Sequence[Path]) -> dict[Path, str]:

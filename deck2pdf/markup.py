@@ -15,6 +15,7 @@ import functools
 import html
 import re
 import unicodedata
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape as html_escape
@@ -22,6 +23,8 @@ from html.parser import HTMLParser
 from typing import Any
 
 import tinycss2
+
+from . import bounds
 
 # Cheap necessary conditions: a slide without these has nothing the parser would find (most slides).
 _MAY_HAVE_IMG = re.compile(r"<im(?:g|age)", re.IGNORECASE)
@@ -655,3 +658,97 @@ def replaced(html: str, tags: Sequence[Tag], new: Callable[[Tag], str]) -> str:
         at = tag.end
     pieces.append(html[at:])
     return "".join(pieces)
+
+
+_MAY_NEED_BOUNDS = re.compile(r"var\(|grid|<svg", re.IGNORECASE)
+
+
+def bounded_html(html: str, context: Mapping[str, list[list[Any]]]) -> str:
+    """A slide's HTML within `bounds`' limits: its style attributes' and <style> elements' CSS bounded (with the
+    custom properties the document's style sheets define, `context`), and the `<use>`s of an inline SVG that
+    would draw too much dropped. Every other byte as it was."""
+    if not _MAY_NEED_BOUNDS.search(html):
+        return html
+    found = _Scanner(html, (), style_elements=True)
+    defined = {name: list(values) for name, values in context.items()}
+    for css, declarations in [
+        *((t, True) for t in found.style_attributes),
+        *((t, False) for t in found.style_elements),
+    ]:
+        for name, values in bounds.css_definitions(css, declarations=declarations).items():
+            defined.setdefault(name, []).extend(values)
+    reader = _Bounds(defined)
+    reader.feed(html)
+    reader.close()
+    pieces, at = [], 0
+    for start, (end, new) in sorted(reader.edits.items()):
+        if start < at:  # inside an edit already made (a dropped <use>'s style attribute)
+            continue
+        pieces += [html[at:start], new]
+        at = end
+    pieces.append(html[at:])
+    return "".join(pieces)
+
+
+class _Bounds(_Located):
+    """Finds the edits `bounded_html` makes: offset -> (end offset, new text)."""
+
+    def __init__(self, defined: Mapping[str, list[list[Any]]]) -> None:
+        super().__init__()
+        self.defined = defined
+        self.edits: dict[int, tuple[int, str]] = {}
+        self.style_start: int | None = None  # where the text of the <style> being read starts
+        self.svg: list[ET.Element] = []  # the open elements of the inline SVG being read
+        self.uses: list[tuple[int, int]] = []  # its <use> tags' places
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        start = self._offset()
+        end = start + len(self.get_starttag_text() or "")
+        values: dict[str, str] = {}
+        for name, value in attrs:
+            values.setdefault(name, value or "")
+        if "style" in values:
+            style = bounds.bounded_css(values["style"], declarations=True, context=self.defined)
+            if style != values["style"]:
+                self.edits[start] = (end, start_tag(tag, {**values, "style": style}))
+        if tag == "style":
+            self.style_start = end
+        if tag == "svg" or self.svg:
+            element = ET.Element(tag, values)
+            if self.svg:
+                self.svg[-1].append(element)
+            self.svg.append(element)
+            if tag == "use":
+                self.uses.append((start, end))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if self.svg and tag != "style":  # in SVG, `/>` closes the element
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        at = self._offset()
+        if tag == "style" and self.style_start is not None:
+            css = self.rawdata[self.style_start : at]
+            bounded = bounds.bounded_css(css, context=self.defined)
+            if bounded != css:
+                self.edits[self.style_start] = (at, bounded.replace("<", "\\3c "))
+            self.style_start = None
+        if any(element.tag == tag for element in self.svg):  # closes it, and what is open inside it
+            if tag == "use":
+                self.uses.append((at, self.rawdata.index(">", at) + 1))
+            while self.svg and self.svg[-1].tag != tag:
+                self.svg.pop()
+            self._pop()
+
+    def _pop(self) -> None:
+        root = self.svg.pop()
+        if not self.svg:
+            if bounds.svg_draws(root) > bounds.SVG_NODES:
+                self.edits.update({start: (end, "") for start, end in self.uses})
+            self.uses = []
+
+    def close(self) -> None:
+        super().close()
+        while self.svg:  # an unclosed <svg> ends with the slide
+            self._pop()

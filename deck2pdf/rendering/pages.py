@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from ..bounds import MAX_SHEET_BYTES, SVG_NODES, bounded_css, svg_too_large
 from ..errors import RenderError
 from ..files import FileAccess
 from ..logs import recorded
@@ -483,7 +484,9 @@ def _local_only_fetcher(weasyprint: Any, scope: FetchScope) -> Any:
             mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
             if _foreign_style(scope, path, mime):
                 raise ValueError(f"a style sheet or font an untrusted deck names, refused: {path.name}")
-            data = path.read_bytes()
+            if info.st_size > MAX_SHEET_BYTES and mime == "text/css":
+                raise ValueError(f"over {MAX_SHEET_BYTES // 2**20} MB, refused: {path.name}")
+            data = _bounded(path.read_bytes(), mime)
             # A raster image (sniffed: a CSS url() need not say so in its name; style sheets and fonts are not).
             if not _style_or_font(path, mime) and (pixels := _pixels(data)):
                 if scope.max_pixels is not None and pixels > scope.max_pixels:
@@ -493,6 +496,17 @@ def _local_only_fetcher(weasyprint: Any, scope: FetchScope) -> Any:
             return weasyprint.urls.URLFetcherResponse(url, data, {"Content-Type": mime})
 
     return Fetcher()
+
+
+def _bounded(data: bytes, mime: str) -> bytes:
+    """A style sheet within `bounds`' limits; an SVG that would draw too much is refused."""
+    if mime == "text/css":
+        css = data.decode("utf-8", errors="replace")
+        bounded = bounded_css(css)
+        return data if bounded == css else bounded.encode()
+    if mime == "image/svg+xml" and svg_too_large(data):
+        raise ValueError(f"an SVG that draws over {SVG_NODES:,} elements, refused")
+    return data
 
 
 _STYLE_SUFFIXES = (".css", ".ttf", ".otf", ".woff", ".woff2", ".ttc", ".otc", ".eot", ".svgz")

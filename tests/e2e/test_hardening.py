@@ -354,3 +354,38 @@ def test_a_style_key_naming_a_file_that_is_not_a_style_sheet_reads_nothing(tmp_p
     assert [w for w in result.warnings if "is not a .css file" in w]
     files, _ = _embedded(pdf)
     assert sorted(files) == ["deck.md", "deck2pdf-manifest.json"] and b"hunter2" not in pdf.read_bytes()
+
+
+def _bombs() -> dict[str, str]:
+    from tests.unit.test_bounds import use_bomb, var_bomb
+
+    return {
+        "grid": '<div style="display:grid"><div style="grid-column: 1 / 100000000">a</div></div>\n\n'
+        '<div style="display:grid; grid-template-columns: repeat(100000000, 1px)"><div>c</div></div>',
+        "var": f"<style>{var_bomb(30)}</style>",
+        "use": use_bomb(12),
+        "style-sheet": '<p class="v">x</p>',  # the `style:` sheet is the bomb
+        "svg-file": '<img src="bomb.svg">',
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["grid", "var", "use", "style-sheet", "svg-file"])
+def test_markup_bombs_render_within_the_time_limit(tmp_path: Path, kind: str) -> None:
+    """Each ran for minutes (at 6 GB for the grid): now the deck prints, the bomb capped, well inside --timeout."""
+    from tests.unit.test_bounds import use_bomb, var_bomb
+
+    (tmp_path / "bomb.css").write_text(var_bomb(30).replace("h1{", ".v{"), encoding="utf-8")
+    (tmp_path / "bomb.svg").write_text(use_bomb(12).replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" '))
+    deck = tmp_path / "bomb.md"
+    style = "style: bomb.css\n" if kind == "style-sheet" else ""
+    deck.write_text(f"title: B\n{style}--\n# {kind}\n\n{_bombs()[kind]}\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "deck2pdf", str(deck), "-o", str(tmp_path / "b.pdf"), "--timeout", "60"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "b.pdf").stat().st_size > 1000

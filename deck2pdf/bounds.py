@@ -1,0 +1,214 @@
+"""Bounds on the markup whose cost grows without limit in WeasyPrint, applied before WeasyPrint sees it.
+
+A few bytes can ask for unbounded work: `grid-column: 1 / 100000000` (a track per line), `repeat(100000000, 1px)`,
+custom properties that each use the previous one several times (`--b: var(--a) var(--a)`, 800 bytes expand to
+gigabytes), an SVG whose `<use>` elements each draw a group of `<use>`s (1.6 KB draws 10^11 shapes). Browsers
+clamp grid lines and drop runaway var() expansions; WeasyPrint 70 has no such limits. So CSS is read with
+tinycss2 and SVG with a parser, and what is over a limit is clamped (grid) or dropped (a custom property, the
+`<use>`s of an SVG), as a browser would rather than fail the deck. Text under every limit is returned unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import tinycss2
+
+MAX_SHEET_BYTES = 8 * 2**20  # a style sheet larger than this is not one (WeasyPrint would spend minutes on it)
+GRID_LINES = 1000  # grid line numbers, spans and repeat() counts are clamped to this (Chrome's old limit)
+VAR_TOKENS = 10_000  # a custom property that expands to more tokens than this is dropped
+SVG_NODES = 10_000  # an SVG that draws more elements than this, counting what <use> repeats, loses its <use>s
+
+_MAY_NEED = re.compile(r"grid|var\(|--", re.IGNORECASE)  # cheap necessary condition for a CSS change
+_GRID_PLACEMENT = frozenset(
+    f"grid-{p}" for p in ("row", "column", "row-start", "row-end", "column-start", "column-end", "area")
+)
+_GRID_TEMPLATE = frozenset(
+    f"grid{p}" for p in ("", "-template", "-template-columns", "-template-rows", "-auto-columns", "-auto-rows")
+)
+_XLINK = "{http://www.w3.org/1999/xlink}href"
+
+
+def css_definitions(css: str, *, declarations: bool = False) -> dict[str, list[list[Any]]]:
+    """Every custom property a style sheet (or a declaration list) defines: name -> the token lists of its values."""
+    found: dict[str, list[list[Any]]] = {}
+    for decl in _declarations(css, declarations):
+        if decl.name.startswith("--"):
+            found.setdefault(decl.name, []).append(decl.value)
+    return found
+
+
+def bounded_css(css: str, *, declarations: bool = False, context: Mapping[str, list[list[Any]]] | None = None) -> str:
+    """`css` (a style sheet, or with `declarations` a style attribute's declarations) within the limits above.
+    `context` adds the custom properties defined elsewhere in the document (a var() here may use them)."""
+    if not _MAY_NEED.search(css):
+        return css
+    defined = {**(context or {})}
+    for name, values in css_definitions(css, declarations=declarations).items():
+        defined[name] = [*defined.get(name, []), *values]
+    sizes = _Expansion(defined)
+    changed = False
+
+    def bound(decl: Any) -> Any:
+        nonlocal changed
+        name = decl.lower_name
+        if decl.name.startswith("--"):
+            if sizes.of(decl.name) > VAR_TOKENS:
+                changed = True
+                return None
+        elif name in _GRID_PLACEMENT or name in _GRID_TEMPLATE:
+            value = _clamped(decl.value, repeat_only=name in _GRID_TEMPLATE)
+            if value is not decl.value:
+                changed = True
+                decl.value = value
+        return decl
+
+    if declarations:
+        out = _bounded_declarations(tinycss2.parse_blocks_contents(css), bound)
+    else:
+        out = _bounded_rules(tinycss2.parse_stylesheet(css), bound)
+    return out if changed else css
+
+
+def _declarations(css: str, declarations: bool) -> Iterable[Any]:
+    if declarations:
+        yield from (d for d in tinycss2.parse_blocks_contents(css) if d.type == "declaration")
+        return
+    todo = list(tinycss2.parse_stylesheet(css))
+    while todo:
+        rule = todo.pop()
+        if rule.type in ("qualified-rule", "at-rule") and rule.content is not None:
+            for item in tinycss2.parse_blocks_contents(rule.content):
+                if item.type == "declaration":
+                    yield item
+                elif item.type in ("qualified-rule", "at-rule"):
+                    todo.append(item)
+
+
+def _bounded_rules(rules: Sequence[Any], bound: Callable[[Any], Any]) -> str:
+    out = []
+    for rule in rules:
+        if rule.type in ("qualified-rule", "at-rule") and rule.content is not None:
+            inner = _bounded_declarations(tinycss2.parse_blocks_contents(rule.content), bound)
+            head = rule.prelude if rule.type == "qualified-rule" else [*rule.prelude]
+            at = f"@{rule.at_keyword}" if rule.type == "at-rule" else ""
+            out.append(f"{at}{tinycss2.serialize(head)}{{{inner}}}")
+        else:
+            out.append(rule.serialize())
+    return "".join(out)
+
+
+def _bounded_declarations(items: Sequence[Any], bound: Callable[[Any], Any]) -> str:
+    out = []
+    for item in items:
+        if item.type == "declaration":
+            kept = bound(item)
+            if kept is not None:
+                out.append(f"{kept.serialize()};")
+        elif item.type in ("qualified-rule", "at-rule"):  # nested rules
+            out.append(_bounded_rules([item], bound))
+        else:
+            out.append(item.serialize())
+    return "".join(out)
+
+
+def _clamped(tokens: list[Any], *, repeat_only: bool) -> list[Any]:
+    """The tokens with every integer over GRID_LINES (a grid line, a span, a repeat() count) clamped; the same
+    list when none is."""
+    changed = False
+
+    def clamp(token: Any) -> Any:
+        nonlocal changed
+        if token.type == "number" and token.is_integer and abs(token.int_value) > GRID_LINES:
+            changed = True
+            value = GRID_LINES if token.int_value > 0 else -GRID_LINES
+            return tinycss2.ast.NumberToken(token.source_line, token.source_column, value, value, str(value))
+        return token
+
+    out = []
+    for token in tokens:
+        if token.type == "function" and token.lower_name == "repeat" and token.arguments:
+            args = [clamp(token.arguments[0]), *token.arguments[1:]]
+            token = tinycss2.ast.FunctionBlock(token.source_line, token.source_column, token.name, args)
+        elif not repeat_only:
+            token = clamp(token)
+        out.append(token)
+    return out if changed else tokens
+
+
+class _Expansion:
+    """How many tokens each custom property expands to (the largest of its definitions), var() resolved."""
+
+    def __init__(self, defined: Mapping[str, list[list[Any]]]) -> None:
+        self.defined = defined
+        self.sizes: dict[str, int] = {}
+
+    def of(self, name: str) -> int:
+        try:
+            return self._of(name)
+        except RecursionError:  # a chain of thousands of properties
+            return VAR_TOKENS + 1
+
+    def _of(self, name: str) -> int:
+        if name not in self.sizes:
+            self.sizes[name] = 0  # a cycle makes the properties invalid: they expand to nothing
+            self.sizes[name] = max((self._count(v) for v in self.defined.get(name, [])), default=1)
+        return self.sizes[name]
+
+    def _count(self, tokens: Iterable[Any]) -> int:
+        total = 0
+        for token in tokens:
+            if token.type == "function" and token.lower_name == "var":
+                args = [a for a in token.arguments if a.type not in ("whitespace", "comment")]
+                if args and args[0].type == "ident":
+                    total += max(self._of(args[0].value), self._count(token.arguments[1:]))
+                    continue
+            nested = getattr(token, "arguments", None) or getattr(token, "content", None)
+            total += 1 + (self._count(nested) if isinstance(nested, list) else 0)
+            if total > VAR_TOKENS:
+                return total  # enough to know
+        return total
+
+
+def svg_too_large(data: bytes) -> bool:
+    """Whether an SVG file draws more than SVG_NODES elements (one that does not parse is not: WeasyPrint says
+    so itself)."""
+    if b"use" not in data:
+        return False
+    try:
+        root = ET.fromstring(data)  # noqa: S314 - expat refuses entity-expansion bombs; nothing is fetched
+    except (ET.ParseError, ValueError):
+        return False
+    return svg_draws(root) > SVG_NODES
+
+
+def svg_draws(root: ET.Element) -> int:
+    """How many elements an SVG draws, counting each element a `<use>` repeats (and what those repeat)."""
+    by_id = {el.get("id"): el for el in root.iter() if el.get("id")}
+    sizes: dict[int, int] = {}
+
+    def size(el: ET.Element) -> int:
+        key = id(el)
+        if key in sizes:
+            return sizes[key]
+        sizes[key] = 0  # a <use> that reaches itself draws nothing (SVG says such a reference is an error)
+        total = 1 + sum(size(child) for child in el)
+        if _local_name(el.tag) == "use":
+            ref = (el.get("href") or el.get(_XLINK) or el.get("xlink:href") or "").strip()
+            target = by_id.get(ref[1:]) if ref.startswith("#") else None
+            if target is not None:
+                total += size(target)
+        sizes[key] = min(total, SVG_NODES + 1)
+        return sizes[key]
+
+    try:
+        return size(root)
+    except RecursionError:  # nested thousands deep
+        return SVG_NODES + 1
+
+
+def _local_name(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1].lower()

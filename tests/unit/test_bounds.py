@@ -1,0 +1,86 @@
+"""Bounds: grid lines, repeat() counts, custom-property expansion and SVG <use> repetition are capped."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from deck2pdf.bounds import GRID_LINES, SVG_NODES, bounded_css, css_definitions, svg_draws, svg_too_large
+from deck2pdf.markup import bounded_html
+
+
+def var_bomb(levels: int = 12) -> str:
+    lines = ["--v0: xxxxxxxx;"]
+    lines += [f"--v{i}: " + " ".join([f"var(--v{i - 1})"] * 4) + ";" for i in range(1, levels)]
+    return ":root{" + "".join(lines) + "} h1{font-family: var(--v" + str(levels - 1) + ")}"
+
+
+def use_bomb(levels: int = 8) -> str:
+    groups = "".join(f'<g id="c{i}">' + f'<use href="#c{i - 1}"/>' * 10 + "</g>" for i in range(1, levels))
+    return (
+        f'<svg width="100" height="100"><defs><circle id="c0" r="1"/>{groups}</defs><use href="#c{levels - 1}"/></svg>'
+    )
+
+
+@pytest.mark.parametrize(
+    ("css", "expected"),
+    [
+        ("a{grid-column: 1 / 100000000}", f"a{{grid-column: 1 / {GRID_LINES};}}"),
+        ("a{grid-row: -5000000 / span 3}", f"a{{grid-row: -{GRID_LINES} / span 3;}}"),
+        ("a{grid-area: 1 / 1 / span 99999 / 2}", f"a{{grid-area: 1 / 1 / span {GRID_LINES} / 2;}}"),
+        (
+            "@media print{a{grid-template-columns: repeat(100000000, 1px) 200000px}}",
+            f"@media print{{a{{grid-template-columns: repeat({GRID_LINES}, 1px) 200000px;}}}}",
+        ),
+    ],
+)
+def test_grid_lines_and_repeat_counts_are_clamped(css: str, expected: str) -> None:
+    assert bounded_css(css) == expected
+
+
+def test_a_custom_property_that_expands_without_bound_is_dropped() -> None:
+    out = bounded_css(var_bomb())
+    assert "--v0:" in out and "--v5:" in out  # 8 * 4**5 tokens: under the limit, kept
+    assert "--v11:" not in out and "--v7:" not in out  # 8 * 4**7: over
+    assert "font-family: var(--v11)" in out  # its use stays: a browser finds it invalid, and so does WeasyPrint
+
+
+def test_a_slide_bomb_built_on_the_sheets_properties_is_found() -> None:
+    sheet = ":root{--a: x x x x x x x x x x}"
+    slide = '<div style="--b: ' + " ".join(["var(--a)"] * 100) + "; --c: " + " ".join(["var(--b)"] * 100) + '">'
+    out = bounded_html(slide, css_definitions(sheet))
+    assert "--b:" in out and "--c:" not in out
+
+
+@pytest.mark.parametrize(
+    "css",
+    [
+        "a{color:red}/* var( */",
+        ":root{--gap: 4px} a{margin: var(--gap); display:grid; grid-template-columns: repeat(3, 1fr)}",
+        "a{grid-column: 1 / -1}",
+        "a{--x: var(--x)}",  # a cycle: invalid, nothing to expand
+    ],
+)
+def test_css_within_the_limits_is_returned_as_written(css: str) -> None:
+    assert bounded_css(css) == css
+
+
+def test_style_attributes_are_bounded_as_declarations() -> None:
+    assert bounded_css("grid-column: 1/100000000; color: red", declarations=True) == (
+        f"grid-column: 1/{GRID_LINES}; color: red;"
+    )
+
+
+def test_an_svg_whose_uses_repeat_too_much_loses_its_uses() -> None:
+    assert svg_draws(ET.fromstring(use_bomb())) > SVG_NODES
+    html = f"<p>x</p>{use_bomb()}<svg><circle id=d r=1/><use href=#d /></svg>"
+    out = bounded_html(html, {})
+    assert out.count("<use") == 1 and "<circle" in out and out.startswith("<p>x</p><svg")
+
+
+def test_an_svg_file_whose_uses_repeat_too_much_is_too_large() -> None:
+    bomb = use_bomb().replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ').encode()
+    assert svg_too_large(bomb)
+    assert not svg_too_large(use_bomb(3).replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ').encode())
+    assert not svg_too_large(b"<svg><use")  # does not parse: WeasyPrint says so itself
