@@ -146,7 +146,9 @@ class Child:
         self.owner = os.getpid()
         self.connection, theirs = ctx.Pipe()
         # Not a daemon: it starts workers.
-        self.process = ctx.Process(target=_serve, args=(theirs, warm_up, os.getpid()))
+        # A forked process holds a copy of this end too: it closes it, or the pipe would never break for it.
+        inherited = self.connection if ctx.get_start_method() == "fork" else None
+        self.process = ctx.Process(target=_serve, args=(theirs, inherited, warm_up, os.getpid()))
         self.process.start()
         theirs.close()
         atexit.register(self.close)  # never used (an error, --inspect...): it ends with the program
@@ -201,7 +203,9 @@ class Child:
             self.process.join(timeout=5)
 
 
-def _serve(connection: Any, warm_up: Callable[[], None] | None, parent: int) -> None:
+def _serve(connection: Any, inherited: Any, warm_up: Callable[[], None] | None, parent: int) -> None:
+    if inherited is not None:
+        inherited.close()
     _die_with(parent, tidy=True)
     if hasattr(os, "setpgrp"):
         # A process group of its own, with its workers: stopping the render (Ctrl-C, --timeout, an error in
@@ -226,6 +230,8 @@ def _serve(connection: Any, warm_up: Callable[[], None] | None, parent: int) -> 
             raise failed
         result = function(*args, progress=lambda done, total: connection.send(("progress", done, total)))
         connection.send(("done", result))
+    except SystemExit:  # ended by its parent's end (`_die_with`): nobody reads an answer
+        raise
     except BaseException as exc:  # everything goes back, Ctrl-C included
         try:
             connection.send(("error", exc))
