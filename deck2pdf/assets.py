@@ -22,7 +22,7 @@ from urllib.parse import unquote, unquote_to_bytes, urljoin, urlsplit
 
 from .cache import Cache, Entry, default_cache_dir
 from .fetch import FetchError, FetchPolicy, fetch
-from .files import FileAccess
+from .files import FileAccess, read_sheets
 from .images import ImageError, normalize
 from .markup import CssUrl, Tag, css_urls, elements, images, styles, svg_image_refs
 from .model import Asset, Deck, Slide, short
@@ -78,13 +78,20 @@ def checked_style(options: Options, source: Path) -> tuple[Options, list[str]]:
             f"{source}: `style:` sheet {style} is outside the deck's folder and was not read; "
             "allow its folder with --allow-dir"
         ]
-    # A style sheet, not any file the jail allows (`style: ../.env` would be read, and attached with --pdfa).
-    if style.suffix.lower() != ".css" or style.stat().st_size > options.max_deck_bytes:
+    # A style sheet, not any file the jail allows (`style: ../.env` would be read, and attached with --pdfa); with
+    # the sheets it imports (those the jail allows: `read_sheets`), no larger than a deck may be.
+    if style.suffix.lower() != ".css" or _sheets_size(style, source, options) > options.max_deck_bytes:
         return dataclasses.replace(options, style=None), [
             f"{source}: `style:` {style} is not a .css file of at most {options.max_deck_bytes / 2**20:.0f} MB "
-            "and was not read; name the deck's style sheet"
+            "with what it imports and was not read; name the deck's style sheet"
         ]
     return options, []
+
+
+def _sheets_size(style: Path, source: Path, options: Options) -> int:
+    if style.stat().st_size > options.max_deck_bytes:
+        return style.stat().st_size
+    return sum(len(text.encode()) for text in read_sheets([style], FileAccess.for_deck(source, options)).values())
 
 
 def cache_for(options: Options) -> Cache:
@@ -259,6 +266,9 @@ class _Resolver:
             problem = "not found; check the path (relative to the deck's folder)"
             if use.slide is None:
                 problem = "not found; check the path (relative to the stylesheet)"
+            return Asset(use.ref, None, problem, slide, url=url, origin="missing")
+        if self.access.one_name and real.is_file() and real.stat().st_nlink > 1:
+            problem = "is a hard link, which may name any file of the disk, and was not read; copy the file instead"
             return Asset(use.ref, None, problem, slide, url=url, origin="missing")
         if not self.access.allows(real):
             problem = "is outside the deck's folder and was not read; allow its folder with --allow-dir"

@@ -9,9 +9,15 @@ import contextlib
 import errno
 import os
 import secrets
+import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urljoin, urlsplit
+
+from .bounds import MAX_SHEET_BYTES
+from .markup import css_imports
 
 if TYPE_CHECKING:
     from .options import Options
@@ -60,6 +66,9 @@ class FileAccess:
     it is one of them or inside one, compared by path components (`/a/deck-evil` is not inside `/a/deck`)."""
 
     roots: tuple[Path, ...]  # resolved when made
+    # Only files with one name: in a folder from elsewhere (--untrusted) a hard link may be any file of the disk
+    # under a name inside the folder, and where its other names are cannot be told.
+    one_name: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "roots", tuple(dict.fromkeys(Path(root).resolve() for root in self.roots)))
@@ -70,7 +79,7 @@ class FileAccess:
         folders; with --untrusted, its folder and nothing else."""
         folder = source.resolve().parent
         if options.untrusted:
-            return cls((folder,))
+            return cls((folder,), one_name=True)
         roots = [folder, *options.allow_dirs]
         home = _home()
         for parent in (folder, *folder.parents):
@@ -83,13 +92,15 @@ class FileAccess:
 
     def including(self, *folders: Path) -> FileAccess:
         """These roots and `folders` (the renderer also reads the theme and the fonts)."""
-        return FileAccess((*self.roots, *folders))
+        return FileAccess((*self.roots, *folders), one_name=self.one_name)
 
     def allows(self, path: Path) -> bool:
-        """Whether `path` (absolute) may be read: it resolves to a root or to something inside one. A path that
-        cannot be resolved (a symlink loop) is not allowed."""
+        """Whether `path` (absolute) may be read: it resolves to a root or to something inside one (and has one
+        name, when `one_name`). A path that cannot be resolved (a symlink loop) is not allowed."""
         try:
             real = Path(path).resolve()
+            if self.one_name and real.is_file() and real.stat().st_nlink > 1:
+                return False
         except (OSError, RuntimeError):
             return False
         return any(real.is_relative_to(root) for root in self.roots)
@@ -112,3 +123,31 @@ def _home() -> Path | None:
         return Path.home().resolve()
     except (RuntimeError, OSError):  # no home (a service account)
         return None
+
+
+def read_sheets(sheets: Sequence[Path], access: FileAccess | None = None) -> dict[Path, str]:
+    """The style sheets' text, with the local sheets they @import (a theme may build on another), each once. Only
+    regular files of a sane size are read (`@import "/dev/zero"` or a FIFO would never end), and with `access`
+    only imports it allows (the deck's own sheets): any other is "", as one that cannot be read."""
+    texts: dict[Path, str] = {}
+    todo = [(sheet, True) for sheet in sheets]
+    while todo:
+        sheet, given = todo.pop(0)
+        sheet = sheet.resolve()
+        if sheet in texts:
+            continue
+        texts[sheet] = ""
+        if access is not None and not given and not access.allows(sheet):
+            continue
+        try:
+            info = sheet.stat()
+            if stat.S_ISREG(info.st_mode) and info.st_size <= MAX_SHEET_BYTES:
+                texts[sheet] = sheet.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            pass
+        base = sheet.as_uri()
+        for ref in css_imports(texts[sheet]):
+            url = urlsplit(urljoin(base, ref.ref))
+            if url.scheme == "file":
+                todo.append((Path(unquote(url.path)), False))
+    return texts

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from html import escape
@@ -17,7 +16,8 @@ import jinja2
 import tinycss2.color3
 
 from ._version import __version__
-from .bounds import MAX_SHEET_BYTES, css_definitions
+from .bounds import css_definitions
+from .files import FileAccess, read_sheets
 from .markup import (
     ALL,
     Tag,
@@ -37,7 +37,7 @@ from .markup import (
 )
 from .model import FULL, Asset, Caption, Cell, Deck, Fit, HandoutCell, LinkNote, Rect, Sheet, Slide, short, slide_id
 from .options import CLEAVER_FONT_PX, CONTENT_PADDING_EM, PAGE_EMS, Options
-from .themes import THEMES_DIR, Theme
+from .themes import FONTS_DIR, THEMES_DIR, Theme
 
 # Cheap necessary conditions for an attribute (`rel=`, `id=`): most slides have none, and need no parse.
 _MAY_HAVE_REL = re.compile(r"(?<![\w-])rel\s*=", re.IGNORECASE)
@@ -87,7 +87,11 @@ class Typesetter:
         # The page's own ids come first: a heading "Slide 3" must not take the id of slide 3's section.
         seen_ids = {f"slide{end}-{s.number}" for s in deck.slides for end in ("", "-end")}
         self.base_url = deck.source.resolve().parent.as_uri() + "/"
-        self.sheets = read_sheets(self.stylesheets)
+        # What the renderer may read: the deck's folders, the theme's and every style sheet's own folder.
+        self.access = FileAccess.for_deck(deck.source, options).including(
+            theme.folder, THEMES_DIR, FONTS_DIR, *(p.parent for p in self.stylesheets)
+        )
+        self.sheets = read_sheets(self.stylesheets, self.access)
         defined: dict[str, list[list[Any]]] = {}  # the sheets' custom properties, which a slide's var() may use
         for css in [*self.sheets.values(), *self.inline_css]:
             for name, values in css_definitions(css).items():
@@ -169,26 +173,6 @@ class Typesetter:
 
 
 _CSS_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
-_IMPORT_URL = re.compile(r"""@import\s+(?:url\(\s*)?["']?([^"')\s;]+)""", re.I)
-
-
-def read_sheets(sheets: Sequence[Path]) -> dict[Path, str]:
-    """The style sheets' text, with the sheets they @import (a theme may build on another), each once. Only
-    regular files of a sane size are read: `@import "/dev/zero"` or a FIFO would never end."""
-    texts: dict[Path, str] = {}
-    todo = list(sheets)
-    while todo:
-        sheet = todo.pop(0).resolve()
-        if sheet in texts:
-            continue
-        try:
-            info = sheet.stat()
-            regular = stat.S_ISREG(info.st_mode) and info.st_size <= MAX_SHEET_BYTES
-            texts[sheet] = sheet.read_text(encoding="utf-8", errors="replace") if regular else ""
-        except OSError:
-            texts[sheet] = ""
-        todo += [sheet.parent / unquote(ref) for ref in _IMPORT_URL.findall(texts[sheet]) if ":" not in ref]
-    return texts
 
 
 @functools.lru_cache(maxsize=4096)  # --watch lays every slide out again on each save

@@ -253,6 +253,19 @@ def css_urls(css: str) -> list[CssUrl]:
     return found
 
 
+def css_imports(css: str) -> list[CssUrl]:
+    """Return the sheet each `@import` of a style sheet names (`@import "a.css"`, `@IMPORT url(a.css) print`)."""
+    found = []
+    for rule in tinycss2.parse_stylesheet(css, skip_comments=True):
+        if rule.type == "at-rule" and rule.lower_at_keyword == "import":
+            first = next((t for t in rule.prelude if t.type not in ("whitespace", "comment")), None)
+            if first is not None and first.type == "string" and first.value.strip():
+                found.append(CssUrl(first.value.strip(), first.source_line))
+            elif first is not None:
+                found += css_urls(tinycss2.serialize([first]))[:1]
+    return found
+
+
 def _collect_urls(tokens: Sequence[Any], found: list[CssUrl]) -> None:
     for token in tokens:
         if token.type == "url":

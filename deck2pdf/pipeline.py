@@ -15,7 +15,6 @@ from . import procs, rendering
 from .archive import Stamp
 from .assets import cache_for, checked_style, image_refs, resolve_assets
 from .errors import AssetError, GaveUp, StrictError
-from .files import FileAccess
 from .handout import builds, landscape_for, link_notes, plan_captions, readable_layout, select_slides, sheet_layout
 from .layout import Typesetter, lay_out_handout, media_warnings
 from .logs import Clock
@@ -190,9 +189,8 @@ def _lay_out(deck: Deck, theme: Theme, options: Options) -> tuple[rendering.Requ
     typesetter = Typesetter(deck, theme, options, date="" if chunked else stamp.date, lang=stamp.lang)
     cache = cache_for(options).folder
     scope = FetchScope(
-        roots=FileAccess.for_deck(deck.source, options)
-        .including(theme.folder, THEMES_DIR, FONTS_DIR, *(p.parent for p in typesetter.stylesheets))
-        .roots,
+        roots=typesetter.access.roots,
+        one_name=typesetter.access.one_name,
         # Each image by its URL in the deck and by its file's, which the print HTML names: the fetcher reads the
         # cache's files through this, never the whole cache folder (another deck's images are there too).
         served={url: a.path for a in deck.assets.values() if a.path is not None for url in (a.url, a.path.as_uri())},

@@ -462,7 +462,7 @@ def _local_only_fetcher(weasyprint: Any, scope: FetchScope) -> Any:
     for them: WeasyPrint never uses the network, never decodes a data: URL itself, and never reads a device
     or FIFO (its timeout does not apply to files: /dev/urandom would hang it).
     """
-    access = FileAccess(scope.roots)
+    access = FileAccess(scope.roots, one_name=scope.one_name)
     by_url = {_canonical(url): path for url, path in scope.served.items()}
 
     class Fetcher(weasyprint.urls.URLFetcher):  # type: ignore[misc, name-defined]

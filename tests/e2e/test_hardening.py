@@ -389,3 +389,27 @@ def test_markup_bombs_render_within_the_time_limit(tmp_path: Path, kind: str) ->
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "b.pdf").stat().st_size > 1000
+
+
+def test_a_style_sheet_and_its_imports_count_against_the_deck_size_limit(tmp_path: Path) -> None:
+    (tmp_path / "s.css").write_text('@import "big.css"; h1 { color: red }', encoding="utf-8")
+    (tmp_path / "big.css").write_text("/*" + "x" * 300_000 + "*/", encoding="utf-8")
+    deck = tmp_path / "d.md"
+    deck.write_text("title: S\nstyle: s.css\n--\n# s\n", encoding="utf-8")
+    result = convert(deck, {"output": tmp_path / "o.pdf", "max_deck_bytes": 200_000, "render_cache": False})
+    assert [w for w in result.warnings if "with what it imports" in w]
+
+
+def test_an_untrusted_deck_hard_linking_a_file_from_outside_does_not_print_it(tmp_path: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (40, 40), "#ff0000").save(tmp_path / "private.png")
+    (tmp_path / "deck").mkdir()
+    os.link(tmp_path / "private.png", tmp_path / "deck" / "p.png")
+    deck = tmp_path / "deck" / "d.md"
+    deck.write_text("title: H\n--\n# h\n\n![p](p.png)\n\n<div style='background: url(p.png); height: 2em'></div>\n")
+    pdf = tmp_path / "o.pdf"
+    result = convert(deck, {"output": pdf, "untrusted": True, "render_cache": False})
+    assert [w for w in result.warnings if "is a hard link" in w]
+    with pikepdf.open(pdf) as doc:
+        assert not [x for page in doc.pages for x in page.get_images()]

@@ -196,3 +196,26 @@ def test_only_a_real_repository_below_home_widens_the_jail(tree: Path, monkeypat
     assert tree.resolve() in FileAccess.for_deck(source, Options()).roots
     monkeypatch.setattr(Path, "home", lambda: tree)  # a dotfiles repository at ~
     assert tree.resolve() not in FileAccess.for_deck(source, Options()).roots
+
+
+def test_style_sheet_imports_are_read_only_where_the_deck_may_read(tmp_path: Path) -> None:
+    from deck2pdf.files import read_sheets
+
+    (tmp_path / "deck").mkdir()
+    (tmp_path / "secret.css").write_text(".secret { color: red }")
+    (tmp_path / "deck" / "s.css").write_text('@import "../secret.css"; @IMPORT url(  "./t.css" ) print;')
+    (tmp_path / "deck" / "t.css").write_text(".t { color: blue }")
+    texts = read_sheets([tmp_path / "deck" / "s.css"], FileAccess((tmp_path / "deck",)))
+    assert texts[(tmp_path / "secret.css").resolve()] == ""
+    assert ".t" in texts[(tmp_path / "deck" / "t.css").resolve()]
+
+
+def test_an_untrusted_folder_hard_link_is_not_read(tmp_path: Path) -> None:
+    outside, deck = tmp_path / "outside.png", tmp_path / "deck"
+    deck.mkdir()
+    outside.write_bytes(b"x")
+    os.link(outside, deck / "a.png")
+    (deck / "b.png").write_bytes(b"y")
+    untrusted = FileAccess.for_deck(deck / "d.md", Options(untrusted=True))
+    assert not untrusted.allows(deck / "a.png") and untrusted.allows(deck / "b.png")
+    assert FileAccess.for_deck(deck / "d.md", Options()).allows(deck / "a.png")  # your own folder: yours

@@ -161,7 +161,7 @@ def test_code_spans_no_style_sheet_styles_are_dropped() -> None:
 
 
 def test_style_sheets_are_read_with_the_sheets_they_import(tmp_path: Path) -> None:
-    from deck2pdf.layout import read_sheets
+    from deck2pdf.files import read_sheets
 
     (tmp_path / "base").mkdir()
     (tmp_path / "base" / "a.css").write_text(".from-a { color: red }")
