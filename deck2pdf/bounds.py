@@ -22,7 +22,8 @@ GRID_LINES = 1000  # grid line numbers, spans and repeat() counts are clamped to
 VAR_TOKENS = 10_000  # a custom property that expands to more tokens than this is dropped
 SVG_NODES = 10_000  # an SVG that draws more elements than this, counting what <use> repeats, loses its <use>s
 
-_MAY_NEED = re.compile(r"grid|var\(|--", re.IGNORECASE)  # cheap necessary condition for a CSS change
+LENGTH = 100_000  # a length or percentage larger than this (px, em, %...) is clamped to it
+_MAY_NEED = re.compile(r"grid|var\(|--|\d{6}|\d[eE][+-]?\d", re.IGNORECASE)  # cheap necessary condition
 _GRID_PLACEMENT = frozenset(
     f"grid-{p}" for p in ("row", "column", "row-start", "row-end", "column-start", "column-end", "area")
 )
@@ -64,6 +65,10 @@ def bounded_css(css: str, *, declarations: bool = False, context: Mapping[str, l
             if value is not decl.value:
                 changed = True
                 decl.value = value
+        value = _short(decl.value)
+        if value is not decl.value:
+            changed = True
+            decl.value = value
         return decl
 
     if declarations:
@@ -135,6 +140,29 @@ def _clamped(tokens: list[Any], *, repeat_only: bool) -> list[Any]:
             token = tinycss2.ast.FunctionBlock(token.source_line, token.source_column, token.name, args)
         elif not repeat_only:
             token = clamp(token)
+        out.append(token)
+    return out if changed else tokens
+
+
+def _short(tokens: list[Any]) -> list[Any]:
+    """The tokens with every length and percentage over LENGTH clamped (`font-size: 1e30px` breaks WeasyPrint's
+    arithmetic; browsers clamp lengths too); the same list when none is."""
+    out, changed = [], False
+    for token in tokens:
+        if token.type in ("dimension", "percentage") and abs(token.value) > LENGTH:
+            changed = True
+            value = LENGTH if token.value > 0 else -LENGTH
+            if token.type == "dimension":
+                token = tinycss2.ast.DimensionToken(
+                    token.source_line, token.source_column, value, value, str(value), token.unit
+                )
+            else:
+                token = tinycss2.ast.PercentageToken(token.source_line, token.source_column, value, value, str(value))
+        elif token.type == "function":
+            arguments = _short(token.arguments)
+            if arguments is not token.arguments:
+                changed = True
+                token = tinycss2.ast.FunctionBlock(token.source_line, token.source_column, token.name, arguments)
         out.append(token)
     return out if changed else tokens
 

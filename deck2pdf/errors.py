@@ -74,6 +74,18 @@ class RenderError(Deck2PdfError):
     exit_code = ExitCode.RENDER
 
 
+class LayoutFailedError(RenderError):
+    """WeasyPrint raised while laying out slides (a bug of its own, met by some HTML or CSS): `cause` names its
+    exception; which slide met it is found by laying the slides out apart (`rendering.chunks`)."""
+
+    def __init__(self, cause: str) -> None:
+        self.cause = cause
+        super().__init__(f"WeasyPrint failed while laying out the deck ({cause})", hint="run with --debug")
+
+    def __reduce__(self) -> tuple[type[LayoutFailedError], tuple[str]]:
+        return LayoutFailedError, (self.cause,)  # it crosses from the worker processes
+
+
 class OutputError(Deck2PdfError):
     exit_code = ExitCode.OUTPUT
 

@@ -118,10 +118,17 @@ class Typesetter:
         tags = elements(html, ALL) if _MAY_HAVE_ID.search(html) else []
         return {slide_id(number), *(tag.attrs["id"] for tag in tags if "id" in tag.attrs)}
 
-    def html(self, variants: Sequence[tuple[int, Fit]] | None = None, *, elsewhere: str | None = None) -> Layout:
+    def html(
+        self,
+        variants: Sequence[tuple[int, Fit]] | None = None,
+        *,
+        elsewhere: str | None = None,
+        failed: Mapping[int, str] | None = None,
+    ) -> Layout:
         """Return the print HTML of the listed (slide number, fit) pairs, in order (default: every slide as the
         theme sets it). A slide may be listed several times: to try fits for slides that do not fit, or to print
-        the continuation pages of one that does not fit at all.
+        the continuation pages of one that does not fit at all. The `failed` slides (number -> what WeasyPrint
+        raised) print a notice in place of their body (`chunks.render_apart`).
 
         With `elsewhere` (a URL prefix), links to ids on slides not in this document point to
         `elsewhere + id` instead: the chunks of a deck are rendered apart and joined, and WeasyPrint would
@@ -148,7 +155,11 @@ class Typesetter:
                 "classes": " ".join((*s.classes, *(["slide-continued"] if fit.part else []))),
                 "title": s.title or f"Slide {s.number}",
                 "heading": markup(_continued(parts[s.number][0]) if fit.part else parts[s.number][0]),
-                "body": markup(_fitted(parts[s.number][1], fit)),
+                "body": markup(
+                    _failed_notice(failed[s.number])
+                    if failed and s.number in failed
+                    else _fitted(parts[s.number][1], fit)
+                ),
                 "body_style": _body_style(fit),
                 "flow_style": f"top: {-fit.offset:.3f}px" if fit.part else "",
                 "part": fit.part,
@@ -273,6 +284,15 @@ def _without_attachment(tag: Tag) -> dict[str, str] | None:
 def _legacy_font(tag: Tag) -> dict[str, str] | None:
     colour = tag.attrs.get("color")
     return None if colour is None else {**tag.attrs, "color": legacy_colour(colour)}
+
+
+def _failed_notice(cause: str) -> str:
+    """What is printed in place of a slide's body that WeasyPrint failed on."""
+    return (
+        '<p><span class="missing-image" style="width:100%;height:3em"><span class="missing-image-label">'
+        f"This slide could not be printed: WeasyPrint failed on its HTML or CSS ({escape(cause)})."
+        "</span></span></p>"
+    )
 
 
 def _image(tag: Tag, assets: Mapping[str, Asset], base: str, index: int) -> str:

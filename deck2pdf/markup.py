@@ -673,7 +673,7 @@ def replaced(html: str, tags: Sequence[Tag], new: Callable[[Tag], str]) -> str:
     return "".join(pieces)
 
 
-_MAY_NEED_BOUNDS = re.compile(r"var\(|grid|<svg", re.IGNORECASE)
+_MAY_NEED_BOUNDS = re.compile(r"var\(|grid|<svg|\d{6}|\d[eE][+-]?\d", re.IGNORECASE)
 
 
 def bounded_html(html: str, context: Mapping[str, list[list[Any]]]) -> str:

@@ -247,6 +247,13 @@ def _report(deck: Deck, rendered: rendering.Rendered, options: Options) -> list[
     messages = [m for c in chunks for m in c.messages] + list(rendered.messages)
     warnings = _warn(f"{deck.source}: {m}" for m in dict.fromkeys(_relevant(tuple(messages))))
     warnings += _warn(_overflow_warning(deck, n, c.parts.get(n, 1), options) for c in chunks for n in c.cut)
+    warnings += _warn(
+        f"{deck.source}:{deck.slides[n - 1].line} (slide {n}): WeasyPrint failed on this slide's HTML or CSS "
+        f"({cause}), so a notice is printed in its place; simplify its markup (run with --debug for WeasyPrint's "
+        "own report)"
+        for c in chunks
+        for n, cause in c.failed.items()
+    )
     missing_glyphs = dict.fromkeys(char for c in chunks for char in c.missing_glyphs)
     warnings += _warn(_missing_glyph_warning(deck, char) for char in missing_glyphs)
     return warnings

@@ -30,6 +30,7 @@ from urllib.parse import unquote, urlsplit
 
 from .. import procs
 from .._version import __version__
+from ..errors import LayoutFailedError
 from ..files import write_atomic
 from ..layout import Typesetter
 from ..markup import css_urls
@@ -38,7 +39,7 @@ from . import patches
 from .engine import import_weasyprint, keep_tidy, start_deck
 from .fitting import Rung, breaks, fit_for, guess, ladder, settle
 from .join import ELSEWHERE
-from .pages import RenderedSlide, cut, keep_between, parse_sheets, render_slides, write_pdf
+from .pages import Rendered, RenderedSlide, cut, keep_between, parse_sheets, render_slides, write_pdf
 
 log = logging.getLogger("deck2pdf")
 
@@ -99,6 +100,7 @@ class Chunk:
     messages: tuple[str, ...] = ()  # WeasyPrint's reports
     missing_glyphs: tuple[str, ...] = ()  # characters no font could draw
     parts: Mapping[int, int] = field(default_factory=dict)  # slides printed on more than one page → their pages
+    failed: Mapping[int, str] = field(default_factory=dict)  # slides WeasyPrint failed on → what it raised
 
     def labels(self) -> list[tuple[int, int]]:
         """(slide number, part) of each of its pages: part 0 is the slide's page, 1... its continuation pages."""
@@ -194,15 +196,10 @@ def _in_worker(numbers: tuple[int, ...], first: bool) -> Chunk:
 def render_chunk(job: Job, numbers: tuple[int, ...], first: bool) -> Chunk:
     """Lay out and render one chunk, fit its slides that do not fit (`fitting`), and write its PDF."""
     elsewhere = ELSEWHERE if job.chunked else None
-    layout = job.typesetter.html([(n, FULL) for n in numbers], elsewhere=elsewhere)
+    failed: dict[int, str] = {}
     with patches.font_standins(job.font_store), _gc_paused(len(numbers) <= CHUNK_SLIDES):
-        rendered = render_slides(
-            layout.html,
-            layout.base_url,
-            numbers=numbers,
-            scope=job.scope,
-        )
-        fitter = _Fitter(job, elsewhere, {s.number: s for s in rendered.slides})
+        rendered = render_apart(job, [(n, FULL) for n in numbers], elsewhere, failed)
+        fitter = _Fitter(job, elsewhere, {s.number: s for s in rendered.slides}, failed)
         over = [s.number for s in rendered.slides if not s.fits]
         if job.fit and over:
             fitter.fit(over)
@@ -224,15 +221,38 @@ def render_chunk(job: Job, numbers: tuple[int, ...], first: bool) -> Chunk:
         (*rendered.messages, *fitter.messages),
         tuple(missing),
         {n: len(p) for n, p in pages.items() if len(p) > 1},
+        failed,
     )
+
+
+def render_apart(job: Job, variants: list[tuple[int, Fit]], elsewhere: str | None, failed: dict[int, str]) -> Rendered:
+    """Render the slides; when WeasyPrint fails on them, render halves apart until the slides it fails on are found,
+    and print a notice in place of each (`failed`: slide -> what WeasyPrint raised). One slide's CSS that trips a
+    WeasyPrint bug must not cost the deck its PDF."""
+    layout = job.typesetter.html(variants, elsewhere=elsewhere, failed=failed)
+    try:
+        return render_slides(layout.html, layout.base_url, numbers=[n for n, _ in variants], scope=job.scope)
+    except LayoutFailedError as exc:
+        if len(variants) == 1:
+            n = variants[0][0]
+            if n in failed:  # the notice itself: not the slide's doing
+                raise
+            failed[n] = exc.cause
+            return render_apart(job, variants, elsewhere, failed)
+        half = len(variants) // 2
+        one = render_apart(job, variants[:half], elsewhere, failed)
+        two = render_apart(job, variants[half:], elsewhere, failed)
+        return Rendered(one.document, one.slides + two.slides, one.messages + two.messages)
 
 
 class _Fitter:
     """Fits the slides of a chunk: each to the first rung of its ladder that fits (`fitting`), trying a few per
     render; builds share the smallest body size; what fits at no rung continues on pages of its own (or is cut)."""
 
-    def __init__(self, job: Job, elsewhere: str | None, first: dict[int, RenderedSlide]) -> None:
-        self.job, self.elsewhere = job, elsewhere
+    def __init__(
+        self, job: Job, elsewhere: str | None, first: dict[int, RenderedSlide], failed: dict[int, str]
+    ) -> None:
+        self.job, self.elsewhere, self.failed = job, elsewhere, failed
         self.slides = dict(first)  # the page each slide is printed on, as last laid out
         self.base = {n: s.measure for n, s in first.items()}  # as the theme lays them out
         self.chosen: dict[int, Fit] = {}  # slides fitted
@@ -242,13 +262,7 @@ class _Fitter:
         self.cut: list[int] = []  # slides that do not fit (continued, or cut)
 
     def _render(self, variants: list[tuple[int, Fit]]) -> list[RenderedSlide]:
-        layout = self.job.typesetter.html(variants, elsewhere=self.elsewhere)
-        trial = render_slides(
-            layout.html,
-            layout.base_url,
-            numbers=[n for n, _ in variants],
-            scope=self.job.scope,
-        )
+        trial = render_apart(self.job, variants, self.elsewhere, self.failed)
         self.messages += [m for m in trial.messages if not m.startswith("Anchor defined twice")]  # ids repeat here
         return list(trial.slides)
 
@@ -551,6 +565,7 @@ class RenderCache:
                 tuple(meta["messages"]),
                 tuple(meta["missing_glyphs"]),
                 {int(k): int(v) for k, v in meta["parts"].items()},
+                {int(k): str(v) for k, v in meta["failed"].items()},
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -565,6 +580,7 @@ class RenderCache:
             "messages": list(chunk.messages),
             "missing_glyphs": list(chunk.missing_glyphs),
             "parts": {str(k): v for k, v in chunk.parts.items()},
+            "failed": {str(k): v for k, v in chunk.failed.items()},
         }
         try:
             self.folder.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ..bounds import MAX_SHEET_BYTES, SVG_NODES, bounded_css, svg_too_large
-from ..errors import RenderError
+from ..errors import LayoutFailedError, RenderError
 from ..files import FileAccess
 from ..logs import recorded
 from ..model import Attached, FetchScope
@@ -121,7 +121,8 @@ def render_slides(
                 presentational_hints=True, **deck_state()
             )
         except Exception as exc:  # WeasyPrint raises many kinds; all mean the same to the user
-            raise RenderError(f"WeasyPrint could not lay out the deck: {exc}", hint="run with --debug") from exc
+            logging.getLogger("deck2pdf").debug("WeasyPrint failed", exc_info=True)
+            raise LayoutFailedError(type(exc).__name__) from exc
     if len(document.pages) != len(numbers):
         raise RenderError(
             f"made {len(document.pages)} pages for {len(numbers)} slides",

@@ -16,7 +16,7 @@ import pikepdf
 import pytest
 
 from deck2pdf.pipeline import convert
-from tests.helpers import git_work_tree
+from tests.helpers import git_work_tree, page_texts
 
 from ..conftest import ROOT, LocalHTTP, Route
 
@@ -413,3 +413,17 @@ def test_an_untrusted_deck_hard_linking_a_file_from_outside_does_not_print_it(tm
     assert [w for w in result.warnings if "is a hard link" in w]
     with pikepdf.open(pdf) as doc:
         assert not [x for page in doc.pages for x in page.get_images()]
+
+
+def test_a_slide_weasyprint_fails_on_prints_a_notice_and_the_others_print(tmp_path: Path) -> None:
+    """WeasyPrint 70 raises UnboundLocalError on this grid: the deck still prints, slide 3 as a notice."""
+    crash = '<div style="display:grid;grid-template-columns:repeat(100,1px)"><div style="grid-column:1/100;grid-row:span 100">x</div></div>'
+    slides = [f"# Slide {i}\n\nText {i}\n" + (crash + "\n" if i == 3 else "") for i in range(1, 6)]
+    deck = tmp_path / "d.md"
+    deck.write_text("title: F\n--\n" + "--\n".join(slides), encoding="utf-8")
+    pdf = tmp_path / "o.pdf"
+    result = convert(deck, {"output": pdf, "render_cache": False})
+    assert [w for w in result.warnings if "(slide 3): WeasyPrint failed on this slide" in w]
+    texts = page_texts(pdf)
+    assert len(texts) == 5 and all(f"Text {i}" in texts[i - 1] for i in (1, 2, 4, 5))
+    assert "This slide could not be printed" in texts[2] and "Slide 3" in texts[2]

@@ -1,0 +1,58 @@
+"""Every deck of the hostile-input corpus (tests/decks/hostile: attachments, strip bypasses, markup bombs, pixel
+tricks, forged messages, paths out of the folder) ends within its time limit, trusted and --untrusted, with a PDF
+or a one-line error: no traceback, no "a bug" exit, nothing attached, no picture over the limit, no temp file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from ..conftest import ROOT
+from .test_hardening import _embedded
+
+CORPUS = ROOT / "tests" / "decks" / "hostile"
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("untrusted", [False, True], ids=["trusted", "untrusted"])
+@pytest.mark.parametrize("name", sorted(p.stem for p in CORPUS.glob("*.md")))
+def test_a_hostile_deck_prints_or_fails_cleanly(tmp_path: Path, name: str, untrusted: bool) -> None:
+    from PIL import Image
+
+    folder = tmp_path / "deck"
+    shutil.copytree(CORPUS, folder)
+    Image.new("RGB", (2000, 1000), "#ff0000").save(folder / "huge.png")
+    Image.new("RGB", (20, 10), "#0000ff").save(folder / "small.png")
+    (tmp_path / "README.md").write_text("hunter2")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    pdf = tmp_path / "out.pdf"
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "deck2pdf", str(folder / f"{name}.md"), "-o", str(pdf), "--offline"),
+            *("--timeout", "60", "--max-image-pixels", "1000000", "--no-render-cache"),
+            *(["--untrusted"] if untrusted else []),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TMPDIR": str(temp), "XDG_CACHE_HOME": str(tmp_path / "cache")},
+        check=False,
+    )
+    assert done.returncode in (0, 3), done.stderr  # printed, or refused as a bad deck
+    assert all(line.startswith("deck2pdf: ") for line in done.stderr.splitlines()), done.stderr
+    assert list(temp.iterdir()) == []
+    if done.returncode == 3:
+        assert not pdf.exists()
+        return
+    assert _embedded(pdf) == ([], [])
+    assert b"hunter2" not in pdf.read_bytes()
+    with pikepdf.open(pdf) as doc:
+        sizes = [(int(x.Width), int(x.Height)) for page in doc.pages for _, x in page.get_images().items()]
+    assert all(w * h <= 1_000_000 for w, h in sizes), sizes
