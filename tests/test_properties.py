@@ -125,3 +125,52 @@ def test_decks_made_of_the_format_s_pieces_render_one_page_per_slide(text: str) 
             return
         result = convert(deck, {"output": Path(folder) / "out.pdf", "offline": True, "cache_dir": Path(folder) / "c"})
         assert result.pages == len(parsed.slides)
+
+
+# Hostile markup inside slides, then mutated: the bounds, the sanitiser and the renderer meet every mix of it.
+_MARKUP = st.sampled_from(
+    [
+        '<div style="display:grid;grid-template-columns:repeat(99999,1px)">', '<div style="grid-column:1/99999">',
+        "<table><col span=99999><tr><td colspan=99999 rowspan=99999>t</td></tr></table>", "</div>", "<div>",
+        "<style>:root{--a:x x x x;--b:var(--a) var(--a) var(--a)} h1{font:var(--b)}</style>", "<style>", "</style>",
+        "<style>@\\69mport 'x.css'; @font-face/**/{src:u\\72l(f.ttf)}</style>", '<a rel="&#97;ttachment" href="x">',
+        '<svg width="9" height="9"><g id="g"><use href="#g"/><use href="#g"/></g><use href="#g"/></svg>', "<svg>",
+        '<image src="p.png">', '<img src="p.png" src="q.png">', '<img src="x&#10;FAKE">', "<li<meta>nk>",
+        '<p style="font-size:1e30px;height:1e30px">', '<span style="width:1e6em">', "<pre><code>", "</code></pre>",
+        "<!--", "-->", "<![CDATA[", "&#0;", "&#x110000;", "<xmp>", "<textarea>", "<plaintext>", "<math><mi>",
+        '<iframe src="https://www.youtube.com/embed/x">', '<video poster="p.png">', "`", "**", "_", "[a](#b)",
+    ]
+)  # fmt: skip
+_MUTATED = st.lists(st.one_of(_MARKUP, st.text(max_size=6)), max_size=12).flatmap(
+    lambda parts: st.integers(0, max(0, len("".join(parts)))).map(
+        lambda cut: ("".join(parts)[:cut] + "".join(parts)[cut + 1 :]) if parts else ""
+    )
+)
+HOSTILE = st.lists(_MUTATED, min_size=1, max_size=4).map(
+    lambda bodies: "title: H\n" + "".join(f"--\n# S\n\n{b.replace(chr(0), '')}\n" for b in bodies)
+)
+
+
+@settings(max_examples=RENDERS, suppress_health_check=[HealthCheck.too_slow])
+@given(HOSTILE, st.booleans())
+def test_mutated_hostile_markup_renders_each_slide_or_fails_with_our_error(text: str, untrusted: bool) -> None:
+    import pikepdf
+
+    with tempfile.TemporaryDirectory() as folder:
+        deck = Path(folder) / "deck.md"
+        deck.write_text(text, encoding="utf-8", newline="")
+        try:
+            parsed = parse_text(text, deck)
+        except Deck2PdfError:
+            return
+        out = Path(folder) / "out.pdf"
+        options = {"output": out, "offline": True, "cache_dir": Path(folder) / "c", "untrusted": untrusted}
+        try:
+            result = convert(deck, {**options, "render_cache": False})
+        except Deck2PdfError as exc:
+            assert "\n" not in str(exc)
+            return
+        assert result.pages >= len(parsed.slides)
+        assert all("\n" not in w for w in result.warnings)
+        with pikepdf.open(out) as pdf:
+            assert "/EmbeddedFiles" not in (pdf.Root.get("/Names") or {})
