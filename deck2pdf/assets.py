@@ -24,7 +24,7 @@ from .cache import Cache, Entry, default_cache_dir
 from .fetch import FetchError, FetchPolicy, fetch
 from .files import FileAccess, read_sheets
 from .images import ImageError, normalize
-from .markup import CssUrl, Tag, css_urls, elements, images, styles, svg_image_refs
+from .markup import CssUrl, Tag, css_imports, css_urls, elements, images, styles, svg_image_refs
 from .model import Asset, Deck, Slide, short
 from .options import CLEAVER_FONT_PX, Options
 
@@ -159,7 +159,12 @@ def _uses(deck: Deck, options: Options) -> list[_Use]:
 
 def _css_refs(css: str) -> list[CssUrl]:
     """The url()s of CSS that may be images: not fragments (SVG filters), not fonts."""
-    return [url for url in css_urls(css) if not url.ref.startswith("#") and not _FONT_FILE.search(url.ref)]
+    sheets = {url.ref for url in css_imports(css)}  # style sheets, read by the renderer
+    return [
+        url
+        for url in css_urls(css)
+        if not url.ref.startswith("#") and not _FONT_FILE.search(url.ref) and url.ref not in sheets
+    ]
 
 
 def _img_box(tag: Tag, page_font: float, content: tuple[float, float]) -> tuple[float, float]:

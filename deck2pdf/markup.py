@@ -239,10 +239,31 @@ def links(html: str) -> list[str]:
 def styles(html: str) -> list[str]:
     """Return the CSS of an HTML fragment: every `style` attribute (entities decoded), then every <style>
     element's text."""
+    attributes, blocks = styles_apart(html)
+    return [*attributes, *blocks]
+
+
+def styles_apart(html: str) -> tuple[list[str], list[str]]:
+    """The CSS of an HTML fragment: its `style` attributes (declarations), and its <style> elements' texts."""
     if not _MAY_HAVE_STYLE.search(html):
-        return []
+        return [], []
     scanner = _Scanner(html, (), style_elements=True)
-    return [*scanner.style_attributes, *scanner.style_elements]
+    return scanner.style_attributes, scanner.style_elements
+
+
+def css_errors(css: str, *, declarations: bool = False) -> list[tuple[int, str]]:
+    """Where CSS does not parse (line, tinycss2's words): what a browser drops. Rules it does not know or media
+    it does not print are not errors."""
+    items = tinycss2.parse_blocks_contents(css) if declarations else tinycss2.parse_stylesheet(css)
+    found: list[tuple[int, str]] = []
+    todo = list(items)
+    while todo:
+        item = todo.pop(0)
+        if item.type == "error":
+            found.append((item.source_line, item.message.rstrip(".")))
+        elif item.type in ("qualified-rule", "at-rule") and item.content is not None:
+            todo += [i for i in tinycss2.parse_blocks_contents(item.content) if i.type != "declaration"]
+    return sorted(found)
 
 
 def css_urls(css: str) -> list[CssUrl]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,13 +14,15 @@ from . import procs, rendering
 from .archive import Stamp
 from .assets import cache_for, checked_style, image_refs, resolve_assets
 from .errors import AssetError, GaveUp, StrictError
+from .files import FileAccess, read_sheets
 from .handout import builds, landscape_for, link_notes, plan_captions, readable_layout, select_slides, sheet_layout
 from .layout import Typesetter, lay_out_handout, media_warnings
-from .logs import Clock
+from .logs import Clock, one_line
 from .model import Deck, FetchScope, HandoutCell
 from .options import CODE_FLOOR_EMS, Options
 from .output import STDOUT, check_target, write_output
 from .parse import Limits, parse_deck
+from .reports import css_problems, linked_sheets, stylesheet_links, worded
 from .themes import FONTS_DIR, THEMES_DIR, Theme, load_theme
 
 log = logging.getLogger("deck2pdf")
@@ -120,9 +121,16 @@ def _convert(
     request, typesetter = _lay_out(deck, theme, options)
     warnings += _warn(media_warnings(deck))
     warnings += _warn(_readable(deck, options))
+    warnings += _warn(stylesheet_links(deck))
+    own_sheets = read_sheets([p for p in (options.style, *options.css) if p], FileAccess.for_deck(source, options))
+    warnings += _warn(css_problems(deck, own_sheets))
     rendered = _render(request, renderer, progress, clock)
     clock.lap(f"made the PDF of {len(request.job.numbers)} slides")
-    warnings += _report(deck, rendered, options)
+    told = [
+        *(t for a in deck.assets.values() if a.problem for t in (a.url, a.ref, Path(a.ref).name)),
+        *(t for _, href in linked_sheets(deck) for t in (href, Path(href).name)),
+    ]
+    warnings += _report(deck, rendered, options, own_sheets, told)
     if options.strict and warnings:
         # An image that cannot be used has an exit code of its own; any other warning, --strict's.
         kind = AssetError if any(w in asset_warnings for w in warnings) else StrictError
@@ -240,12 +248,15 @@ def _render(
         raise GaveUp(clock.seconds) from None
 
 
-def _report(deck: Deck, rendered: rendering.Rendered, options: Options) -> list[str]:
-    """Warnings for what rendering found: lost resources, slides cut, missing glyphs; slides shrunk (info)."""
+def _report(
+    deck: Deck, rendered: rendering.Rendered, options: Options, sheets: Mapping[Path, str], told: Sequence[str]
+) -> list[str]:
+    """Warnings for what rendering found: lost resources (those not `told` already, placed in the deck or its
+    style `sheets`), slides cut, missing glyphs; slides shrunk (info)."""
     chunks = rendered.chunks
     _log_scales({n: s for c in chunks for n, s in c.scales.items()})
     messages = [m for c in chunks for m in c.messages] + list(rendered.messages)
-    warnings = _warn(f"{deck.source}: {m}" for m in dict.fromkeys(_relevant(tuple(messages))))
+    warnings = _warn(worded(messages, deck, sheets, told))
     warnings += _warn(_overflow_warning(deck, n, c.parts.get(n, 1), options) for c in chunks for n in c.cut)
     warnings += _warn(
         f"{deck.source}:{deck.slides[n - 1].line} (slide {n}): WeasyPrint failed on this slide's HTML or CSS "
@@ -331,7 +342,8 @@ def inspect(source: Path, limits: Limits | None = None) -> dict[str, Any]:
 
 
 def _warn(messages: Any) -> list[str]:
-    out = list(messages)
+    """Log each warning, and return them, each one line (a deck's text is quoted in them: `logs.one_line`)."""
+    out = [one_line(m) for m in messages]
     for message in out:
         log.warning("%s", message)
     return out
@@ -346,35 +358,6 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
-
-
-def _relevant(messages: tuple[str, ...]) -> list[str]:
-    """Keep WeasyPrint's reports of lost resources; its notes on CSS it ignores (screen-only rules in decks'
-    stylesheets) are detail, shown with -v."""
-    kept = []
-    for message in messages:
-        if message.startswith(("Ignored", "Invalid or unsupported")):
-            log.debug("css: %s", message)
-        else:
-            kept.append(_worded(message))
-    return kept
-
-
-_FAILED_TO_LOAD = re.compile(
-    r"Failed to load (image|stylesheet|font) at '([^']*)': (?:\w+(?:Error|Exception)?: )?(.*)", re.S
-)
-
-
-def _worded(message: str) -> str:
-    """WeasyPrint's "Failed to load image at 'file:///…/big.png': ValueError: …" in deck2pdf's words: what, which
-    file (by its name), why; without Python's exception names."""
-    m = _FAILED_TO_LOAD.fullmatch(message.strip())
-    if m is None:
-        return message
-    kind, url, why = m.groups()
-    name = Path(unquote(urlsplit(url).path)).name if url.startswith("file:") else url
-    what = {"image": "image", "stylesheet": "style sheet", "font": "font"}[kind]
-    return f"{what} '{name}' could not be used: {why.strip()}"
 
 
 def _ranges(numbers: list[int]) -> str:

@@ -96,7 +96,7 @@ class RenderedSlide:
 class Rendered:
     document: Any  # the laid-out weasyprint.Document
     slides: tuple[RenderedSlide, ...]  # one per page, in page order
-    messages: tuple[str, ...]  # what WeasyPrint reported (unreadable resources, ignored CSS)
+    messages: tuple[str, ...]  # what WeasyPrint reported (what it could not load), as it said it
 
     @property
     def overflowing(self) -> tuple[int, ...]:
@@ -131,7 +131,28 @@ def render_slides(
     for page in document.pages:
         _clip_stand_ins(page)
     slides = tuple(RenderedSlide(n, page, measure(page)) for n, page in zip(numbers, document.pages, strict=True))
-    return Rendered(document=document, slides=slides, messages=tuple(r.getMessage() for r in records))
+    return Rendered(document=document, slides=slides, messages=_reported(records))
+
+
+def _about_css(source: str) -> bool:
+    """Whether WeasyPrint logged from its CSS code (weasyprint/css/..., weasyprint/svg/css.py)."""
+    parts = Path(source).parts
+    inside = parts[len(parts) - 1 - parts[::-1].index("weasyprint") + 1 :] if "weasyprint" in parts else ()
+    return "css" in inside[:-1] or inside[-1:] == ("css.py",)
+
+
+def _reported(records: Iterable[logging.LogRecord]) -> tuple[str, ...]:
+    """WeasyPrint's messages worth the user's time. Its notes on the CSS it reads (rules and media it ignores,
+    parse errors) name no file, and most are screen CSS a printer rightly ignores: they go to the debug log, and
+    `reports.css_problems` checks the deck's own CSS where its files and lines are known."""
+    kept = []
+    for record in records:
+        message = record.getMessage()
+        if _about_css(record.pathname) and not message.startswith("Failed to load"):
+            logging.getLogger("deck2pdf").debug("css: %s", message)
+        else:
+            kept.append(message)
+    return tuple(kept)
 
 
 def parse_sheets(html: str, base_url: str, *, scope: FetchScope) -> None:
@@ -476,24 +497,27 @@ def _local_only_fetcher(weasyprint: Any, scope: FetchScope) -> Any:
                 path = Path(unquote(parts.path)).resolve()
                 name = path.name
                 if not access.allows(path):
-                    raise ValueError(f"outside the allowed folders, refused: {path}")
+                    raise ValueError("is outside the deck's folder and was not read; allow its folder with --allow-dir")
             else:
-                raise ValueError(f"not fetched at render time: {url[:80]}")
-            info = path.stat()
+                raise ValueError("is on the web, and only the deck's images are downloaded (style sheets are read locally)")
+            try:
+                info = path.stat()
+            except OSError:
+                raise ValueError("is not found") from None
             if not stat.S_ISREG(info.st_mode):
-                raise ValueError(f"not a regular file, refused: {path}")
+                raise ValueError("is not a regular file")
             mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
             if _foreign_style(scope, path, mime):
-                raise ValueError(f"a style sheet or font an untrusted deck names, refused: {path.name}")
+                raise ValueError("is a style sheet or font the deck names, which --untrusted does not read")
             if info.st_size > MAX_SHEET_BYTES and mime == "text/css":
-                raise ValueError(f"over {MAX_SHEET_BYTES // 2**20} MB, refused: {path.name}")
+                raise ValueError(f"is over {MAX_SHEET_BYTES // 2**20} MB, too large for a style sheet")
             data = _bounded(path.read_bytes(), mime)
             # A raster image (sniffed: a CSS url() need not say so in its name; style sheets and fonts are not).
             if not _style_or_font(path, mime) and (pixels := _pixels(data)):
                 if scope.max_pixels is not None and pixels > scope.max_pixels:
-                    raise ValueError(f"over the --max-image-pixels limit, refused: {path.name}")
+                    raise ValueError("is over the --max-image-pixels limit")
                 if scope.max_bytes is not None and len(data) > scope.max_bytes:
-                    raise ValueError(f"over the --max-image-bytes limit, refused: {path.name}")
+                    raise ValueError("is over the --max-image-bytes limit")
             return weasyprint.urls.URLFetcherResponse(url, data, {"Content-Type": mime})
 
     return Fetcher()
@@ -506,7 +530,7 @@ def _bounded(data: bytes, mime: str) -> bytes:
         bounded = bounded_css(css)
         return data if bounded == css else bounded.encode()
     if mime == "image/svg+xml" and svg_too_large(data):
-        raise ValueError(f"an SVG that draws over {SVG_NODES:,} elements, refused")
+        raise ValueError(f"is an SVG that draws over {SVG_NODES:,} elements (its <use>s repeat too much)")
     return data
 
 

@@ -77,6 +77,10 @@ def test_real_deck_renders_every_word_of_every_slide(deck: Path, theme: str, tmp
     assert not outside
     assert not [w for w in result.warnings if "style:` sheet" in w]  # the deck's own stylesheet was found
     assert not [w for w in result.warnings if "no font has a glyph" in w]
+    # Messages a user can act on: once each, never Python's words, CSS ones naming the file and line.
+    assert len(set(result.warnings)) == len(result.warnings)
+    assert not [w for w in result.warnings if re.search(r"Error\b|Exception\b|\[Errno|Traceback|WeasyPrint: ", w)]
+    assert not [w for w in result.warnings if "CSS" in w and not re.search(r"\.css:\d+: |\.md:\d+ \(slide \d+\): ", w)]
     assert not any("\ufffd" in w.text for _, _, words in pages for w in words)
     if any(_CJK.search(s.html) for s in parsed.slides):
         assert any("CJK" in f.name and f.embedded for f in fonts(pdf))

@@ -170,3 +170,12 @@ def test_style_sheets_are_read_with_the_sheets_they_import(tmp_path: Path) -> No
     texts = read_sheets([tmp_path / "b.css"])
     assert [p.name for p in texts] == ["b.css", "a.css", "c.css"]
     assert ".from-a" in texts[(tmp_path / "base" / "a.css").resolve()]
+
+
+def test_framework_bindings_are_not_images(tmp_path: Path) -> None:
+    deck = parse_text(
+        '--\n<img :src="user.avatar"> <img [src]="pic"> <img v-bind:src="x.png" ng-src="{{a}}">\n', tmp_path / "d.md"
+    )
+    assert image_refs(deck.slides[0].html) == []
+    _, warnings, _ = resolve_assets(deck, dataclasses.replace(Options(), offline=True, cache_dir=tmp_path / "c"))
+    assert warnings == []
