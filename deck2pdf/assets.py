@@ -121,6 +121,13 @@ def resolve_assets(deck: Deck, options: Options) -> tuple[Deck, list[str], str]:
     return dataclasses.replace(deck, assets=assets), warnings, _summary(assets.values())
 
 
+def download(url: str, deck: Deck, options: Options) -> tuple[bytes | None, str | None]:
+    """A web file by the image stage's rules (the network policy, its limits, the cache, --offline): its bytes,
+    or None and why not (`decktheme` reads a Cleaver theme's style sheet so)."""
+    got = _Resolver(deck, options).download(url)
+    return got.data, got.problem
+
+
 def _summary(assets: Iterable[Asset]) -> str:
     counts: dict[str, int] = {}
     items = list(assets)

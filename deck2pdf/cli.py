@@ -28,7 +28,7 @@ _IO, _LOOK, _FIT, _IMAGES, _HANDOUTS, _ARCHIVE, _SAFETY, _SPEED, _INFO = (
 )  # fmt: skip
 _PANELS = {
     **dict.fromkeys(("output", "directory", "slides", "extract", "watch", "config", "strict"), _IO),
-    **dict.fromkeys(("size", "theme", "css", "progress"), _LOOK),
+    **dict.fromkeys(("size", "theme", "theme_base_url", "css", "progress"), _LOOK),
     **dict.fromkeys(("fit", "min_scale", "overflow"), _FIT),
     **dict.fromkeys(("cache_dir", "offline", "refresh", "image_dpi", "image_timeout"), _IMAGES),
     **dict.fromkeys(
@@ -54,7 +54,7 @@ _PANELS = {
     **dict.fromkeys(("inspect", "quiet", "verbose", "debug", "list_themes", "version", "json_report"), _INFO),
 }
 _METAVARS = {
-    "output": "FILE", "directory": "DIR", "slides": "RANGES", "config": "FILE", "size": "SIZE", "theme": "NAME",
+    "output": "FILE", "directory": "DIR", "slides": "RANGES", "config": "FILE", "size": "SIZE", "theme": "NAME", "theme_base_url": "URL",
     "css": "FILE", "min_scale": "0.2-1", "overflow": "continue|cut", "cache_dir": "DIR", "image_dpi": "DPI",
     "image_timeout": "SECONDS", "handout": "1|2|3|4|6|9", "paper": "a4|letter|legal|a3", "allow_dir": "DIR",
     "max_image_pixels": "PIXELS", "max_image_bytes": "BYTES", "max_deck_bytes": "BYTES", "max_slides": "N",
@@ -116,7 +116,17 @@ def main(
             "--theme",
             rich_help_panel=_PANELS["theme"],
             metavar=_METAVARS.get("theme"),
-            help="Print theme: default, dark, retro, ink (see --list-themes) or a theme folder.",
+            help="Print theme: default, dark, retro, ink (see --list-themes), a theme folder, or deck: the deck's "
+            "own Cleaver theme (its `theme:`), adapted to pages.",
+        ),
+    ] = None,
+    theme_base_url: Annotated[
+        Optional[str],
+        typer.Option(
+            "--theme-base-url",
+            rich_help_panel=_PANELS["theme_base_url"],
+            metavar=_METAVARS.get("theme_base_url"),
+            help="Where --theme deck finds a `theme: user/repo` \\[default: GitHub's raw files].",
         ),
     ] = None,
     css: Annotated[
@@ -560,6 +570,7 @@ def main(
             "output": output,
             "size": size,
             "theme": theme,
+            "theme_base_url": theme_base_url,
             "css": css or None,
             "progress": progress,
             "fit": fit,

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from .errors import Deck2PdfError, ThemeError, UsageError
 
@@ -124,6 +125,8 @@ class Options:
     # where `theme` came from: "default", "front matter" (Cleaver's names are mapped), or "--theme" (named on
     # purpose: by a flag, the environment or the settings; it must exist)
     theme_source: str = "default"
+    # where --theme deck reads a front matter `theme: user/repo` from: Cleaver's GitHub, or a mirror
+    theme_base_url: str = "https://raw.githubusercontent.com/"
     style: Path | None = None  # the deck's own `style:` stylesheet, applied over the theme as Cleaver does
     css: tuple[Path, ...] = ()  # extra stylesheets from --css, applied last
     progress: bool = True  # slide number and progress bar on each page
@@ -374,6 +377,12 @@ def _absolute(value: Path | tuple[Path, ...]) -> Path | tuple[Path, ...]:
     return value.resolve() if isinstance(value, Path) else tuple(p.resolve() for p in value)
 
 
+def _web_folder(url: str) -> str:
+    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+        raise _InvalidError("not an http(s) URL", "give the address of a folder, such as https://example.org/themes/")
+    return url if url.endswith("/") else url + "/"
+
+
 def _existing_files(paths: tuple[Path, ...]) -> tuple[Path, ...]:
     for path in paths:
         if not path.is_file():
@@ -382,8 +391,12 @@ def _existing_files(paths: tuple[Path, ...]) -> tuple[Path, ...]:
 
 
 def _known_theme(name: str) -> str:
-    """A theme named on purpose must exist (a front matter theme falls back to the default instead)."""
-    from .themes import load_theme
+    """A theme named on purpose must exist (a front matter theme falls back to the default instead); `deck` is
+    the deck's own Cleaver theme (`decktheme`)."""
+    from .themes import DECK_THEME, load_theme
+
+    if name == DECK_THEME:
+        return name
 
     try:
         load_theme(name, "--theme")
@@ -398,6 +411,7 @@ _RULES: dict[str, OptionSpec] = {
     "output": OptionSpec(sources=_FLAGS),  # one file per deck: a setting would send every deck to one PDF
     "theme": OptionSpec(sources=_EVERYWHERE | {"front matter"}, finish=_known_theme),
     "style": OptionSpec(sources=frozenset({"front matter"})),
+    "theme_base_url": OptionSpec(finish=_web_folder),
     "css": OptionSpec(finish=_existing_files),
     "progress": OptionSpec(sources=_EVERYWHERE | {"front matter"}),
     "min_scale": OptionSpec(low=0.2, high=1.0),

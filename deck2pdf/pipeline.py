@@ -13,6 +13,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from . import procs, rendering
 from .archive import Stamp
 from .assets import cache_for, checked_style, image_refs, resolve_assets
+from .decktheme import cleaver_theme
 from .errors import AssetError, GaveUp, StrictError
 from .files import FileAccess, read_sheets
 from .handout import builds, landscape_for, link_notes, plan_captions, readable_layout, select_slides, sheet_layout
@@ -23,7 +24,7 @@ from .options import CODE_FLOOR_EMS, Options
 from .output import STDOUT, check_target, write_output
 from .parse import Limits, parse_deck
 from .reports import css_problems, linked_sheets, stylesheet_links, worded
-from .themes import FONTS_DIR, THEMES_DIR, Theme, load_theme
+from .themes import DECK_THEME, FONTS_DIR, THEMES_DIR, Theme, load_theme
 
 log = logging.getLogger("deck2pdf")
 
@@ -117,7 +118,8 @@ def _convert(
     deck, asset_warnings, summary = resolve_assets(deck, options)
     warnings += _warn(asset_warnings)
     clock.lap("resolved images")
-    theme = _theme(options)
+    theme, theme_warnings = _theme(deck, options)
+    warnings += _warn(theme_warnings)
     request, typesetter = _lay_out(deck, theme, options)
     warnings += _warn(media_warnings(deck))
     warnings += _warn(_readable(deck, options))
@@ -177,11 +179,14 @@ def _options(deck: Deck, settings: Mapping[str, Any]) -> tuple[Options, list[str
     return options, _warn([*deck.warnings, *option_warnings, *style_warnings])
 
 
-def _theme(options: Options) -> Theme:
+def _theme(deck: Deck, options: Options) -> tuple[Theme, list[str]]:
+    """The print theme, and warnings (--theme deck: the deck's own theme, when it can be had)."""
+    if options.theme == DECK_THEME:
+        return cleaver_theme(deck, options)
     theme, notices = load_theme(options.theme, options.theme_source)
     for notice in notices:
         log.info("%s", notice)
-    return theme
+    return theme, []
 
 
 def _lay_out(deck: Deck, theme: Theme, options: Options) -> tuple[rendering.Request, Typesetter]:

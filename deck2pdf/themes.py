@@ -22,6 +22,7 @@ PAPER_NAME = "paper.css"  # a handout's slides printed light (and a theme's own 
 CODE_STYLE_NAME = "code.css"  # colours for highlighted code (Pygments classes), if the theme has its own
 
 # Cleaver theme names (the last part of `theme: user/repo` or a path) that a print theme stands in for.
+DECK_THEME = "deck"  # --theme deck: the deck's own Cleaver theme over the default print theme (`decktheme`)
 CLEAVER_THEMES = {"cleaver-dark": "dark", "cleaver-retro": "retro", "default": "default"}
 
 

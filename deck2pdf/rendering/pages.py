@@ -499,7 +499,9 @@ def _local_only_fetcher(weasyprint: Any, scope: FetchScope) -> Any:
                 if not access.allows(path):
                     raise ValueError("is outside the deck's folder and was not read; allow its folder with --allow-dir")
             else:
-                raise ValueError("is on the web, and only the deck's images are downloaded (style sheets are read locally)")
+                raise ValueError(
+                    "is on the web, and only the deck's images are downloaded (style sheets are read locally)"
+                )
             try:
                 info = path.stat()
             except OSError:
