@@ -105,6 +105,8 @@ def sample(spec: OptionSpec, folder: Path) -> Any:
         low = spec.low if spec.low is not None else 1
         value = low * 2 if spec.high is None or low * 2 <= spec.high else spec.high
         return int(value) if spec.kind == "whole number" else float(value)
+    if spec.name == "theme_base_url":
+        return "http://127.0.0.1:9/themes/"
     if spec.kind == "text":
         return "dark"  # a theme that exists; any text for the others
     if spec.kind == "page size":
@@ -363,3 +365,14 @@ def test_untrusted_from_the_environment_tightens_the_limits_unless_one_is_given(
 def test_the_stages_defaults_are_the_options_defaults() -> None:
     assert Limits() == Limits.from_options(Options())
     assert FetchPolicy() == FetchPolicy.from_options(Options())
+
+
+def test_the_theme_base_url_is_a_web_folder_and_deck_is_a_theme(tmp_path: Path) -> None:
+    from deck2pdf.errors import UsageError
+
+    options, _ = Options.resolve(
+        {}, {"theme_base_url": "https://mirror.example/gh", "theme": "deck"}, tmp_path / "d.md"
+    )
+    assert options.theme_base_url == "https://mirror.example/gh/" and options.theme == "deck"
+    with pytest.raises(UsageError, match="not an http"):
+        Options.resolve({}, {"theme_base_url": "file:///etc/"}, tmp_path / "d.md")
