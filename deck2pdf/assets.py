@@ -279,12 +279,9 @@ class _Resolver:
             if use.slide is None:
                 problem = "not found; check the path (relative to the stylesheet)"
             return Asset(use.ref, None, problem, slide, url=url, origin="missing")
-        if self.access.one_name and real.is_file() and real.stat().st_nlink > 1:
-            problem = "is a hard link, which may name any file of the disk, and was not read; copy the file instead"
-            return Asset(use.ref, None, problem, slide, url=url, origin="missing")
-        if not self.access.allows(real):
-            problem = "is outside the deck's folder and was not read; allow its folder with --allow-dir"
-            return Asset(use.ref, None, problem, slide, url=url, origin="missing")
+        refusal = self.access.refusal(real)
+        if refusal is not None:
+            return Asset(use.ref, None, refusal, slide, url=url, origin="missing")
         mode = real.stat().st_mode
         if not stat.S_ISREG(mode):
             return Asset(use.ref, None, "is not a regular file", slide, url=url, origin="missing")

@@ -10,6 +10,7 @@ tinycss2 and SVG with a parser, and what is over a limit is clamped (grid) or dr
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -23,7 +24,45 @@ VAR_TOKENS = 10_000  # a custom property that expands to more tokens than this i
 SVG_NODES = 10_000  # an SVG that draws more elements than this, counting what <use> repeats, loses its <use>s
 
 LENGTH = 100_000  # a length or percentage larger than this (px, em, %...) is clamped to it
-_MAY_NEED = re.compile(r"grid|var\(|--|\d{6}|\d[eE][+-]?\d", re.IGNORECASE)  # cheap necessary condition
+_LENGTH_UNITS = frozenset(
+    [
+        "px",
+        "em",
+        "rem",
+        "ex",
+        "rex",
+        "ch",
+        "rch",
+        "cap",
+        "rcap",
+        "ic",
+        "ric",
+        "lh",
+        "rlh",
+        "vw",
+        "vh",
+        "vi",
+        "vb",
+        "vmin",
+        "vmax",
+        "cm",
+        "mm",
+        "q",
+        "in",
+        "pt",
+        "pc",
+    ]
+)
+# A cheap necessary condition for a change: what a limit is about, however escaped (`\69` in CSS, `&#105;` in
+# a style attribute read raw), or a number that may be over one.
+_MAY_NEED = re.compile(r"grid|var\(|--|\\|&#|\d{4}|\d[eE][+-]?\d", re.IGNORECASE)
+
+
+def may_need_bounds(text: str) -> bool:
+    """Whether CSS (or HTML carrying CSS) may hold something over a limit: else it needs no parse."""
+    return _MAY_NEED.search(text) is not None
+
+
 _GRID_PLACEMENT = frozenset(
     f"grid-{p}" for p in ("row", "column", "row-start", "row-end", "column-start", "column-end", "area")
 )
@@ -42,22 +81,26 @@ def css_definitions(css: str, *, declarations: bool = False) -> dict[str, list[l
     return found
 
 
-def bounded_css(css: str, *, declarations: bool = False, context: Mapping[str, list[list[Any]]] | None = None) -> str:
-    """`css` (a style sheet, or with `declarations` a style attribute's declarations) within the limits above.
-    `context` adds the custom properties defined elsewhere in the document (a var() here may use them)."""
-    if not _MAY_NEED.search(css):
-        return css
-    defined = {**(context or {})}
-    for name, values in css_definitions(css, declarations=declarations).items():
-        defined[name] = [*defined.get(name, []), *values]
+def runaway(defined: Mapping[str, list[list[Any]]]) -> frozenset[str]:
+    """The custom properties that expand to more than VAR_TOKENS tokens, given every definition a document makes
+    (its sheets' and its slides': a chain may run through all of them)."""
     sizes = _Expansion(defined)
+    return frozenset(name for name in defined if sizes.of(name) > VAR_TOKENS)
+
+
+def bounded_css(css: str, *, declarations: bool = False, dropped: frozenset[str] = frozenset()) -> str:
+    """`css` (a style sheet, or with `declarations` a style attribute's declarations) within the limits above.
+    `dropped`: the document's `runaway` custom properties (this CSS's own are found here too)."""
+    if not may_need_bounds(css):
+        return css
+    dropped = dropped | runaway(css_definitions(css, declarations=declarations))
     changed = False
 
     def bound(decl: Any) -> Any:
         nonlocal changed
         name = decl.lower_name
         if decl.name.startswith("--"):
-            if sizes.of(decl.name) > VAR_TOKENS:
+            if decl.name in dropped:
                 changed = True
                 return None
         elif name in _GRID_PLACEMENT or name in _GRID_TEMPLATE:
@@ -93,9 +136,17 @@ def _declarations(css: str, declarations: bool) -> Iterable[Any]:
                     todo.append(item)
 
 
+@functools.lru_cache(maxsize=64)
+def bounded_sheet(css: str, dropped: frozenset[str]) -> str:
+    """`bounded_css` of a whole style sheet, kept: each render reads the theme's sheets again."""
+    return bounded_css(css, dropped=dropped)
+
+
 def _bounded_rules(rules: Sequence[Any], bound: Callable[[Any], Any]) -> str:
     out = []
     for rule in rules:
+        if rule.type == "error":  # what does not parse is dropped, as a browser drops it
+            continue
         if rule.type in ("qualified-rule", "at-rule") and rule.content is not None:
             inner = _bounded_declarations(tinycss2.parse_blocks_contents(rule.content), bound)
             head = rule.prelude if rule.type == "qualified-rule" else [*rule.prelude]
@@ -115,7 +166,7 @@ def _bounded_declarations(items: Sequence[Any], bound: Callable[[Any], Any]) -> 
                 out.append(f"{kept.serialize()};")
         elif item.type in ("qualified-rule", "at-rule"):  # nested rules
             out.append(_bounded_rules([item], bound))
-        else:
+        elif item.type != "error":  # what does not parse is dropped, as a browser drops it
             out.append(item.serialize())
     return "".join(out)
 
@@ -149,7 +200,8 @@ def _short(tokens: list[Any]) -> list[Any]:
     arithmetic; browsers clamp lengths too); the same list when none is."""
     out, changed = [], False
     for token in tokens:
-        if token.type in ("dimension", "percentage") and abs(token.value) > LENGTH:
+        long = token.type == "percentage" or (token.type == "dimension" and token.lower_unit in _LENGTH_UNITS)
+        if long and abs(token.value) > LENGTH:
             changed = True
             value = LENGTH if token.value > 0 else -LENGTH
             if token.type == "dimension":
@@ -226,7 +278,8 @@ def svg_draws(root: ET.Element) -> int:
         total = 1 + sum(size(child) for child in el)
         if _local_name(el.tag) == "use":
             ref = (el.get("href") or el.get(_XLINK) or el.get("xlink:href") or "").strip()
-            target = by_id.get(ref[1:]) if ref.startswith("#") else None
+            # `#id`, and `file.svg#id`: WeasyPrint reads a reference to the file itself as one to its own ids.
+            target = by_id.get(ref.rsplit("#", 1)[1]) if "#" in ref else None
             if target is not None:
                 total += size(target)
         sizes[key] = min(total, SVG_NODES + 1)

@@ -66,12 +66,13 @@ class FileAccess:
     it is one of them or inside one, compared by path components (`/a/deck-evil` is not inside `/a/deck`)."""
 
     roots: tuple[Path, ...]  # resolved when made
-    # Only files with one name: in a folder from elsewhere (--untrusted) a hard link may be any file of the disk
-    # under a name inside the folder, and where its other names are cannot be told.
-    one_name: bool = False
+    # Folders whose files must have one name: in a folder from elsewhere (--untrusted) a hard link may be any file
+    # of the disk under a name inside the folder, and where its other names are cannot be told.
+    one_name_in: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "roots", tuple(dict.fromkeys(Path(root).resolve() for root in self.roots)))
+        object.__setattr__(self, "one_name_in", tuple(Path(root).resolve() for root in self.one_name_in))
 
     @classmethod
     def for_deck(cls, source: Path, options: Options) -> FileAccess:
@@ -79,7 +80,7 @@ class FileAccess:
         folders; with --untrusted, its folder and nothing else."""
         folder = source.resolve().parent
         if options.untrusted:
-            return cls((folder,), one_name=True)
+            return cls((folder,), one_name_in=(folder,))
         roots = [folder, *options.allow_dirs]
         home = _home()
         for parent in (folder, *folder.parents):
@@ -92,18 +93,27 @@ class FileAccess:
 
     def including(self, *folders: Path) -> FileAccess:
         """These roots and `folders` (the renderer also reads the theme and the fonts)."""
-        return FileAccess((*self.roots, *folders), one_name=self.one_name)
+        return FileAccess((*self.roots, *folders), one_name_in=self.one_name_in)
 
     def allows(self, path: Path) -> bool:
         """Whether `path` (absolute) may be read: it resolves to a root or to something inside one (and has one
-        name, when `one_name`). A path that cannot be resolved (a symlink loop) is not allowed."""
+        name, inside `one_name_in`). A path that cannot be resolved (a symlink loop) is not allowed."""
+        return self.refusal(path) is None
+
+    def refusal(self, path: Path) -> str | None:
+        """Why `path` may not be read, in the user's words; None when it may."""
         try:
             real = Path(path).resolve()
-            if self.one_name and real.is_file() and real.stat().st_nlink > 1:
-                return False
+            linked = (
+                any(real.is_relative_to(r) for r in self.one_name_in) and real.is_file() and real.stat().st_nlink > 1
+            )
         except (OSError, RuntimeError):
-            return False
-        return any(real.is_relative_to(root) for root in self.roots)
+            return "cannot be resolved (a loop of symbolic links?)"
+        if not any(real.is_relative_to(root) for root in self.roots):
+            return "is outside the deck's folder and was not read; allow its folder with --allow-dir"
+        if linked:
+            return "is a hard link, which may name any file of the disk, and was not read; copy the file instead"
+        return None
 
 
 def _repository(folder: Path) -> bool:

@@ -16,7 +16,7 @@ import jinja2
 import tinycss2.color3
 
 from ._version import __version__
-from .bounds import css_definitions
+from .bounds import bounded_css, css_definitions, runaway
 from .files import FileAccess, read_sheets
 from .markup import (
     ALL,
@@ -24,6 +24,7 @@ from .markup import (
     author_name,
     bounded_html,
     clamped_spans,
+    css_definitions_of,
     element_end,
     elements,
     images,
@@ -81,7 +82,7 @@ class Typesetter:
         own = tuple(p for p in (options.style, *options.css) if p is not None and p.is_file())
         paper = theme.paper if handout and not options.backgrounds else ()
         self.stylesheets = (*theme.stylesheets, *([] if options.untrusted else own), *paper)
-        self.inline_css = (
+        inline = (
             [passive_css(p.read_text(encoding="utf-8", errors="replace")) for p in own] if options.untrusted else []
         )
         # The page's own ids come first: a heading "Slide 3" must not take the id of slide 3's section.
@@ -92,15 +93,22 @@ class Typesetter:
             theme.folder, THEMES_DIR, FONTS_DIR, *(p.parent for p in self.stylesheets)
         )
         self.sheets = read_sheets(self.stylesheets, self.access)
-        defined: dict[str, list[list[Any]]] = {}  # the sheets' custom properties, which a slide's var() may use
-        for css in [*self.sheets.values(), *self.inline_css]:
-            for name, values in css_definitions(css).items():
+        # Every custom property the document defines (its sheets, every slide's CSS): a var() anywhere may use any.
+        defined: dict[str, list[list[Any]]] = {}
+        for found in [
+            *(css_definitions(css) for css in [*self.sheets.values(), *inline] if "--" in css),
+            *(css_definitions_of(s.html) for s in deck.slides),
+        ]:
+            for name, values in found.items():
                 defined.setdefault(name, []).extend(values)
+        # Dropped wherever they are defined: in the slides and sheets here, in the sheets the renderer reads.
+        self.runaway = runaway(defined)
+        self.inline_css = [bounded_css(css, dropped=self.runaway) for css in inline]  # (--untrusted: not fetched)
         styled = frozenset(_CSS_CLASS.findall("\n".join([*self.sheets.values(), *self.inline_css])))
         self.slide_html = {
             s.number: _unique_ids(
                 _plain_code(
-                    bounded_html(_passive(_print_html(s, deck.assets, self.base_url), options.untrusted), defined),
+                    bounded_html(_passive(_print_html(s, deck.assets, self.base_url), options.untrusted), self.runaway),
                     styled,
                 ),
                 s.number,

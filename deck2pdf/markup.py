@@ -11,6 +11,7 @@ from the front matter, read one way.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html
 import re
@@ -40,6 +41,7 @@ class Tag:
     attrs: Mapping[str, str]  # lower-case names; values with entities decoded; the first of a repeated name wins
     start: int  # offset of its `<` in the HTML
     end: int  # offset just past its `>` (for an <img>: past a stray `</img>` right after it, which means nothing)
+    self_closing: bool = False  # written `<x/>`: in SVG, an element with no content
 
 
 @dataclass(frozen=True)
@@ -85,9 +87,10 @@ def _every_tag(html: str) -> tuple[Tag, ...]:
     return tuple(_Scanner(html, ALL).tags)
 
 
-def start_tag(name: str, attrs: Mapping[str, str]) -> str:
+def start_tag(name: str, attrs: Mapping[str, str], self_closing: bool = False) -> str:
     """A start tag written out: each attribute once, its value quoted and escaped."""
-    return f"<{name}" + "".join(f' {k}="{html_escape(v)}"' if v else f" {k}" for k, v in attrs.items()) + ">"
+    written = "".join(f' {k}="{html_escape(v)}"' if v else f" {k}" for k, v in attrs.items())
+    return f"<{name.removeprefix('svg:')}{written}{'/' if self_closing else ''}>"
 
 
 def retagged(html: str, names: Sequence[str], change: Callable[[Tag], Mapping[str, str] | None]) -> str:
@@ -95,7 +98,9 @@ def retagged(html: str, names: Sequence[str], change: Callable[[Tag], Mapping[st
     (None: the tag is left as written); every other byte as it was."""
     changed = [(tag, attrs) for tag in elements(html, names) if (attrs := change(tag)) is not None]
     new = {tag.start: attrs for tag, attrs in changed}
-    return replaced(html, [tag for tag, _ in changed], lambda tag: start_tag(tag.name, new[tag.start]))
+    return replaced(
+        html, [tag for tag, _ in changed], lambda tag: start_tag(tag.name, new[tag.start], tag.self_closing)
+    )
 
 
 def element_end(html: str, tag: Tag) -> int:
@@ -211,12 +216,7 @@ def plain_code(html: str, keep: Callable[[str], bool]) -> str:
     finder = _PlainSpans(keep)
     finder.feed(html)
     finder.close()
-    pieces, at = [], 0
-    for start, end in sorted(finder.dropped):
-        pieces.append(html[at:start])
-        at = end
-    pieces.append(html[at:])
-    return "".join(pieces)
+    return spliced(html, [(start, end, "") for start, end in finder.dropped])
 
 
 def anchors(html: str) -> list[tuple[str, str]]:
@@ -343,7 +343,8 @@ class _Scanner(HTMLParser):
             values: dict[str, str] = {}
             for name, value in attrs:
                 values.setdefault(name, value or "")
-            self.tags.append(Tag(tag, values, start, start + len(self.get_starttag_text() or "")))
+            text = self.get_starttag_text() or ""
+            self.tags.append(Tag(tag, values, start, start + len(text), text.endswith("/>")))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)  # `<img/>` and `<img>` are the same element; `/>` closes nothing
@@ -360,7 +361,7 @@ class _Scanner(HTMLParser):
             last, start = self.tags[-1], self._offset()
             if not self.html[last.end : start].strip():
                 end = self.html.index(">", start) + 1
-                self.tags[-1] = Tag(last.name, last.attrs, last.start, end)
+                self.tags[-1] = dataclasses.replace(last, end=end)
 
     def handle_data(self, data: str) -> None:
         if self._style is not None:
@@ -686,50 +687,51 @@ def author_name(author: Any) -> str:
 
 def replaced(html: str, tags: Sequence[Tag], new: Callable[[Tag], str]) -> str:
     """Return `html` with each of `tags` (found in it, in order) replaced by `new(tag)`, the rest as it is."""
+    return spliced(html, [(tag.start, tag.end, new(tag)) for tag in tags])
+
+
+def spliced(text: str, edits: Sequence[tuple[int, int, str]]) -> str:
+    """`text` with each (start, end, new) edit made; an edit inside one made already is skipped."""
     pieces, at = [], 0
-    for tag in tags:
-        pieces += [html[at : tag.start], new(tag)]
-        at = tag.end
-    pieces.append(html[at:])
+    for start, end, new in sorted(edits):
+        if start < at:
+            continue
+        pieces += [text[at:start], new]
+        at = end
+    pieces.append(text[at:])
     return "".join(pieces)
 
 
-_MAY_NEED_BOUNDS = re.compile(r"var\(|grid|<svg|\d{6}|\d[eE][+-]?\d", re.IGNORECASE)
-
-
-def bounded_html(html: str, context: Mapping[str, list[list[Any]]]) -> str:
-    """A slide's HTML within `bounds`' limits: its style attributes' and <style> elements' CSS bounded (with the
-    custom properties the document's style sheets define, `context`), and the `<use>`s of an inline SVG that
-    would draw too much dropped. Every other byte as it was."""
-    if not _MAY_NEED_BOUNDS.search(html):
+def bounded_html(html: str, dropped: frozenset[str]) -> str:
+    """A slide's HTML within `bounds`' limits: its style attributes' and <style> elements' CSS bounded, and the
+    `<use>`s of an inline SVG that would draw too much dropped; every other byte as it was. `dropped`: the
+    document's runaway custom properties (`bounds.runaway` of every definition it makes)."""
+    if "<svg" not in html.lower() and not bounds.may_need_bounds(html):
         return html
-    found = _Scanner(html, (), style_elements=True)
-    defined = {name: list(values) for name, values in context.items()}
-    for css, declarations in [
-        *((t, True) for t in found.style_attributes),
-        *((t, False) for t in found.style_elements),
-    ]:
-        for name, values in bounds.css_definitions(css, declarations=declarations).items():
-            defined.setdefault(name, []).extend(values)
-    reader = _Bounds(defined)
+    reader = _Bounds(dropped)
     reader.feed(html)
     reader.close()
-    pieces, at = [], 0
-    for start, (end, new) in sorted(reader.edits.items()):
-        if start < at:  # inside an edit already made (a dropped <use>'s style attribute)
-            continue
-        pieces += [html[at:start], new]
-        at = end
-    pieces.append(html[at:])
-    return "".join(pieces)
+    return spliced(html, [(start, end, new) for start, (end, new) in reader.edits.items()])
+
+
+def css_definitions_of(html: str) -> dict[str, list[list[Any]]]:
+    """The custom properties an HTML fragment's style attributes and <style> elements define."""
+    defined: dict[str, list[list[Any]]] = {}
+    if "--" not in html:
+        return defined
+    attributes, blocks = styles_apart(html)
+    for css, declarations in [*((t, True) for t in attributes), *((t, False) for t in blocks)]:
+        for name, values in bounds.css_definitions(css, declarations=declarations).items():
+            defined.setdefault(name, []).extend(values)
+    return defined
 
 
 class _Bounds(_Located):
     """Finds the edits `bounded_html` makes: offset -> (end offset, new text)."""
 
-    def __init__(self, defined: Mapping[str, list[list[Any]]]) -> None:
+    def __init__(self, dropped: frozenset[str]) -> None:
         super().__init__()
-        self.defined = defined
+        self.dropped = dropped
         self.edits: dict[int, tuple[int, str]] = {}
         self.style_start: int | None = None  # where the text of the <style> being read starts
         self.svg: list[ET.Element] = []  # the open elements of the inline SVG being read
@@ -742,7 +744,7 @@ class _Bounds(_Located):
         for name, value in attrs:
             values.setdefault(name, value or "")
         if "style" in values:
-            style = bounds.bounded_css(values["style"], declarations=True, context=self.defined)
+            style = bounds.bounded_css(values["style"], declarations=True, dropped=self.dropped)
             if style != values["style"]:
                 self.edits[start] = (end, start_tag(tag, {**values, "style": style}))
         if tag == "style":
@@ -764,7 +766,7 @@ class _Bounds(_Located):
         at = self._offset()
         if tag == "style" and self.style_start is not None:
             css = self.rawdata[self.style_start : at]
-            bounded = bounds.bounded_css(css, context=self.defined)
+            bounded = bounds.bounded_css(css, dropped=self.dropped)
             if bounded != css:
                 self.edits[self.style_start] = (at, bounded.replace("<", "\\3c "))
             self.style_start = None

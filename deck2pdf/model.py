@@ -138,7 +138,8 @@ class FetchScope:
     # An untrusted deck: style sheets and fonts come only from these folders (the theme's, deck2pdf's fonts), not
     # from anything the deck names, however its markup smuggles a <link> or an @font-face past the sanitiser.
     styled_by: tuple[Path, ...] | None = None
-    one_name: bool = False  # only files with one name (`files.FileAccess.one_name`)
+    one_name_in: tuple[Path, ...] = ()  # folders whose files must have one name (`files.FileAccess.one_name_in`)
+    runaway: frozenset[str] = frozenset()  # custom properties dropped from the style sheets (`bounds.runaway`)
 
 
 def slide_id(number: int) -> str:

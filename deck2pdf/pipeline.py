@@ -203,7 +203,8 @@ def _lay_out(deck: Deck, theme: Theme, options: Options) -> tuple[rendering.Requ
     cache = cache_for(options).folder
     scope = FetchScope(
         roots=typesetter.access.roots,
-        one_name=typesetter.access.one_name,
+        one_name_in=typesetter.access.one_name_in,
+        runaway=typesetter.runaway,
         # Each image by its URL in the deck and by its file's, which the print HTML names: the fetcher reads the
         # cache's files through this, never the whole cache folder (another deck's images are there too).
         served={url: a.path for a in deck.assets.values() if a.path is not None for url in (a.url, a.path.as_uri())},

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ..bounds import MAX_SHEET_BYTES, SVG_NODES, bounded_css, svg_too_large
+from ..bounds import MAX_SHEET_BYTES, SVG_NODES, bounded_sheet, svg_too_large
 from ..errors import LayoutFailedError, RenderError
 from ..files import FileAccess
 from ..logs import recorded
@@ -484,7 +484,7 @@ def _local_only_fetcher(weasyprint: Any, scope: FetchScope) -> Any:
     for them: WeasyPrint never uses the network, never decodes a data: URL itself, and never reads a device
     or FIFO (its timeout does not apply to files: /dev/urandom would hang it).
     """
-    access = FileAccess(scope.roots, one_name=scope.one_name)
+    access = FileAccess(scope.roots, one_name_in=scope.one_name_in)
     by_url = {_canonical(url): path for url, path in scope.served.items()}
 
     class Fetcher(weasyprint.urls.URLFetcher):  # type: ignore[misc, name-defined]
@@ -496,8 +496,8 @@ def _local_only_fetcher(weasyprint: Any, scope: FetchScope) -> Any:
             elif parts.scheme == "file":
                 path = Path(unquote(parts.path)).resolve()
                 name = path.name
-                if not access.allows(path):
-                    raise ValueError("is outside the deck's folder and was not read; allow its folder with --allow-dir")
+                if (refusal := access.refusal(path)) is not None:
+                    raise ValueError(refusal)
             else:
                 raise ValueError(
                     "is on the web, and only the deck's images are downloaded (style sheets are read locally)"
@@ -513,7 +513,7 @@ def _local_only_fetcher(weasyprint: Any, scope: FetchScope) -> Any:
                 raise ValueError("is a style sheet or font the deck names, which --untrusted does not read")
             if info.st_size > MAX_SHEET_BYTES and mime == "text/css":
                 raise ValueError(f"is over {MAX_SHEET_BYTES // 2**20} MB, too large for a style sheet")
-            data = _bounded(path.read_bytes(), mime)
+            data = _bounded(path.read_bytes(), mime, scope.runaway)
             # A raster image (sniffed: a CSS url() need not say so in its name; style sheets and fonts are not).
             if not _style_or_font(path, mime) and (pixels := _pixels(data)):
                 if scope.max_pixels is not None and pixels > scope.max_pixels:
@@ -525,11 +525,11 @@ def _local_only_fetcher(weasyprint: Any, scope: FetchScope) -> Any:
     return Fetcher()
 
 
-def _bounded(data: bytes, mime: str) -> bytes:
+def _bounded(data: bytes, mime: str, runaway: frozenset[str]) -> bytes:
     """A style sheet within `bounds`' limits; an SVG that would draw too much is refused."""
     if mime == "text/css":
         css = data.decode("utf-8", errors="replace")
-        bounded = bounded_css(css)
+        bounded = bounded_sheet(css, runaway)
         return data if bounded == css else bounded.encode()
     if mime == "image/svg+xml" and svg_too_large(data):
         raise ValueError(f"is an SVG that draws over {SVG_NODES:,} elements (its <use>s repeat too much)")

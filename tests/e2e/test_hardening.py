@@ -364,24 +364,36 @@ def _bombs() -> dict[str, str]:
         '<div style="display:grid; grid-template-columns: repeat(100000000, 1px)"><div>c</div></div>',
         "var": f"<style>{var_bomb(30)}</style>",
         "use": use_bomb(12),
-        "style-sheet": '<p class="v">x</p>',  # the `style:` sheet is the bomb
+        "style-sheet": '<p class="v">x</p><div class="g"><div>y</div></div>',  # the `style:` sheet is the bomb
         "svg-file": '<img src="bomb.svg">',
     }
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ["grid", "var", "use", "style-sheet", "svg-file"])
-def test_markup_bombs_render_within_the_time_limit(tmp_path: Path, kind: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "untrusted"),
+    [
+        ("grid", False),
+        ("var", False),
+        ("use", False),
+        ("style-sheet", False),
+        ("style-sheet", True),
+        ("svg-file", False),
+    ],
+)
+def test_markup_bombs_render_within_the_time_limit(tmp_path: Path, kind: str, untrusted: bool) -> None:
     """Each ran for minutes (at 6 GB for the grid): now the deck prints, the bomb capped, well inside --timeout."""
     from tests.unit.test_bounds import use_bomb, var_bomb
 
-    (tmp_path / "bomb.css").write_text(var_bomb(30).replace("h1{", ".v{"), encoding="utf-8")
+    grid = ".g{display:grid;grid-template-columns:repeat(99999,1px)} .g div{grid-column:1/99999;grid-row:span 9999}"
+    (tmp_path / "bomb.css").write_text(var_bomb(30).replace("h1{", ".v{") + grid, encoding="utf-8")
     (tmp_path / "bomb.svg").write_text(use_bomb(12).replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" '))
     deck = tmp_path / "bomb.md"
     style = "style: bomb.css\n" if kind == "style-sheet" else ""
     deck.write_text(f"title: B\n{style}--\n# {kind}\n\n{_bombs()[kind]}\n", encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-m", "deck2pdf", str(deck), "-o", str(tmp_path / "b.pdf"), "--timeout", "60"],
+        [sys.executable, "-m", "deck2pdf", str(deck), "-o", str(tmp_path / "b.pdf"), "--timeout", "60"]
+        + (["--untrusted"] if untrusted else []),
         capture_output=True,
         text=True,
         timeout=120,

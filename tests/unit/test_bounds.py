@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
-from deck2pdf.bounds import GRID_LINES, SVG_NODES, bounded_css, css_definitions, svg_draws, svg_too_large
-from deck2pdf.markup import bounded_html
+from deck2pdf.bounds import GRID_LINES, SVG_NODES, bounded_css, css_definitions, runaway, svg_draws, svg_too_large
+from deck2pdf.markup import bounded_html, css_definitions_of
 
 
 def var_bomb(levels: int = 12) -> str:
@@ -49,7 +50,8 @@ def test_a_custom_property_that_expands_without_bound_is_dropped() -> None:
 def test_a_slide_bomb_built_on_the_sheets_properties_is_found() -> None:
     sheet = ":root{--a: x x x x x x x x x x}"
     slide = '<div style="--b: ' + " ".join(["var(--a)"] * 100) + "; --c: " + " ".join(["var(--b)"] * 100) + '">'
-    out = bounded_html(slide, css_definitions(sheet))
+    defined = {**css_definitions(sheet), **css_definitions_of(slide)}
+    out = bounded_html(slide, runaway(defined))
     assert "--b:" in out and "--c:" not in out
 
 
@@ -75,7 +77,7 @@ def test_style_attributes_are_bounded_as_declarations() -> None:
 def test_an_svg_whose_uses_repeat_too_much_loses_its_uses() -> None:
     assert svg_draws(ET.fromstring(use_bomb())) > SVG_NODES
     html = f"<p>x</p>{use_bomb()}<svg><circle id=d r=1/><use href=#d /></svg>"
-    out = bounded_html(html, {})
+    out = bounded_html(html, frozenset())
     assert out.count("<use") == 1 and "<circle" in out and out.startswith("<p>x</p><svg")
 
 
@@ -89,3 +91,54 @@ def test_an_svg_file_whose_uses_repeat_too_much_is_too_large() -> None:
 def test_absurd_lengths_are_clamped() -> None:
     out = bounded_css("height:1e30px;font-size:-1e30%;margin:calc(1e9em + 1px);z-index:2147483647", declarations=True)
     assert out == "height:100000px;font-size:-100000%;margin:calc(100000em + 1px);z-index:2147483647;"
+
+
+def test_css_that_does_not_parse_is_no_crash_and_is_dropped_only_where_something_changes() -> None:
+    assert bounded_css("display: grid; color red", declarations=True) == "display: grid; color red"
+    assert bounded_css("grid-column: 1/99999; color red", declarations=True).strip() == "grid-column: 1/1000;"
+    assert bounded_css("a{grid-row: 1/99999} }}} b{").startswith("a{grid-row: 1/1000;}")
+
+
+def test_a_chain_of_custom_properties_split_over_slides_is_found_whole(tmp_path: Path) -> None:
+    from deck2pdf.layout import Typesetter
+    from deck2pdf.options import Options
+    from deck2pdf.parse import parse_text
+    from deck2pdf.themes import load_theme
+
+    b = " ".join(["var(--a)"] * 100)
+    c = " ".join(["var(--b)"] * 100)
+    deck = parse_text(
+        f"--\n<style>:root{{--a: x x x x x x x x x x}}</style>\n--\n<style>:root{{--b: {b}}}</style>\n"
+        f"--\n<style>:root{{--c: {c}}} h1{{font-family: var(--c)}}</style>\n",
+        tmp_path / "d.md",
+    )
+    theme, _ = load_theme("default", "default")
+    typesetter = Typesetter(deck, theme, Options())
+    assert typesetter.runaway == {"--c"}
+    assert "--b:" in typesetter.slide_html[2] and "--c:" not in typesetter.slide_html[3]
+
+
+@pytest.mark.parametrize(
+    "css",
+    [
+        "a{gr\\69 d-template-columns: repeat(99999, 1px)}",  # an escaped name
+        "a{grid-row: 1 / 99999}",  # five digits
+    ],
+)
+def test_what_is_over_a_limit_is_found_however_it_is_written(css: str) -> None:
+    assert "1000" in bounded_css(css) and "99999" not in bounded_css(css)
+
+
+def test_an_entity_in_a_style_attribute_does_not_hide_a_grid_bomb() -> None:
+    out = bounded_html('<div style="gr&#105;d-row: 1 / 99999">x</div>', frozenset())
+    assert "99999" not in out and "1000" in out
+
+
+def test_only_lengths_and_percentages_are_clamped() -> None:
+    css = "transform: rotate(360000deg); transition: 200000ms; width: 1e9px"
+    assert bounded_css(css, declarations=True) == "transform: rotate(360000deg); transition: 200000ms; width: 100000px;"
+
+
+def test_an_svg_file_referring_to_itself_by_name_is_counted() -> None:
+    bomb = use_bomb().replace('href="#', 'href="bomb.svg#').replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ')
+    assert svg_too_large(bomb.encode())

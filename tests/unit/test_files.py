@@ -219,3 +219,16 @@ def test_an_untrusted_folder_hard_link_is_not_read(tmp_path: Path) -> None:
     untrusted = FileAccess.for_deck(deck / "d.md", Options(untrusted=True))
     assert not untrusted.allows(deck / "a.png") and untrusted.allows(deck / "b.png")
     assert FileAccess.for_deck(deck / "d.md", Options()).allows(deck / "a.png")  # your own folder: yours
+
+
+def test_hard_links_are_refused_only_in_the_untrusted_decks_own_folder(tmp_path: Path) -> None:
+    (tmp_path / "deck").mkdir()
+    (tmp_path / "theme").mkdir()
+    (tmp_path / "store.css").write_text("h1{}")
+    os.link(tmp_path / "store.css", tmp_path / "theme" / "style.css")  # as uv or a Nix store installs a theme
+    access = FileAccess.for_deck(tmp_path / "deck" / "d.md", Options(untrusted=True)).including(tmp_path / "theme")
+    assert access.allows(tmp_path / "theme" / "style.css")
+    os.link(tmp_path / "store.css", tmp_path / "deck" / "x.css")
+    assert access.refusal(tmp_path / "deck" / "x.css") == (
+        "is a hard link, which may name any file of the disk, and was not read; copy the file instead"
+    )

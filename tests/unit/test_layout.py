@@ -179,3 +179,12 @@ def test_framework_bindings_are_not_images(tmp_path: Path) -> None:
     assert image_refs(deck.slides[0].html) == []
     _, warnings, _ = resolve_assets(deck, dataclasses.replace(Options(), offline=True, cache_dir=tmp_path / "c"))
     assert warnings == []
+
+
+def test_an_svg_whose_ids_are_renamed_keeps_its_shape(tmp_path: Path) -> None:
+    svg = '<svg width="40" height="20"><rect id="r" width="20" height="20" fill="red"/><circle cx="30" cy="10" r="5"/></svg>'
+    html = _layout(tmp_path, f"--\n{svg}\n--\n{svg}\n")
+    assert '<rect id="r-slide2" width="20" height="20" fill="red"/><circle' in html
+    from deck2pdf.layout import _unique_ids
+
+    assert _unique_ids('<svg><image id="a"/></svg>', 2, {"a"}) == '<svg><image id="a-slide2"/></svg>'
