@@ -19,9 +19,10 @@ from __future__ import annotations
 import hashlib
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import tinycss2
+from tinycss2.serializer import serialize_url
 
 from .assets import download
 from .bounds import bounded_css
@@ -56,7 +57,7 @@ def cleaver_theme(deck: Deck, options: Options) -> tuple[Theme, list[str]]:
         css, where = _style_sheet(deck, options, name)
     except ThemeError as exc:
         return base, [f"{deck.source}: --theme deck: theme `{name}` {exc.problem}; the default print theme is used"]
-    text = bounded_css(adapted(passive_css(css.decode("utf-8", errors="replace"))))
+    text = bounded_css(adapted(passive_css(css.decode("utf-8", errors="replace")), where))
     folder = (options.cache_dir or default_cache_dir()) / "themes" / hashlib.sha256(text.encode()).hexdigest()[:32]
     sheet = folder / STYLE_NAME
     if not sheet.is_file():
@@ -84,7 +85,7 @@ def _style_sheet(deck: Deck, options: Options, name: str) -> tuple[bytes, str]:
             raise ThemeError("is outside the deck's folder; allow its folder with --allow-dir")
         if not path.is_file() or path.stat().st_size > options.max_deck_bytes:
             raise ThemeError(f"has no {STYLE_NAME} (of at most --max-deck-bytes)")
-        return path.read_bytes(), str(path)
+        return path.read_bytes(), path.as_uri()
     if urlsplit(name).scheme in ("http", "https"):
         url = name.rstrip("/") + "/" + STYLE_NAME
     elif _GITHUB_NAME.fullmatch(name):
@@ -99,52 +100,75 @@ def _style_sheet(deck: Deck, options: Options, name: str) -> tuple[bytes, str]:
     return data, url
 
 
-def adapted(css: str) -> str:
-    """A Cleaver theme's CSS for pages (see the module's docstring)."""
-    return _rules(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
+def adapted(css: str, base: str) -> str:
+    """A Cleaver theme's CSS for pages (see the module's docstring); its relative url()s resolved against `base`,
+    where it came from (it is saved elsewhere)."""
+    return _rules(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True), base)
 
 
-def _rules(rules: list[Any]) -> str:
+def _rules(rules: list[Any], base: str) -> str:
     out = []
     for rule in rules:
         if rule.type == "at-rule" and rule.content is not None and rule.lower_at_keyword in ("media", "supports"):
-            inner = _rules(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True))
+            inner = _rules(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True), base)
             out.append(f"@{rule.at_keyword}{tinycss2.serialize(rule.prelude)}{{{inner}}}")
         elif rule.type == "qualified-rule":
-            out.append(_rule(rule))
+            out.append(_rule(rule, base))
         elif rule.type == "at-rule":
             out.append(rule.serialize())
     return "".join(out)
 
 
-def _rule(rule: Any) -> str:
-    selectors = [s.strip() for s in tinycss2.serialize(rule.prelude).split(",") if s.strip()]
+def _selectors(prelude: list[Any]) -> list[str]:
+    """A selector list split at its own commas (not those inside `:not(.a, .b)`)."""
+    parts: list[list[Any]] = [[]]
+    for token in prelude:
+        if token.type == "literal" and token.value == ",":
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    return [text for part in parts if (text := tinycss2.serialize(part).strip())]
+
+
+def _rule(rule: Any, base: str) -> str:
+    selectors = _selectors(rule.prelude)
     declarations = [d for d in tinycss2.parse_blocks_contents(rule.content) if d.type == "declaration"]
     page = [f"section.slide{m.group(2) or ''}" for s in selectors if (m := _PAGE.fullmatch(s))]
     rest = [s for s in selectors if not _PAGE.fullmatch(s) and not _SCREEN_ONLY.search(s)]
     out = ""
     paint = [d for d in declarations if _PAINT.fullmatch(d.lower_name)]
     if page and paint:
-        out += f"{', '.join(dict.fromkeys(page))}{{{_declarations(paint)}}}"
+        out += f"{', '.join(dict.fromkeys(page))}{{{_declarations(paint, base)}}}"
     if rest:
-        out += f"{', '.join(rest)}{{{_declarations(declarations)}}}"
+        out += f"{', '.join(rest)}{{{_declarations(declarations, base)}}}"
     return out
 
 
-def _declarations(declarations: list[Any]) -> str:
+def _declarations(declarations: list[Any], base: str) -> str:
     return "".join(
-        f"{d.name}:{tinycss2.serialize(_em(d.value))}{' !important' if d.important else ''};" for d in declarations
+        f"{d.name}:{tinycss2.serialize(_em(d.value, base))}{' !important' if d.important else ''};"
+        for d in declarations
     )
 
 
-def _em(tokens: list[Any]) -> list[Any]:
-    """px as em of Cleaver's text (32 px), as the deck's own pixel sizes are read (`layout`)."""
+def _em(tokens: list[Any], base: str) -> list[Any]:
+    """px as em of Cleaver's text (32 px), as the deck's own pixel sizes are read (`layout`); url()s absolute."""
     out = []
     for token in tokens:
         if token.type == "dimension" and token.lower_unit == "px" and token.value:
             value = round(token.value / CLEAVER_FONT_PX, 4)
             token = tinycss2.ast.DimensionToken(token.source_line, token.source_column, value, None, f"{value:g}", "em")
+        elif token.type == "url" or (token.type == "function" and token.lower_name == "url"):
+            ref = (
+                token.value
+                if token.type == "url"
+                else next((a.value for a in token.arguments if a.type == "string"), "")
+            )
+            url = urljoin(base, ref)
+            written = f"url({serialize_url(url)})"
+            token = tinycss2.ast.URLToken(token.source_line, token.source_column, url, written)
         elif token.type == "function":
-            token = tinycss2.ast.FunctionBlock(token.source_line, token.source_column, token.name, _em(token.arguments))
+            arguments = _em(token.arguments, base)
+            token = tinycss2.ast.FunctionBlock(token.source_line, token.source_column, token.name, arguments)
         out.append(token)
     return out

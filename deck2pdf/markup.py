@@ -276,6 +276,8 @@ def css_urls(css: str) -> list[CssUrl]:
 
 def css_imports(css: str) -> list[CssUrl]:
     """Return the sheet each `@import` of a style sheet names (`@import "a.css"`, `@IMPORT url(a.css) print`)."""
+    if "@" not in css:  # (an escaped `@\69mport` still has its @)
+        return []
     found = []
     for rule in tinycss2.parse_stylesheet(css, skip_comments=True):
         if rule.type == "at-rule" and rule.lower_at_keyword == "import":

@@ -121,7 +121,7 @@ def _watch(parent: int, tidy: bool) -> None:
         else:
             while os.getppid() == parent:
                 time.sleep(WATCH_SECONDS)
-        if tidy:
+        if tidy and sys.platform != "win32":  # (on Windows the signal would end the process there and then)
             os.kill(os.getpid(), signal.SIGTERM)  # the main thread exits as on Linux: clean-ups run
             time.sleep(5)
         os._exit(1)

@@ -36,7 +36,7 @@ def css_problems(deck: Deck, sheets: Mapping[Path, str]) -> list[str]:
     Rules a printer ignores (screen media, unknown properties) are not problems."""
     found = []
     for sheet, text in sheets.items():
-        found += _counted([f"{sheet}:{line}: CSS that does not parse ({why}); the rule is ignored"
+        found += _counted([f"{sheet}:{line}: CSS that does not parse ({_plain(why)}); that part is ignored"
                            for line, why in css_errors(text)])  # fmt: skip
     for slide in deck.slides:
         notes = []
@@ -44,11 +44,24 @@ def css_problems(deck: Deck, sheets: Mapping[Path, str]) -> list[str]:
         for css, declarations in [*((a, True) for a in attributes), *((b, False) for b in blocks)]:
             notes += [
                 f"{slide_place(deck, slide, _first_line(css, line))}: CSS in a "
-                f"{'style attribute' if declarations else '<style> block'} does not parse ({why}); it is ignored"
+                f"{'style attribute' if declarations else '<style> block'} does not parse ({_plain(why)}); "
+                "that part is ignored"
                 for line, why in css_errors(css, declarations=declarations)
             ]
         found += _counted(notes)
     return found
+
+
+# tinycss2's words for the usual mistakes, in a CSS author's.
+_PLAIN = {
+    "EOF reached before {} block for a qualified rule": "text with no { } block after it: an unfinished rule or "
+    "a stray }",
+    "Stop token reached before {} block for a qualified rule": "something that is not `property: value`",
+}
+
+
+def _plain(why: str) -> str:
+    return _PLAIN.get(why, why)
 
 
 def _first_line(css: str, line: int) -> str:

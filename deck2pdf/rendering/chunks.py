@@ -153,7 +153,7 @@ def render(
                 chunk = future.result()
                 done[i] = chunk
                 advance(len(chunk.numbers))
-                if cache is not None:
+                if cache is not None and not chunk.failed:  # a failure may pass (memory): not kept
                     cache.put(keys[i], chunk)
     if cache is not None and todo:
         cache.prune()

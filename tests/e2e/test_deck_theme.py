@@ -90,7 +90,7 @@ def test_without_its_theme_a_deck_prints_in_the_default_theme_and_says_why(
 
 
 def test_a_screen_theme_is_adapted_to_pages() -> None:
-    css = adapted(THEME_CSS.decode())
+    css = adapted(THEME_CSS.decode(), "https://example.org/theme/style.css")
     # The page takes the theme's paint, not its geometry; px become em of Cleaver's 32 px text; no screen buttons.
     assert 'section.slide{font-family: "DejaVu Serif", serif;color: #fedcba;background: #000;}' in css
     assert "section.slide{background-color: #123456 ;}" in css

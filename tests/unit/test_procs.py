@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -64,3 +65,51 @@ def test_a_child_ends_soon_after_its_parent_is_killed_without_a_parent_death_sig
     finally:
         middle.kill()
         middle.wait()
+
+
+_RENDERER_SCRIPT = textwrap.dedent(
+    """
+    import os, sys, time
+    from deck2pdf import procs
+
+    def chatter(progress):
+        while True:  # reports faster than anyone reads, until it is ended
+            progress(1, 2)
+
+    if __name__ == "__main__":
+        child = procs.Child()
+        with open(sys.argv[1], "w") as f:
+            f.write(str(child.process.pid))
+        child.call(chatter, ())
+    """
+)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_renderer_ended_with_its_parent_while_reporting_does_not_stay_blocked(tmp_path: Path) -> None:
+    """Its parent killed, the renderer is asked to end (SIGTERM) while the pipe to the parent is full: it must end,
+    not block writing an answer nobody will read (it held the parent's end of the pipe open itself)."""
+    script, pid_file = tmp_path / "r.py", tmp_path / "pid"
+    script.write_text(_RENDERER_SCRIPT)
+    parent = subprocess.Popen([sys.executable, str(script), str(pid_file)])
+    try:
+        for _ in range(200):
+            if pid_file.exists() and pid_file.read_text():
+                break
+            time.sleep(0.05)
+        renderer = int(pid_file.read_text())
+        time.sleep(0.5)
+        os.kill(parent.pid, signal.SIGSTOP)  # the pipe fills: nobody reads it
+        time.sleep(0.5)
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        end = time.monotonic() + 5
+        while _running(renderer) and time.monotonic() < end:
+            time.sleep(0.1)
+        assert not _running(renderer)
+    finally:
+        parent.kill()
+        parent.wait()
+        if pid_file.exists() and pid_file.read_text():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid_file.read_text()), signal.SIGKILL)  # a failed run leaves none behind

@@ -22,11 +22,12 @@ def test_css_that_does_not_parse_is_named_by_file_line_or_deck_line_and_slide(tm
     sheet = tmp_path / "s.css"
     problems = css_problems(deck, {sheet: "a { color: red }\n\np { color: red; } }\n"})
     assert problems == [
-        f"{sheet}:3: CSS that does not parse (EOF reached before {{}} block for a qualified rule); the rule is ignored",
-        f"{deck.source}:12 (slide 2): CSS in a style attribute does not parse "
-        "(Stop token reached before {} block for a qualified rule); it is ignored",
-        f"{deck.source}:9 (slide 2): CSS in a <style> block does not parse "
-        "(EOF reached before {} block for a qualified rule); it is ignored",
+        f"{sheet}:3: CSS that does not parse (text with no {{ }} block after it: an unfinished rule or a stray }}); "
+        "that part is ignored",
+        f"{deck.source}:12 (slide 2): CSS in a style attribute does not parse (something that is not "
+        "`property: value`); that part is ignored",
+        f"{deck.source}:9 (slide 2): CSS in a <style> block does not parse (text with no {{ }} block after it: an "
+        "unfinished rule or a stray }); that part is ignored",
     ]  # the screen-only @media rule is no problem
 
 
