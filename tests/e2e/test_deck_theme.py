@@ -96,3 +96,9 @@ def test_a_screen_theme_is_adapted_to_pages() -> None:
     assert "section.slide{background-color: #123456 ;}" in css
     assert "h1{color: #ff8800;font-size: 2em ;}" in css
     assert not [word for word in ("position", "margin", "800px", "200%", ".controls", ".arrow") if word in css]
+
+
+def test_a_themes_urls_stay_where_it_came_from_and_selector_lists_keep_their_inner_commas() -> None:
+    css = adapted('.a:not(.b, .c), .d { background: url(bg.png) } h1 { background: url("x y.png") }', "file:///t/s.css")
+    assert ".a:not(.b, .c), .d{background: url(file:///t/bg.png) ;}" in css
+    assert "url(file:///t/x\\ y.png)" in css
