@@ -72,16 +72,46 @@ _GRID_TEMPLATE = frozenset(
 _XLINK = "{http://www.w3.org/1999/xlink}href"
 
 
-def css_definitions(css: str, *, declarations: bool = False) -> dict[str, list[list[Any]]]:
-    """Every custom property a style sheet (or a declaration list) defines: name -> the token lists of its values."""
-    found: dict[str, list[list[Any]]] = {}
+# A custom property's value as far as its expansion goes: its own tokens, and the var()s it uses (each with the
+# shape of its fallback). Plain tuples, not tinycss2's nodes: kept in caches, they cost the collector nothing.
+Shape = tuple[int, tuple[tuple[str, "Shape"], ...]]
+Definitions = Mapping[str, list[Shape]]
+
+
+def css_definitions(css: str, *, declarations: bool = False) -> dict[str, list[Shape]]:
+    """Every custom property a style sheet (or a declaration list) defines: name -> the shapes of its values."""
+    if "--" not in css and "\\" not in css:  # (an escaped name still has its backslash)
+        return {}
+    return {name: list(shapes) for name, shapes in _definitions(css, declarations)}
+
+
+@functools.lru_cache(maxsize=256)  # the theme's sheets, for every deck of a batch or --watch
+def _definitions(css: str, declarations: bool) -> tuple[tuple[str, tuple[Shape, ...]], ...]:
+    found: dict[str, tuple[Shape, ...]] = {}
     for decl in _declarations(css, declarations):
         if decl.name.startswith("--"):
-            found.setdefault(decl.name, []).append(decl.value)
-    return found
+            found[decl.name] = (*found.get(decl.name, ()), _shape(decl.value))
+    return tuple(found.items())
 
 
-def runaway(defined: Mapping[str, list[list[Any]]]) -> frozenset[str]:
+def _shape(tokens: Iterable[Any]) -> Shape:
+    plain, uses = 0, []
+    for token in tokens:
+        if token.type == "function" and token.lower_name == "var":
+            args = [a for a in token.arguments if a.type not in ("whitespace", "comment")]
+            if args and args[0].type == "ident":
+                uses.append((args[0].value, _shape(token.arguments[1:])))
+                continue
+        plain += 1
+        nested = getattr(token, "arguments", None) or getattr(token, "content", None)
+        if isinstance(nested, list):
+            inner, inner_uses = _shape(nested)
+            plain += inner
+            uses += inner_uses
+    return plain, tuple(uses)
+
+
+def runaway(defined: Definitions) -> frozenset[str]:
     """The custom properties that expand to more than VAR_TOKENS tokens, given every definition a document makes
     (its sheets' and its slides': a chain may run through all of them)."""
     sizes = _Expansion(defined)
@@ -222,7 +252,7 @@ def _short(tokens: list[Any]) -> list[Any]:
 class _Expansion:
     """How many tokens each custom property expands to (the largest of its definitions), var() resolved."""
 
-    def __init__(self, defined: Mapping[str, list[list[Any]]]) -> None:
+    def __init__(self, defined: Definitions) -> None:
         self.defined = defined
         self.sizes: dict[str, int] = {}
 
@@ -238,16 +268,10 @@ class _Expansion:
             self.sizes[name] = max((self._count(v) for v in self.defined.get(name, [])), default=1)
         return self.sizes[name]
 
-    def _count(self, tokens: Iterable[Any]) -> int:
-        total = 0
-        for token in tokens:
-            if token.type == "function" and token.lower_name == "var":
-                args = [a for a in token.arguments if a.type not in ("whitespace", "comment")]
-                if args and args[0].type == "ident":
-                    total += max(self._of(args[0].value), self._count(token.arguments[1:]))
-                    continue
-            nested = getattr(token, "arguments", None) or getattr(token, "content", None)
-            total += 1 + (self._count(nested) if isinstance(nested, list) else 0)
+    def _count(self, shape: Shape) -> int:
+        total, uses = shape
+        for name, fallback in uses:
+            total += max(self._of(name), self._count(fallback))
             if total > VAR_TOKENS:
                 return total  # enough to know
         return total

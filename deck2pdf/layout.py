@@ -9,14 +9,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import jinja2
 import tinycss2.color3
 
 from ._version import __version__
-from .bounds import bounded_css, css_definitions, runaway
+from .bounds import Shape, bounded_css, css_definitions, runaway
 from .files import FileAccess, read_sheets
 from .markup import (
     ALL,
@@ -94,7 +93,7 @@ class Typesetter:
         )
         self.sheets = read_sheets(self.stylesheets, self.access)
         # Every custom property the document defines (its sheets, every slide's CSS): a var() anywhere may use any.
-        defined: dict[str, list[list[Any]]] = {}
+        defined: dict[str, list[Shape]] = {}
         for found in [
             *(css_definitions(css) for css in [*self.sheets.values(), *inline] if "--" in css),
             *(css_definitions_of(s.html) for s in deck.slides),
@@ -105,26 +104,20 @@ class Typesetter:
         self.runaway = runaway(defined)
         self.inline_css = [bounded_css(css, dropped=self.runaway) for css in inline]  # (--untrusted: not fetched)
         styled = frozenset(_CSS_CLASS.findall("\n".join([*self.sheets.values(), *self.inline_css])))
-        self.slide_html = {
-            s.number: _unique_ids(
-                _plain_code(
-                    bounded_html(_passive(_print_html(s, deck.assets, self.base_url), options.untrusted), self.runaway),
-                    styled,
-                ),
-                s.number,
-                seen_ids,
+        self.slide_html: dict[int, str] = {}
+        self.slide_ids: dict[int, frozenset[str]] = {}  # each slide's element ids (link targets), as printed
+        for s in deck.slides:
+            html = bounded_html(_passive(_print_html(s, deck.assets, self.base_url), options.untrusted), self.runaway)
+            self.slide_html[s.number], self.slide_ids[s.number] = _unique_ids(
+                _plain_code(html, styled), s.number, seen_ids
             )
-            for s in deck.slides
-        }
         # The title keeps the theme's size; the body is what fitting changes (`Fit`).
         self.parts = {n: _parts(html) for n, html in self.slide_html.items()}
         self.fields = _document_fields(deck, date, lang)
 
     def ids(self, number: int) -> set[str]:
         """The element ids on slide `number`'s page (link targets)."""
-        html = self.slide_html[number]
-        tags = elements(html, ALL) if _MAY_HAVE_ID.search(html) else []
-        return {slide_id(number), *(tag.attrs["id"] for tag in tags if "id" in tag.attrs)}
+        return {slide_id(number), *self.slide_ids[number]}
 
     def html(
         self,
@@ -225,8 +218,10 @@ def _compiled(path: Path, mtime_ns: int) -> jinja2.Template:
     return env.get_template(path.name)
 
 
-def _unique_ids(html: str, number: int, seen: set[str]) -> str:
-    """Rename ids already used on an earlier slide (repeated slide titles give repeated heading ids)."""
+def _unique_ids(html: str, number: int, seen: set[str]) -> tuple[str, frozenset[str]]:
+    """Rename ids already used on an earlier slide (repeated slide titles give repeated heading ids); return the
+    slide's HTML and its ids."""
+    mine: set[str] = set()
 
     def rename(tag: Tag) -> dict[str, str] | None:
         old = tag.attrs.get("id")
@@ -236,9 +231,11 @@ def _unique_ids(html: str, number: int, seen: set[str]) -> str:
         while new in seen:
             new, k = f"{old}-slide{number}" + (f"-{k}" if k > 1 else ""), k + 1
         seen.add(new)
+        mine.add(new)
         return None if new == old else {**tag.attrs, "id": new}
 
-    return retagged(html, ALL, rename) if _MAY_HAVE_ID.search(html) else html
+    html = retagged(html, ALL, rename) if _MAY_HAVE_ID.search(html) else html
+    return html, frozenset(mine)
 
 
 def _passive(html: str, untrusted: bool) -> str:

@@ -75,16 +75,11 @@ def elements(html: str, names: Sequence[str]) -> list[Tag]:
     if "<" not in html:
         return []
     if names == ALL:
-        return list(_every_tag(html))
+        return _Scanner(html, ALL).tags
     lowered = html.lower()
     if not any(f"<{name}" in lowered for name in names):
         return []
     return _Scanner(html, tuple(names)).tags
-
-
-@functools.lru_cache(maxsize=2048)  # --watch lays every slide out again on each save
-def _every_tag(html: str) -> tuple[Tag, ...]:
-    return tuple(_Scanner(html, ALL).tags)
 
 
 def start_tag(name: str, attrs: Mapping[str, str], self_closing: bool = False) -> str:
@@ -276,8 +271,16 @@ def css_urls(css: str) -> list[CssUrl]:
 
 def css_imports(css: str) -> list[CssUrl]:
     """Return the sheet each `@import` of a style sheet names (`@import "a.css"`, `@IMPORT url(a.css) print`)."""
-    if "@" not in css:  # (an escaped `@\69mport` still has its @)
+    if not _MAY_IMPORT.search(css):
         return []
+    return list(_imports(css))
+
+
+_MAY_IMPORT = re.compile(r"@import|\\", re.IGNORECASE)  # (an escaped `@imp\6frt` keeps a backslash)
+
+
+@functools.lru_cache(maxsize=256)
+def _imports(css: str) -> tuple[CssUrl, ...]:
     found = []
     for rule in tinycss2.parse_stylesheet(css, skip_comments=True):
         if rule.type == "at-rule" and rule.lower_at_keyword == "import":
@@ -286,7 +289,7 @@ def css_imports(css: str) -> list[CssUrl]:
                 found.append(CssUrl(first.value.strip(), first.source_line))
             elif first is not None:
                 found += css_urls(tinycss2.serialize([first]))[:1]
-    return found
+    return tuple(found)
 
 
 def _collect_urls(tokens: Sequence[Any], found: list[CssUrl]) -> None:
@@ -716,9 +719,9 @@ def bounded_html(html: str, dropped: frozenset[str]) -> str:
     return spliced(html, [(start, end, new) for start, (end, new) in reader.edits.items()])
 
 
-def css_definitions_of(html: str) -> dict[str, list[list[Any]]]:
+def css_definitions_of(html: str) -> dict[str, list[bounds.Shape]]:
     """The custom properties an HTML fragment's style attributes and <style> elements define."""
-    defined: dict[str, list[list[Any]]] = {}
+    defined: dict[str, list[bounds.Shape]] = {}
     if "--" not in html:
         return defined
     attributes, blocks = styles_apart(html)

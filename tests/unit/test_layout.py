@@ -187,4 +187,4 @@ def test_an_svg_whose_ids_are_renamed_keeps_its_shape(tmp_path: Path) -> None:
     assert '<rect id="r-slide2" width="20" height="20" fill="red"/><circle' in html
     from deck2pdf.layout import _unique_ids
 
-    assert _unique_ids('<svg><image id="a"/></svg>', 2, {"a"}) == '<svg><image id="a-slide2"/></svg>'
+    assert _unique_ids('<svg><image id="a"/></svg>', 2, {"a"}) == ('<svg><image id="a-slide2"/></svg>', {"a-slide2"})
