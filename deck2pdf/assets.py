@@ -73,11 +73,9 @@ def checked_style(options: Options, source: Path) -> tuple[Options, list[str]]:
         return dataclasses.replace(options, style=None), [
             f"{source}: `style:` sheet {style} not found; the theme is used without it"
         ]
-    if not FileAccess.for_deck(source, options).allows(style):
-        return dataclasses.replace(options, style=None), [
-            f"{source}: `style:` sheet {style} is outside the deck's folder and was not read; "
-            "allow its folder with --allow-dir"
-        ]
+    refusal = FileAccess.for_deck(source, options).refusal(style)
+    if refusal is not None:
+        return dataclasses.replace(options, style=None), [f"{source}: `style:` sheet {style} {refusal}"]
     # A style sheet, not any file the jail allows (`style: ../.env` would be read, and attached with --pdfa); with
     # the sheets it imports (those the jail allows: `read_sheets`), no larger than a deck may be.
     if style.suffix.lower() != ".css" or _sheets_size(style, source, options) > options.max_deck_bytes:

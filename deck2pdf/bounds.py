@@ -15,6 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import unquote
 
 import tinycss2
 
@@ -26,31 +27,28 @@ SVG_NODES = 10_000  # an SVG that draws more elements than this, counting what <
 LENGTH = 100_000  # a length or percentage larger than this (px, em, %...) is clamped to it
 _LENGTH_UNITS = frozenset(
     [
-        "px",
-        "em",
-        "rem",
-        "ex",
-        "rex",
-        "ch",
-        "rch",
-        "cap",
-        "rcap",
-        "ic",
-        "ric",
-        "lh",
-        "rlh",
-        "vw",
-        "vh",
-        "vi",
-        "vb",
-        "vmin",
-        "vmax",
-        "cm",
-        "mm",
-        "q",
-        "in",
-        "pt",
-        "pc",
+        *[
+            "px",
+            "em",
+            "rem",
+            "ex",
+            "rex",
+            "ch",
+            "rch",
+            "cap",
+            "rcap",
+            "ic",
+            "ric",
+            "lh",
+            "rlh",
+            "cm",
+            "mm",
+            "q",
+            "in",
+            "pt",
+            "pc",
+        ],
+        *(f"{size}v{axis}" for size in ("", "s", "l", "d") for axis in ("w", "h", "i", "b", "min", "max")),
     ]
 )
 # A cheap necessary condition for a change: what a limit is about, however escaped (`\69` in CSS, `&#105;` in
@@ -291,7 +289,7 @@ def svg_too_large(data: bytes) -> bool:
 
 def svg_draws(root: ET.Element) -> int:
     """How many elements an SVG draws, counting each element a `<use>` repeats (and what those repeat)."""
-    by_id = {el.get("id"): el for el in root.iter() if el.get("id")}
+    by_id = {_same_id(el.get("id", "")): el for el in root.iter() if el.get("id")}
     sizes: dict[int, int] = {}
 
     def size(el: ET.Element) -> int:
@@ -303,7 +301,7 @@ def svg_draws(root: ET.Element) -> int:
         if _local_name(el.tag) == "use":
             ref = (el.get("href") or el.get(_XLINK) or el.get("xlink:href") or "").strip()
             # `#id`, and `file.svg#id`: WeasyPrint reads a reference to the file itself as one to its own ids.
-            target = by_id.get(ref.rsplit("#", 1)[1]) if "#" in ref else None
+            target = by_id.get(_same_id(ref.rsplit("#", 1)[1])) if "#" in ref else None
             if target is not None:
                 total += size(target)
         sizes[key] = min(total, SVG_NODES + 1)
@@ -313,6 +311,11 @@ def svg_draws(root: ET.Element) -> int:
         return size(root)
     except RecursionError:  # nested thousands deep
         return SVG_NODES + 1
+
+
+def _same_id(text: str) -> str:
+    """An id or a reference to one as WeasyPrint matches them: without tabs and line breaks, %-escapes read."""
+    return unquote(re.sub(r"[\t\n\r]", "", text))
 
 
 def _local_name(tag: str) -> str:

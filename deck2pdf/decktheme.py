@@ -81,8 +81,9 @@ def _style_sheet(deck: Deck, options: Options, name: str) -> tuple[bytes, str]:
     folder = (deck.source.resolve().parent / name).resolve()
     if folder.is_dir():
         path = folder / STYLE_NAME
-        if not FileAccess.for_deck(deck.source, options).allows(path):
-            raise ThemeError("is outside the deck's folder; allow its folder with --allow-dir")
+        refusal = FileAccess.for_deck(deck.source, options).refusal(path)
+        if refusal is not None:
+            raise ThemeError(f"{STYLE_NAME} {refusal}")
         if not path.is_file() or path.stat().st_size > options.max_deck_bytes:
             raise ThemeError(f"has no {STYLE_NAME} (of at most --max-deck-bytes)")
         return path.read_bytes(), path.as_uri()
@@ -164,6 +165,9 @@ def _em(tokens: list[Any], base: str) -> list[Any]:
                 if token.type == "url"
                 else next((a.value for a in token.arguments if a.type == "string"), "")
             )
+            if not ref.strip() or ref.startswith("#"):  # empty, or a fragment (filter: url(#f)): as written
+                out.append(token)
+                continue
             url = urljoin(base, ref)
             written = f"url({serialize_url(url)})"
             token = tinycss2.ast.URLToken(token.source_line, token.source_column, url, written)

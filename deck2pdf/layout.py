@@ -95,7 +95,7 @@ class Typesetter:
         # Every custom property the document defines (its sheets, every slide's CSS): a var() anywhere may use any.
         defined: dict[str, list[Shape]] = {}
         for found in [
-            *(css_definitions(css) for css in [*self.sheets.values(), *inline] if "--" in css),
+            *(css_definitions(css) for css in [*self.sheets.values(), *inline]),
             *(css_definitions_of(s.html) for s in deck.slides),
         ]:
             for name, values in found.items():

@@ -722,7 +722,7 @@ def bounded_html(html: str, dropped: frozenset[str]) -> str:
 def css_definitions_of(html: str) -> dict[str, list[bounds.Shape]]:
     """The custom properties an HTML fragment's style attributes and <style> elements define."""
     defined: dict[str, list[bounds.Shape]] = {}
-    if "--" not in html:
+    if "--" not in html and "\\" not in html and "&#" not in html:  # (`&#45;&#45;a`, `\2d\2d a` are `--a`)
         return defined
     attributes, blocks = styles_apart(html)
     for css, declarations in [*((t, True) for t in attributes), *((t, False) for t in blocks)]:

@@ -53,10 +53,10 @@ def css_problems(deck: Deck, sheets: Mapping[Path, str]) -> list[str]:
 
 
 # tinycss2's words for the usual mistakes, in a CSS author's.
+_NEITHER = "neither a rule nor a `property: value` declaration: a missing `:` or `{`, or a stray `}`?"
 _PLAIN = {
-    "EOF reached before {} block for a qualified rule": "text with no { } block after it: an unfinished rule or "
-    "a stray }",
-    "Stop token reached before {} block for a qualified rule": "something that is not `property: value`",
+    "EOF reached before {} block for a qualified rule": _NEITHER,
+    "Stop token reached before {} block for a qualified rule": _NEITHER,
 }
 
 

@@ -142,3 +142,20 @@ def test_only_lengths_and_percentages_are_clamped() -> None:
 def test_an_svg_file_referring_to_itself_by_name_is_counted() -> None:
     bomb = use_bomb().replace('href="#', 'href="bomb.svg#').replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ')
     assert svg_too_large(bomb.encode())
+
+
+@pytest.mark.parametrize(("ident", "ref"), [("c0", "#c&#9;0"), ("c%200", "#c 0"), ("c0", "#c%30")])
+def test_an_svg_use_is_matched_to_its_id_as_weasyprint_matches_them(ident: str, ref: str) -> None:
+    bomb = use_bomb().replace('href="#c0"', f'href="{ref}"').replace('id="c0"', f'id="{ident}"')
+    assert svg_too_large(bomb.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ').encode())
+
+
+def test_custom_properties_named_with_entities_or_escapes_are_counted() -> None:
+    b = " ".join(["var(--a)"] * 100)
+    c = " ".join(["var(--b)"] * 100)
+    html = f'<div style="&#45;&#45;a: x x x x x x x x x x"></div><style>:root{{\\2d\\2d b: {b}; --c: {c}}}</style>'
+    assert runaway(css_definitions_of(html)) == {"--c"}
+
+
+def test_viewport_lengths_are_clamped_too() -> None:
+    assert bounded_css("height: 1e6dvh; width: 1e6svw", declarations=True) == "height: 100000dvh; width: 100000svw;"

@@ -8,6 +8,8 @@ from deck2pdf.parse import parse_text
 from deck2pdf.rendering.pages import _about_css
 from deck2pdf.reports import css_problems, stylesheet_links, worded
 
+NEITHER = "neither a rule nor a `property: value` declaration: a missing `:` or `{`, or a stray `}`?"
+
 
 def _deck(tmp_path: Path, text: str):  # type: ignore[no-untyped-def]
     return parse_text(text, tmp_path / "deck.md")
@@ -22,12 +24,9 @@ def test_css_that_does_not_parse_is_named_by_file_line_or_deck_line_and_slide(tm
     sheet = tmp_path / "s.css"
     problems = css_problems(deck, {sheet: "a { color: red }\n\np { color: red; } }\n"})
     assert problems == [
-        f"{sheet}:3: CSS that does not parse (text with no {{ }} block after it: an unfinished rule or a stray }}); "
-        "that part is ignored",
-        f"{deck.source}:12 (slide 2): CSS in a style attribute does not parse (something that is not "
-        "`property: value`); that part is ignored",
-        f"{deck.source}:9 (slide 2): CSS in a <style> block does not parse (text with no {{ }} block after it: an "
-        "unfinished rule or a stray }); that part is ignored",
+        f"{sheet}:3: CSS that does not parse ({NEITHER}); that part is ignored",
+        f"{deck.source}:12 (slide 2): CSS in a style attribute does not parse ({NEITHER}); that part is ignored",
+        f"{deck.source}:9 (slide 2): CSS in a <style> block does not parse ({NEITHER}); that part is ignored",
     ]  # the screen-only @media rule is no problem
 
 
