@@ -113,15 +113,22 @@ def test_each_slide_keeps_its_separator_s_classes_and_line_and_the_author_slide_
     assert [s.classes for s in deck.slides[len(slides) :]] == ([("author-slide",)] if with_author else [])
 
 
+def _written(folder: Path, text: str) -> tuple[Path, Deck | None]:
+    """The deck file made of `text`, and the deck (None when the parser refuses it, with deck2pdf's error)."""
+    deck = folder / "deck.md"
+    deck.write_text(text, encoding="utf-8", newline="")
+    try:
+        return deck, parse_text(text, deck)
+    except Deck2PdfError:
+        return deck, None
+
+
 @settings(max_examples=RENDERS, suppress_health_check=[HealthCheck.too_slow])
 @given(DECKS)
 def test_decks_made_of_the_format_s_pieces_render_one_page_per_slide(text: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        deck = Path(folder) / "deck.md"
-        deck.write_text(text, encoding="utf-8", newline="")
-        try:
-            parsed = parse_text(text, deck)
-        except Deck2PdfError:
+        deck, parsed = _written(Path(folder), text)
+        if parsed is None:
             return
         result = convert(deck, {"output": Path(folder) / "out.pdf", "offline": True, "cache_dir": Path(folder) / "c"})
         assert result.pages == len(parsed.slides)
@@ -157,11 +164,8 @@ def test_mutated_hostile_markup_renders_each_slide_or_fails_with_our_error(text:
     import pikepdf
 
     with tempfile.TemporaryDirectory() as folder:
-        deck = Path(folder) / "deck.md"
-        deck.write_text(text, encoding="utf-8", newline="")
-        try:
-            parsed = parse_text(text, deck)
-        except Deck2PdfError:
+        deck, parsed = _written(Path(folder), text)
+        if parsed is None:
             return
         out = Path(folder) / "out.pdf"
         options = {"output": out, "offline": True, "cache_dir": Path(folder) / "c", "untrusted": untrusted}

@@ -35,6 +35,15 @@ _SCRIPT = textwrap.dedent(
 )
 
 
+def _pid_in(file: Path) -> int:
+    """The process id a started script writes to `file`, once it has."""
+    for _ in range(200):
+        if file.exists() and file.read_text():
+            break
+        time.sleep(0.05)
+    return int(file.read_text())
+
+
 def _running(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -50,11 +59,7 @@ def test_a_child_ends_soon_after_its_parent_is_killed_without_a_parent_death_sig
     script.write_text(_SCRIPT)
     middle = subprocess.Popen([sys.executable, str(script), str(pid_file), kind])
     try:
-        for _ in range(200):
-            if pid_file.exists() and pid_file.read_text():
-                break
-            time.sleep(0.05)
-        child = int(pid_file.read_text())
+        child = _pid_in(pid_file)
         assert _running(child)
         os.kill(middle.pid, signal.SIGKILL)
         middle.wait()
@@ -93,11 +98,7 @@ def test_a_renderer_ended_with_its_parent_while_reporting_does_not_stay_blocked(
     script.write_text(_RENDERER_SCRIPT)
     parent = subprocess.Popen([sys.executable, str(script), str(pid_file)])
     try:
-        for _ in range(200):
-            if pid_file.exists() and pid_file.read_text():
-                break
-            time.sleep(0.05)
-        renderer = int(pid_file.read_text())
+        renderer = _pid_in(pid_file)
         time.sleep(0.5)
         os.kill(parent.pid, signal.SIGSTOP)  # the pipe fills: nobody reads it
         time.sleep(0.5)
