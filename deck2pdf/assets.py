@@ -14,7 +14,7 @@ import dataclasses
 import hashlib
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,9 +96,10 @@ def cache_for(options: Options) -> Cache:
     return Cache(options.cache_dir or default_cache_dir())
 
 
-def resolve_assets(deck: Deck, options: Options) -> tuple[Deck, list[str], str]:
-    """Resolve every image of the deck; return the deck with its assets, one warning per problem, a summary."""
-    uses = _uses(deck, options)
+def resolve_assets(deck: Deck, options: Options, sheets: Sequence[Path] = ()) -> tuple[Deck, list[str], str]:
+    """Resolve every image of the deck (and of the theme's style `sheets`: a deck's own Cleaver theme names web
+    images); return the deck with its assets, one warning per problem, a summary."""
+    uses = _uses(deck, options, sheets)
     first: dict[str, _Use] = {}
     boxes: dict[str, tuple[float, float]] = {}
     for use in uses:
@@ -136,7 +137,7 @@ def _summary(assets: Iterable[Asset]) -> str:
     return f"{len(items)} image{'s' * (len(items) != 1)}: {', '.join(parts)}"
 
 
-def _uses(deck: Deck, options: Options) -> list[_Use]:
+def _uses(deck: Deck, options: Options, sheets: Sequence[Path] = ()) -> list[_Use]:
     """Every place the deck refers to an image, with the largest size it may be printed at."""
     page_font, content = options.size.font, options.size.content
     page = (options.size.width, options.size.height)  # a background may fill the page
@@ -152,7 +153,7 @@ def _uses(deck: Deck, options: Options) -> list[_Use]:
         for css in styles(slide.html):
             for url in _css_refs(css):
                 uses.append(_Use(url.ref, urljoin(base, url.ref), slide, place(url.ref), page))
-    for sheet in (options.style, *options.css):
+    for sheet in (*sheets, options.style, *options.css):
         if sheet is None or not sheet.is_file():
             continue
         text = sheet.read_text(encoding="utf-8", errors="replace")

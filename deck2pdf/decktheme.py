@@ -72,6 +72,7 @@ def cleaver_theme(deck: Deck, options: Options) -> tuple[Theme, list[str]]:
         stylesheets=(*base.stylesheets, sheet),
         template=base.template,
         paper=base.paper,
+        image_sheets=(sheet,),
     )
     return theme, []
 

@@ -265,6 +265,8 @@ def css_urls(css: str) -> list[CssUrl]:
     """Return every url() of a style sheet or declaration list, in order: `url(a.png)`, `URL( "a b.png" )`,
     inside @import, @font-face or image-set(); not those in comments. Empty ones are left out."""
     found: list[CssUrl] = []
+    if "url" not in css.lower() and "\\" not in css:  # (an escaped `u\72l(` keeps a backslash)
+        return found
     _collect_urls(tinycss2.parse_component_value_list(css, skip_comments=True), found)
     return found
 

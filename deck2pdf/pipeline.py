@@ -115,11 +115,11 @@ def _convert(
     target = options.output_for(source) if data is None else options.output or STDOUT
     if writing:
         check_target(target, source, _own_files(deck, options))
-    deck, asset_warnings, summary = resolve_assets(deck, options)
-    warnings += _warn(asset_warnings)
-    clock.lap("resolved images")
     theme, theme_warnings = _theme(deck, options)
     warnings += _warn(theme_warnings)
+    deck, asset_warnings, summary = resolve_assets(deck, options, theme.image_sheets)
+    warnings += _warn(asset_warnings)
+    clock.lap("resolved images")
     request, typesetter = _lay_out(deck, theme, options)
     warnings += _warn(media_warnings(deck))
     warnings += _warn(_readable(deck, options))

@@ -33,6 +33,8 @@ class Theme:
     stylesheets: tuple[Path, ...]  # base first, then the theme's own
     template: Path
     paper: tuple[Path, ...] = ()  # added last on handouts: the slides printed light (paper.css)
+    # sheets whose images the image stage fetches like the deck's (a deck's own Cleaver theme names web images)
+    image_sheets: tuple[Path, ...] = ()
 
 
 def list_themes() -> list[str]:

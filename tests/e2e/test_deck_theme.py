@@ -59,6 +59,27 @@ def test_a_deck_prints_in_its_own_cleaver_theme_from_the_web_and_again_offline(
     assert [p for p, _ in local_http.requests] == ["/someone/darkish/master/style.css"]  # fetched once
 
 
+def test_the_web_images_a_theme_names_are_fetched_like_the_decks(tmp_path: Path, local_http: LocalHTTP) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    png = BytesIO()
+    Image.new("RGB", (40, 40), "#00ff00").save(png, "PNG")
+    local_http.routes["/someone/darkish/master/style.css"] = Route(
+        THEME_CSS + b"h1 { background-image: url(img/band.png) }", "text/css"
+    )
+    local_http.routes["/someone/darkish/master/img/band.png"] = Route(png.getvalue(), "image/png")
+    deck = tmp_path / "deck.md"
+    deck.write_text(DECK, encoding="utf-8")
+    pdf = tmp_path / "a.pdf"
+    result = _render(deck, pdf, theme_base_url=local_http.url, allow_private_network=True)
+    assert list(result.warnings) == [] and "1 fetched" in result.images
+    assert "/someone/darkish/master/img/band.png" in [p for p, _ in local_http.requests]
+    page = rasterize(pdf, 1, dpi=30).convert("RGB")
+    assert any(_near(page.getpixel((x, y)), (0, 0xFF, 0)) for x in range(page.width) for y in range(page.height // 3))
+
+
 def test_a_theme_folder_beside_the_deck_is_read_and_one_outside_it_is_not(tmp_path: Path) -> None:
     (tmp_path / "talk" / "my-theme").mkdir(parents=True)
     (tmp_path / "talk" / "my-theme" / "style.css").write_bytes(THEME_CSS)
