@@ -22,6 +22,7 @@ from .markup import (
     Tag,
     author_name,
     bounded_html,
+    breakable,
     clamped_spans,
     css_definitions_of,
     element_end,
@@ -108,6 +109,7 @@ class Typesetter:
         self.slide_ids: dict[int, frozenset[str]] = {}  # each slide's element ids (link targets), as printed
         for s in deck.slides:
             html = bounded_html(_passive(_print_html(s, deck.assets, self.base_url), options.untrusted), self.runaway)
+            html = breakable(html)
             self.slide_html[s.number], self.slide_ids[s.number] = _unique_ids(
                 _plain_code(html, styled), s.number, seen_ids
             )

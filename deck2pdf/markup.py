@@ -214,6 +214,23 @@ def plain_code(html: str, keep: Callable[[str], bool]) -> str:
     return spliced(html, [(start, end, "") for start, end in finder.dropped])
 
 
+LONG_WORD = 2000  # characters without a space: beyond this, break opportunities are added
+_LONG_RUN = re.compile(rf"\S{{{LONG_WORD},}}")
+
+
+def breakable(html: str, every: int = 64) -> str:
+    """`html` with a `<wbr>` every `every` characters of each word longer than LONG_WORD in its text (not in
+    <pre>, <code> or raw text): WeasyPrint breaks a word that overflows its line character by character, each
+    break shaping the rest of the word again, so a 20,000-character word (a pasted key, a data URL) took 20 s to
+    lay out. A <wbr> is a place to break, not a character: the copied text is unchanged."""
+    if not _LONG_RUN.search(html):
+        return html
+    finder = _LongWords(every)
+    finder.feed(html)
+    finder.close()
+    return spliced(html, [(at, at, "<wbr>") for at in finder.breaks])
+
+
 def anchors(html: str) -> list[tuple[str, str]]:
     """Return each <a href>'s target, as written (entities decoded), and its text, in order."""
     if not _MAY_HAVE_A.search(html):
@@ -628,6 +645,35 @@ class _PlainSpans(_Located):
             if self.spans.pop() is not None:
                 at = self._offset()
                 self.dropped.append((at, self.rawdata.index(">", at) + 1))
+
+
+class _LongWords(_Located):
+    """Finds where `breakable` puts its `<wbr>`s: text read as written (entities not decoded, so offsets are the
+    source's)."""
+
+    def __init__(self, every: int) -> None:
+        super().__init__()
+        self.convert_charrefs = False
+        self.every = every
+        self.kept = 0  # depth inside <pre>, <code> and raw-text elements: their text is left as it is
+        self.breaks: list[int] = []
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        self.kept += tag in _KEPT_TEXT
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _KEPT_TEXT and self.kept:
+            self.kept -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.kept:
+            return
+        start = self._offset()
+        for run in _LONG_RUN.finditer(data):
+            self.breaks += [start + at for at in range(run.start() + self.every, run.end(), self.every)]
+
+
+_KEPT_TEXT = frozenset({"pre", "code"}) | _RAW_TEXT
 
 
 class _EndFinder(_Located):

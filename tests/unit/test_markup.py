@@ -236,3 +236,18 @@ def test_an_image_element_is_an_img_outside_svg_and_an_svg_picture_inside() -> N
     )
     assert [t.attrs["src"] for t in images(html)] == ["a.png", "d.png", "e.png"]
     assert svg_image_refs(html) == ["b.png", "c.png", "f.png"]
+
+
+def test_a_very_long_word_gets_places_to_break_and_code_does_not() -> None:
+    from deck2pdf.markup import LONG_WORD, breakable
+
+    word = "y" * (LONG_WORD + 100)
+    html = f"<p>a {word} b</p>\n<pre><code>{word}</code></pre>\n<style>{word}</style><p>&amp;{word}</p>"
+    out = breakable(html)
+    assert out.replace("<wbr>", "") == html  # nothing else changes
+    pieces = out.split("<wbr>")
+    assert len(pieces) == 2 * (len(word) // 64) + 1
+    assert pieces[0] == "<p>a " + "y" * 64 and all(p == "y" * 64 for p in pieces[1:5])
+    assert word in out  # the one in <pre><code> (and in <style>) is whole
+    short = f"<p>{'y' * (LONG_WORD - 1)}</p>"
+    assert breakable(short) == short
