@@ -25,7 +25,7 @@ from .fetch import FetchError, FetchPolicy, fetch
 from .files import FileAccess, read_sheets
 from .images import ImageError, normalize
 from .markup import CssUrl, Tag, css_imports, css_urls, elements, images, styles, svg_image_refs
-from .model import Asset, Deck, Slide, short
+from .model import Asset, Deck, Slide, short, slide_place
 from .options import CLEAVER_FONT_PX, Options
 
 _PX = re.compile(r"""(?:^|[;\s'"])(width|height)\s*:\s*(\d+(?:\.\d+)?)px""", re.IGNORECASE)
@@ -144,15 +144,15 @@ def _uses(deck: Deck, options: Options, sheets: Sequence[Path] = ()) -> list[_Us
     base = deck.source.resolve().parent.as_uri() + "/"
     uses = []
     for slide in deck.slides:
-        place = _where(deck, slide)
         for tag in _img_tags(slide.html):
             ref = tag.attrs["src"]
-            uses.append(_Use(ref, urljoin(base, ref.strip()), slide, place(ref), _img_box(tag, page_font, content)))
+            box = _img_box(tag, page_font, content)
+            uses.append(_Use(ref, urljoin(base, ref.strip()), slide, slide_place(deck, slide, ref), box))
         for ref in svg_image_refs(slide.html):
-            uses.append(_Use(ref, urljoin(base, ref.strip()), slide, place(ref), content))
+            uses.append(_Use(ref, urljoin(base, ref.strip()), slide, slide_place(deck, slide, ref), content))
         for css in styles(slide.html):
             for url in _css_refs(css):
-                uses.append(_Use(url.ref, urljoin(base, url.ref), slide, place(url.ref), page))
+                uses.append(_Use(url.ref, urljoin(base, url.ref), slide, slide_place(deck, slide, url.ref), page))
     for sheet in (*sheets, options.style, *options.css):
         if sheet is None or not sheet.is_file():
             continue
@@ -185,17 +185,6 @@ def _img_box(tag: Tag, page_font: float, content: tuple[float, float]) -> tuple[
     width = min(content[0], given["width"] * scale) if "width" in given else content[0]
     height = min(content[1], given["height"] * scale) if "height" in given else content[1]
     return width, height
-
-
-def _where(deck: Deck, slide: Slide):  # type: ignore[no-untyped-def]
-    """Return a function naming the file, line and slide where a reference is written."""
-
-    def place(ref: str) -> str:
-        offset = slide.markdown.find(ref)
-        line = slide.markdown_line + slide.markdown[:offset].count("\n") if offset >= 0 else slide.line
-        return f"{deck.source}:{line} (slide {slide.number})"
-
-    return place
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Bounds on the markup whose cost grows without limit in WeasyPrint, applied before WeasyPrint sees it.
 
 A few bytes can ask for unbounded work: `grid-column: 1 / 100000000` (a track per line), `repeat(100000000, 1px)`,
-custom properties that each use the previous one several times (`--b: var(--a) var(--a)`, 800 bytes expand to
-gigabytes), an SVG whose `<use>` elements each draw a group of `<use>`s (1.6 KB draws 10^11 shapes). Browsers
+custom properties that each use the previous one several times (`--b: var(--a) var(--a)`: the expansion doubles
+with each), an SVG whose `<use>` elements each draw a group of `<use>`s (it multiplies with each). Browsers
 clamp grid lines and drop runaway var() expansions; WeasyPrint 70 has no such limits. So CSS is read with
 tinycss2 and SVG with a parser, and what is over a limit is clamped (grid) or dropped (a custom property, the
 `<use>`s of an SVG), as a browser would rather than fail the deck. Text under every limit is returned unchanged.
@@ -25,31 +25,9 @@ VAR_TOKENS = 10_000  # a custom property that expands to more tokens than this i
 SVG_NODES = 10_000  # an SVG that draws more elements than this, counting what <use> repeats, loses its <use>s
 
 LENGTH = 100_000  # a length or percentage larger than this (px, em, %...) is clamped to it
-_LENGTH_UNITS = frozenset(
-    [
-        *[
-            "px",
-            "em",
-            "rem",
-            "ex",
-            "rex",
-            "ch",
-            "rch",
-            "cap",
-            "rcap",
-            "ic",
-            "ric",
-            "lh",
-            "rlh",
-            "cm",
-            "mm",
-            "q",
-            "in",
-            "pt",
-            "pc",
-        ],
-        *(f"{size}v{axis}" for size in ("", "s", "l", "d") for axis in ("w", "h", "i", "b", "min", "max")),
-    ]
+_UNITS = "px em rem ex rex ch rch cap rcap ic ric lh rlh cm mm q in pt pc"  # and the viewport's, below
+_LENGTH_UNITS = frozenset(_UNITS.split()) | frozenset(
+    f"{size}v{axis}" for size in ("", "s", "l", "d") for axis in ("w", "h", "i", "b", "min", "max")
 )
 # A cheap necessary condition for a change: what a limit is about, however escaped (`\69` in CSS, `&#105;` in
 # a style attribute read raw), or a number that may be over one.

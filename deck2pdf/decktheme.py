@@ -25,7 +25,6 @@ import tinycss2
 from tinycss2.serializer import serialize_url
 
 from .assets import download
-from .bounds import bounded_css
 from .cache import default_cache_dir
 from .errors import ThemeError
 from .files import FileAccess, write_atomic
@@ -57,7 +56,7 @@ def cleaver_theme(deck: Deck, options: Options) -> tuple[Theme, list[str]]:
         css, where = _style_sheet(deck, options, name)
     except ThemeError as exc:
         return base, [f"{deck.source}: --theme deck: theme `{name}` {exc.problem}; the default print theme is used"]
-    text = bounded_css(adapted(passive_css(css.decode("utf-8", errors="replace")), where))
+    text = adapted(passive_css(css.decode("utf-8", errors="replace")), where)  # (bounded as the renderer reads it)
     folder = (options.cache_dir or default_cache_dir()) / "themes" / hashlib.sha256(text.encode()).hexdigest()[:32]
     sheet = folder / STYLE_NAME
     if not sheet.is_file():

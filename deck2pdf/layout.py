@@ -36,7 +36,22 @@ from .markup import (
     slide_parts,
     wrap_code,
 )
-from .model import FULL, Asset, Caption, Cell, Deck, Fit, HandoutCell, LinkNote, Rect, Sheet, Slide, short, slide_id
+from .model import (
+    FULL,
+    Asset,
+    Caption,
+    Cell,
+    Deck,
+    Fit,
+    HandoutCell,
+    LinkNote,
+    Rect,
+    Sheet,
+    Slide,
+    short,
+    slide_id,
+    slide_place,
+)
 from .options import CLEAVER_FONT_PX, CONTENT_PADDING_EM, PAGE_EMS, Options
 from .themes import FONTS_DIR, THEMES_DIR, Theme
 
@@ -381,8 +396,7 @@ def media_warnings(deck: Deck) -> list[str]:
             target = media_target(tag)
             link = f"a link to {short(target, 80)}" if target else "a label (it names no address)"
             warnings.append(
-                f"{deck.source}:{slide.line} (slide {slide.number}): a <{tag.name}> cannot play on paper; "
-                f"it prints as a frame with {link}"
+                f"{slide_place(deck, slide)}: a <{tag.name}> cannot play on paper; it prints as a frame with {link}"
             )
     return warnings
 

@@ -117,12 +117,8 @@ def slide_parts(html: str) -> tuple[str, str]:
     parts = _Parts()
     parts.feed(html)
     parts.close()
-    pieces, at = [], 0
-    for start, end in parts.stray:
-        pieces.append(html[at:start])
-        at = end
-    pieces.append(html[at:])
-    body = "".join(pieces) + "".join(f"</{name}>" for name in reversed(parts.open))
+    body = spliced(html, [(start, end, "") for start, end in parts.stray])
+    body += "".join(f"</{name}>" for name in reversed(parts.open))
     if parts.heading is None:
         return "", body
     start, end = (x - sum(e - s for s, e in parts.stray if s < x) for x in parts.heading)  # strays dropped before
@@ -221,8 +217,8 @@ _LONG_RUN = re.compile(rf"\S{{{LONG_WORD},}}")
 def breakable(html: str, every: int = 64) -> str:
     """`html` with a `<wbr>` every `every` characters of each word longer than LONG_WORD in its text (not in
     <pre>, <code> or raw text): WeasyPrint breaks a word that overflows its line character by character, each
-    break shaping the rest of the word again, so a 20,000-character word (a pasted key, a data URL) took 20 s to
-    lay out. A <wbr> is a place to break, not a character: the copied text is unchanged."""
+    break shaping the rest of the word again, so its time grows with the square of the word (a pasted key, a data
+    URL). A <wbr> is a place to break, not a character: the copied text is unchanged."""
     if not _LONG_RUN.search(html):
         return html
     finder = _LongWords(every)
@@ -328,12 +324,28 @@ def _collect_urls(tokens: Sequence[Any], found: list[CssUrl]) -> None:
             found.append(CssUrl(ref.strip(), token.source_line))
 
 
-class _Scanner(HTMLParser):
+class _Located(HTMLParser):
+    """An HTML parser that knows the offset of the tag it is reading in the text fed to it in one piece."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self._line_starts = [0]
+
+    def feed(self, data: str) -> None:
+        self._line_starts += [m.end() for m in re.finditer("\n", data)]
+        super().feed(data)
+
+    def _offset(self) -> int:
+        line, column = self.getpos()  # the parser counts lines by "\n" only, as `_line_starts` does
+        return self._line_starts[line - 1] + column
+
+
+class _Scanner(_Located):
     """One pass of the standard library's HTML parser over a fragment, keeping the start tags named `names`
     (with where they are written) and, when asked, the style attributes and <style> elements."""
 
     def __init__(self, html: str, names: tuple[str, ...], *, style_elements: bool = False) -> None:
-        super().__init__(convert_charrefs=True)
+        super().__init__()
         self.html = html
         self.names = names
         self.want_styles = style_elements
@@ -342,16 +354,10 @@ class _Scanner(HTMLParser):
         self.style_elements: list[str] = []
         self._style: list[str] | None = None  # the text of the <style> element being read
         self._svg = 0  # depth inside <svg>, where an <image> is SVG's
-        self._line_starts = [0]
-        self._line_starts += [m.end() for m in re.finditer("\n", html)]
         self.feed(html)
         self.close()
         if self._style is not None:  # an unclosed <style> runs to the end, as in a browser
             self.style_elements.append("".join(self._style))
-
-    def _offset(self) -> int:
-        line, column = self.getpos()  # the parser counts lines by "\n" only, as `_line_starts` does
-        return self._line_starts[line - 1] + column
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.want_styles:
@@ -390,22 +396,6 @@ class _Scanner(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._style is not None:
             self._style.append(data)
-
-
-class _Located(HTMLParser):
-    """An HTML parser that knows the offset of the tag it is reading in the text fed to it in one piece."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self._line_starts = [0]
-
-    def feed(self, data: str) -> None:
-        self._line_starts += [m.end() for m in re.finditer("\n", data)]
-        super().feed(data)
-
-    def _offset(self) -> int:
-        line, column = self.getpos()
-        return self._line_starts[line - 1] + column
 
 
 # Elements whose end tag is required: left open, they hold everything after them. (Those with optional end tags,

@@ -142,6 +142,14 @@ class FetchScope:
     runaway: frozenset[str] = frozenset()  # custom properties dropped from the style sheets (`bounds.runaway`)
 
 
+def slide_place(deck: Deck, slide: Slide, ref: str = "") -> str:
+    """Where `ref` is written on `slide`, for messages: the deck's file, the line, the slide (the slide's first line
+    when `ref` is not found in its Markdown, or not given)."""
+    offset = slide.markdown.find(ref) if ref else -1
+    line = slide.markdown_line + slide.markdown[:offset].count("\n") if offset >= 0 else slide.line
+    return f"{deck.source}:{line} (slide {slide.number})"
+
+
 def slide_id(number: int) -> str:
     """The id of slide `number`'s section, as Cleaver names it (decks' style sheets and links use it)."""
     return f"slide-{number}"

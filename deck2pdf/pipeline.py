@@ -19,7 +19,7 @@ from .files import FileAccess, read_sheets
 from .handout import builds, landscape_for, link_notes, plan_captions, readable_layout, select_slides, sheet_layout
 from .layout import Typesetter, lay_out_handout, media_warnings
 from .logs import Clock, one_line
-from .model import Deck, FetchScope, HandoutCell
+from .model import Deck, FetchScope, HandoutCell, slide_place
 from .options import CODE_FLOOR_EMS, Options
 from .output import STDOUT, check_target, write_output
 from .parse import Limits, parse_deck
@@ -265,7 +265,7 @@ def _report(
     warnings = _warn(worded(messages, deck, sheets, told))
     warnings += _warn(_overflow_warning(deck, n, c.parts.get(n, 1), options) for c in chunks for n in c.cut)
     warnings += _warn(
-        f"{deck.source}:{deck.slides[n - 1].line} (slide {n}): WeasyPrint failed on this slide's HTML or CSS "
+        f"{slide_place(deck, deck.slides[n - 1])}: WeasyPrint failed on this slide's HTML or CSS "
         f"({cause}), so a notice is printed in its place; simplify its markup (run with --debug for WeasyPrint's "
         "own report)"
         for c in chunks
@@ -396,4 +396,4 @@ def _overflow_warning(deck: Deck, number: int, pages: int, options: Options) -> 
         how = (
             f"it does not fit its page {where}, so it is cut at the slide's edge (--overflow cut); shorten or split it"
         )
-    return f"{deck.source}:{slide.line} (slide {number}): {how}"
+    return f"{slide_place(deck, slide)}: {how}"

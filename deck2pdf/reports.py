@@ -16,18 +16,10 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from .markup import css_errors, elements, styles_apart
-from .model import Deck, Slide, short
+from .model import Deck, Slide, short, slide_place
 
 _FAILED_TO_LOAD = re.compile(r"Failed to load (image|stylesheet) at '?([^' ]*)'? ?: (.*)", re.S)
 _MOST_PER_PLACE = 3  # CSS problems reported per sheet or slide; the rest are counted
-
-
-def slide_place(deck: Deck, slide: Slide, ref: str = "") -> str:
-    """Where `ref` is written on `slide`: the deck's file, the line, the slide (the slide's first line when the
-    text is not found)."""
-    offset = slide.markdown.find(ref) if ref else -1
-    line = slide.markdown_line + slide.markdown[:offset].count("\n") if offset >= 0 else slide.line
-    return f"{deck.source}:{line} (slide {slide.number})"
 
 
 def css_problems(deck: Deck, sheets: Mapping[Path, str]) -> list[str]:

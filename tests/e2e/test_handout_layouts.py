@@ -49,7 +49,7 @@ def test_six_up_sheets_print_light_and_without_the_slides_own_numbers(
     reference: dict[str, tuple[Path, Result]],
 ) -> None:
     pdf, _ = reference["6"]
-    assert _ink(pdf) <= 0.08  # the dark theme's slides print light: was 35%
+    assert _ink(pdf) <= 0.08  # the dark theme's slides print light
     assert _ink(reference["6-backgrounds"][0]) > 0.25  # --backgrounds keeps the screen look
     text = " ".join(page_texts(pdf))
     assert "/ 59" not in text  # each slide's own "12 / 59" is left off: the caption says "Slide 12"
@@ -57,7 +57,7 @@ def test_six_up_sheets_print_light_and_without_the_slides_own_numbers(
 
 @pytest.mark.slow
 def test_four_up_prints_larger_than_six_up_and_readable(reference: dict[str, tuple[Path, Result]]) -> None:
-    """4-up is 2 x 2 on landscape A4: body text at 7.4 pt or more (it was 5.9 pt, as 6-up)."""
+    """4-up is 2 x 2 on landscape A4: body text at 7.4 pt or more (larger than 6-up's)."""
     slides, four, six = (page_words(reference[k][0]) for k in ("slides", "4", "6"))
 
     def started(pages: list[tuple[float, float, list]]) -> float:  # type: ignore[type-arg]

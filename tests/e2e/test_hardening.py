@@ -382,7 +382,7 @@ def _bombs() -> dict[str, str]:
     ],
 )
 def test_markup_bombs_render_within_the_time_limit(tmp_path: Path, kind: str, untrusted: bool) -> None:
-    """Each ran for minutes (at 6 GB for the grid): now the deck prints, the bomb capped, well inside --timeout."""
+    """Each bomb is capped before WeasyPrint sees it: the deck prints well inside --timeout."""
     from tests.unit.test_bounds import use_bomb, var_bomb
 
     grid = ".g{display:grid;grid-template-columns:repeat(99999,1px)} .g div{grid-column:1/99999;grid-row:span 9999}"
@@ -442,8 +442,9 @@ def test_a_slide_weasyprint_fails_on_prints_a_notice_and_the_others_print(tmp_pa
 
 
 def test_a_twenty_thousand_character_word_prints_whole_within_seconds(tmp_path: Path) -> None:
-    """WeasyPrint breaks an overflowing word one character at a time, shaping the rest again each time: this deck
-    took 20 s. The text copied from the PDF is the word, whole."""
+    """WeasyPrint breaks an overflowing word one character at a time, shaping the rest again each time: the word
+    gets places to break, so the deck prints inside a short --timeout; the text copied from the PDF is the word,
+    whole."""
     deck = tmp_path / "w.md"
     deck.write_text("title: W\n--\n# w\n\n" + "x" * 20_000 + "\n", encoding="utf-8")
     pdf = tmp_path / "w.pdf"
