@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import procs
-from .errors import GaveUp, UsageError, explain
+from .errors import UsageError, explain
 from .logs import one_line
 
 log = logging.getLogger("deck2pdf")
@@ -98,7 +98,7 @@ def convert_one(deck: Path, overrides: Mapping[str, Any]) -> Outcome:
         result = convert(deck, overrides)  # its --timeout among them
         seconds = time.perf_counter() - start
         return Outcome(deck, result.output, result.pages, seconds, len(result.warnings), inputs=result.inputs)
-    except (Exception, GaveUp) as exc:  # a bug too: reported, and the other decks go on
+    except Exception as exc:  # a bug too: reported, and the other decks go on
         message, code = explain(exc, deck)
         log.error("%s", message)
         return Outcome(deck, None, 0, time.perf_counter() - start, 0, message, int(code))

@@ -6,6 +6,7 @@ import datetime
 import json
 import logging
 import os
+import stat
 import sys
 import time
 import traceback
@@ -15,8 +16,8 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ._version import __version__
-from .errors import ExitCode, GaveUp, UsageError, explain
-from .options import Options, Settings
+from .errors import ExitCode, UsageError, explain
+from .options import UNTRUSTED_LIMITS, Options, Settings
 
 app = typer.Typer(add_completion=True, pretty_exceptions_enable=False, rich_markup_mode="rich")
 
@@ -47,6 +48,7 @@ _PANELS = {
             "max_slides",
             "max_slide_chars",
             "timeout",
+            "max_memory",
         ),
         _SAFETY,
     ),
@@ -58,7 +60,7 @@ _METAVARS = {
     "css": "FILE", "min_scale": "0.2-1", "overflow": "continue|cut", "cache_dir": "DIR", "image_dpi": "DPI",
     "image_timeout": "SECONDS", "handout": "1|2|3|4|6|9", "paper": "a4|letter|legal|a3", "allow_dir": "DIR",
     "max_image_pixels": "PIXELS", "max_image_bytes": "BYTES", "max_deck_bytes": "BYTES", "max_slides": "N",
-    "max_slide_chars": "CHARS", "timeout": "SECONDS", "jobs": "N", "extract": "PDF",
+    "max_slide_chars": "CHARS", "timeout": "SECONDS", "max_memory": "MB", "jobs": "N", "extract": "PDF",
 }  # fmt: skip
 log = logging.getLogger("deck2pdf")
 
@@ -445,7 +447,18 @@ def main(
             "--timeout",
             rich_help_panel=_PANELS["timeout"],
             metavar=_METAVARS.get("timeout"),
-            help=f"Give up after this many seconds \\[default: {COMMAND_TIMEOUT:g}, with --untrusted 120].",
+            help=f"Give up after this many seconds \\[default: {Options.timeout:g}, with --untrusted "
+            f"{UNTRUSTED_LIMITS['timeout']:g}].",
+        ),
+    ] = None,
+    max_memory: Annotated[
+        Optional[int],
+        typer.Option(
+            "--max-memory",
+            rich_help_panel=_PANELS["max_memory"],
+            metavar=_METAVARS.get("max_memory"),
+            help=f"Give up when the conversion's processes need more megabytes than this \\[default: "
+            f"{Options.max_memory}, with --untrusted {UNTRUSTED_LIMITS['max_memory']}].",
         ),
     ] = None,
     untrusted: Annotated[
@@ -607,19 +620,18 @@ def main(
             "jobs": jobs,
             "strict": strict,
             "timeout": timeout,
+            "max_memory": max_memory,
         }
         options, _ = Options.resolve({}, flags, deck, settings=_config(config), environ=os.environ)
         # Settings, environment and flags, converted and checked; each deck's front matter goes under them.
         overrides = options.overrides()
-        # The command (its renderer started with it, launch.py) gives each deck COMMAND_TIMEOUT unless told otherwise
-        # (--untrusted has its own, shorter). Typer's test runner starts none: a limit would start one a deck.
-        if options.timeout is None and not options.untrusted and ctx.obj is not None:
-            overrides["timeout"] = COMMAND_TIMEOUT
         if inspect:
             from .parse import Limits
             from .pipeline import inspect as inspect_deck
+            from .supervisor import Walls
 
-            json.dump(inspect_deck(deck, Limits.from_options(options)), sys.stdout, ensure_ascii=False, indent=2)
+            parsed = inspect_deck(deck, Limits.from_options(options), Walls.of(options))
+            json.dump(parsed, sys.stdout, ensure_ascii=False, indent=2)
             sys.stdout.write("\n")
             return
         from .pipeline import STDIN, convert
@@ -634,6 +646,10 @@ def main(
             raise UsageError(
                 "--json and a PDF on standard output would share it", hint="write the PDF to a file with -o"
             )
+        if stdin and options.output is not None:  # `deck2pdf - -o talk.md < talk.md`: the deck is that file
+            from .output import check_target
+
+            check_target(options.output, None, _stdin_file())
         data = _read_stdin(options.max_deck_bytes) if stdin else None
         source = STDIN if stdin else deck
         started = time.perf_counter()
@@ -653,12 +669,21 @@ def main(
         raise
     except BrokenPipeError:  # the reader of stdout went away (`--inspect | head`): not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (Exception, GaveUp, KeyboardInterrupt) as exc:
+    except (Exception, KeyboardInterrupt) as exc:
         message, code = explain(exc)
         if code == ExitCode.BUG and debug:
             traceback.print_exc()
         log.error("%s", message)
         raise typer.Exit(int(code)) from None
+
+
+def _stdin_file() -> list[os.stat_result]:
+    """The file standard input reads, when it is one: a deck an output must not replace."""
+    try:
+        given = os.fstat(sys.stdin.fileno())
+    except (OSError, ValueError):  # closed, or not a real file (a test's stream)
+        return []
+    return [given] if stat.S_ISREG(given.st_mode) else []
 
 
 def _read_stdin(limit: int) -> bytes:
@@ -809,7 +834,4 @@ def _source_date_epoch() -> datetime.datetime | None:
     return datetime.datetime.fromtimestamp(int(value), datetime.UTC)
 
 
-# A deck is given this long by default from the command line (from Python: no limit unless asked): an SVG <use>
-# or CSS var() bomb of a few hundred bytes could otherwise keep WeasyPrint busy for hours.
-COMMAND_TIMEOUT = 600.0
 _LAST_SECOND = 253402300799  # 9999-12-31 23:59:59 UTC

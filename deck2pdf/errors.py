@@ -94,12 +94,31 @@ class StrictError(Deck2PdfError):
     exit_code = ExitCode.STRICT
 
 
-class GaveUp(BaseException):
-    """--timeout ran out. A BaseException, so that no stage mistakes it for a failure of its own."""
+class GaveUp(RenderError):  # noqa: N818 (its name is public API)
+    """The work passed its deadline (--timeout): the supervisor ended it."""
 
-    def __init__(self, seconds: float | None = None) -> None:
+    def __init__(self, seconds: float | None = None, *, file: Path | str | None = None) -> None:
         self.seconds = seconds
-        super().__init__(seconds)
+        after = f" after {seconds:g} s" if seconds is not None else ""
+        super().__init__(f"gave up{after} (--timeout); nothing written", file=file, hint="raise --timeout")
+
+    def __reduce__(self) -> tuple[type[GaveUp], tuple[float | None], dict[str, object]]:
+        return GaveUp, (self.seconds,), {"file": self.file}
+
+
+class MemoryLimitError(RenderError):
+    """The work used more memory than --max-memory allows: the supervisor ended it."""
+
+    def __init__(self, megabytes: int, *, file: Path | str | None = None) -> None:
+        self.megabytes = megabytes
+        super().__init__(
+            f"gave up: the conversion needed more than {megabytes} MB of memory (--max-memory); nothing written",
+            file=file,
+            hint="shorten the deck's longest slides, or raise --max-memory",
+        )
+
+    def __reduce__(self) -> tuple[type[MemoryLimitError], tuple[int], dict[str, object]]:
+        return MemoryLimitError, (self.megabytes,), {"file": self.file}
 
 
 def explain(exc: BaseException, deck: Path | str | None = None) -> tuple[str, ExitCode]:
@@ -108,9 +127,8 @@ def explain(exc: BaseException, deck: Path | str | None = None) -> tuple[str, Ex
     where = f"{deck}: " if deck is not None else ""
     if isinstance(exc, Deck2PdfError):
         return str(exc), exc.exit_code
-    if isinstance(exc, GaveUp):
-        after = f" after {exc.seconds:g} s" if exc.seconds is not None else ""
-        return f"{where}gave up{after} (--timeout); nothing written", ExitCode.RENDER
+    if isinstance(exc, MemoryError):
+        return f"{where}gave up: out of memory; nothing written", ExitCode.RENDER
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted; nothing written", ExitCode.INTERRUPTED
     return (

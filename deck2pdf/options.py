@@ -29,6 +29,7 @@ UNTRUSTED_LIMITS = {
     "max_image_bytes": 10 * 1024 * 1024,
     "image_timeout": 10.0,
     "timeout": 120.0,
+    "max_memory": 1024,
 }
 PAPERS = ("a4", "letter", "legal", "a3")
 # Cleaver keys that only steer the browser page or where Cleaver writes it: nothing to print.
@@ -161,7 +162,8 @@ class Options:
     max_deck_bytes: int = 20 * 1024 * 1024  # larger deck files are refused
     max_slides: int = 2000  # decks with more slides are refused
     max_slide_chars: int = 200_000  # a slide longer than this is refused (Markdown slows with its square)
-    timeout: float | None = None  # seconds after which to give up, nothing written; None: no limit
+    timeout: float = 600.0  # seconds after which the conversion is ended, nothing written
+    max_memory: int = 2048  # megabytes the conversion's processes may use together; past that it is ended
     untrusted: bool = False  # a deck from someone else: its folder only, no network, no active content, tight limits
     allow_network: bool = False  # with --untrusted: download web images all the same
     # the options a source above the front matter set (settings, environment, flags): see `overrides()`
@@ -430,6 +432,7 @@ _RULES: dict[str, OptionSpec] = {
     "max_slides": OptionSpec(low=1, high=10**6),
     "max_slide_chars": OptionSpec(low=100, high=10**8),
     "timeout": OptionSpec(low=0.001, high=10**6),
+    "max_memory": OptionSpec(low=64, high=2**30),
 }
 _DERIVED = frozenset({"theme_source", "given"})
 

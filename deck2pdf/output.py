@@ -15,16 +15,23 @@ from .errors import OutputError
 STDOUT = Path("-")  # `-o -`: the PDF goes to standard output
 
 
-def check_target(target: Path, deck: Path, inputs: Iterable[Path] = ()) -> None:
-    """Refuse, before any work, an output that would overwrite the deck or a file it is made from (its `style:`
-    sheet, its images: `inputs`), that is a folder, or cannot be written. A symlink is judged by what it points
-    to (the PDF is written there; the link stays)."""
+def check_target(target: Path, deck: Path | None, inputs: Iterable[Path | os.stat_result] = ()) -> None:
+    """Refuse an output that would overwrite the deck or a file it is made from (its `style:` sheet, its images:
+    `inputs`, by path or by the identity of a file already open, such as a deck on standard input), that is a
+    folder, or cannot be written. Files are compared by identity (device and inode), whatever their names: a
+    symlink is judged by what it points to (the PDF is written there; the link stays), a hard link is the file."""
     if target == STDOUT:
         return
     real = Path(os.path.realpath(target))
-    for kept in (deck, *inputs):
-        if kept.exists() and real.exists() and real.samefile(kept):
-            what = "the deck" if kept == deck else f"{kept.name}, which the deck uses"
+    try:
+        there = os.stat(real)
+    except OSError:
+        there = None  # nothing there yet: nothing to overwrite
+    for kept in (*([deck] if deck is not None else []), *inputs):
+        if there is not None and _same(there, kept):
+            what = (
+                "the deck" if kept == deck or isinstance(kept, os.stat_result) else f"{kept.name}, which the deck uses"
+            )
             raise OutputError(f"the output would overwrite {what}", file=target, hint="choose another path with -o")
     if real.is_dir():
         raise OutputError("is a directory", file=target, hint="give a file name, e.g. -o talk.pdf")
@@ -35,6 +42,15 @@ def check_target(target: Path, deck: Path, inputs: Iterable[Path] = ()) -> None:
         raise OutputError("the output's folder does not exist", file=target, hint=f"create {folder} first")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError("the output's folder is not writable", file=target, hint="choose another path with -o")
+
+
+def _same(there: os.stat_result, kept: Path | os.stat_result) -> bool:
+    if not isinstance(kept, os.stat_result):
+        try:
+            kept = os.stat(kept)
+        except OSError:
+            return False
+    return (there.st_dev, there.st_ino) == (kept.st_dev, kept.st_ino)
 
 
 def write_output(target: Path, data: bytes) -> None:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import functools
 import logging
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-from . import procs, rendering
+from . import procs, rendering, supervisor
 from .archive import Stamp
 from .assets import cache_for, checked_style, image_refs, resolve_assets
 from .decktheme import cleaver_theme
-from .errors import AssetError, GaveUp, StrictError
+from .errors import AssetError, StrictError
 from .files import FileAccess, read_sheets
 from .handout import builds, landscape_for, link_notes, plan_captions, readable_layout, select_slides, sheet_layout
 from .layout import Typesetter, lay_out_handout, media_warnings
@@ -24,6 +25,7 @@ from .options import CODE_FLOOR_EMS, Options
 from .output import STDOUT, check_target, write_output
 from .parse import Limits, parse_deck
 from .reports import css_problems, linked_sheets, stylesheet_links, worded
+from .supervisor import Walls
 from .themes import DECK_THEME, FONTS_DIR, THEMES_DIR, Theme, load_theme
 
 log = logging.getLogger("deck2pdf")
@@ -48,16 +50,22 @@ def render_pdf(
     **options: Any,
 ) -> bytes:
     """Return the PDF of a deck: Markdown text (`str` or `bytes`) or a deck file (`Path`). Relative paths in a
-    deck given as text start in `base_dir` (default: the current folder); in a file, in its folder. `options` are
-    deck2pdf's options by name (`handout=6`, `theme="dark"`, `offline=True`, ...). Nothing is written; warnings
-    go to the `deck2pdf` logger; a problem raises `Deck2PdfError`."""
+    deck given as text start in `base_dir` (default: the current folder; with `untrusted=True`, an empty folder:
+    no local file is read). In a file, they start in its folder. `options` are deck2pdf's options by name
+    (`handout=6`, `theme="dark"`, `offline=True`, `timeout=60`, ...). Nothing is written; warnings go to the
+    `deck2pdf` logger; a problem raises `Deck2PdfError` (GaveUp and MemoryLimitError too: the conversion runs in
+    a process of its own, within --timeout and --max-memory, whose defaults hold here as on the command line)."""
     if isinstance(source, Path):
-        result, pdf = _convert(source, None, options, None, renderer=None, writing=False)
+        _, pdf = _supervised(source, None, options, None, None, writing=False)
+        return pdf
+    data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
+    if base_dir is not None:
+        where: Path | None = Path(base_dir) / TEXT_DECK
+    elif options.get("untrusted"):
+        where = None  # an empty folder of the work's own (`_convert`)
     else:
-        data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
-        where = Path(base_dir if base_dir is not None else Path.cwd()) / "<deck>.md"
-        result, pdf = _convert(where, data, options, None, renderer=None, writing=False)
-    del result
+        where = Path.cwd() / TEXT_DECK
+    _, pdf = _supervised(where, data, options, None, None, writing=False)
     return pdf
 
 
@@ -76,45 +84,72 @@ def convert(
     given"); the deck's front matter goes under them. `DECK2PDF_*` variables and the settings file are the
     command line's to read, not the library's.
 
+    Steps 1-7 run in a process of their own, inside the walls (`supervisor`: --timeout, --max-memory, a private
+    temporary folder), in `renderer` (a process started beforehand, launch.py) if given:
     1. Parse the deck: front matter, slides, Markdown to HTML (`parse`).
     2. Merge defaults, front matter, settings and flags into Options (`options`).
     3. Resolve every image to a local file or a stated problem: fetch, cache, normalize (`assets`).
     4. Find the print theme (`themes`).
     5. Lay the slides out as HTML, and a handout's sheets (`layout`, `handout`).
     6. Render: chunks of slides with WeasyPrint, in parallel and from the render cache, joined; a handout
-       imposed; the PDF finished (`render`). In `renderer` (a process started beforehand, which --timeout can
-       end) if given, else in a process started now if there is a deadline, else here.
+       imposed; the PDF finished (`render`).
     7. Report what rendering found (slides shrunk or cut, lost resources, missing glyphs); with --strict, any
        warning stops here.
-    8. Write the PDF atomically (`output`).
+    8. Here, in the supervisor: write the PDF atomically (`output`), unless it would replace one of the files it
+       was made from.
     `progress(done, total)` is called as slides are rendered.
     """
-    result, pdf = _convert(source, data, options, progress, renderer=renderer)
+    result, pdf = _supervised(source, data, options, progress, renderer)
+    check_target(result.output, source if data is None else None, result.inputs)  # again: by what was read
     write_output(result.output, pdf)
     log.debug("wrote %s", result.output)
     return result
 
 
-def _convert(
-    source: Path,
+TEXT_DECK = "<deck>.md"  # the name a deck given as text goes by, in its folder
+
+
+def walls(settings: Mapping[str, Any], source: Path | None) -> Walls:
+    """The walls a conversion runs in: from the caller's values and the defaults (a deck cannot set them)."""
+    first_look, _ = Options.resolve({}, settings, source or Path(TEXT_DECK), environ={})
+    return Walls.of(first_look)
+
+
+def _supervised(
+    source: Path | None,
     data: bytes | None,
     options: Options | Mapping[str, Any] | None,
     progress: Callable[[int, int], None] | None,
-    *,
     renderer: procs.Child | None,
+    *,
     writing: bool = True,
 ) -> tuple[Result, bytes]:
-    """Everything `convert` does but writing (which it checks it can, when `writing`): the result and the PDF."""
+    """`_convert` run by the supervisor, inside the walls."""
     settings = options.overrides() if isinstance(options, Options) else dict(options or {})
+    args = (source, data, settings, writing)
+    return supervisor.run(_convert, args, walls(settings, source), progress, renderer, deck=source)  # type: ignore[no-any-return]
+
+
+def _convert(
+    source: Path | None,
+    data: bytes | None,
+    settings: Mapping[str, Any],
+    writing: bool,
+    *,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[Result, bytes]:
+    """Everything `convert` does but writing (which it checks it can, when `writing`): the result and the PDF.
+    Runs inside the walls."""
+    if source is None:  # a deck given as text, --untrusted, with no folder: one where nothing is
+        source = Path(tempfile.mkdtemp(prefix="deck-")) / TEXT_DECK
     clock = Clock()
     deck = _parse(source, settings, data)
     clock.lap(f"parsed {len(deck.slides)} slides")
     options, warnings = _options(deck, settings)
-    if options.timeout is not None:  # counted from the start; the parse before is bounded by the limits
-        clock.limit(options.timeout)
+    clock.limit(options.timeout)  # the supervisor's deadline holds anyway: this one names the stage
     target = options.output_for(source) if data is None else options.output or STDOUT
     if writing:
-        check_target(target, source, _own_files(deck, options))
+        check_target(target, source if data is None else None, _own_files(deck, options))
     theme, theme_warnings = _theme(deck, options)
     warnings += _warn(theme_warnings)
     deck, asset_warnings, summary = resolve_assets(deck, options, theme.image_sheets)
@@ -126,7 +161,7 @@ def _convert(
     warnings += _warn(stylesheet_links(deck))
     own_sheets = read_sheets([p for p in (options.style, *options.css) if p], FileAccess.for_deck(source, options))
     warnings += _warn(css_problems(deck, own_sheets))
-    rendered = _render(request, renderer, progress, clock)
+    rendered = rendering.render_deck(request, progress)
     clock.lap(f"made the PDF of {len(request.job.numbers)} slides")
     told = [
         *(t for a in deck.assets.values() if a.problem for t in (a.url, a.ref, Path(a.ref).name)),
@@ -239,21 +274,6 @@ def _lay_out(deck: Deck, theme: Theme, options: Options) -> tuple[rendering.Requ
     return request, typesetter
 
 
-def _render(
-    request: rendering.Request, renderer: procs.Child | None, progress: Callable[[int, int], None] | None, clock: Clock
-) -> rendering.Rendered:
-    """Render where --timeout can end it: in `renderer`, else in a process started now when there is a deadline
-    (the process and its workers are ended at the deadline), else here."""
-    if renderer is None and clock.deadline is not None:
-        renderer = procs.Child()  # it imports WeasyPrint when called
-    if renderer is None:
-        return rendering.render_deck(request, progress)
-    try:
-        return renderer.call(rendering.render_deck, (request,), progress, clock.deadline)  # type: ignore[no-any-return]
-    except GaveUp:
-        raise GaveUp(clock.seconds) from None
-
-
 def _report(
     deck: Deck, rendered: rendering.Rendered, options: Options, sheets: Mapping[Path, str], told: Sequence[str]
 ) -> list[str]:
@@ -333,8 +353,13 @@ def _readable(deck: Deck, options: Options) -> list[str]:
     return [f"{deck.source}: {problem}"] if problem else []
 
 
-def inspect(source: Path, limits: Limits | None = None) -> dict[str, Any]:
-    """Return the parsed deck as plain data (what `deck2pdf DECK --inspect` prints)."""
+def inspect(source: Path, limits: Limits | None = None, walls: Walls | None = None) -> dict[str, Any]:
+    """Return the parsed deck as plain data (what `deck2pdf DECK --inspect` prints). The deck is read in a
+    process of its own, within `walls` (default: those of the default Options)."""
+    return supervisor.run(_inspect, (source, limits), walls or Walls.of(Options()), deck=source)  # type: ignore[no-any-return]
+
+
+def _inspect(source: Path, limits: Limits | None, *, progress: Callable[[int, int], None] | None) -> dict[str, Any]:
     deck = parse_deck(source, limits)
     _warn(deck.warnings)
     return {

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from multiprocessing.context import BaseContext
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -104,6 +105,7 @@ def _parent_death_signal(tidy: bool) -> bool:
 
 
 WATCH_SECONDS = 0.5
+POLL_SECONDS = 0.1  # how often `Child.call` asks whether the work is over its memory ceiling
 
 
 def _watch(parent: int, tidy: bool) -> None:
@@ -136,19 +138,29 @@ def stop(executor: ProcessPoolExecutor) -> None:
     executor.shutdown(wait=False, cancel_futures=True)
 
 
+class OverMemoryError(Exception):
+    """The work's processes used more memory than `Child.call` allowed (the supervisor words it)."""
+
+
 class Child:
-    """A process that runs one call (`call`) and reports its progress: the rendering, which --timeout can end
-    with every worker it started (they form a process group). `warm_up` runs there first, before the call is
-    known (importing WeasyPrint, a quarter of a second, while the program reads its flags and the deck)."""
+    """A process that runs one call (`call`) and reports its progress and log records: the supervised work of a
+    conversion (`supervisor.run`), which is ended with every worker it started (they form a process group) at its
+    deadline or over its memory. Its TMPDIR is a folder made for it (`folder`), removed when it is closed.
+    `warm_up` runs there first, before the call is known (importing WeasyPrint, a quarter of a second, while the
+    program reads its flags)."""
 
     def __init__(self, warm_up: Callable[[], None] | None = None) -> None:
+        import tempfile
+
         ctx: Any = context()
         self.owner = os.getpid()
+        self.started = time.monotonic()
+        self.folder = tempfile.mkdtemp(prefix="deck2pdf-")
         self.connection, theirs = ctx.Pipe()
         # Not a daemon: it starts workers.
         # A forked process holds a copy of this end too: it closes it, or the pipe would never break for it.
         inherited = self.connection if ctx.get_start_method() == "fork" else None
-        self.process = ctx.Process(target=_serve, args=(theirs, inherited, warm_up, os.getpid()))
+        self.process = ctx.Process(target=_serve, args=(theirs, inherited, warm_up, os.getpid(), self.folder))
         self.process.start()
         theirs.close()
         atexit.register(self.close)  # never used (an error, --inspect...): it ends with the program
@@ -159,18 +171,31 @@ class Child:
         args: tuple[Any, ...],
         progress: Callable[[int, int], None] | None = None,
         deadline: float | None = None,
+        memory: int | None = None,
+        meter: Any = None,
     ) -> Any:
-        """Run `function(*args, progress=...)` there and return its result (or raise its exception). At
-        `deadline` (time.monotonic()) the process and its workers are ended and GaveUp is raised."""
+        """Run `function(*args, progress=...)` there and return its result (or raise its exception); its log
+        records are logged here. At `deadline` (time.monotonic()) the process and its workers are ended and GaveUp
+        is raised; with `memory` (bytes) each process there may grow its address space by that much, and
+        `meter.over(pid)` is asked every `POLL_SECONDS` whether the process and those below it are over the
+        ceiling (then they are ended and OverMemoryError raised)."""
+        log = logging.getLogger("deck2pdf")
+        finished = False  # it answered: it ends by itself
         try:
             try:
-                self.connection.send((logging.getLogger("deck2pdf").level, function, args))
+                self.connection.send((log.getEffectiveLevel(), function, args, memory))
             except OSError:  # it ended before being asked: it said why on stderr
                 raise RenderError("the rendering process could not start", hint="run with --debug") from None
             while True:
                 wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+                if meter is not None:
+                    wait = POLL_SECONDS if wait is None else min(wait, POLL_SECONDS)
                 if not self.connection.poll(wait):
-                    raise GaveUp
+                    if deadline is not None and time.monotonic() >= deadline:
+                        raise GaveUp
+                    if meter is not None and self.process.pid is not None and meter.over(self.process.pid):
+                        raise OverMemoryError
+                    continue
                 try:
                     kind, *payload = self.connection.recv()
                 except EOFError:
@@ -178,40 +203,47 @@ class Child:
                 if kind == "progress":
                     if progress is not None:
                         progress(*payload)
+                elif kind == "log":
+                    log.log(payload[0], "%s", payload[1])
                 elif kind == "done":
+                    finished = True
                     return payload[0]
                 else:
+                    finished = True
                     raise payload[0]
         finally:
-            self.close()
+            self.close(wait=3 if finished else 0)
 
-    def close(self) -> None:
-        """End the process (and its workers) if it still runs; wait for it."""
+    def close(self, wait: float = 3) -> None:
+        """End the process (and its workers) if it has not ended within `wait` seconds (one that answered ends by
+        itself); remove its temporary folder."""
         if self.owner != os.getpid() or self.connection.closed:
             return
         atexit.unregister(self.close)
         self.connection.close()
-        self.process.join(timeout=3)  # done, it ends by itself: its exit tidies up (engine.keep_tidy)
+        self.process.join(timeout=wait)
         if self.process.is_alive() and self.process.pid is not None:
             try:
-                os.killpg(self.process.pid, signal.SIGTERM)  # its group: the workers too
+                os.killpg(self.process.pid, signal.SIGKILL)  # its group: the workers too
             except (AttributeError, ProcessLookupError, PermissionError):  # not POSIX, or not yet in its group
-                self.process.terminate()
+                self.process.kill()
         self.process.join(timeout=5)
-        if self.process.is_alive():  # it did not stop when asked
-            self.process.kill()
-            self.process.join(timeout=5)
+        import shutil
+
+        shutil.rmtree(self.folder, ignore_errors=True)  # whatever the work left there, however it ended
 
 
-def _serve(connection: Any, inherited: Any, warm_up: Callable[[], None] | None, parent: int) -> None:
+def _serve(connection: Any, inherited: Any, warm_up: Callable[[], None] | None, parent: int, folder: str) -> None:
     if inherited is not None:
         inherited.close()
     _die_with(parent, tidy=True)
     if hasattr(os, "setpgrp"):
-        # A process group of its own, with its workers: stopping the render (Ctrl-C, --timeout, an error in
-        # the program) stops them all at once, and no worker is left behind.
+        # A process group of its own, with its workers: stopping the work (Ctrl-C, the deadline, the memory
+        # ceiling, an error in the program) stops them all at once, and no worker is left behind.
         os.setpgrp()
-    from .logs import setup
+    import tempfile
+
+    os.environ["TMPDIR"] = tempfile.tempdir = folder  # every temporary file of the work, its workers' too
 
     failed: BaseException | None = None
     if warm_up is not None:
@@ -223,8 +255,10 @@ def _serve(connection: Any, inherited: Any, warm_up: Callable[[], None] | None, 
         request = connection.recv()
     except (EOFError, KeyboardInterrupt):
         return
-    level, function, args = request
-    setup(level)
+    level, function, args, memory = request
+    _forward_logs(connection, level)
+    if memory is not None:
+        _cap_address_space(memory)
     try:
         if failed is not None:
             raise failed
@@ -233,10 +267,48 @@ def _serve(connection: Any, inherited: Any, warm_up: Callable[[], None] | None, 
     except SystemExit:  # ended by its parent's end (`_die_with`): nobody reads an answer
         raise
     except BaseException as exc:  # everything goes back, Ctrl-C included
+        import traceback
+
+        if not isinstance(exc, MemoryError):  # (formatting one may need the memory there is not)
+            exc.add_note("in the conversion's process:\n" + traceback.format_exc())  # shown with --debug
         try:
             connection.send(("error", exc))
         except Exception:  # an exception that cannot be pickled
             connection.send(("error", RenderError(f"{type(exc).__name__}: {exc}", hint="run with --debug")))
+
+
+def _forward_logs(connection: Any, level: int) -> None:
+    """Send this process's deck2pdf log records to the supervisor, which logs them with its own handlers (the
+    command's stderr, a library caller's logging). Records of processes forked from this one go to stderr."""
+    from .logs import setup
+
+    setup(level)  # what the workers use
+    own = os.getpid()
+
+    class Forward(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if os.getpid() != own:
+                return fallback.emit(record)
+            try:
+                connection.send(("log", record.levelno, record.getMessage()))
+            except Exception:
+                self.handleError(record)
+
+    log = logging.getLogger("deck2pdf")
+    fallback = log.handlers[0]
+    log.handlers[:] = [Forward(level)]
+
+
+def _cap_address_space(memory: int) -> None:
+    """Let this process (and the processes it starts, which inherit the cap) grow its address space by `memory`
+    bytes at most: an allocation past that fails at once (MemoryError), before the supervisor's next look."""
+    try:
+        import resource
+
+        size = int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        resource.setrlimit(resource.RLIMIT_AS, (size + memory, resource.RLIM_INFINITY))
+    except (ImportError, OSError, ValueError):  # not POSIX, no /proc (macOS: RLIMIT_AS is not enforced anyway)
+        pass
 
 
 def done(function: Callable[..., Any], *args: Any) -> Future[Any]:

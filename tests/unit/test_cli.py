@@ -398,22 +398,22 @@ def test_help_reads_like_its_peers(run_cli: RunCli) -> None:
     assert "--install-completion" in text
 
 
-def test_the_command_gives_a_deck_ten_minutes_by_default(
-    run_cli: RunCli, make_deck: MakeDeck, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_every_conversion_has_a_deadline_and_a_memory_ceiling_by_default() -> None:
+    """From the command line and from Python alike (a deck cannot set them: they are not front matter keys)."""
+    from deck2pdf.pipeline import walls
+    from deck2pdf.supervisor import MB, Walls
+
+    assert walls({}, Path("d.md")) == Walls(600, 2048 * MB)
+    assert walls({"untrusted": True}, Path("d.md")) == Walls(120, 1024 * MB)
+    assert walls({"untrusted": True, "timeout": 5, "max_memory": 300}, Path("d.md")) == Walls(5, 300 * MB)
+    resolved, warnings = Options.resolve({"timeout": 1e6, "max_memory": 10**6}, {}, Path("d.md"), environ={})
+    assert (resolved.timeout, resolved.max_memory) == (600, 2048) and warnings
+
+
+def test_the_command_gives_up_at_its_deadline_and_writes_nothing(
+    run_cli: RunCli, make_deck: MakeDeck, tmp_path: Path
 ) -> None:
-    import deck2pdf.cli
-
-    assert deck2pdf.cli.COMMAND_TIMEOUT == 600
-    from typer.testing import CliRunner
-
-    from deck2pdf import procs
-
-    monkeypatch.setattr(deck2pdf.cli, "COMMAND_TIMEOUT", 0.001)  # what ten minutes of a bomb would meet
     deck = make_deck("--\n# A slide\n")
-
-    def command(*args: str | Path) -> Any:  # as launch.py runs it: with its renderer started
-        return CliRunner().invoke(deck2pdf.cli.app, [str(a) for a in args], obj=procs.Child(), catch_exceptions=False)
-
-    result = command(deck, "-o", tmp_path / "o.pdf")
-    assert result.exit_code != 0 and "gave up after" in result.stderr and not (tmp_path / "o.pdf").exists()
-    assert command(deck, "-o", tmp_path / "o.pdf", "--timeout", "100").exit_code == 0  # a given one wins
+    result = run_cli(deck, "-o", tmp_path / "o.pdf", "--timeout", "0.001")
+    assert result.exit_code == 6 and "gave up after 0.001 s (--timeout)" in result.stderr
+    assert not (tmp_path / "o.pdf").exists()

@@ -1,0 +1,148 @@
+"""Every stage of a conversion sits inside the same walls: a deck that makes the parser, the image stage or the
+renderer run on is ended at --timeout, leaves no temporary file, and says so in one line (exit 6)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import deck2pdf
+from deck2pdf.errors import Deck2PdfError, GaveUp
+
+SLACK = 5.0  # seconds a run may take past its deadline: the interpreter's start, the kill, a loaded machine
+
+
+def _run(deck: Path | str, *args: str | Path, temp: Path, stdin: Path | None = None) -> tuple[int, str, float]:
+    """Run the command in a process of its own with TMPDIR `temp`; its exit code, stderr and seconds."""
+    start = time.monotonic()
+    with open(stdin, "rb") if stdin is not None else open(os.devnull, "rb") as given:
+        done = subprocess.run(
+            [sys.executable, "-m", "deck2pdf", str(deck), *map(str, args)],
+            stdin=given,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "TMPDIR": str(temp)},
+            check=False,
+        )
+    return done.returncode, done.stderr, time.monotonic() - start
+
+
+def _clean_end(stderr: str, temp: Path) -> None:
+    assert all(line.startswith("deck2pdf: ") for line in stderr.splitlines()), stderr
+    assert list(temp.iterdir()) == []
+
+
+@pytest.fixture
+def temp(tmp_path: Path) -> Path:
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A port on 127.0.0.1 that takes connections and never answers."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1024)
+        yield server.getsockname()[1]
+
+
+PARSE_BOMB = "title: P\n" + "--\n# [a](\n\n" + "[a](" * 12_000 + "\n" + "--\n" + "[a](" * 12_000 + "\n"
+
+
+@pytest.mark.slow
+def test_a_deck_that_keeps_the_parser_busy_is_ended_at_the_deadline(tmp_path: Path, temp: Path) -> None:
+    deck = tmp_path / "parse.md"
+    deck.write_text(PARSE_BOMB, encoding="utf-8")
+    code, stderr, seconds = _run(deck, "-o", tmp_path / "p.pdf", "--timeout", "3", temp=temp)
+    assert code == 6 and "gave up after 3 s (--timeout); nothing written" in stderr
+    assert seconds < 3 + SLACK
+    assert not (tmp_path / "p.pdf").exists()
+    _clean_end(stderr, temp)
+
+
+def test_a_library_call_parsing_a_bomb_gives_up_in_its_own_time(tmp_path: Path) -> None:
+    """From Python the parse ran in the caller's thread, beyond any limit; now it runs inside the walls, and the
+    error is a Deck2PdfError."""
+    start = time.monotonic()
+    with pytest.raises(Deck2PdfError, match="gave up after 2 s"):
+        deck2pdf.render(PARSE_BOMB, timeout=2, cache_dir=tmp_path / "cache")
+    assert time.monotonic() - start < 2 + SLACK
+
+
+@pytest.mark.slow
+def test_images_on_a_server_that_never_answers_end_at_the_deadline(
+    tmp_path: Path, temp: Path, silent_server: int
+) -> None:
+    images = "".join(f"![i](http://127.0.0.1:{silent_server}/{n}.png)\n" for n in range(240))
+    deck = tmp_path / "images.md"
+    deck.write_text(f"title: I\n--\n# Images\n\n{images}", encoding="utf-8")
+    args = ("-o", tmp_path / "i.pdf", "--timeout", "4", "--allow-private-network", "--cache-dir", tmp_path / "c")
+    code, stderr, seconds = _run(deck, *args, temp=temp)
+    assert code == 6 and "gave up after 4 s (--timeout)" in stderr
+    assert seconds < 4 + SLACK
+    _clean_end(stderr, temp)
+
+
+@pytest.mark.slow
+def test_a_render_ended_at_the_deadline_leaves_no_font_folder(tmp_path: Path, temp: Path) -> None:
+    """WeasyPrint's folder of the deck's fonts (weasyprint-*) was left in TMPDIR by a run --timeout ended."""
+    font = Path(__file__).parents[2] / "fonts"
+    face = next(p for p in sorted(font.rglob("*.woff2")) + sorted(font.rglob("*.ttf")))
+    (tmp_path / face.name).write_bytes(face.read_bytes())
+    style = f"<style>@font-face {{ font-family: Own; src: url({face.name}) }} body {{ font-family: Own }}</style>"
+    slides = "".join(f"--\n# Slide {n}\n\n{style}\n\n" + "* a point of the slide\n" * 12 for n in range(400))
+    deck = tmp_path / "long.md"
+    deck.write_text(f"title: L\n{slides}", encoding="utf-8")
+    code, stderr, _ = _run(deck, "-o", tmp_path / "l.pdf", "--timeout", "4", "--no-render-cache", "-j", "1", temp=temp)
+    assert code == 6, stderr
+    _clean_end(stderr, temp)
+
+
+def test_an_untrusted_deck_given_as_text_reads_no_file_of_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (40, 20), "#ff0000").save(tmp_path / "secret.png")
+    monkeypatch.chdir(tmp_path)  # a service started from here (or from /) must not print what is here
+    with caplog.at_level(logging.WARNING, logger="deck2pdf"):
+        pdf = deck2pdf.render("title: U\n--\n# U\n\n![s](secret.png)\n", untrusted=True, cache_dir=tmp_path / "c")
+    assert b"/Subtype /Image" not in pdf and b"/Subtype/Image" not in pdf
+    assert [r for r in caplog.records if "secret.png" in r.getMessage()]  # said, as a missing image
+    trusted = deck2pdf.render("title: U\n--\n# U\n\n![s](secret.png)\n", cache_dir=tmp_path / "c")
+    assert b"/Image" in trusted  # (the trusted default is the current folder, as documented)
+
+
+def test_a_deck_on_standard_input_is_never_the_output(tmp_path: Path, temp: Path) -> None:
+    deck = tmp_path / "talk.md"
+    deck.write_text("title: S\n--\n# S\n", encoding="utf-8")
+    code, stderr, _ = _run("-", "-o", deck, temp=temp, stdin=deck)
+    assert code == 7 and "would overwrite the deck" in stderr
+    assert deck.read_text(encoding="utf-8") == "title: S\n--\n# S\n"
+
+
+def test_an_output_that_is_a_hard_link_to_an_image_is_refused(tmp_path: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (40, 20), "#ff0000").save(tmp_path / "pic.png")
+    os.link(tmp_path / "pic.png", tmp_path / "out.pdf")
+    deck = tmp_path / "talk.md"
+    deck.write_text('title: S\n--\n# S\n\n<img src="pi&#99;.png">\n', encoding="utf-8")
+    with pytest.raises(Deck2PdfError, match=r"would overwrite pic\.png"):
+        deck2pdf.convert(deck, {"output": tmp_path / "out.pdf", "cache_dir": tmp_path / "c"})
+    assert (tmp_path / "out.pdf").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_gave_up_is_caught_by_except_exception() -> None:
+    assert issubclass(GaveUp, Deck2PdfError) and GaveUp(3).exit_code == 6
