@@ -117,6 +117,7 @@ def resolve_assets(deck: Deck, options: Options, sheets: Sequence[Path] = ()) ->
         assets[url] = asset
         if asset.problem:
             warnings.append(f"{use.place}: image '{short(use.ref)}' {asset.problem}")
+    resolver.cache.prune(options.cache_max_size * 2**20 // 2)  # half of the cache folder's size
     return dataclasses.replace(deck, assets=assets), warnings, _summary(assets.values())
 
 

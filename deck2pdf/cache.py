@@ -10,15 +10,19 @@ writing the same key both write complete files; the last rename wins.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .files import write_atomic
 
 VERSION = "v1"
+PRUNE_GRACE_SECONDS = 3600.0  # entries used this recently are never pruned (a conversion lasts --timeout at most)
 
 
 def default_cache_dir() -> Path:
@@ -63,6 +67,8 @@ class Cache:
             return None
         if entry.key != key or hashlib.sha256(data).hexdigest() != entry.sha256:
             return None
+        with contextlib.suppress(OSError):  # pruned meanwhile: the data read above is still good
+            os.utime(self._entry_path(key))  # recently used: pruned last
         return entry
 
     def put(
@@ -104,6 +110,40 @@ class Cache:
             content_type=entry.content_type,
             private_network=entry.private_network,
         )
+
+    def prune(self, limit: int, grace: float = PRUNE_GRACE_SECONDS) -> None:
+        """Delete the least recently used entries while the files are larger than `limit` bytes, then the files
+        no entry names. Entries used in the last `grace` seconds stay whatever the size: a conversion running
+        beside this one may be about to read them (none runs longer than --timeout)."""
+        try:
+            sizes = {p.name: p.stat().st_size for p in self._data.iterdir()}
+        except OSError:
+            return
+        if sum(sizes.values()) <= limit:  # (the usual case: no entry is read)
+            return
+        entries = []
+        for path in self._entries.glob("*.json"):
+            try:
+                entries.append((path.stat().st_mtime, path, json.loads(path.read_text(encoding="utf-8"))["sha256"]))
+            except (OSError, ValueError, KeyError, TypeError):
+                path.unlink(missing_ok=True)  # damaged: absent anyway
+        uses = Counter(sha for _, _, sha in entries)
+        total = sum(sizes.get(sha, 0) for sha in uses)
+        recent = time.time() - grace
+        for used, path, sha in sorted(entries, key=lambda e: e[0]):
+            if total <= limit or used > recent:
+                break
+            path.unlink(missing_ok=True)
+            uses[sha] -= 1
+            if not uses[sha]:
+                total -= sizes.get(sha, 0)
+        for sha in sizes:
+            with contextlib.suppress(OSError):  # (another run pruning beside this one)
+                if not uses[sha] and (self._data / sha).stat().st_mtime < recent:  # not one whose entry is to come
+                    (self._data / sha).unlink()
+        for link in (self.folder / "named").glob("*"):
+            if link.is_symlink() and not link.exists():
+                link.unlink(missing_ok=True)
 
     def _entry_path(self, key: str) -> Path:
         return self._entries / f"{hashlib.sha256(key.encode()).hexdigest()}.json"

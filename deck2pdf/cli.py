@@ -31,7 +31,7 @@ _PANELS = {
     **dict.fromkeys(("output", "directory", "slides", "extract", "watch", "config", "strict"), _IO),
     **dict.fromkeys(("size", "theme", "theme_base_url", "css", "progress"), _LOOK),
     **dict.fromkeys(("fit", "min_scale", "overflow"), _FIT),
-    **dict.fromkeys(("cache_dir", "offline", "refresh", "image_dpi", "image_timeout"), _IMAGES),
+    **dict.fromkeys(("cache_dir", "cache_max_size", "offline", "refresh", "image_dpi", "image_timeout"), _IMAGES),
     **dict.fromkeys(
         ("handout", "paper", "landscape", "frame", "collapse_builds", "link_notes", "backgrounds", "qr"), _HANDOUTS
     ),
@@ -57,7 +57,7 @@ _PANELS = {
 }
 _METAVARS = {
     "output": "FILE", "directory": "DIR", "slides": "RANGES", "config": "FILE", "size": "SIZE", "theme": "NAME", "theme_base_url": "URL",
-    "css": "FILE", "min_scale": "0.2-1", "overflow": "continue|cut", "cache_dir": "DIR", "image_dpi": "DPI",
+    "css": "FILE", "min_scale": "0.2-1", "overflow": "continue|cut", "cache_dir": "DIR", "cache_max_size": "MB", "image_dpi": "DPI",
     "image_timeout": "SECONDS", "handout": "1|2|3|4|6|9", "paper": "a4|letter|legal|a3", "allow_dir": "DIR",
     "max_image_pixels": "PIXELS", "max_image_bytes": "BYTES", "max_deck_bytes": "BYTES", "max_slides": "N",
     "max_slide_chars": "CHARS", "timeout": "SECONDS", "max_memory": "MB", "jobs": "N", "extract": "PDF",
@@ -184,6 +184,16 @@ def main(
             rich_help_panel=_PANELS["cache_dir"],
             metavar=_METAVARS.get("cache_dir"),
             help=r"Image cache folder \[default: the user cache folder, e.g. ~/.cache/deck2pdf].",
+        ),
+    ] = None,
+    cache_max_size: Annotated[
+        Optional[int],
+        typer.Option(
+            "--cache-max-size",
+            rich_help_panel=_PANELS["cache_max_size"],
+            metavar=_METAVARS.get("cache_max_size"),
+            help=f"Megabytes the cache folder keeps, the least recently used out first \\[default: "
+            f"{Options.cache_max_size}].",
         ),
     ] = None,
     offline: Annotated[
@@ -590,6 +600,7 @@ def main(
             "min_scale": min_scale,
             "overflow": overflow,
             "cache_dir": cache_dir,
+            "cache_max_size": cache_max_size,
             "offline": offline,
             "refresh": refresh,
             "image_dpi": image_dpi,

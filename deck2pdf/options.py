@@ -138,6 +138,7 @@ class Options:
     cache_dir: Path | None = None  # where fetched and normalized images are kept; None: the user cache folder
     offline: bool = False  # use only the cache and local files: no network at all
     render_cache: bool = True  # keep rendered chunks of slides in the cache, so a re-render redoes only what changed
+    cache_max_size: int = 1024  # megabytes the cache folder keeps (half images, half rendered chunks), oldest out
     jobs: int | None = None  # processes that render a deck's chunks at once; None: one per core
     refresh: bool = False  # ask the servers whether cached images changed (conditional requests)
     image_dpi: int = 200  # images are downsampled to this resolution at their printed size
@@ -419,6 +420,7 @@ _RULES: dict[str, OptionSpec] = {
     "min_scale": OptionSpec(low=0.2, high=1.0),
     "overflow": OptionSpec(choices=OVERFLOWS),
     "cache_dir": OptionSpec(finish=_absolute),
+    "cache_max_size": OptionSpec(low=1, high=2**30),
     "jobs": OptionSpec(low=1, high=4096),
     "image_dpi": OptionSpec(low=36, high=1200),
     "allow_dirs": OptionSpec(finish=_absolute, flag="--allow-dir"),

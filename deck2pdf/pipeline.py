@@ -270,6 +270,7 @@ def _lay_out(deck: Deck, theme: Theme, options: Options) -> tuple[rendering.Requ
         stamp.when,
         theme.name,
         functools.partial(handout_sheets, deck, options, stamp) if options.handout else None,
+        cache_bytes=options.cache_max_size * 2**20 // 2,  # half of the cache folder's size
     )
     return request, typesetter
 

@@ -24,7 +24,7 @@ from ..errors import RenderError
 from ..handout import impose
 from ..logs import Clock
 from ..model import Attached, Rect, slide_id
-from .chunks import Chunk, Job, RenderCache
+from .chunks import CACHE_LIMIT_BYTES, Chunk, Job, RenderCache
 from .chunks import render as render_chunks
 
 log = logging.getLogger("deck2pdf")
@@ -52,6 +52,7 @@ class Request:
     theme: str  # for messages
     # A handout's sheets for other pages than one a slide (a slide that does not fit continues on more pages).
     replan: Callable[[list[tuple[int, int]]], Sheets] | None = None
+    cache_bytes: int = CACHE_LIMIT_BYTES  # what the render cache keeps, oldest chunks out
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def render_deck(request: Request, progress: Callable[[int, int], None] | None = 
     folder = job.font_store.parent  # the cache's
     with _font_store(folder) as font_store:
         job = replace(job, font_store=font_store)
-        cache = RenderCache(folder / "renders") if request.render_cache else None
+        cache = RenderCache(folder / "renders", request.cache_bytes) if request.render_cache else None
         beside = None
         if request.sheets is not None:
             beside = (_render_sheets, (request.sheets, job.variant, job.attachments, job.epoch))

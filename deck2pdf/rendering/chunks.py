@@ -540,8 +540,9 @@ class RenderCache:
     """Rendered chunks by key: `<key>.pdf` and `<key>.json`, in the cache folder. Safe to share between processes
     (files are written whole, then renamed); damaged entries count as absent; pruned to CACHE_LIMIT_BYTES."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, limit: int = CACHE_LIMIT_BYTES) -> None:
         self.folder = folder
+        self.limit = limit
 
     def _entry(self, key: str) -> str:
         """The name of a chunk's files: its key and what else draws it (`_system`, found out only when the cache
@@ -589,8 +590,9 @@ class RenderCache:
         except OSError as exc:  # a cache that cannot be written only costs time
             log.debug("render cache not written: %s", exc)
 
-    def prune(self, limit: int = CACHE_LIMIT_BYTES) -> None:
-        """Delete the least recently used entries while the cache is larger than `limit`."""
+    def prune(self) -> None:
+        """Delete the least recently used entries while the cache is larger than its limit."""
+        limit = self.limit
         try:
             entries = [(p.stat().st_mtime, p) for p in self.folder.glob("*.json")]
             sizes = {p: p.stat().st_size + _size(p.with_suffix(".pdf")) for _, p in entries}
