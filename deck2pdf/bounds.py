@@ -22,7 +22,7 @@ import tinycss2
 MAX_SHEET_BYTES = 8 * 2**20  # a style sheet larger than this is not one (WeasyPrint would spend minutes on it)
 GRID_LINES = 1000  # grid line numbers, spans and repeat() counts are clamped to this (Chrome's old limit)
 VAR_TOKENS = 10_000  # a custom property that expands to more tokens than this is dropped
-SVG_NODES = 10_000  # an SVG that draws more elements than this, counting what <use> repeats, loses its <use>s
+SVG_NODES = 10_000  # an SVG that draws more elements than this, counting what <use> and markers repeat, loses them
 
 LENGTH = 100_000  # a length or percentage larger than this (px, em, %...) is clamped to it
 _UNITS = "px em rem ex rex ch rch cap rcap ic ric lh rlh cm mm q in pt pc"  # and the viewport's, below
@@ -256,7 +256,7 @@ class _Expansion:
 def svg_too_large(data: bytes) -> bool:
     """Whether an SVG file draws more than SVG_NODES elements (one that does not parse is not: WeasyPrint says
     so itself)."""
-    if b"use" not in data:
+    if b"use" not in data and b"marker" not in data:
         return False
     try:
         root = ET.fromstring(data)  # noqa: S314 - expat refuses entity-expansion bombs; nothing is fetched
@@ -268,6 +268,13 @@ def svg_too_large(data: bytes) -> bool:
 def svg_draws(root: ET.Element) -> int:
     """How many elements an SVG draws, counting each element a `<use>` repeats (and what those repeat)."""
     by_id = {_same_id(el.get("id", "")): el for el in root.iter() if el.get("id")}
+    # Markers set by a <style> element's rules: counted on every element (the rules' selectors are not matched).
+    styled = [
+        m
+        for el in root.iter()
+        if _local_name(el.tag) == "style"
+        for m in _marker_ids(el.text or "", declarations=False)
+    ]
     sizes: dict[int, int] = {}
 
     def size(el: ET.Element) -> int:
@@ -282,6 +289,10 @@ def svg_draws(root: ET.Element) -> int:
             target = by_id.get(_same_id(ref.rsplit("#", 1)[1])) if "#" in ref else None
             if target is not None:
                 total += size(target)
+        for ref in _markers(el, styled):  # a marker is drawn at vertices: its contents (and their markers) again
+            target = by_id.get(_same_id(ref))
+            if target is not None:
+                total += _vertices(el) * size(target)
         sizes[key] = min(total, SVG_NODES + 1)
         return sizes[key]
 
@@ -289,6 +300,45 @@ def svg_draws(root: ET.Element) -> int:
         return size(root)
     except RecursionError:  # nested thousands deep
         return SVG_NODES + 1
+
+
+_MARKER_PROPERTIES = frozenset({"marker", "marker-start", "marker-mid", "marker-end"})
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def _markers(el: ET.Element, styled: list[str]) -> list[str]:
+    """The ids of the markers an element draws (marker, marker-start/-mid/-end: attributes, style, <style>)."""
+    if _local_name(el.tag) not in _SHAPES:
+        return []
+    own = [f"{name}:{value}" for name, value in el.attrib.items() if name.lower() in _MARKER_PROPERTIES]
+    return [i for css in [*own, el.get("style", "")] for i in _marker_ids(css, declarations=True)] + styled
+
+
+def _marker_ids(css: str, *, declarations: bool) -> list[str]:
+    """The ids the marker properties of CSS (a style attribute's declarations, or a style sheet) name."""
+    ids = []
+    for decl in _declarations(css, declarations):
+        if decl.lower_name not in _MARKER_PROPERTIES:
+            continue
+        for token in decl.value:
+            if token.type == "url":
+                ref = token.value
+            elif token.type == "function" and token.lower_name == "url" and token.arguments:
+                ref = getattr(token.arguments[0], "value", "")
+            else:
+                continue
+            if "#" in ref:
+                ids.append(ref.rsplit("#", 1)[1])
+    return ids
+
+
+def _vertices(el: ET.Element) -> int:
+    """At most how many vertices a shape has (each may draw a marker)."""
+    data = el.get("points") or el.get("d") or ""
+    return max(2, len(_NUMBER.findall(data)) // 2 + 1)
+
+
+_SHAPES = frozenset({"path", "line", "polyline", "polygon"})
 
 
 def _same_id(text: str) -> str:

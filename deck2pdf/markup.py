@@ -747,7 +747,8 @@ def spliced(text: str, edits: Sequence[tuple[int, int, str]]) -> str:
 
 def bounded_html(html: str, dropped: frozenset[str]) -> str:
     """A slide's HTML within `bounds`' limits: its style attributes' and <style> elements' CSS bounded, and the
-    `<use>`s of an inline SVG that would draw too much dropped; every other byte as it was. `dropped`: the
+    `<use>`s of an inline SVG that would draw too much dropped (and its markers' ids: they draw nowhere then); every
+    other byte as it was. `dropped`: the
     document's runaway custom properties (`bounds.runaway` of every definition it makes)."""
     if "<svg" not in html.lower() and not bounds.may_need_bounds(html):
         return html
@@ -779,6 +780,7 @@ class _Bounds(_Located):
         self.style_start: int | None = None  # where the text of the <style> being read starts
         self.svg: list[ET.Element] = []  # the open elements of the inline SVG being read
         self.uses: list[tuple[int, int]] = []  # its <use> tags' places
+        self.markers: list[tuple[int, int, str, dict[str, str]]] = []  # its <marker> start tags'
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         start = self._offset()
@@ -799,11 +801,17 @@ class _Bounds(_Located):
             self.svg.append(element)
             if tag == "use":
                 self.uses.append((start, end))
+            elif tag == "marker" and "id" in values:  # drawn again at every vertex that names it
+                self.markers.append((start, end, tag, values))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
         if self.svg and tag != "style":  # in SVG, `/>` closes the element
             self.handle_endtag(tag)
+
+    def handle_data(self, data: str) -> None:
+        if self.svg and self.svg[-1].tag == "style":  # its rules may set markers
+            self.svg[-1].text = (self.svg[-1].text or "") + data
 
     def handle_endtag(self, tag: str) -> None:
         at = self._offset()
@@ -825,7 +833,14 @@ class _Bounds(_Located):
         if not self.svg:
             if bounds.svg_draws(root) > bounds.SVG_NODES:
                 self.edits.update({start: (end, "") for start, end in self.uses})
+                # A marker without its id is drawn nowhere (its style attribute, if any, still bounded).
+                for start, end, tag, values in self.markers:
+                    kept = {k: v for k, v in values.items() if k != "id"}
+                    if "style" in kept:
+                        kept["style"] = bounds.bounded_css(kept["style"], declarations=True, dropped=self.dropped)
+                    self.edits[start] = (end, start_tag(tag, kept))
             self.uses = []
+            self.markers = []
 
     def close(self) -> None:
         super().close()

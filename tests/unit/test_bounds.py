@@ -81,6 +81,34 @@ def test_an_svg_whose_uses_repeat_too_much_loses_its_uses() -> None:
     assert out.count("<use") == 1 and "<circle" in out and out.startswith("<p>x</p><svg")
 
 
+def marker_bomb(levels: int, how: str = "attribute") -> str:
+    """Markers whose shape draws the marker before it at each of its vertices: they multiply per level."""
+    points = " ".join(f"{i},{i}" for i in range(10))
+    refer = {
+        "attribute": 'marker-mid="url(#m{k})"',
+        "style": "style='marker-mid: u\\72l(\"#m{k}\")'",  # an escape in the function's name, quoted
+        "sheet": 'class="s{k}"',
+    }[how]
+    sheet = "".join(f".s{k}{{marker-start:url(#m{k})}}" for k in range(levels)) if how == "sheet" else ""
+    markers = "".join(
+        f'<marker id="m{k}"><polyline points="{points}" {refer.format(k=k - 1)}/></marker>' for k in range(1, levels)
+    )
+    return (
+        f'<svg width="100" height="100"><style>{sheet}</style><defs><marker id="m0"><circle r="1"/></marker>'
+        f'{markers}</defs><polyline points="{points}" {refer.format(k=levels - 1)}/></svg>'
+    )
+
+
+@pytest.mark.parametrize("how", ["attribute", "style", "sheet"])
+def test_chained_svg_markers_are_counted_and_an_inline_svg_loses_them(how: str) -> None:
+    assert svg_draws(ET.fromstring(marker_bomb(6, how))) > SVG_NODES
+    assert svg_draws(ET.fromstring(marker_bomb(2, how))) < 1000  # a marker or two on a line: as drawn
+    out = bounded_html(f"<p>x</p>{marker_bomb(6, how)}", frozenset())
+    assert out.count("<marker") == 6 and 'id="m' not in out and "<polyline" in out
+    assert bounded_html(marker_bomb(2, how), frozenset()) == marker_bomb(2, how)
+    assert svg_too_large(marker_bomb(6, how).replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ').encode())
+
+
 def test_an_svg_file_whose_uses_repeat_too_much_is_too_large() -> None:
     bomb = use_bomb().replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ').encode()
     assert svg_too_large(bomb)
