@@ -1,6 +1,7 @@
-"""Every deck of the hostile-input corpus (tests/decks/hostile: attachments, strip bypasses, markup bombs, pixel
-tricks, forged messages, paths out of the folder) ends within its time limit, trusted and --untrusted, with a PDF
-or a one-line error: no traceback, no "a bug" exit, nothing attached, no picture over the limit, no temp file."""
+"""Every deck of the hostile-input corpus (tests/decks/hostile: attachments, strip bypasses, markup and marker
+bombs, pixel tricks, forged messages, paths out of the folder) ends within its deadline, trusted and --untrusted,
+under the supervisor's walls, with a PDF or a one-line error: no traceback, no "a bug" exit, nothing attached, no
+picture over the limit, no temp file."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pikepdf
@@ -15,8 +17,10 @@ import pytest
 
 from ..conftest import ROOT
 from .test_hardening import _embedded
+from .test_walls import SLACK
 
 CORPUS = ROOT / "tests" / "decks" / "hostile"
+DEADLINE = 30
 pytestmark = pytest.mark.slow
 
 
@@ -33,10 +37,11 @@ def test_a_hostile_deck_prints_or_fails_cleanly(tmp_path: Path, name: str, untru
     temp = tmp_path / "tmp"
     temp.mkdir()
     pdf = tmp_path / "out.pdf"
+    start = time.monotonic()
     done = subprocess.run(
         [
             *(sys.executable, "-m", "deck2pdf", str(folder / f"{name}.md"), "-o", str(pdf), "--offline"),
-            *("--timeout", "60", "--max-image-pixels", "1000000", "--no-render-cache"),
+            *("--timeout", str(DEADLINE), "--max-memory", "1024", "--max-image-pixels", "1000000", "--no-render-cache"),
             *(["--untrusted"] if untrusted else []),
         ],
         capture_output=True,
@@ -45,7 +50,8 @@ def test_a_hostile_deck_prints_or_fails_cleanly(tmp_path: Path, name: str, untru
         env={**os.environ, "TMPDIR": str(temp), "XDG_CACHE_HOME": str(tmp_path / "cache")},
         check=False,
     )
-    assert done.returncode in (0, 3), done.stderr  # printed, or refused as a bad deck
+    assert time.monotonic() - start < DEADLINE + SLACK
+    assert done.returncode in (0, 3), done.stderr  # printed, or refused as a bad deck (never given up on)
     assert all(line.startswith("deck2pdf: ") for line in done.stderr.splitlines()), done.stderr
     assert list(temp.iterdir()) == []
     if done.returncode == 3:
