@@ -132,16 +132,16 @@ def test_a_deck_on_standard_input_is_never_the_output(tmp_path: Path, temp: Path
     assert deck.read_text(encoding="utf-8") == "title: S\n--\n# S\n"
 
 
-def test_an_output_that_is_a_hard_link_to_an_image_is_refused(tmp_path: Path) -> None:
-    from PIL import Image
-
-    Image.new("RGB", (40, 20), "#ff0000").save(tmp_path / "pic.png")
-    os.link(tmp_path / "pic.png", tmp_path / "out.pdf")
+def test_an_output_that_is_a_hard_link_to_a_sheet_the_style_sheet_imports_is_refused(tmp_path: Path) -> None:
+    """Checked by what the conversion read, by file identity: an imported sheet was overwritten before."""
+    (tmp_path / "a.css").write_text('@import "b.css";\nh1 { color: red }\n', encoding="utf-8")
+    (tmp_path / "b.css").write_text("h1 { font-style: italic }\n", encoding="utf-8")
+    os.link(tmp_path / "b.css", tmp_path / "out.pdf")
     deck = tmp_path / "talk.md"
-    deck.write_text('title: S\n--\n# S\n\n<img src="pi&#99;.png">\n', encoding="utf-8")
-    with pytest.raises(Deck2PdfError, match=r"would overwrite pic\.png"):
+    deck.write_text("title: S\nstyle: a.css\n--\n# S\n", encoding="utf-8")
+    with pytest.raises(Deck2PdfError, match=r"would overwrite b\.css"):
         deck2pdf.convert(deck, {"output": tmp_path / "out.pdf", "cache_dir": tmp_path / "c"})
-    assert (tmp_path / "out.pdf").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "b.css").read_text(encoding="utf-8") == "h1 { font-style: italic }\n"
 
 
 def test_gave_up_is_caught_by_except_exception() -> None:
