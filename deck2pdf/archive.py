@@ -112,10 +112,11 @@ def _script(ch: str) -> str:
 
 
 def sources(deck: Deck, options: Options, when: datetime.datetime) -> list[Attached]:
-    """The files attached to an archived PDF: the deck, its `style:` sheet, and a manifest of every image."""
-    attached = [
-        Attached(deck.source.name, deck.source.read_bytes(), "The slide deck (Cleaver Markdown)", "Source", when)
-    ]
+    """The files attached to an archived PDF: the deck (as it was read; from standard input or a library call's
+    text, named `options.stdin_name`), its `style:` sheet, and a manifest of every image."""
+    name = deck.source.name if deck.given is None else options.stdin_name
+    text = deck.source.read_bytes() if deck.given is None else deck.given
+    attached = [Attached(name, text, "The slide deck (Cleaver Markdown)", "Source", when)]
     style = deck.meta.get("style")
     if options.style is not None and options.style.is_file() and isinstance(style, str):
         name = PurePosixPath(style.strip()).as_posix()
@@ -135,7 +136,7 @@ def sources(deck: Deck, options: Options, when: datetime.datetime) -> list[Attac
     ]
     manifest = {
         "generator": f"deck2pdf {__version__}",
-        "deck": deck.source.name,
+        "deck": name,
         "deck_modified": w3c_date(when),
         "images": images,
     }

@@ -34,7 +34,7 @@ _PANELS = {
     **dict.fromkeys(
         ("handout", "paper", "landscape", "frame", "collapse_builds", "link_notes", "backgrounds", "qr"), _HANDOUTS
     ),
-    **dict.fromkeys(("pdfa", "pdfua", "embed_source"), _ARCHIVE),
+    **dict.fromkeys(("pdfa", "pdfua", "embed_source", "stdin_name"), _ARCHIVE),
     **dict.fromkeys(
         (
             "untrusted",
@@ -59,6 +59,7 @@ _METAVARS = {
     "image_timeout": "SECONDS", "handout": "1|2|3|4|6|9", "paper": "a4|letter|legal|a3", "allow_dir": "DIR",
     "max_image_pixels": "PIXELS", "max_image_bytes": "BYTES", "max_deck_bytes": "BYTES", "max_slides": "N",
     "max_slide_chars": "CHARS", "timeout": "SECONDS", "jobs": "N", "extract": "PDF",
+    "stdin_name": "NAME",
 }  # fmt: skip
 log = logging.getLogger("deck2pdf")
 
@@ -364,6 +365,15 @@ def main(
             help="Attach the deck, style sheet and image manifest.",
         ),
     ] = None,
+    stdin_name: Annotated[
+        Optional[str],
+        typer.Option(
+            "--stdin-name",
+            rich_help_panel=_PANELS["stdin_name"],
+            metavar=_METAVARS.get("stdin_name"),
+            help=f"The name a deck read from standard input (-) is attached under \\[default: {Options.stdin_name}].",
+        ),
+    ] = None,
     extract: Annotated[
         bool,
         typer.Option(
@@ -597,6 +607,7 @@ def main(
             "pdfa": pdfa,
             "pdfua": pdfua,
             "embed_source": embed_source,
+            "stdin_name": stdin_name,
             "created": _source_date_epoch(),
             "max_deck_bytes": max_deck_bytes,
             "max_slides": max_slides,
