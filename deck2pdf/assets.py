@@ -209,11 +209,15 @@ class _Resolver:
     def download(self, url: str) -> _Download:
         """Get a remote image's bytes from the cache, or the network (thread-safe)."""
         entry = self.cache.get(url)
-        if entry is not None and entry.private_network and not self.policy.allow_private:
+        private = entry is not None and entry.private_network and not self.policy.allow_private
+        if private:
             entry = None  # fetched under a policy this run does not have
         if entry is not None and not self.options.refresh:
             return self._cached(entry)
         if self.options.offline:
+            if private:  # the real reason: this run's policy, not the cache
+                problem = "is cached from a private network address, which this run refuses (allow with --allow-private-network)"
+                return _Download(None, None, "missing", problem)
             return _Download(None, None, "missing", "is not in the cache and --offline forbids downloading it")
         try:
             got = fetch(

@@ -405,3 +405,19 @@ def test_the_renderer_serves_no_postscript_or_unknown_format_whatever_the_name(t
         with pytest.raises(ValueError, match=why):
             fetcher.fetch((tmp_path / name).as_uri())
     assert fetcher.fetch((tmp_path / "d.png").as_uri())
+
+
+def test_an_image_cached_from_a_private_address_is_refused_offline_for_that_reason(
+    tmp_path: Path, local_http: LocalHTTP
+) -> None:
+    serve_good(local_http)
+    deck = deck_of(tmp_path, local_http, ["/rgb.png"])
+    assert run(deck, tmp_path).returncode == 0  # cached, with --allow-private-network
+    args = [sys.executable, "-m", "deck2pdf", str(deck), "-o", str(tmp_path / "o.pdf"), "--offline"]
+    done = subprocess.run([*args, "--cache-dir", str(tmp_path / "cache")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (
+        f"image '{local_http.url}/rgb.png' is cached from a private network address, which this run refuses "
+        "(allow with --allow-private-network)"
+    ) in done.stderr
+    assert "not in the cache" not in done.stderr
