@@ -27,7 +27,7 @@ _IO, _LOOK, _FIT, _IMAGES, _HANDOUTS, _ARCHIVE, _SAFETY, _SPEED, _INFO = (
     "Information",
 )  # fmt: skip
 _PANELS = {
-    **dict.fromkeys(("output", "directory", "slides", "extract", "watch", "config", "strict"), _IO),
+    **dict.fromkeys(("output", "directory", "slides", "extract", "force", "watch", "config", "strict"), _IO),
     **dict.fromkeys(("size", "theme", "theme_base_url", "css", "progress"), _LOOK),
     **dict.fromkeys(("fit", "min_scale", "overflow"), _FIT),
     **dict.fromkeys(("cache_dir", "offline", "refresh", "image_dpi", "image_timeout"), _IMAGES),
@@ -380,7 +380,15 @@ def main(
             "--extract",
             rich_help_panel=_PANELS["extract"],
             metavar=_METAVARS.get("extract"),
-            help="DECK is a PDF: write the files attached to it into -d DIR.",
+            help="DECK is a PDF: write the files attached to it into -d DIR \\[default: NAME-attachments beside NAME.pdf]; never over a file that exists (see --force), never into .git.",
+        ),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            rich_help_panel=_PANELS["force"],
+            help="With --extract: replace files that exist (else nothing is extracted over them).",
         ),
     ] = False,
     directory: Annotated[
@@ -571,10 +579,12 @@ def main(
         if stdin and (len(decks) > 1 or extract or inspect or watch or directory is not None):
             raise UsageError("a deck on standard input (-) is converted alone", hint="give deck files instead")
         if extract:
+            from .archive import attachments_folder
             from .archive import extract as extract_files
+            from .logs import one_line
 
-            for path in extract_files(deck, directory or Path(".")):
-                typer.echo(str(path))
+            for path in extract_files(deck, directory or attachments_folder(deck), force=force):
+                typer.echo(one_line(str(path)))
             return
         flags = {
             "output": output,
