@@ -20,6 +20,7 @@ from typing import Any
 from ._version import __version__
 from .errors import DeckError, UsageError
 from .files import FileAccess
+from .logs import one_line
 from .markup import author_name
 from .model import Attached, Deck
 from .options import Options
@@ -112,10 +113,11 @@ def _script(ch: str) -> str:
 
 
 def sources(deck: Deck, options: Options, when: datetime.datetime) -> list[Attached]:
-    """The files attached to an archived PDF: the deck, its `style:` sheet, and a manifest of every image."""
-    attached = [
-        Attached(deck.source.name, deck.source.read_bytes(), "The slide deck (Cleaver Markdown)", "Source", when)
-    ]
+    """The files attached to an archived PDF: the deck (as it was read; from standard input or a library call's
+    text, named `options.stdin_name`), its `style:` sheet, and a manifest of every image."""
+    name = deck.source.name if deck.given is None else options.stdin_name
+    text = deck.source.read_bytes() if deck.given is None else deck.given
+    attached = [Attached(name, text, "The slide deck (Cleaver Markdown)", "Source", when)]
     style = deck.meta.get("style")
     if options.style is not None and options.style.is_file() and isinstance(style, str):
         name = PurePosixPath(style.strip()).as_posix()
@@ -135,7 +137,7 @@ def sources(deck: Deck, options: Options, when: datetime.datetime) -> list[Attac
     ]
     manifest = {
         "generator": f"deck2pdf {__version__}",
-        "deck": deck.source.name,
+        "deck": name,
         "deck_modified": w3c_date(when),
         "images": images,
     }
@@ -209,8 +211,17 @@ def saved(doc: Any) -> bytes:
 MAX_EXTRACT_BYTES = 256 * 2**20  # all of a PDF's attached files, at most (a deck, its sheet, its manifest)
 
 
-def extract(pdf_path: Path, folder: Path) -> list[Path]:
-    """Write the files attached to a PDF into `folder` (their dates restored); return their paths."""
+def attachments_folder(pdf_path: Path) -> Path:
+    """Where --extract writes without -d: a folder beside the PDF, named after it (`talk.pdf`: `talk-attachments/`)."""
+    return pdf_path.with_name(f"{pdf_path.stem}-attachments")
+
+
+def extract(pdf_path: Path, folder: Path, *, force: bool = False) -> list[Path]:
+    """Write the files attached to a PDF into `folder` (made if missing; their dates restored); return their paths.
+
+    No file that exists is replaced unless `force` (then it is removed first, a link included, never followed);
+    every name is checked before anything is written, and nothing is written into a `.git` folder (a PDF's
+    `.git/config` would run its commands at the next `git status`)."""
     import pikepdf
 
     try:
@@ -225,10 +236,29 @@ def extract(pdf_path: Path, folder: Path) -> list[Path]:
             raise UsageError(
                 "has no attached files", file=pdf_path, hint="only PDFs made with --embed-source or --pdfa have them"
             )
-        for name, spec in sorted(doc.attachments.items()):
+        targets = {}
+        for name in sorted(doc.attachments):
             target = (folder / name).resolve()
+            shown = one_line(name)
             if target in inside.roots or not inside.allows(target):  # a name like ../../x must not escape the folder
-                raise UsageError(f"attached file name '{name}' points outside the folder; not extracted", file=pdf_path)
+                raise UsageError(
+                    f"attached file name '{shown}' points outside the folder; not extracted", file=pdf_path
+                )
+            if any(part.lower() == ".git" for part in target.parts):
+                raise UsageError(
+                    f"attached file '{shown}' would be written into a .git folder; nothing extracted",
+                    file=pdf_path,
+                    hint="extract into a folder outside any .git folder (-d DIR)",
+                )
+            if (target.exists() or target.is_symlink()) and not force:
+                raise UsageError(
+                    f"'{one_line(str(target))}' exists; nothing extracted",
+                    file=pdf_path,
+                    hint="extract into a new folder (-d DIR), or replace the files with --force",
+                )
+            targets[name] = target
+        for name, spec in sorted(doc.attachments.items()):
+            target = targets[name]
             target.parent.mkdir(parents=True, exist_ok=True)
             attached = spec.get_file()
             params = attached.obj.get("/Params")
@@ -249,7 +279,16 @@ def extract(pdf_path: Path, folder: Path) -> list[Path]:
                     file=pdf_path,
                     hint="deck2pdf attaches a deck, its style sheet and a manifest: this PDF was not made by it",
                 )
-            target.write_bytes(data)
+            if force and (target.exists() or target.is_symlink()) and not target.is_dir():
+                target.unlink()
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+            try:
+                with os.fdopen(os.open(target, flags, 0o644), "wb") as out:  # a new file, never one that exists
+                    out.write(data)
+            except OSError as exc:
+                raise UsageError(
+                    f"cannot write '{one_line(str(target))}' ({exc.strerror}); not extracted further", file=pdf_path
+                ) from None
             if attached.mod_date is not None:
                 stamp = attached.mod_date.timestamp()
                 os.utime(target, (stamp, stamp))

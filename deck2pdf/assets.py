@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, unquote_to_bytes, urljoin, urlsplit
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from .cache import Cache, Entry, default_cache_dir
 from .fetch import FetchError, FetchPolicy, fetch
@@ -27,6 +27,8 @@ from .images import ImageError, normalize
 from .markup import CssUrl, Tag, css_imports, css_urls, elements, images, styles, svg_image_refs
 from .model import Asset, Deck, Slide, short, slide_place
 from .options import CLEAVER_FONT_PX, Options
+from .urls import joined, split
+from .urls import problem as url_problem
 
 _PX = re.compile(r"""(?:^|[;\s'"])(width|height)\s*:\s*(\d+(?:\.\d+)?)px""", re.IGNORECASE)
 _HTML_PX = re.compile(r"(\d+(?:\.\d+)?)(?:px)?(?:\s|$)", re.IGNORECASE)  # width="300", "300px"
@@ -107,7 +109,7 @@ def resolve_assets(deck: Deck, options: Options, sheets: Sequence[Path] = ()) ->
         w, h = boxes.get(use.url, (0.0, 0.0))
         boxes[use.url] = (max(w, use.box[0]), max(h, use.box[1]))
     resolver = _Resolver(deck, options)
-    remote = [u for u in first if urlsplit(u).scheme in ("http", "https")]
+    remote = [u for u in first if (parts := split(u)) is not None and parts.scheme in ("http", "https")]
     with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
         fetched = dict(zip(remote, pool.map(resolver.download, remote), strict=True))
     assets: dict[str, Asset] = {}
@@ -148,19 +150,19 @@ def _uses(deck: Deck, options: Options, sheets: Sequence[Path] = ()) -> list[_Us
         for tag in _img_tags(slide.html):
             ref = tag.attrs["src"]
             box = _img_box(tag, page_font, content)
-            uses.append(_Use(ref, urljoin(base, ref.strip()), slide, slide_place(deck, slide, ref), box))
+            uses.append(_Use(ref, joined(base, ref.strip()), slide, slide_place(deck, slide, ref), box))
         for ref in svg_image_refs(slide.html):
-            uses.append(_Use(ref, urljoin(base, ref.strip()), slide, slide_place(deck, slide, ref), content))
+            uses.append(_Use(ref, joined(base, ref.strip()), slide, slide_place(deck, slide, ref), content))
         for css in styles(slide.html):
             for url in _css_refs(css):
-                uses.append(_Use(url.ref, urljoin(base, url.ref), slide, slide_place(deck, slide, url.ref), page))
+                uses.append(_Use(url.ref, joined(base, url.ref), slide, slide_place(deck, slide, url.ref), page))
     for sheet in (*sheets, options.style, *options.css):
         if sheet is None or not sheet.is_file():
             continue
         text = sheet.read_text(encoding="utf-8", errors="replace")
         sheet_base = sheet.resolve().as_uri()
         for url in _css_refs(text):
-            uses.append(_Use(url.ref, urljoin(sheet_base, url.ref), None, f"{sheet}:{url.line}", page))
+            uses.append(_Use(url.ref, joined(sheet_base, url.ref), None, f"{sheet}:{url.line}", page))
     return uses
 
 
@@ -208,11 +210,15 @@ class _Resolver:
     def download(self, url: str) -> _Download:
         """Get a remote image's bytes from the cache, or the network (thread-safe)."""
         entry = self.cache.get(url)
-        if entry is not None and entry.private_network and not self.policy.allow_private:
+        private = entry is not None and entry.private_network and not self.policy.allow_private
+        if private:
             entry = None  # fetched under a policy this run does not have
         if entry is not None and not self.options.refresh:
             return self._cached(entry)
         if self.options.offline:
+            if private:  # the real reason: this run's policy, not the cache
+                problem = "is cached from a private network address, which this run refuses (allow with --allow-private-network)"
+                return _Download(None, None, "missing", problem)
             return _Download(None, None, "missing", "is not in the cache and --offline forbids downloading it")
         try:
             got = fetch(
@@ -244,6 +250,8 @@ class _Resolver:
 
     def resolve(self, use: _Use, box: tuple[float, float], download: _Download | None) -> Asset:
         url, slide = use.url, (use.slide.number if use.slide else None)
+        if (why := url_problem(url)) is not None:
+            return Asset(use.ref, None, f"{why}; check it", slide, url=url, origin="missing")
         scheme = urlsplit(url).scheme.lower()
         if scheme in ("http", "https"):
             assert download is not None

@@ -36,7 +36,26 @@ _MAY_NEED = re.compile(r"grid|var\(|--|\\|&#|\d{4}|\d[eE][+-]?\d", re.IGNORECASE
 
 def may_need_bounds(text: str) -> bool:
     """Whether CSS (or HTML carrying CSS) may hold something over a limit: else it needs no parse."""
-    return _MAY_NEED.search(text) is not None
+    return _MAY_NEED.search(text) is not None or text.count("{") + text.count("(") + text.count("[") > MAX_CSS_DEPTH
+
+
+# How deeply CSS blocks ({}, (), []) may nest: real style sheets nest a few levels (@media, @supports, nesting);
+# serializers and layout engines recurse once a level, so 500 levels is a RecursionError, not a style.
+MAX_CSS_DEPTH = 64
+
+
+def css_depth(nodes: Iterable[Any]) -> int:
+    """How deeply the blocks of parsed CSS (tinycss2 nodes) nest, counted without recursion."""
+    deepest = 0
+    todo = [(node, 1) for node in nodes]
+    while todo:
+        node, depth = todo.pop()
+        deepest = max(deepest, depth)
+        for attr in ("content", "prelude", "arguments", "value"):
+            inner = getattr(node, attr, None)
+            if isinstance(inner, list):
+                todo.extend((child, depth + 1) for child in inner)
+    return deepest
 
 
 _GRID_PLACEMENT = frozenset(
@@ -120,10 +139,10 @@ def bounded_css(css: str, *, declarations: bool = False, dropped: frozenset[str]
             decl.value = value
         return decl
 
-    if declarations:
-        out = _bounded_declarations(tinycss2.parse_blocks_contents(css), bound)
-    else:
-        out = _bounded_rules(tinycss2.parse_stylesheet(css), bound)
+    items = tinycss2.parse_blocks_contents(css) if declarations else tinycss2.parse_stylesheet(css)
+    shallow = [item for item in items if css_depth([item]) <= MAX_CSS_DEPTH]  # deeper: dropped, whole
+    changed = len(shallow) < len(items)  # (before `bound` runs, which may set it too)
+    out = (_bounded_declarations if declarations else _bounded_rules)(shallow, bound)
     return out if changed else css
 
 

@@ -28,14 +28,14 @@ _IO, _LOOK, _FIT, _IMAGES, _HANDOUTS, _ARCHIVE, _SAFETY, _SPEED, _INFO = (
     "Information",
 )  # fmt: skip
 _PANELS = {
-    **dict.fromkeys(("output", "directory", "slides", "extract", "watch", "config", "strict"), _IO),
+    **dict.fromkeys(("output", "directory", "slides", "extract", "force", "watch", "config", "strict"), _IO),
     **dict.fromkeys(("size", "theme", "theme_base_url", "css", "progress"), _LOOK),
     **dict.fromkeys(("fit", "min_scale", "overflow"), _FIT),
     **dict.fromkeys(("cache_dir", "cache_max_size", "offline", "refresh", "image_dpi", "image_timeout"), _IMAGES),
     **dict.fromkeys(
         ("handout", "paper", "landscape", "frame", "collapse_builds", "link_notes", "backgrounds", "qr"), _HANDOUTS
     ),
-    **dict.fromkeys(("pdfa", "pdfua", "embed_source"), _ARCHIVE),
+    **dict.fromkeys(("pdfa", "pdfua", "embed_source", "stdin_name"), _ARCHIVE),
     **dict.fromkeys(
         (
             "untrusted",
@@ -61,6 +61,7 @@ _METAVARS = {
     "image_timeout": "SECONDS", "handout": "1|2|3|4|6|9", "paper": "a4|letter|legal|a3", "allow_dir": "DIR",
     "max_image_pixels": "PIXELS", "max_image_bytes": "BYTES", "max_deck_bytes": "BYTES", "max_slides": "N",
     "max_slide_chars": "CHARS", "timeout": "SECONDS", "max_memory": "MB", "jobs": "N", "extract": "PDF",
+    "stdin_name": "NAME",
 }  # fmt: skip
 log = logging.getLogger("deck2pdf")
 
@@ -376,13 +377,30 @@ def main(
             help="Attach the deck, style sheet and image manifest.",
         ),
     ] = None,
+    stdin_name: Annotated[
+        Optional[str],
+        typer.Option(
+            "--stdin-name",
+            rich_help_panel=_PANELS["stdin_name"],
+            metavar=_METAVARS.get("stdin_name"),
+            help=f"The name a deck read from standard input (-) is attached under \\[default: {Options.stdin_name}].",
+        ),
+    ] = None,
     extract: Annotated[
         bool,
         typer.Option(
             "--extract",
             rich_help_panel=_PANELS["extract"],
             metavar=_METAVARS.get("extract"),
-            help="DECK is a PDF: write the files attached to it into -d DIR.",
+            help="DECK is a PDF: write the files attached to it into -d DIR \\[default: NAME-attachments beside NAME.pdf]; never over a file that exists (see --force), never into .git.",
+        ),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            rich_help_panel=_PANELS["force"],
+            help="With --extract: replace files that exist (else nothing is extracted over them).",
         ),
     ] = False,
     directory: Annotated[
@@ -584,10 +602,14 @@ def main(
         if stdin and (len(decks) > 1 or extract or inspect or watch or directory is not None):
             raise UsageError("a deck on standard input (-) is converted alone", hint="give deck files instead")
         if extract:
-            from .archive import extract as extract_files
+            from .archive import attachments_folder
+            from .logs import one_line
+            from .supervisor import MB, Walls, run
 
-            for path in extract_files(deck, directory or Path(".")):
-                typer.echo(str(path))
+            # The PDF is someone else's: read inside the walls (the flags' limits, else the defaults).
+            walls = Walls(timeout or Options.timeout, (max_memory or Options.max_memory) * MB)
+            for path in run(_extract, (deck, directory or attachments_folder(deck), force), walls, deck=deck):
+                typer.echo(one_line(str(path)))
             return
         flags = {
             "output": output,
@@ -621,6 +643,7 @@ def main(
             "pdfa": pdfa,
             "pdfua": pdfua,
             "embed_source": embed_source,
+            "stdin_name": stdin_name,
             "created": _source_date_epoch(),
             "max_deck_bytes": max_deck_bytes,
             "max_slides": max_slides,
@@ -686,6 +709,12 @@ def main(
             traceback.print_exc()
         log.error("%s", message)
         raise typer.Exit(int(code)) from None
+
+
+def _extract(pdf: Path, folder: Path, force: bool, *, progress: object) -> list[Path]:
+    from .archive import extract
+
+    return extract(pdf, folder, force=force)
 
 
 def _stdin_file() -> list[os.stat_result]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import re
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import tinycss2
 from tinycss2.serializer import serialize_url
@@ -32,6 +31,7 @@ from .markup import passive_css
 from .model import Deck
 from .options import CLEAVER_FONT_PX, Options
 from .themes import STYLE_NAME, Theme, load_theme
+from .urls import joined, split
 
 _GITHUB_NAME = re.compile(r"[\w-]+/[\w-]+")  # Cleaver's test for `user/repo`
 # The page, as a Cleaver theme names it (a slide's own classes may follow `.slide`): mapped to the print page.
@@ -78,8 +78,12 @@ def cleaver_theme(deck: Deck, options: Options) -> tuple[Theme, list[str]]:
 
 def _style_sheet(deck: Deck, options: Options, name: str) -> tuple[bytes, str]:
     """The theme's style.css, and where it came from; ThemeError says why not."""
-    folder = (deck.source.resolve().parent / name).resolve()
-    if folder.is_dir():
+    try:
+        folder = (deck.source.resolve().parent / name).resolve()
+        is_folder = folder.is_dir()
+    except (OSError, ValueError):  # a name the file system's encoding cannot hold (LANG=C), a NUL
+        is_folder = False
+    if is_folder:
         path = folder / STYLE_NAME
         refusal = FileAccess.for_deck(deck.source, options).refusal(path)
         if refusal is not None:
@@ -87,7 +91,7 @@ def _style_sheet(deck: Deck, options: Options, name: str) -> tuple[bytes, str]:
         if not path.is_file() or path.stat().st_size > options.max_deck_bytes:
             raise ThemeError(f"has no {STYLE_NAME} (of at most --max-deck-bytes)")
         return path.read_bytes(), path.as_uri()
-    if urlsplit(name).scheme in ("http", "https"):
+    if (parts := split(name)) is not None and parts.scheme in ("http", "https"):
         url = name.rstrip("/") + "/" + STYLE_NAME
     elif _GITHUB_NAME.fullmatch(name):
         url = f"{options.theme_base_url.rstrip('/')}/{name}/master/{STYLE_NAME}"
@@ -168,7 +172,7 @@ def _em(tokens: list[Any], base: str) -> list[Any]:
             if not ref.strip() or ref.startswith("#"):  # empty, or a fragment (filter: url(#f)): as written
                 out.append(token)
                 continue
-            url = urljoin(base, ref)
+            url = joined(base, ref)
             written = f"url({serialize_url(url)})"
             token = tinycss2.ast.URLToken(token.source_line, token.source_column, url, written)
         elif token.type == "function":

@@ -20,9 +20,10 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .options import Options
+from .urls import ascii_path, joined, problem, split
 
 USER_AGENT = "deck2pdf (slide deck to PDF converter)"
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -58,10 +59,11 @@ class Fetched:
 def fetch(url: str, policy: FetchPolicy, *, etag: str | None = None, last_modified: str | None = None) -> Fetched:
     """Download `url`; with `etag`/`last_modified`, ask the server whether the cached copy is still current."""
     deadline = time.monotonic() + policy.timeout
-    for _ in range(policy.max_redirects + 1):
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchError(f"redirected to '{url}', which is not an http(s) URL")
+    for hop in range(policy.max_redirects + 1):
+        parts = split(url)
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            why = problem(url) or "is not an http(s) URL"
+            raise FetchError(f"redirected to '{url}', which {why}" if hop else f"its address {why}")
         proxied = _via_proxy(parts.scheme, parts.hostname, parts.port, policy, deadline)
         conn = proxied or _connect(parts.scheme, parts.hostname, parts.port, policy, deadline)
         try:
@@ -70,13 +72,13 @@ def fetch(url: str, policy: FetchPolicy, *, etag: str | None = None, last_modifi
                 headers["If-None-Match"] = etag
             if last_modified:
                 headers["If-Modified-Since"] = last_modified
-            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            path = ascii_path((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
             if proxied is not None and parts.scheme == "http":  # a plain proxy is asked for the whole URL
                 path = f"http://{parts.netloc.rpartition('@')[2]}{path}"
             conn.request("GET", path, headers=headers)
             response = conn.getresponse()
             if response.status in _REDIRECTS and response.getheader("Location"):
-                url = urljoin(url, response.getheader("Location", ""))
+                url = joined(url, response.getheader("Location", ""))
                 continue
             if response.status == 304:
                 return Fetched(None, url, etag, last_modified)

@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .bounds import MAX_SHEET_BYTES
 from .markup import css_imports
+from .urls import joined
 
 if TYPE_CHECKING:
     from .options import Options
@@ -157,7 +158,7 @@ def read_sheets(sheets: Sequence[Path], access: FileAccess | None = None) -> dic
             pass
         base = sheet.as_uri()
         for ref in css_imports(texts[sheet]):
-            url = urlsplit(urljoin(base, ref.ref))
+            url = urlsplit(joined(base, ref.ref))
             if url.scheme == "file":
                 todo.append((Path(unquote(url.path)), False))
     return texts

@@ -218,8 +218,14 @@ def _shows(text: str, url: str) -> bool:
 
 
 def _marker(index: int) -> str:
+    """The `index`-th note's mark, as spreadsheets name columns: a ... z, aa ... zz, aaa ..., for any count."""
     letters = "abcdefghijklmnopqrstuvwxyz"
-    return letters[index] if index < 26 else letters[index // 26 - 1] + letters[index % 26]
+    mark = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        mark = letters[rest] + mark
+    return mark
 
 
 # Link notes: their type (handout.css) and how much room one takes, estimated on the safe side (an estimate

@@ -3,7 +3,8 @@
 EXIF orientation applied; modes WeasyPrint mishandles (16-bit, CMYK, palette with transparency, ...) made
 RGB/RGBA/L; the first frame of an animation; downsampled to the printed size at the target resolution;
 photos written as JPEG, graphics as PNG. An image already fine is left as it is. SVG passes through.
-The pixel count is checked from the header, before anything is decoded.
+The pixel count is checked from the header, before anything is decoded. Pillow opens only the formats in
+FORMATS: never a decoder that runs another program (EPS and PostScript run Ghostscript).
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ _SVG = re.compile(
     rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*(<!doctype svg[^>]*>\s*)?<svg[\s>]", re.IGNORECASE | re.DOTALL
 )
 _KEEP = {"PNG", "JPEG", "GIF"}  # formats WeasyPrint embeds well as they are
+# The raster formats Pillow may decode, by name (`Image.open(..., formats=)`): decoders built into Pillow, none of
+# which runs another program. What else Pillow knows (EPS runs Ghostscript; dozens of rare formats) is not tried.
+FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP")
+_POSTSCRIPT = (b"%!", b"\xc5\xd0\xd3\xc6")  # PostScript and EPS text; DOS EPS binary header
 _GOOD_MODES = {"RGB", "RGBA", "L", "LA", "P"}
 JPEG_QUALITY = 85
 _ORIENTATION = 0x0112  # the EXIF tag
@@ -47,10 +52,14 @@ def normalize(data: bytes, box: tuple[int, int], *, max_pixels: int, content_typ
         return Normalized(None, ".svg")
     if _HTML.match(data[:1024]) or (content_type or "").startswith("text/html"):
         raise ImageError("is an HTML page, not an image (an error page served in its place?)")
+    if is_postscript(data):
+        raise ImageError(
+            "is PostScript (EPS/PS), which deck2pdf does not read (it would run Ghostscript); use PNG or SVG"
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the pixel count is checked below
         try:
-            with Image.open(BytesIO(data)) as im:
+            with Image.open(BytesIO(data), formats=FORMATS) as im:
                 pixels = im.width * im.height
                 if pixels > max_pixels:
                     raise ImageError(_too_big(pixels, max_pixels))
@@ -61,7 +70,7 @@ def normalize(data: bytes, box: tuple[int, int], *, max_pixels: int, content_typ
             count = re.search(r"\((\d+) pixels\)", str(exc))
             raise ImageError(_too_big(int(count.group(1)) if count else None, max_pixels)) from None
         except UnidentifiedImageError:
-            raise ImageError("is not an image format that can be read") from None
+            raise ImageError("is not an image format deck2pdf reads (PNG, JPEG, GIF, WebP, BMP or SVG)") from None
         except (OSError, ValueError, SyntaxError, EOFError) as exc:
             raise ImageError(f"is damaged (truncated or corrupt: {exc})") from None
 
@@ -113,6 +122,20 @@ def _is_photo(im: Image.Image, source_format: str) -> bool:
     if source_format == "JPEG":
         return True
     return im.getcolors(4096) is None  # thousands of colours: a photo
+
+
+def is_postscript(data: bytes) -> bool:
+    """Whether `data` is PostScript or EPS (what Pillow would hand to Ghostscript), whatever its name says."""
+    return data.lstrip(b" \t\r\n\x00")[:4].startswith(_POSTSCRIPT)
+
+
+def raster_size(data: bytes) -> tuple[int, int] | None:
+    """A raster image's size from its header, if it is one of FORMATS (nothing is decoded); else None."""
+    try:
+        with Image.open(BytesIO(data), formats=FORMATS) as im:
+            return im.size
+    except Exception:  # any failure to read a header: not an image of these formats
+        return None
 
 
 def _check_svg(data: bytes) -> None:

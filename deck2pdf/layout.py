@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import jinja2
 import tinycss2.color3
@@ -54,6 +54,7 @@ from .model import (
 )
 from .options import CLEAVER_FONT_PX, CONTENT_PADDING_EM, PAGE_EMS, Options
 from .themes import FONTS_DIR, THEMES_DIR, Theme
+from .urls import joined, split
 
 # Cheap necessary conditions for an attribute (`rel=`, `id=`): most slides have none, and need no parse.
 _MAY_HAVE_REL = re.compile(r"(?<![\w-])rel\s*=", re.IGNORECASE)
@@ -320,7 +321,7 @@ def _failed_notice(cause: str) -> str:
 def _image(tag: Tag, assets: Mapping[str, Asset], base: str, index: int) -> str:
     attrs = tag.attrs
     ref = attrs.get("src", "")
-    asset = assets.get(urljoin(base, ref.strip()))
+    asset = assets.get(joined(base, ref.strip()))
     # Sizes the deck gives in px were meant next to Cleaver's 32 px text: as em they keep that proportion
     # to the text, and shrink with it when a slide is scaled to fit.
     style = _px_to_em(attrs.get("style", ""))
@@ -362,13 +363,13 @@ def _media(tag: Tag, assets: Mapping[str, Asset], base: str) -> str:
         value = attrs.get(dim, "").strip().removesuffix("px")
         number = float(value) if re.fullmatch(r"\d+(?:\.\d+)?", value) else default
         size.append(f"{dim}: {number / CLEAVER_FONT_PX:.4g}em")
-    poster = assets.get(urljoin(base, attrs.get("poster", "").strip())) if attrs.get("poster") else None
+    poster = assets.get(joined(base, attrs.get("poster", "").strip())) if attrs.get("poster") else None
     picture = (
         f'<img class="media-poster" src="{escape(poster.path.as_uri())}" alt="">'
         if poster is not None and poster.path is not None and poster.problem is None
         else ""
     )
-    name = attrs.get("title") or attrs.get("aria-label") or urlsplit(target).hostname or ""
+    name = attrs.get("title") or attrs.get("aria-label") or (split(target) or urlsplit("")).hostname or ""
     player = target.startswith(("https://www.youtube.com/watch", "https://vimeo.com/"))
     label = " · ".join(x for x in (_MEDIA_KIND["video" if player else tag.name], name) if x)
     link = f'<a class="media-link" href="{escape(target)}">{escape(short(target, 80))}</a>' if target else ""
@@ -404,7 +405,9 @@ def media_warnings(deck: Deck) -> list[str]:
 def media_target(tag: Tag) -> str:
     """Where an embedded medium's content is: a YouTube or Vimeo player's watch page, else its own address."""
     ref = (tag.attrs.get("data") if tag.name == "object" else tag.attrs.get("src")) or ""
-    parts = urlsplit(ref.strip())
+    parts = split(ref.strip())
+    if parts is None:
+        return ""
     host, path = (parts.hostname or "").removeprefix("www."), parts.path
     if host in ("youtube.com", "youtube-nocookie.com") and path.startswith("/embed/") and path[7:]:
         return f"https://www.youtube.com/watch?v={quote(path[7:].split('/')[0])}"
@@ -561,7 +564,13 @@ def lay_out_handout(
 
 
 def qr_svg(url: str) -> str:
-    """A QR code of `url` as inline SVG (segno: maintained, pure Python, exact SVG paths), sized by the sheet's CSS."""
+    """A QR code of `url` as inline SVG (segno: maintained, pure Python, exact SVG paths), sized by the sheet's CSS;
+    none (the note prints the address alone) for an address longer than the largest QR code holds."""
     import segno
+    from segno.encoder import DataOverflowError
 
-    return str(segno.make(url, error="m").svg_inline(scale=1, border=0, omitsize=True, svgclass="qr"))
+    try:
+        code = segno.make(url, error="m")
+    except DataOverflowError:
+        return ""
+    return str(code.svg_inline(scale=1, border=0, omitsize=True, svgclass="qr"))

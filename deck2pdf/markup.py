@@ -138,9 +138,10 @@ def passive_html(html: str) -> str:
 
 def passive_css(css: str) -> str:
     """CSS without @import, @font-face and @namespace rules (however written: escapes and comments are decoded by
-    tinycss2, WeasyPrint's own parser), unable to close the <style> element it is put in."""
+    tinycss2, WeasyPrint's own parser), unable to close the <style> element it is put in; a rule whose blocks nest
+    deeper than `bounds.MAX_CSS_DEPTH` is left out."""
     rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=False)
-    return _passive_rules(rules).replace("<", "\\3c ")
+    return _passive_rules([r for r in rules if bounds.css_depth([r]) <= bounds.MAX_CSS_DEPTH]).replace("<", "\\3c ")
 
 
 def _passive_rules(rules: Sequence[Any]) -> str:

@@ -45,6 +45,9 @@ class Deck:
     slides: tuple[Slide, ...]
     assets: Mapping[str, Asset] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()  # questionable input found while parsing
+    # The deck's bytes when they were not read from `source` (standard input, a library call's text): what an
+    # archived PDF attaches, never a file that happens to be named like `source`.
+    given: bytes | None = None
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from .errors import Deck2PdfError, ThemeError, UsageError
+from .urls import split
 
 HANDOUT_SIZES = (1, 2, 3, 4, 6, 9)
 UNTRUSTED_LIMITS = {
@@ -159,6 +159,7 @@ class Options:
     pdfa: bool = False  # write PDF/A-3b, for archiving
     pdfua: bool = False  # write tagged PDF/UA-1, for screen readers (with --pdfa: PDF/A-3a)
     embed_source: bool | None = None  # attach the deck, its style sheet and an image manifest; None: with --pdfa
+    stdin_name: str = "deck.md"  # the attached deck's file name when it was read from standard input (or is text)
     created: datetime.datetime | None = None  # the PDF's date (SOURCE_DATE_EPOCH); None: the deck file's time
     max_deck_bytes: int = 20 * 1024 * 1024  # larger deck files are refused
     max_slides: int = 2000  # decks with more slides are refused
@@ -321,6 +322,13 @@ def _text(value: Any) -> str:
     raise _InvalidError("expected text" if not isinstance(value, str) else "must not be empty")
 
 
+def _file_name(value: str) -> str:
+    """A plain file name: no folder, no control character (it names an attached file)."""
+    if "/" in value or "\\" in value or value in (".", "..") or any(ch < " " or ch == "\x7f" for ch in value):
+        raise _InvalidError("must be a plain file name, such as talk.md")
+    return value
+
+
 def _path(value: Any) -> Path:
     if isinstance(value, str | os.PathLike) and os.fspath(value).strip():
         return Path(os.fspath(value).strip()).expanduser()
@@ -381,7 +389,7 @@ def _absolute(value: Path | tuple[Path, ...]) -> Path | tuple[Path, ...]:
 
 
 def _web_folder(url: str) -> str:
-    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+    if (parts := split(url)) is None or parts.scheme not in ("http", "https") or not parts.netloc:
         raise _InvalidError("not an http(s) URL", "give the address of a folder, such as https://example.org/themes/")
     return url if url.endswith("/") else url + "/"
 
@@ -435,6 +443,7 @@ _RULES: dict[str, OptionSpec] = {
     "max_slide_chars": OptionSpec(low=100, high=10**8),
     "timeout": OptionSpec(low=0.001, high=10**6),
     "max_memory": OptionSpec(low=64, high=2**30),
+    "stdin_name": OptionSpec(sources=_FLAGS, finish=_file_name),
 }
 _DERIVED = frozenset({"theme_source", "given"})
 

@@ -8,6 +8,7 @@ YAML mapping becomes the first slide, a deck with no slides is an error.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import html
 import re
 import stat
@@ -77,7 +78,8 @@ def parse_deck(source: Path, limits: Limits | None = None, *, processes: int = 1
                 file=source,
                 hint="raise the limit with --max-deck-bytes if the deck is what you meant",
             )
-        return parse_text(decode(data, source), source, limits, processes=processes)
+        deck = parse_text(decode(data, source), source, limits, processes=processes)
+        return dataclasses.replace(deck, given=data)
     try:
         info = source.stat()
         if stat.S_ISDIR(info.st_mode):
@@ -117,12 +119,21 @@ def decode(data: bytes, source: Path | str) -> str:
                 "save the deck as UTF-8, or name its encoding in the front matter (encoding: iso-8859-1)",
             ) from None
     # Not UTF-8, and the front matter names an encoding: Cleaver ignores it, but it is what the author meant.
+    hint = "fix the `encoding:` line or the file"
     try:
-        return data.decode(declared)
+        text = data.decode(declared)
+        text.encode("utf-8")  # utf-7, unicode_escape...: they can make lone surrogates, which are no characters
     except UnicodeDecodeError as exc:
-        raise _undecodable(
-            data, exc, source, declared, "fix the `encoding:` line or the file", " as its front matter says"
+        raise _undecodable(data, exc, source, declared, hint, " as its front matter says") from None
+    except LookupError:  # base64, zlib, rot13...: codecs, but not of text
+        raise DeckError(
+            f"is not UTF-8, and its front matter's `encoding: {declared}` is not a text encoding",
+            file=source,
+            hint="save the deck as UTF-8, or name its text encoding (encoding: iso-8859-1)",
         ) from None
+    except ValueError:  # punycode, idna, a surrogate: the codec's own errors, not at one byte
+        raise DeckError(f"is not valid {declared}, as its front matter says", file=source, hint=hint) from None
+    return text
 
 
 def _undecodable(
@@ -404,6 +415,22 @@ def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
 
 
 _CleaverYamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+def _construct_str(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    """A string, refused when an escape (`"\\ud800"`) made it hold a lone surrogate: not a character, so no file
+    name, PDF title or page can hold it."""
+    value = str(loader.construct_scalar(node))
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise yaml.constructor.ConstructorError(
+            None, None, "a string holds a lone surrogate (\\ud800-\\udfff), which is not a character", node.start_mark
+        ) from None
+    return value
+
+
+_CleaverYamlLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 
 
 def _front_matter(text: str, source: Path) -> Mapping[str, Any] | None:

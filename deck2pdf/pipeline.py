@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote
 
 from . import procs, rendering, supervisor
 from .archive import Stamp
@@ -27,6 +27,7 @@ from .parse import Limits, parse_deck
 from .reports import css_problems, linked_sheets, stylesheet_links, worded
 from .supervisor import Walls
 from .themes import DECK_THEME, FONTS_DIR, THEMES_DIR, Theme, load_theme
+from .urls import joined, split
 
 log = logging.getLogger("deck2pdf")
 
@@ -197,7 +198,7 @@ def _own_files(deck: Deck, options: Options) -> list[Path]:
     base = deck.source.resolve().parent.as_uri() + "/"
     for slide in deck.slides:
         for ref in image_refs(slide.html):
-            path = _local_file(urljoin(base, ref.strip()))
+            path = _local_file(joined(base, ref.strip()))
             if path is not None:
                 refs.append(path)
     return refs
@@ -298,8 +299,8 @@ def _report(
 
 
 def _local_file(url: str) -> Path | None:
-    parts = urlsplit(url)
-    return Path(unquote(parts.path)) if parts.scheme == "file" else None
+    parts = split(url)
+    return Path(unquote(parts.path)) if parts is not None and parts.scheme == "file" else None
 
 
 def _log_scales(chosen: Mapping[int, float]) -> None:

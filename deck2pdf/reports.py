@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .markup import css_errors, elements, styles_apart
 from .model import Deck, Slide, short, slide_place
+from .urls import joined
 
 _FAILED_TO_LOAD = re.compile(r"Failed to load (image|stylesheet) at '?([^' ]*)'? ?: (.*)", re.S)
 _MOST_PER_PLACE = 3  # CSS problems reported per sheet or slide; the rest are counted
@@ -74,7 +75,7 @@ def stylesheet_links(deck: Deck) -> list[str]:
     out = []
     base = deck.source.resolve().parent.as_uri() + "/"
     for slide, href in linked_sheets(deck):
-        url = urlsplit(urljoin(base, href))
+        url = urlsplit(joined(base, href))
         if url.scheme in ("http", "https"):
             what = "is on the web, and deck2pdf fetches only images: it is not used"
         elif url.scheme == "file" and not Path(unquote(url.path)).is_file():

@@ -19,11 +19,13 @@ from urllib.parse import unquote, urlsplit
 from ..bounds import MAX_SHEET_BYTES, SVG_NODES, bounded_sheet, svg_too_large
 from ..errors import LayoutFailedError, RenderError
 from ..files import FileAccess
+from ..images import is_postscript, raster_size
 from ..logs import recorded
 from ..model import Attached, FetchScope
 from . import patches
 from .engine import deck_state, import_weasyprint
 
+_XML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<")  # an SVG (or other markup): WeasyPrint reads it, not Pillow
 _NOTDEF = re.compile(r'^\.notdef glyph rendered .*: "(.+)" \(U\+[0-9A-F]+\)$', re.S)
 _TOLERANCE_PX = 4.0  # how far a glyph box may pass its line before it counts as overflow
 _STAND_INS = frozenset({"missing-image", "embedded-media"})  # boxes drawn for a missing image or a medium
@@ -514,8 +516,17 @@ def _local_only_fetcher(weasyprint: Any, scope: FetchScope) -> Any:
             if info.st_size > MAX_SHEET_BYTES and mime == "text/css":
                 raise ValueError(f"is over {MAX_SHEET_BYTES // 2**20} MB, too large for a style sheet")
             data = _bounded(path.read_bytes(), mime, scope.runaway)
-            # A raster image (sniffed: a CSS url() need not say so in its name; style sheets and fonts are not).
-            if not _style_or_font(path, mime) and (pixels := _pixels(data)):
+            # WeasyPrint hands whatever it takes for an image to Pillow with every decoder on: only the formats
+            # deck2pdf reads get that far, whatever the file's name (an EPS named .css or .png runs no Ghostscript).
+            if is_postscript(data):
+                raise ValueError("is PostScript (EPS/PS), which deck2pdf does not read")
+            if _style_or_font(path, mime):
+                return weasyprint.urls.URLFetcherResponse(url, data, {"Content-Type": mime})
+            size = raster_size(data)
+            if size is None and not _XML_START.match(data[:512]):
+                raise ValueError("is not an image format deck2pdf reads (PNG, JPEG, GIF, WebP, BMP or SVG)")
+            if size is not None:  # a raster image (sniffed: a CSS url() need not say so in its name)
+                pixels = size[0] * size[1]
                 if scope.max_pixels is not None and pixels > scope.max_pixels:
                     raise ValueError("is over the --max-image-pixels limit")
                 if scope.max_bytes is not None and len(data) > scope.max_bytes:
@@ -548,19 +559,6 @@ def _foreign_style(scope: FetchScope, path: Path, mime: str) -> bool:
     if scope.styled_by is None:
         return False
     return _style_or_font(path, mime) and not any(path.is_relative_to(root) for root in scope.styled_by)
-
-
-def _pixels(data: bytes) -> int:
-    """How many pixels a raster image has (its header only: Pillow decodes nothing to tell); 0 for anything else
-    (SVG, fonts, style sheets)."""
-    from PIL import Image
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
-    except Exception:  # not an image Pillow knows: not a raster image
-        return 0
-    return width * height
 
 
 def _canonical(url: str) -> str:

@@ -239,3 +239,56 @@ def test_the_handout_header_date_is_the_document_date(tour: Path, tmp_path: Path
     assert "13 September 2020" in page_texts(tmp_path / "a.pdf")[0]  # the deck file's date, in UTC
     render(tour, tmp_path / "b.pdf", handout=6, created=datetime.datetime.fromtimestamp(EPOCH, datetime.UTC))
     assert "14 November 2023" in page_texts(tmp_path / "b.pdf")[0]  # SOURCE_DATE_EPOCH wins over the file
+
+
+def _pdf_with(tmp_path: Path, files: dict[str, bytes]) -> Path:
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    for name, data in files.items():
+        pdf.attachments[name] = pikepdf.AttachedFileSpec(pdf, data)
+    pdf.save(tmp_path / "talk.pdf")
+    return tmp_path / "talk.pdf"
+
+
+def _extract(pdf: Path, *args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "deck2pdf", str(pdf), "--extract", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
+    )
+
+
+def test_extract_writes_a_fresh_folder_named_after_the_pdf_and_never_over_a_file(tmp_path: Path) -> None:
+    pdf = _pdf_with(tmp_path, {"talk.md": b"new", "deck2pdf-manifest.json": b"{}"})
+    (tmp_path / "talk.md").write_bytes(b"mine")
+    done = _extract(pdf, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "talk-attachments" / "talk.md").read_bytes() == b"new"
+    assert (tmp_path / "talk.md").read_bytes() == b"mine"
+    again = _extract(pdf, cwd=tmp_path)  # the files are there now: kept, and nothing written
+    assert again.returncode == 2 and "exists; nothing extracted" in again.stderr and "--force" in again.stderr
+    (tmp_path / "talk-attachments" / "talk.md").write_bytes(b"edited")
+    assert _extract(pdf, "-d", tmp_path, cwd=tmp_path).returncode == 2
+    assert (tmp_path / "talk.md").read_bytes() == b"mine"
+    forced = _extract(pdf, "--force", cwd=tmp_path)
+    assert forced.returncode == 0 and (tmp_path / "talk-attachments" / "talk.md").read_bytes() == b"new"
+
+
+def test_extract_never_writes_into_a_git_folder(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_bytes(b"[core]\n")
+    pdf = _pdf_with(tmp_path, {".git/config": b"[core]\nfsmonitor = touch pwned\n", "hooks/x": b"x"})
+    for folder in (tmp_path, tmp_path / ".git"):
+        done = _extract(pdf, "-d", folder, "--force", cwd=tmp_path)
+        assert done.returncode == 2 and "into a .git folder; nothing extracted" in done.stderr
+    assert (tmp_path / ".git" / "config").read_bytes() == b"[core]\n"
+    assert not (tmp_path / "hooks").exists()
+
+
+def test_extracted_names_are_printed_without_control_characters(tmp_path: Path) -> None:
+    pdf = _pdf_with(tmp_path, {"a\x1b[31mred\x07.md": b"x"})
+    done = _extract(pdf, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout and "\\x1b[31mred\\x07.md" in done.stdout

@@ -35,6 +35,11 @@ def big(size: int) -> Make:
     return make
 
 
+def deep_style_sheet(p: Path) -> None:
+    (p.parent / "deep.css").write_text("a{" * 500 + "}" * 500)
+    p.write_text("style: deep.css\n--\n# x\n")
+
+
 def fifo(p: Path) -> None:
     os.mkfifo(p)
 
@@ -163,6 +168,89 @@ CASES = [
         (f"encoding-{name}", text(f"title: T\nencoding: {name}\n--\n# x\n"), [], 0, None, True)
         for name in ("base64", "hex", "zlib", "rot13", "uu", "undefined")
     ],
+    # The same codecs named by a deck that is not UTF-8, so that its `encoding:` is used.
+    *[
+        (
+            f"not-utf8-encoding-{name}",
+            raw(f"encoding: {name}\n--\ncaf\xe9\n".encode("latin-1")),
+            [],
+            ExitCode.DECK,
+            why,
+            False,
+        )
+        for name, why in (
+            ("base64", "`encoding: base64` is not a text encoding"),
+            ("zlib", "`encoding: zlib` is not a text encoding"),
+            ("rot13", "`encoding: rot-13` is not a text encoding"),
+            ("punycode", "is not valid punycode"),
+        )
+    ],
+    (
+        "lone-surrogate-in-front-matter",
+        text('title: "\\ud800"\ntheme: "\\udfff"\n--\n# x\n'),
+        ["--theme", "deck"],
+        ExitCode.DECK,
+        "{deck}:1: bad front matter: a string holds a lone surrogate",
+        False,
+    ),
+    *[
+        (
+            f"image-url-{name}",
+            text(f"--\n# x\n\n![x]({url})\n"),
+            [],
+            0,
+            f"image '{url}' is not a valid URL ({why}",
+            True,
+        )
+        for name, url, why in (
+            ("broken-ipv6", "http://[::1/x.png", "Invalid IPv6 URL"),
+            ("empty-host-label", "http://a..b/x.png", "the host 'a..b' has an empty"),
+            ("port-out-of-range", "http://example.com:99999/x.png", "Port out of range"),
+            ("port-not-a-number", "http://example.com:x1/x.png", "Port could not be cast"),
+        )
+    ],
+    (
+        "theme-url-broken-ipv6",
+        text("theme: https://[::1/t\n--\n# x\n"),
+        ["--theme", "deck"],
+        0,
+        "is not a folder, a URL",
+        True,
+    ),
+    ("style-sheet-500-nested-blocks", deep_style_sheet, [], 0, None, True),
+    ("css-500-nested-blocks", text("--\n# x\n\n<style>" + "a{" * 500 + "}" * 500 + "</style>\n"), [], 0, None, True),
+    (
+        "css-500-nested-blocks-untrusted",
+        text("--\n# x\n\n<style>" + "a{" * 500 + "}" * 500 + "</style>\n"),
+        ["--untrusted"],
+        0,
+        None,
+        True,
+    ),
+    (
+        "css-500-nested-functions",
+        text('--\n# x\n\n<p style="color:' + "var(--y," * 500 + "red" + ")" * 500 + '">x</p>\n'),
+        [],
+        0,
+        None,
+        True,
+    ),
+    (
+        "703-links-on-a-handout",
+        text("--\n# x\n\n" + "\n".join(f"[l{i}](https://example.com/{i})" for i in range(703)) + "\n"),
+        ["--handout", "6"],
+        0,
+        None,
+        True,
+    ),
+    (
+        "2400-character-link-qr",
+        text(f"--\n# x\n\n[l](https://example.com/{'a' * 2400})\n"),
+        ["--handout", "2", "--qr"],
+        0,
+        None,
+        True,
+    ),
 ]
 
 

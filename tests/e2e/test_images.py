@@ -316,7 +316,7 @@ def test_data_urls_are_decoded_checked_and_normalized(tmp_path: Path) -> None:
     deck.write_text(f'--\n<img src="data:image/jpeg;base64,{inline}">\n--\n<img src="data:image/png;base64,AAAA">\n')
     result = convert(deck, {"output": tmp_path / "o.pdf", "cache_dir": tmp_path / "c"})
     assert [re.sub(r".*\): ", "", w) for w in result.warnings] == [
-        "image 'data:image/png;base64,AAAA' is not an image format that can be read"
+        "image 'data:image/png;base64,AAAA' is not an image format deck2pdf reads (PNG, JPEG, GIF, WebP, BMP or SVG)"
     ]
     assert pdf_images(tmp_path / "o.pdf")[0][1:3] == (100, 200)
 
@@ -347,3 +347,77 @@ def test_two_processes_sharing_the_cache_do_not_corrupt_it(tmp_path: Path, local
     assert not list((tmp_path / "cache").rglob(".*"))  # no temporary file left behind
     third = run(deck, tmp_path)
     assert "9 images: 9 from cache, 0 missing" in third.stderr
+
+
+EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nnewpath 0 0 moveto 10 10 lineto stroke\nshowpage\n%%EOF\n"
+
+
+@pytest.mark.parametrize("untrusted", [False, True], ids=["trusted", "untrusted"])
+def test_postscript_is_refused_with_a_placeholder_and_runs_no_ghostscript(tmp_path: Path, untrusted: bool) -> None:
+    """EPS in the deck's folder (under any name) or in a data: URL, as an <img>, a CSS background, an SVG <image>:
+    a warning and a placeholder each; the `gs` on PATH (a fake that leaves a mark) never runs."""
+    import base64
+    import os
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "gs").write_text(f"#!/bin/sh\ntouch {tmp_path / 'gs-ran'}\nexit 1\n")
+    (bin_dir / "gs").chmod(0o755)
+    deck = tmp_path / "deck" / "talk.md"
+    deck.parent.mkdir()
+    for name in ("pic.eps", "pic.png", "pic.css"):
+        (deck.parent / name).write_bytes(EPS)
+    inline = "data:application/postscript;base64," + base64.b64encode(EPS).decode()
+    deck.write_text(
+        "--\n# E\n\n![a](pic.eps)\n\n![b](pic.png)\n\n"
+        f"![c]({inline})\n\n"
+        "<div style='width:50px;height:50px;background:url(pic.css)'></div>\n"
+        "<svg width='40' height='40'><image href='pic.eps' width='40' height='40'/></svg>\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    args = [sys.executable, "-m", "deck2pdf", str(deck), "-o", str(tmp_path / "out.pdf"), "--offline"]
+    done = subprocess.run(
+        [*args, *(["--untrusted"] if untrusted else [])], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "gs-ran").exists()
+    refused = [line for line in done.stderr.splitlines() if "is PostScript (EPS/PS)" in line]
+    assert len(refused) == 4 and all(line.startswith("deck2pdf: warning: ") for line in refused)
+    assert "image data:application/postscript" in page_texts(tmp_path / "out.pdf")[0]  # a placeholder
+
+
+def test_the_renderer_serves_no_postscript_or_unknown_format_whatever_the_name(tmp_path: Path) -> None:
+    """The wall behind the image stage: WeasyPrint gives what it fetches to Pillow with every decoder on."""
+    import weasyprint
+
+    from deck2pdf.model import FetchScope
+    from deck2pdf.rendering.pages import _local_only_fetcher
+
+    (tmp_path / "a.css").write_bytes(EPS)
+    (tmp_path / "b.png").write_bytes(EPS)
+    (tmp_path / "c.png").write_bytes(
+        b"\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x01\x00\x18\x00\x00\x00\xff"
+    )
+    (tmp_path / "d.png").write_bytes(images.png())
+    fetcher = _local_only_fetcher(weasyprint, FetchScope(roots=(tmp_path,)))
+    for name, why in (("a.css", "PostScript"), ("b.png", "PostScript"), ("c.png", "not an image format")):
+        with pytest.raises(ValueError, match=why):
+            fetcher.fetch((tmp_path / name).as_uri())
+    assert fetcher.fetch((tmp_path / "d.png").as_uri())
+
+
+def test_an_image_cached_from_a_private_address_is_refused_offline_for_that_reason(
+    tmp_path: Path, local_http: LocalHTTP
+) -> None:
+    serve_good(local_http)
+    deck = deck_of(tmp_path, local_http, ["/rgb.png"])
+    assert run(deck, tmp_path).returncode == 0  # cached, with --allow-private-network
+    args = [sys.executable, "-m", "deck2pdf", str(deck), "-o", str(tmp_path / "o.pdf"), "--offline"]
+    done = subprocess.run([*args, "--cache-dir", str(tmp_path / "cache")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (
+        f"image '{local_http.url}/rgb.png' is cached from a private network address, which this run refuses "
+        "(allow with --allow-private-network)"
+    ) in done.stderr
+    assert "not in the cache" not in done.stderr

@@ -165,3 +165,18 @@ def test_a_proxy_is_not_a_way_into_this_network(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
     with pytest.raises(FetchError, match="private or reserved"):
         fetch(f"http://{host}/x.png", FetchPolicy())
+
+
+@pytest.mark.parametrize(("flags", "name"), [((), "deck.md"), (("--stdin-name", "talk.md"), "talk.md")])
+@pytest.mark.parametrize("archive", ["--pdfa", "--embed-source"])
+def test_a_deck_from_stdin_attaches_the_text_read_not_a_file_named_stdin(
+    folder: Path, archive: str, flags: tuple[str, ...], name: str
+) -> None:
+    import pikepdf
+
+    (folder / "<stdin>").write_text("SECRET", encoding="utf-8")
+    done = _run(folder, "-", archive, *flags, "-o", "out.pdf", stdin=DECK.encode())
+    assert done.returncode == 0, done.stderr
+    with pikepdf.open(folder / "out.pdf") as pdf:
+        attached = {n: spec.get_file().read_bytes() for n, spec in pdf.attachments.items()}
+    assert attached[name] == DECK.encode() and b"SECRET" not in b"".join(attached.values())

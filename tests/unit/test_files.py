@@ -182,7 +182,8 @@ def test_the_renderer_fetches_nothing_from_a_sibling_folder_with_the_same_prefix
     from deck2pdf.rendering.pages import _local_only_fetcher
 
     fetcher = _local_only_fetcher(import_weasyprint(), FetchScope((tree / "deck",)))
-    assert fetcher.fetch((tree / "deck" / "a.png").as_uri()).read() == b"x"
+    (tree / "deck" / "a.svg").write_bytes(b"<svg/>")  # (the renderer serves only images it reads: not a.png's "x")
+    assert fetcher.fetch((tree / "deck" / "a.svg").as_uri()).read() == b"<svg/>"
     for outside in ("deck-evil/x.png", "deck/escape.png", "deck/sub/../../outside/secret.png"):
         with pytest.raises(ValueError, match="is outside the deck's folder"):
             fetcher.fetch((tree / "deck").as_uri() + "/../" + outside)
