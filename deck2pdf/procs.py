@@ -244,6 +244,11 @@ def _serve(connection: Any, inherited: Any, warm_up: Callable[[], None] | None, 
     import tempfile
 
     os.environ["TMPDIR"] = tempfile.tempdir = folder  # every temporary file of the work, its workers' too
+    # Removed by the supervisor when it closes this process; by this process itself when it ends because its
+    # supervisor was killed (SIGKILL gives that one no chance): the parent-death signal is a SIGTERM here.
+    from multiprocessing import util
+
+    util.Finalize(None, _remove, args=(folder, os.getpid()), exitpriority=0)
 
     failed: BaseException | None = None
     if warm_up is not None:
@@ -275,6 +280,13 @@ def _serve(connection: Any, inherited: Any, warm_up: Callable[[], None] | None, 
             connection.send(("error", exc))
         except Exception:  # an exception that cannot be pickled
             connection.send(("error", RenderError(f"{type(exc).__name__}: {exc}", hint="run with --debug")))
+
+
+def _remove(folder: str, owner: int) -> None:
+    if os.getpid() == owner:  # (not in a forked worker, which inherits the finalizer)
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _forward_logs(connection: Any, level: int) -> None:

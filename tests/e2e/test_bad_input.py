@@ -319,7 +319,8 @@ def test_timeout_gives_up_cleanly_and_keeps_the_old_output(tmp_path: Path) -> No
         timeout=60,
     )
     assert result.returncode == ExitCode.RENDER
-    assert result.stderr.strip().endswith("deck2pdf: error: gave up after 0.5 s (--timeout); nothing written")
+    expected = f"deck2pdf: error: {deck}: gave up after 0.5 s (--timeout); nothing written; raise --timeout"
+    assert result.stderr.strip().endswith(expected)
     assert out.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["deck.md", "out.pdf"]
 
