@@ -12,13 +12,13 @@ SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-
                    fonts-dejavu-core fonts-noto-cjk fonts-noto-color-emoji python3-venv time
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test check lint bench fuzz system-deps clean handout-pictures
+.PHONY: demo test check lint bench fuzz system-deps browser clean handout-pictures
 
 demo: $(VENV)/.runtime
 	$(BIN)/deck2pdf examples/tour.md -o examples/tour.pdf
 	@echo "Open examples/tour.pdf"
 
-test: $(VENV)/.test tests/oracle/node_modules/.installed
+test: $(VENV)/.test tests/oracle/node_modules/.installed browser
 	$(BIN)/ruff check deck2pdf tests
 	$(BIN)/ruff format --check deck2pdf tests
 	$(BIN)/mypy deck2pdf
@@ -53,6 +53,10 @@ system-deps:
 	  echo "Installing Debian packages: $$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+
+# The index page's test opens it in the system's headless Chromium (tests/browser.py); only `make test` needs it.
+browser:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
 $(VENV)/.runtime: pyproject.toml | system-deps
 	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)

@@ -4,7 +4,9 @@ does not stop the others; each gets a row in the summary."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -12,8 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from . import procs
+from .bundle import Cover
 from .errors import UsageError, explain
+from .index import INDEX, Listed
 from .logs import one_line
+from .talks import Talk, read_talk
 
 log = logging.getLogger("deck2pdf")
 
@@ -28,6 +33,40 @@ class Outcome:
     error: str | None = None  # the one-line error, when it failed
     exit_code: int = 0
     inputs: tuple[Path, ...] = ()  # the files the PDF was made from
+    talk: Talk | None = None  # what the PDF says about its talk (title, author, date), read back from it
+    listed: Listed | None = None  # what --index wrote for it (thumbnail, source, handout)
+
+
+@dataclass(frozen=True)
+class Shard:
+    """`--shard K/N`: the K-th (from 0) of N shares of a batch's decks. A deck's share depends on its file name
+    alone (SHA-256, not Python's salted hash), so every machine given the same decks, in any order, computes the
+    same shares: disjoint, and together all the decks."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        m = _SHARD.match(text)
+        if not m or not 0 <= int(m.group(1)) < int(m.group(2)):
+            raise UsageError(
+                f"--shard {text!r}: expected K/N with 0 <= K < N",
+                hint="e.g. --shard 0/3, --shard 1/3 and --shard 2/3 on three machines",
+            )
+        return cls(int(m.group(1)), int(m.group(2)))
+
+    def holds(self, deck: Path) -> bool:
+        """Whether `deck` is in this share."""
+        digest = hashlib.sha256(deck.name.encode("utf-8", "surrogateescape")).digest()
+        return int.from_bytes(digest[:8], "big") % self.count == self.index
+
+    def of(self, decks: Sequence[Path]) -> list[Path]:
+        """This share's decks, in their given order."""
+        return [deck for deck in decks if self.holds(deck)]
+
+
+_SHARD = re.compile(r"^\s*(\d{1,9})\s*/\s*(\d{1,9})\s*$")
 
 
 def outputs_for(decks: Sequence[Path], directory: Path | None) -> dict[Path, Path | None]:
@@ -97,7 +136,10 @@ def convert_one(deck: Path, overrides: Mapping[str, Any]) -> Outcome:
     try:
         result = convert(deck, overrides)  # its --timeout among them
         seconds = time.perf_counter() - start
-        return Outcome(deck, result.output, result.pages, seconds, len(result.warnings), inputs=result.inputs)
+        talk = read_talk(result.output) if result.output.suffix.lower() == ".pdf" else None
+        return Outcome(
+            deck, result.output, result.pages, seconds, len(result.warnings), inputs=result.inputs, talk=talk
+        )
     except Exception as exc:  # a bug too: reported, and the other decks go on
         message, code = explain(exc, deck)
         log.error("%s", message)
@@ -105,12 +147,18 @@ def convert_one(deck: Path, overrides: Mapping[str, Any]) -> Outcome:
 
 
 def report(outcomes: Sequence[Outcome]) -> list[dict[str, Any]]:
-    """What --json prints: one object per deck."""
+    """What --json prints: one object per deck, with what an archive page needs (title, author, date, pages,
+    slides, and the files written for it: `outputs`)."""
     return [
         {
             "deck": str(o.deck),
             "output": str(o.output) if o.output is not None else None,
+            "title": o.talk.title if o.talk else None,
+            "author": o.talk.author if o.talk else None,
+            "date": o.talk.date if o.talk else None,
             "pages": o.pages,
+            "slides": o.talk.slides if o.talk else None,
+            "outputs": _outputs(o),
             "warnings": o.warnings,
             "seconds": round(o.seconds, 2),
             "error": o.error,
@@ -118,6 +166,43 @@ def report(outcomes: Sequence[Outcome]) -> list[dict[str, Any]]:
         }
         for o in outcomes
     ]
+
+
+def _outputs(outcome: Outcome) -> dict[str, str]:
+    """The files written for a deck: its PDF, and with --index its thumbnail, source copy and handout found."""
+    named = {"pdf": outcome.output}
+    if outcome.listed is not None:
+        named.update(thumbnail=outcome.listed.thumbnail, source=outcome.listed.source, handout=outcome.listed.handout)
+    return {kind: str(path) for kind, path in named.items() if path is not None}
+
+
+def make_archive(
+    talks: Sequence[Talk],
+    cover: Cover,
+    *,
+    bundle: Path | None,
+    index: Path | None,
+    pdfa: bool = False,
+    decks: Mapping[Path, Path] | None = None,
+) -> dict[Path, Listed]:
+    """Write the proceedings PDF (`bundle`) and the index page (in the folder `index`) of `talks`, as asked;
+    return what the index wrote for each talk's PDF. `decks` maps each PDF to its deck, when known."""
+    from .bundle import make_bundle
+    from .index import write_index
+    from .output import write_output
+
+    if bundle is not None:
+        for talk in talks:
+            if bundle.exists() and bundle.resolve() == talk.pdf.resolve():
+                raise UsageError(f"--bundle {bundle} would overwrite a talk's PDF", hint="choose another file name")
+        write_output(bundle, make_bundle(talks, cover, pdfa=pdfa))
+        log.info("wrote %s (%d talks)", bundle, len(talks))
+    if index is None:
+        return {}
+    linked = bundle if bundle is not None and bundle.resolve().is_relative_to(index.resolve()) else None
+    listed = write_index(index, talks, cover, decks=decks, bundle=linked)
+    log.info("wrote %s (%d talks)", index / INDEX, len(talks))
+    return listed
 
 
 def summary(outcomes: Sequence[Outcome], seconds: float) -> str:

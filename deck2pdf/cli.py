@@ -35,7 +35,13 @@ _PANELS = {
     **dict.fromkeys(
         ("handout", "paper", "landscape", "frame", "collapse_builds", "link_notes", "backgrounds", "qr"), _HANDOUTS
     ),
-    **dict.fromkeys(("pdfa", "pdfua", "embed_source", "stdin_name"), _ARCHIVE),
+    **dict.fromkeys(
+        (
+            *("pdfa", "pdfua", "embed_source", "stdin_name"),
+            *("bundle", "index", "cover_title", "cover_subtitle", "cover_date"),
+        ),
+        _ARCHIVE,
+    ),
     **dict.fromkeys(
         (
             "untrusted",
@@ -52,7 +58,7 @@ _PANELS = {
         ),
         _SAFETY,
     ),
-    **dict.fromkeys(("jobs", "render_cache"), _SPEED),
+    **dict.fromkeys(("jobs", "render_cache", "shard"), _SPEED),
     **dict.fromkeys(("inspect", "quiet", "verbose", "debug", "list_themes", "version", "json_report"), _INFO),
 }
 _METAVARS = {
@@ -62,6 +68,7 @@ _METAVARS = {
     "max_image_pixels": "PIXELS", "max_image_bytes": "BYTES", "max_deck_bytes": "BYTES", "max_slides": "N",
     "max_slide_chars": "CHARS", "timeout": "SECONDS", "max_memory": "MB", "jobs": "N", "extract": "PDF",
     "stdin_name": "NAME",
+    "bundle": "FILE", "shard": "K/N", "cover_title": "TEXT", "cover_subtitle": "TEXT", "cover_date": "TEXT",
 }  # fmt: skip
 log = logging.getLogger("deck2pdf")
 
@@ -386,6 +393,62 @@ def main(
             help=f"The name a deck read from standard input (-) is attached under \\[default: {Options.stdin_name}].",
         ),
     ] = None,
+    bundle: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--bundle",
+            rich_help_panel=_PANELS["bundle"],
+            metavar=_METAVARS.get("bundle"),
+            help="Also write one PDF of all the talks, in the order given: cover, contents, every talk's pages. "
+            "DECKs may be PDFs deck2pdf wrote (bundled, not rendered).",
+        ),
+    ] = None,
+    index: Annotated[
+        bool,
+        typer.Option(
+            "--index",
+            rich_help_panel=_PANELS["index"],
+            help="Also write index.html in -d DIR (or the PDFs' folder): each talk with a thumbnail and links; "
+            "offline HTML and CSS. DECKs may be PDFs deck2pdf wrote.",
+        ),
+    ] = False,
+    cover_title: Annotated[
+        Optional[str],
+        typer.Option(
+            "--cover-title",
+            rich_help_panel=_PANELS["cover_title"],
+            metavar=_METAVARS.get("cover_title"),
+            help=f"Title of the --bundle's cover and the --index page \\[default: {Options.cover_title}].",
+        ),
+    ] = None,
+    cover_subtitle: Annotated[
+        Optional[str],
+        typer.Option(
+            "--cover-subtitle",
+            rich_help_panel=_PANELS["cover_subtitle"],
+            metavar=_METAVARS.get("cover_subtitle"),
+            help="Subtitle of the --bundle's cover and the --index page.",
+        ),
+    ] = None,
+    cover_date: Annotated[
+        Optional[str],
+        typer.Option(
+            "--cover-date",
+            rich_help_panel=_PANELS["cover_date"],
+            metavar=_METAVARS.get("cover_date"),
+            help="Date printed on the --bundle's cover and the --index page, as written (e.g. '12-14 May 2027').",
+        ),
+    ] = None,
+    shard: Annotated[
+        Optional[str],
+        typer.Option(
+            "--shard",
+            rich_help_panel=_PANELS["shard"],
+            metavar=_METAVARS.get("shard"),
+            help="Convert only the K-th of N stable shares of the decks (K from 0), for a batch spread over "
+            "machines; a deck's share depends on its file name only.",
+        ),
+    ] = None,
     extract: Annotated[
         bool,
         typer.Option(
@@ -655,6 +718,9 @@ def main(
             "strict": strict,
             "timeout": timeout,
             "max_memory": max_memory,
+            "cover_title": cover_title,
+            "cover_subtitle": cover_subtitle,
+            "cover_date": cover_date,
         }
         options, _ = Options.resolve({}, flags, deck, settings=_config(config), environ=os.environ)
         # Settings, environment and flags, converted and checked; each deck's front matter goes under them.
@@ -670,8 +736,22 @@ def main(
             return
         from .pipeline import STDIN, convert
 
-        if len(decks) > 1 or directory is not None:
-            _batch(decks, overrides, directory, options.jobs, quiet, json_report)
+        archive = _Archive(bundle, index, directory, options)
+        pdfs = [d for d in decks if d.suffix.lower() == ".pdf"]
+        if pdfs and (bundle is not None or index):
+            if len(pdfs) != len(decks):
+                raise UsageError("give decks or PDFs to --bundle/--index, not both", hint="make the PDFs first")
+            if shard is not None:
+                raise UsageError("--shard splits a batch of decks; bundle the shards' PDFs after them")
+            _archive_pdfs(pdfs, archive, json_report)
+            return
+        if len(decks) > 1 or directory is not None or bundle is not None or index or shard is not None:
+            if shard is not None and (bundle is not None or index):
+                raise UsageError(
+                    "--shard makes one share of the PDFs: --bundle and --index need them all",
+                    hint="run --bundle/--index over every shard's PDFs once the shards are done",
+                )
+            _batch(decks, overrides, directory, options.jobs, quiet, json_report, shard, archive)
             return
         if watch:
             _watch(deck, overrides)
@@ -736,6 +816,65 @@ def _print_json(data: list[dict[str, Any]]) -> None:
     sys.stdout.write("\n")
 
 
+class _Archive:
+    """What a batch writes besides the PDFs: --bundle, --index (in -d, else the PDFs' common folder), their cover."""
+
+    def __init__(self, bundle: Path | None, index: bool, directory: Path | None, options: Options) -> None:
+        from .bundle import Cover
+        from .supervisor import Walls
+
+        self.bundle, self.index, self.directory, self.pdfa = bundle, index, directory, options.pdfa
+        self.cover = Cover(options.cover_title, options.cover_subtitle or "", options.cover_date or "")
+        self.walls = Walls.of(options)  # the PDFs are read and the archive made inside them, as a conversion is
+
+    @property
+    def wanted(self) -> bool:
+        return self.bundle is not None or self.index
+
+    def make(self, talks: list[Any], decks: dict[Path, Path] | None = None) -> dict[Path, Any]:
+        from .supervisor import run
+
+        if not talks:
+            raise UsageError("--bundle/--index: no talks", hint="give the decks, or the PDFs deck2pdf wrote")
+        folder = None
+        if self.index:
+            folder = self.directory or Path(os.path.commonpath([t.pdf.resolve().parent for t in talks]))
+        return run(_make_archive, (talks, self.cover, self.bundle, folder, self.pdfa, decks), self.walls)  # type: ignore[no-any-return]
+
+
+def _make_archive(
+    talks: list[Any],
+    cover: Any,
+    bundle: Path | None,
+    index: Path | None,
+    pdfa: bool,
+    decks: dict[Path, Path] | None,
+    *,
+    progress: object,
+) -> dict[Path, Any]:
+    from .batch import make_archive
+
+    return make_archive(talks, cover, bundle=bundle, index=index, pdfa=pdfa, decks=decks)
+
+
+def _read_talks(pdfs: list[Path], *, progress: object) -> list[Any]:
+    from .talks import read_talks
+
+    return read_talks(pdfs)
+
+
+def _archive_pdfs(pdfs: list[Path], archive: _Archive, json_report: bool) -> None:
+    """--bundle/--index over PDFs deck2pdf wrote (a batch's, or its shards'): read, not rendered."""
+    from .batch import Outcome, report
+    from .supervisor import run
+
+    talks = run(_read_talks, (pdfs,), archive.walls)
+    listed = archive.make(talks)
+    if json_report:
+        rows = [Outcome(t.pdf, t.pdf, t.pages, 0.0, 0, talk=t, listed=listed.get(t.pdf)) for t in talks]
+        _print_json(report(rows))
+
+
 def _batch(
     decks: list[Path],
     overrides: dict[str, Any],
@@ -743,11 +882,24 @@ def _batch(
     jobs: int | None,
     quiet: bool,
     json_report: bool = False,
+    shard: str | None = None,
+    archive: _Archive | None = None,
 ) -> None:
-    """Convert several decks; print the summary; exit with the first failed deck's code if any failed."""
-    from .batch import convert_many, report, summary
+    """Convert several decks (with --shard, their share); print the summary; write the --bundle and --index if
+    every deck converted; exit with the first failed deck's code if any failed."""
+    from dataclasses import replace
+
+    from .batch import Shard, convert_many, report, summary
     from .procs import cores
 
+    if shard is not None:
+        share = Shard.parse(shard)
+        decks = share.of(decks)
+        log.info("share %d/%d: %d decks", share.index, share.count, len(decks))
+        if not decks:
+            if json_report:
+                _print_json([])
+            return
     start = time.perf_counter()
     with _Bar("decks", "decks", enabled=not quiet, at_once=True) as bar:
         count = 0
@@ -758,11 +910,18 @@ def _batch(
             bar.update(count, len(decks))
 
         outcomes = convert_many(decks, overrides, directory=directory, jobs=jobs or cores(), done=done)
+    failed = [o for o in outcomes if o.error is not None]
+    if archive is not None and archive.wanted:
+        if failed:
+            log.error("no --bundle or --index written: %d of %d decks failed", len(failed), len(outcomes))
+        else:
+            talks = [o.talk for o in outcomes if o.talk is not None]
+            listed = archive.make(talks, {t.pdf: o.deck for o in outcomes if (t := o.talk) is not None})
+            outcomes = [replace(o, listed=listed.get(o.talk.pdf)) if o.talk else o for o in outcomes]
     if not quiet:
         typer.echo(summary(outcomes, time.perf_counter() - start), err=True)  # stdout is for data (--json, -o -)
     if json_report:
         _print_json(report(outcomes))
-    failed = [o for o in outcomes if o.error is not None]
     if failed:
         raise typer.Exit(failed[0].exit_code)
 

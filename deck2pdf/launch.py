@@ -30,5 +30,18 @@ def warm_up() -> None:
 
 def _plain_conversion(args: list[str]) -> bool:
     """Whether the command line converts one deck (no --watch, batch, --inspect, --extract, help...)."""
-    other = {"--version", "--help", "-h", "--inspect", "--extract", "--list-themes", "--watch", "-d", "--dir"}
+    other = {
+        "--version",
+        "--help",
+        "-h",
+        "--inspect",
+        "--extract",
+        "--list-themes",
+        "--watch",
+        "-d",
+        "--dir",
+        "--bundle",
+        "--index",
+        "--shard",
+    }
     return bool(args) and not other.intersection(args) and sum(a.endswith(".md") for a in args) <= 1

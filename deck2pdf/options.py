@@ -168,6 +168,10 @@ class Options:
     max_memory: int = 2048  # megabytes the conversion's processes may use together; past that it is ended
     untrusted: bool = False  # a deck from someone else: its folder only, no network, no active content, tight limits
     allow_network: bool = False  # with --untrusted: download web images all the same
+    # The cover of a batch's --bundle and the heading of its --index (not used by one deck's conversion):
+    cover_title: str = "Proceedings"  # e.g. "DevConf 2027"
+    cover_subtitle: str | None = None  # e.g. "Talks of the main track"
+    cover_date: str | None = None  # as printed, e.g. "12-14 May 2027"
     # the options a source above the front matter set (settings, environment, flags): see `overrides()`
     given: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
