@@ -95,6 +95,23 @@ def test_images_on_a_server_that_never_answers_end_at_the_deadline(
 
 
 @pytest.mark.slow
+def test_a_huge_deck_theme_is_ended_at_the_deadline(tmp_path: Path, temp: Path) -> None:
+    """--theme deck reads the deck's Cleaver theme: a style sheet of 16 MB took minutes and a gigabyte."""
+    (tmp_path / "th").mkdir()
+    rules = "".join(
+        f".c{i} .d{i}>p{{color:#{i % 4096:03x};margin:{i % 50}px;background:url(x{i}.png)}}\n" for i in range(230_000)
+    )
+    (tmp_path / "th" / "style.css").write_text(rules, encoding="utf-8")
+    deck = tmp_path / "themed.md"
+    deck.write_text("title: T\ntheme: ./th\n--\n# Hi\n\ntext\n", encoding="utf-8")
+    args = ("-o", tmp_path / "t.pdf", "--theme", "deck", "--timeout", "3", "--offline")
+    code, stderr, seconds = _run(deck, *args, temp=temp)
+    assert code == 6 and "gave up after 3 s (--timeout)" in stderr
+    assert seconds < 3 + SLACK
+    _clean_end(stderr, temp)
+
+
+@pytest.mark.slow
 def test_a_render_ended_at_the_deadline_leaves_no_font_folder(tmp_path: Path, temp: Path) -> None:
     """WeasyPrint's folder of the deck's fonts (weasyprint-*) was left in TMPDIR by a run --timeout ended."""
     font = Path(__file__).parents[2] / "fonts"
@@ -106,6 +123,17 @@ def test_a_render_ended_at_the_deadline_leaves_no_font_folder(tmp_path: Path, te
     deck.write_text(f"title: L\n{slides}", encoding="utf-8")
     code, stderr, _ = _run(deck, "-o", tmp_path / "l.pdf", "--timeout", "4", "--no-render-cache", "-j", "1", temp=temp)
     assert code == 6, stderr
+    _clean_end(stderr, temp)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the memory is read from /proc")
+def test_a_conversion_that_needs_more_memory_than_allowed_is_ended(tmp_path: Path, temp: Path) -> None:
+    deck = tmp_path / "talk.md"
+    slides = "".join(f"--\n# Slide {n}\n\n" + "* a point with **some** `code`\n" * 10 for n in range(60))
+    deck.write_text(f"title: M\n{slides}", encoding="utf-8")
+    code, stderr, _ = _run(deck, "-o", tmp_path / "m.pdf", "--max-memory", "64", "--no-render-cache", temp=temp)
+    assert code == 6 and "needed more than 64 MB of memory (--max-memory); nothing written" in stderr
+    assert not (tmp_path / "m.pdf").exists()
     _clean_end(stderr, temp)
 
 
