@@ -111,11 +111,9 @@ def trickle() -> Iterator[str]:
 def test_a_server_trickling_a_byte_a_second_is_cut_off_at_the_image_timeout(tmp_path: Path, trickle: str) -> None:
     deck = tmp_path / "deck.md"
     deck.write_text(f"title: T\n--\n# Slow\n\n![slow]({trickle})\n", encoding="utf-8")
-    start = time.monotonic()
-    result = convert(
-        deck, {"output": tmp_path / "o.pdf", "image_timeout": 3, "allow_private_network": True, "render_cache": False}
-    )
-    assert time.monotonic() - start < 8
+    # The trickle lasts a minute: a conversion that waited for it would meet its own deadline first (GaveUp).
+    options = {"image_timeout": 3, "allow_private_network": True, "render_cache": False, "timeout": 40}
+    result = convert(deck, {"output": tmp_path / "o.pdf", **options})
     assert [w for w in result.warnings if "timed out after 3 s" in w]
 
 
@@ -176,9 +174,7 @@ def test_a_style_sheet_importing_dev_zero_is_not_read(tmp_path: Path) -> None:
     deck = tmp_path / "z.md"
     deck.write_text("title: Z\nstyle: s.css\n--\n# z\n", encoding="utf-8")
     (tmp_path / "s.css").write_text('@import "/dev/zero";\nh1 { color: red }\n', encoding="utf-8")
-    start = time.monotonic()
-    convert(deck, {"output": tmp_path / "z.pdf", "render_cache": False})
-    assert time.monotonic() - start < 20
+    convert(deck, {"output": tmp_path / "z.pdf", "render_cache": False, "timeout": 60})  # (reading it never ends)
 
 
 def test_text_before_the_first_separator_meets_the_slide_limit(tmp_path: Path) -> None:
@@ -197,9 +193,7 @@ def test_table_span_bombs_are_clamped_as_browsers_clamp_them(tmp_path: Path) -> 
         '<td colspan="100000000">a</td><td rowspan=100000000>b</td></tr></table>\n',
         encoding="utf-8",
     )
-    start = time.monotonic()
-    convert(deck, {"output": tmp_path / "s.pdf", "render_cache": False})
-    assert time.monotonic() - start < 30
+    convert(deck, {"output": tmp_path / "s.pdf", "render_cache": False, "timeout": 60})  # (unclamped: hours)
 
 
 @pytest.mark.slow
