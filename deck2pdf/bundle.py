@@ -19,6 +19,7 @@ from typing import Any
 from ._version import __version__
 from .archive import saved, w3c_date
 from .errors import RenderError, UsageError
+from .rendering.join import copied, dests, foreign
 from .talks import Talk
 from .themes import THEMES_DIR
 
@@ -145,15 +146,15 @@ def _join(pdf: Any, talks: Sequence[Talk], docs: Sequence[Any], front_pages: int
             pdf.pages.extend(doc.pages)
         prefix = f"{number}/"
         # Copied after the pages, so that their page references point to the pages just copied.
-        for name, dest in _dests(doc).items():
-            names[prefix + name] = _foreign(pdf, doc, dest)
+        for name, dest in dests(doc).items():
+            names[prefix + name] = foreign(pdf, doc, dest)
         first = pdf.pages[start].obj
         names[f"talk-{number}"] = pikepdf.Array([first, pikepdf.Name.XYZ, 0, float(pdf.pages[start].mediabox[3]), 0])
         for page in pdf.pages[start:]:
             _prefix_links(page, prefix)
         with doc.open_outline() as slides:
             item = pikepdf.OutlineItem(_bookmark(number, talk), start)
-            item.children = [_copied(pdf, doc, child, prefix) for child in slides.root]
+            item.children = [copied(pdf, doc, child, prefix) for child in slides.root]
             item.is_closed = True
             outline.append(item)
         nums += _labels(number, [page.label for page in doc.pages], start)
@@ -224,38 +225,3 @@ def _link_contents(page: Any) -> None:
         if uri is not None and str(uri).startswith(_LINK):
             del annot["/A"]
             annot.Dest = pikepdf.String(f"talk-{str(uri)[len(_LINK) :]}")
-
-
-def _dests(pdf: Any) -> dict[str, Any]:
-    """Named destinations (WeasyPrint writes them in the /Names /Dests name tree)."""
-    import pikepdf
-
-    try:
-        tree = pdf.Root.Names.Dests
-    except AttributeError:
-        return {}
-    return dict(pikepdf.NameTree(tree).items())
-
-
-def _copied(pdf: Any, doc: Any, item: Any, prefix: str) -> Any:
-    """A bookmark of `doc` (with those under it) for `pdf`, whose pages include the doc's; a named destination
-    gets the talk's `prefix`."""
-    import pikepdf
-
-    destination = _foreign(pdf, doc, item.destination)
-    if isinstance(destination, pikepdf.Array):
-        destination = pikepdf.Array(list(destination))
-    elif isinstance(destination, pikepdf.String):
-        destination = pikepdf.String(prefix + str(destination))
-    copy = pikepdf.OutlineItem(item.title, destination, action=_foreign(pdf, doc, item.action))
-    copy.children = [_copied(pdf, doc, child, prefix) for child in item.children]
-    return copy
-
-
-def _foreign(pdf: Any, doc: Any, value: Any) -> Any:
-    """An array or dictionary of `doc` copied into `pdf`; anything else as it is."""
-    import pikepdf
-
-    if not isinstance(value, pikepdf.Array | pikepdf.Dictionary):
-        return value
-    return pdf.copy_foreign(value if value.is_indirect else doc.make_indirect(value))

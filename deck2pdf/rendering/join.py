@@ -23,16 +23,16 @@ def join(parts: Sequence[bytes], font_store: Path, anchors: Sequence[str | None]
     import pikepdf
 
     pdf = pikepdf.open(io.BytesIO(parts[0]))
-    names = _dests(pdf)
+    names = dests(pdf)
     outline: list[pikepdf.OutlineItem] = []
     for data in parts[1:]:
         part = pikepdf.open(io.BytesIO(data))
         pdf.pages.extend(part.pages)
         # Copied after the pages, so that their page references point to the pages just copied.
-        for name, dest in _dests(part).items():
+        for name, dest in dests(part).items():
             if name not in names:
-                names[name] = _foreign(pdf, part, dest)
-        outline += [_copied(pdf, part, item) for item in part.open_outline().root]
+                names[name] = foreign(pdf, part, dest)
+        outline += [copied(pdf, part, item) for item in part.open_outline().root]
     if anchors:
         # Where WeasyPrint puts an element's anchor: its top left corner, the zoom kept.
         for page, anchor in zip(pdf.pages, anchors, strict=True):
@@ -55,7 +55,7 @@ def join(parts: Sequence[bytes], font_store: Path, anchors: Sequence[str | None]
     return pdf, messages
 
 
-def _dests(pdf: Any) -> dict[str, Any]:
+def dests(pdf: Any) -> dict[str, Any]:
     """Named destinations (WeasyPrint writes them in the /Names /Dests name tree)."""
     import pikepdf
 
@@ -66,26 +66,29 @@ def _dests(pdf: Any) -> dict[str, Any]:
     return dict(pikepdf.NameTree(tree).items())
 
 
-def _copied(pdf: Any, part: Any, item: Any) -> Any:
-    """A bookmark of `part` (with those under it) for `pdf`, whose pages include the part's."""
+def copied(pdf: Any, part: Any, item: Any, prefix: str = "") -> Any:
+    """A bookmark of `part` (with those under it) for `pdf`, whose pages include the part's; a named destination
+    gets `prefix` (the bundle's talk number: its names are prefixed so)."""
     import pikepdf
 
-    destination = _foreign(pdf, part, item.destination)
+    destination = foreign(pdf, part, item.destination)
     if isinstance(destination, pikepdf.Array):  # in the item, as WeasyPrint writes it
         destination = pikepdf.Array(list(destination))
+    elif prefix and isinstance(destination, pikepdf.String):
+        destination = pikepdf.String(prefix + str(destination))
     copy = pikepdf.OutlineItem(
         item.title,
         destination,
-        action=_foreign(pdf, part, item.action),
+        action=foreign(pdf, part, item.action),
         color=item.color,
         flags=item.flags,
     )
     copy.is_closed = item.is_closed
-    copy.children = [_copied(pdf, part, child) for child in item.children]
+    copy.children = [copied(pdf, part, child, prefix) for child in item.children]
     return copy
 
 
-def _foreign(pdf: Any, part: Any, value: Any) -> Any:
+def foreign(pdf: Any, part: Any, value: Any) -> Any:
     """An array or dictionary of `part` copied into `pdf` (its page references then point to the copied pages);
     a name or string as it is."""
     import pikepdf
