@@ -41,6 +41,17 @@ def _clean_end(stderr: str, temp: Path) -> None:
     assert list(temp.iterdir()) == []
 
 
+def _gives_up(deck: Path, seconds: int, *args: str | Path, temp: Path) -> None:
+    """The command, given `seconds`, ends within them (and the slack), says so in one line, writes nothing and
+    leaves no temporary file."""
+    out = deck.with_suffix(".pdf")
+    code, stderr, took = _run(deck, "-o", out, "--timeout", str(seconds), *args, temp=temp)
+    assert code == 6 and f"gave up after {seconds} s (--timeout); nothing written" in stderr, stderr
+    assert took < seconds + SLACK
+    assert not out.exists()
+    _clean_end(stderr, temp)
+
+
 @pytest.fixture
 def temp(tmp_path: Path) -> Path:
     folder = tmp_path / "tmp"
@@ -64,11 +75,7 @@ PARSE_BOMB = "title: P\n" + "--\n# [a](\n\n" + "[a](" * 12_000 + "\n" + "--\n" +
 def test_a_deck_that_keeps_the_parser_busy_is_ended_at_the_deadline(tmp_path: Path, temp: Path) -> None:
     deck = tmp_path / "parse.md"
     deck.write_text(PARSE_BOMB, encoding="utf-8")
-    code, stderr, seconds = _run(deck, "-o", tmp_path / "p.pdf", "--timeout", "3", temp=temp)
-    assert code == 6 and "gave up after 3 s (--timeout); nothing written" in stderr
-    assert seconds < 3 + SLACK
-    assert not (tmp_path / "p.pdf").exists()
-    _clean_end(stderr, temp)
+    _gives_up(deck, 3, temp=temp)
 
 
 def test_a_library_call_parsing_a_bomb_gives_up_in_its_own_time(tmp_path: Path) -> None:
@@ -87,11 +94,7 @@ def test_images_on_a_server_that_never_answers_end_at_the_deadline(
     images = "".join(f"![i](http://127.0.0.1:{silent_server}/{n}.png)\n" for n in range(240))
     deck = tmp_path / "images.md"
     deck.write_text(f"title: I\n--\n# Images\n\n{images}", encoding="utf-8")
-    args = ("-o", tmp_path / "i.pdf", "--timeout", "4", "--allow-private-network", "--cache-dir", tmp_path / "c")
-    code, stderr, seconds = _run(deck, *args, temp=temp)
-    assert code == 6 and "gave up after 4 s (--timeout)" in stderr
-    assert seconds < 4 + SLACK
-    _clean_end(stderr, temp)
+    _gives_up(deck, 4, "--allow-private-network", "--cache-dir", tmp_path / "c", temp=temp)
 
 
 @pytest.mark.slow
@@ -104,11 +107,7 @@ def test_a_huge_deck_theme_is_ended_at_the_deadline(tmp_path: Path, temp: Path) 
     (tmp_path / "th" / "style.css").write_text(rules, encoding="utf-8")
     deck = tmp_path / "themed.md"
     deck.write_text("title: T\ntheme: ./th\n--\n# Hi\n\ntext\n", encoding="utf-8")
-    args = ("-o", tmp_path / "t.pdf", "--theme", "deck", "--timeout", "3", "--offline")
-    code, stderr, seconds = _run(deck, *args, temp=temp)
-    assert code == 6 and "gave up after 3 s (--timeout)" in stderr
-    assert seconds < 3 + SLACK
-    _clean_end(stderr, temp)
+    _gives_up(deck, 3, "--theme", "deck", "--offline", temp=temp)
 
 
 @pytest.mark.slow
@@ -121,9 +120,7 @@ def test_a_render_ended_at_the_deadline_leaves_no_font_folder(tmp_path: Path, te
     slides = "".join(f"--\n# Slide {n}\n\n{style}\n\n" + "* a point of the slide\n" * 12 for n in range(400))
     deck = tmp_path / "long.md"
     deck.write_text(f"title: L\n{slides}", encoding="utf-8")
-    code, stderr, _ = _run(deck, "-o", tmp_path / "l.pdf", "--timeout", "4", "--no-render-cache", "-j", "1", temp=temp)
-    assert code == 6, stderr
-    _clean_end(stderr, temp)
+    _gives_up(deck, 4, "--no-render-cache", "-j", "1", temp=temp)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the memory is read from /proc")
