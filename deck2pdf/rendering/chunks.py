@@ -39,7 +39,7 @@ from . import patches
 from .engine import import_weasyprint, keep_tidy, start_deck
 from .fitting import Rung, breaks, fit_for, guess, ladder, settle
 from .join import ELSEWHERE
-from .pages import Rendered, RenderedSlide, cut, keep_between, parse_sheets, render_slides, write_pdf
+from .pages import Rendered, RenderedSlide, cut, parse_sheets, render_slides, share_body, write_pdf
 
 log = logging.getLogger("deck2pdf")
 
@@ -352,21 +352,22 @@ class _Fitter:
         self._without_columns(over)
         pages = {n: [self.slides[n].page] for n in numbers}
         variants: list[tuple[int, Fit]] = []
-        spans: dict[int, list[float]] = {}
+        starts: dict[int, list[float]] = {}
         for n in over:
             measure = self.slides[n].measure
             if measure is None:
                 cut(self.slides[n].page, slide_id(n))
                 continue
-            starts = breaks(measure)
-            spans[n] = [*starts, math.inf]
-            keep_between(self.slides[n].page, -math.inf, spans[n][1], anchor=slide_id(n))
-            fit = self._fit(n, self.at[n]) if n in self.at else FULL
-            variants += [(n, replace(fit, part=k, offset=starts[k])) for k in range(1, len(starts))]
-        if variants:
-            for (n, fit), slide in zip(variants, self._render(variants), strict=True):
-                keep_between(slide.page, 0.0, spans[n][fit.part + 1] - spans[n][fit.part])
-                pages[n].append(slide.page)
+            starts[n] = breaks(measure)
+            # Its continuation pages are laid out with an empty body (heading, number, bar): the slide's own
+            # page's boxes are moved onto them, so a slide is laid out once however many pages it takes.
+            variants += [(n, replace(FULL, part=k)) for k in range(1, len(starts[n]))]
+        more: dict[int, list[Any]] = {}
+        for (n, _), slide in zip(variants, self._render(variants) if variants else [], strict=True):
+            more.setdefault(n, []).append(slide.page)
+        for n, at in starts.items():
+            share_body(self.slides[n].page, more.get(n, []), at)
+            pages[n] += more.get(n, [])
         return pages
 
 

@@ -17,6 +17,7 @@ so a slide may end a step smaller than it had to; trying larger rungs too would 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ COLUMN_GAP_EM = 1.5  # of the block's font size (base.css has no say: it is set 
 MIN_COLUMN_LINES = 8  # a shorter block is not worth two columns
 MIN_COLUMN_SHARE = 0.6  # nor is one whose lines fit twice across only when set much smaller
 WIDTH_TOLERANCE_PX = 4.0
+TALL_SLICE_SHARE = 0.1  # a box taller than a page that begins this far down a page begins the next one
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def ladder(m: Measure, min_scale: float, code_floor: float) -> list[Rung]:
     return rungs
 
 
-def fit_for(m: Measure, rung: Rung, code_floor: float, *, part: int = 0, offset: float = 0.0) -> Fit:
+def fit_for(m: Measure, rung: Rung, code_floor: float) -> Fit:
     """The Fit of a rung, for a slide measured as laid out by the theme (`m`)."""
     return Fit(
         body=rung.body,
@@ -73,8 +75,6 @@ def fit_for(m: Measure, rung: Rung, code_floor: float, *, part: int = 0, offset:
         )
         if rung.pictures < 1.0
         else (),
-        part=part,
-        offset=offset,
     )
 
 
@@ -165,15 +165,28 @@ def settle(base: Measure, tried: Measure, rungs: Sequence[Rung], index: int, cod
 def breaks(m: Measure) -> list[float]:
     """Where the pages of a slide that does not fit begin, as distances down its body (the first is 0): each
     page ends before the first line or picture that would not fit whole (or, for one taller than a page, at the
-    page's end)."""
+    page's end). One pass down the body's units (sorted by their tops)."""
     room = m.bottom - m.flow_top
+    units = m.units
+    reach = list(itertools.accumulate((bottom for _, bottom in units), max, initial=m.flow_top))  # of units[:j]
+    last = reach[-1]
     starts = [m.flow_top]
-    while len(starts) < 200:  # (a runaway would be a page a line)
+    i = 0
+    while last > starts[-1] + room + 2:
         start = starts[-1]
         end = start + room
-        if not any(bottom > end + 2 for _, bottom in m.units):
-            break
-        beginning = [top for top, bottom in m.units if top >= start - 1 and bottom > end + 2]
-        cut = min(beginning, default=end)
-        starts.append(cut if cut > start + 1 else end)
+        while i < len(units) and units[i][0] <= start + 1:
+            i += 1
+        cut, j = end, i
+        while j < len(units):
+            top, bottom = units[j]
+            # The first unit that does not end on this page, unless it is taller than a page and begins near its
+            # top (it is shown in slices, as it comes).
+            if bottom > end + 2 and (bottom - top <= room + 2 or top > start + TALL_SLICE_SHARE * room):
+                cut = top
+                break
+            j += 1
+        if reach[j] > end + 2:  # a box taller than a page goes on: no part of it is skipped
+            cut = min(cut, end)
+        starts.append(cut)
     return [s - m.flow_top for s in starts]
