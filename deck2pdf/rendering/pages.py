@@ -27,6 +27,7 @@ from .engine import deck_state, import_weasyprint
 
 _NOTDEF = re.compile(r'^\.notdef glyph rendered .*: "(.+)" \(U\+[0-9A-F]+\)$', re.S)
 _TOLERANCE_PX = 4.0  # how far a glyph box may pass its line before it counts as overflow
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _STAND_INS = frozenset({"missing-image", "embedded-media"})  # boxes drawn for a missing image or a medium
 
 
@@ -71,6 +72,7 @@ class Measure:
     blocks: tuple[Block, ...]
     pictures: tuple[Picture, ...]
     units: tuple[tuple[float, float], ...]  # the body's lines and pictures, top and bottom: where it can break
+    headings: frozenset[float] = frozenset()  # the tops of the units that are lines of a heading (kept with the next)
 
     @property
     def fits(self) -> bool:
@@ -311,10 +313,13 @@ def measure(page: Any) -> Measure | None:
     blocks: dict[int, Block] = {}
     pictures: dict[int, Picture] = {}
     units: list[tuple[float, float]] = []
+    headings: set[float] = set()
 
     room = bottom - flow_top
 
-    def visit(box: Any, in_code: bool, in_line: bool, parent_font: float, in_flow: bool, in_tall: bool) -> None:
+    def visit(
+        box: Any, in_code: bool, in_line: bool, parent_font: float, in_flow: bool, in_tall: bool, in_heading: bool
+    ) -> None:
         nonlocal need_right, need_bottom
         element = getattr(box, "element", None) if getattr(box, "element_tag", None) else None
         if element is not None and isinstance(box, boxes.BlockBox) and element.get("data-pre") is not None:
@@ -338,6 +343,9 @@ def measure(page: Any) -> Measure | None:
             or (in_tall and isinstance(box, boxes.TextBox))
         ):
             units.append((box.position_y, box.position_y + box.margin_height()))
+            if in_heading and isinstance(box, boxes.LineBox):
+                headings.add(box.position_y)
+        in_heading = in_heading or (in_flow and getattr(box, "element_tag", None) in _HEADINGS)
         if isinstance(box, boxes.LineBox):
             in_tall = box.margin_height() > room + _TOLERANCE_PX
         stand_in = bool(_STAND_INS & _classes(box))
@@ -348,10 +356,11 @@ def measure(page: Any) -> Measure | None:
         if stand_in:
             return  # its label is clipped to it
         for child in getattr(box, "children", ()):
-            visit(child, in_code, in_line or isinstance(box, boxes.LineBox), box.style["font_size"], in_flow, in_tall)
+            line = in_line or isinstance(box, boxes.LineBox)
+            visit(child, in_code, line, box.style["font_size"], in_flow, in_tall, in_heading)
 
     for child in content.children:
-        visit(child, False, False, content.style["font_size"], False, False)
+        visit(child, False, False, content.style["font_size"], False, False, False)
     return Measure(
         left,
         top,
@@ -363,6 +372,7 @@ def measure(page: Any) -> Measure | None:
         tuple(blocks[i] for i in sorted(blocks)),
         tuple(pictures[i] for i in sorted(pictures)),
         tuple(sorted(units)),
+        frozenset(headings),
     )
 
 
@@ -426,7 +436,7 @@ def share_body(page: Any, more: Sequence[Any], starts: Sequence[float]) -> None:
         dx, dy = target.content_box_x() - flow.content_box_x(), target.content_box_y() - origin - starts[k]
         target.children = shares.get(k, [])
         for child in target.children:
-            child.translate(dx, dy)
+            _move(child, dx, dy)
         # The continuation page's own ids (its heading's) are the slide's page's: only the body's count here.
         anchors: dict[str, Any] = {}
         for child in target.children:
@@ -469,6 +479,29 @@ def _shares(children: Sequence[Any], bounds: Sequence[float], room: float) -> di
             for k in range(first, last + 1):
                 shares.setdefault(k, []).append(box if k == first else _copy(box, None))
     return shares
+
+
+def _move(box: Any, dx: float, dy: float) -> None:
+    """Move a laid-out box and all it holds, their backgrounds too (WeasyPrint places them, in page coordinates,
+    once the page is laid out, and `Box.translate` leaves them where they were)."""
+    box.translate(dx, dy)
+    for inner in _walk(box):
+        for b in (inner, *getattr(inner, "column_groups", ())):
+            if getattr(b, "background", None) is not None:
+                b.background = b.background._replace(layers=[_moved(layer, dx, dy) for layer in b.background.layers])
+
+
+def _moved(layer: Any, dx: float, dy: float) -> Any:
+    """A background layer (WeasyPrint's BackgroundLayer) moved by (dx, dy)."""
+
+    def shifted(area: Any) -> Any:
+        return (area[0] + dx, area[1] + dy, *area[2:]) if isinstance(area, tuple | list) else area
+
+    return layer._replace(
+        painting_area=shifted(layer.painting_area),
+        positioning_area=shifted(layer.positioning_area),
+        clipped_boxes=[shifted(b) for b in layer.clipped_boxes],
+    )
 
 
 def _copy(box: Any, children: list[Any] | None) -> Any:

@@ -186,7 +186,7 @@ def test_overflow_cut_keeps_one_page_a_slide_and_strict_refuses(too_long: Path) 
 def test_handouts_show_the_continuation_pages(too_long: Path) -> None:
     pdf = too_long.with_name("handout.pdf")
     convert(too_long, {"output": pdf, "handout": 6})
-    text = page_texts(pdf)[0]
+    text = "\n".join(page_texts(pdf))
     assert "Slide 2 (cont.)" in text and "Slide 3" in text
 
 
@@ -367,3 +367,35 @@ def test_tall_boxes_are_printed_whole_over_the_pages(tmp_path: Path) -> None:
     rows = [w for t in texts[len(picture) :] for w in t.split() if w.startswith("row")]
     assert rows == [f"row{i:02d}" for i in range(40)]
     assert " ".join(texts[len(picture) :]).split().count("behind") == 1
+
+
+@pytest.mark.slow
+def test_a_slide_that_must_continue_does_so_at_reading_size_on_balanced_pages(tmp_path: Path) -> None:
+    """A list and a table that fit at no size continue at the theme's size (not shrunk to --min-scale first), on
+    pages filled alike: no continuation page of a line or two; nothing is lost."""
+    items = "\n".join(f"- item{i} of a list far too long for one page" for i in range(35))
+    rows = "\n".join(f"| cell{i} | value {i} |" for i in range(30))
+    deck = tmp_path / "deck.md"
+    deck.write_text(
+        f"title: R\n--\n\n### Short\n\n- item of a list\n\n| cell | value |\n|---|---|\n| cell | one |\n\n"
+        f"--\n\n### List\n\n{items}\n\n--\n\n### Table\n\n| name | value |\n|---|---|\n{rows}\n",
+        encoding="utf-8",
+    )
+    pdf = tmp_path / "out.pdf"
+    result = convert(deck, {"output": pdf})
+    labels, texts, words = page_labels(pdf), page_texts(pdf), page_words(pdf)
+    assert not [w for w in result.warnings if "shrunk" in w]
+    list_pages = [i for i, label in enumerate(labels) if label.split(" ")[0] == "2"]
+    table_pages = [i for i, label in enumerate(labels) if label.split(" ")[0] == "3"]
+    assert len(list_pages) > 1 and len(table_pages) > 1
+    item = median(w.y1 - w.y0 for w in words[0][2] if w.text == "item")
+    cell = median(w.y1 - w.y0 for w in words[0][2] if w.text == "cell")
+    for pages, word, size in ((list_pages, "item", item), (table_pages, "cell", cell)):
+        found = [w for i in pages for w in words[i][2] if w.text.startswith(word)]
+        assert min(w.y1 - w.y0 for w in found) >= 0.85 * size
+        counts = [sum(1 for w in words[i][2] if w.text.startswith(word)) for i in pages]
+        assert min(counts) >= 4 and max(counts) - min(counts) <= 2  # balanced
+    printed = [w for i in list_pages for w in texts[i].split() if w.startswith("item")]
+    assert printed == [f"item{i}" for i in range(35)]
+    printed = [w for i in table_pages for w in texts[i].split() if w.startswith("cell")]
+    assert printed == [f"cell{i}" for i in range(30)]
