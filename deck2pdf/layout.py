@@ -174,13 +174,16 @@ class Typesetter:
                 "classes": " ".join((*s.classes, *(["slide-continued"] if fit.part else []))),
                 "title": s.title or f"Slide {s.number}",
                 "heading": markup(_continued(parts[s.number][0]) if fit.part else parts[s.number][0]),
+                # A continuation page is laid out with an empty body: the slide's page's boxes are moved onto it
+                # (`pages.share_body`).
                 "body": markup(
-                    _failed_notice(failed[s.number])
+                    ""
+                    if fit.part
+                    else _failed_notice(failed[s.number])
                     if failed and s.number in failed
                     else _fitted(parts[s.number][1], fit)
                 ),
                 "body_style": _body_style(fit),
-                "flow_style": f"top: {-fit.offset:.3f}px" if fit.part else "",
                 "part": fit.part,
                 "progress": s.number / total * 100,
             }

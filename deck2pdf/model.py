@@ -187,7 +187,6 @@ class Fit:
     code: tuple[CodeFit, ...] = ()
     pictures: tuple[PictureFit, ...] = ()
     part: int = 0  # 0: the slide's page; k: its k-th continuation page
-    offset: float = 0.0  # px of the body shown on the pages before this one
 
 
 FULL = Fit()  # the slide as the theme sets it

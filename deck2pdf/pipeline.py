@@ -418,7 +418,8 @@ def _overflow_warning(deck: Deck, number: int, pages: int, options: Options) -> 
     where = f"even with its text at {round(options.min_scale * 100)}%" if options.fit else "with --no-fit"
     if pages > 1:
         more = "the next page" if pages == 2 else f"the next {pages - 1} pages"
-        how = f"it does not fit its page {where}, so it continues on {more}; shorten or split the slide"
+        size = " at its own size" if options.fit else ""
+        how = f"it does not fit its page {where}, so it continues on {more}{size}; shorten or split the slide"
     else:
         how = (
             f"it does not fit its page {where}, so it is cut at the slide's edge (--overflow cut); shorten or split it"

@@ -45,6 +45,14 @@ def generated_deck(folder: Path, slides: int) -> Path:
     return deck
 
 
+def listing_deck(folder: Path, lines: int) -> Path:
+    """A deck of one slide holding a fenced code listing of `lines` lines (continued over many pages)."""
+    code = "\n".join(f"    value_{i} = compute(value_{i - 1}, {i}) + offset  # step {i}" for i in range(lines))
+    deck = folder / f"listing{lines}.md"
+    deck.write_text(f"title: Listing\n--\n\n# Listing\n\n```python\n{code}\n```\n")
+    return deck
+
+
 def run(args: list[str]) -> tuple[float, int, str]:
     """Run a command under /usr/bin/time; return wall seconds, peak RSS (MB) and its stderr."""
     done = subprocess.run([TIME, "-f", "@@ %e %M", *args], capture_output=True, text=True, check=False)
@@ -183,6 +191,13 @@ def main() -> None:
                 f"-j 1 {one:.1f} s ({len(real) / one * 60:.0f} decks/min), "
                 f"-j 2 again with the render cache {warm_b:.1f} s ({len(real) / warm_b * 60:.0f} decks/min)"
             )
+        # A slide continued over many pages costs what its length does (it is laid out once).
+        listing = [*deck2pdf, str(listing_deck(folder, 1500)), "-o", str(folder / "listing.pdf"), "--no-render-cache"]
+        wall, rss, err = median_of(1, [*listing, "-v"])
+        pages = re.search(r"\((\d+) pages\)", err)
+        extra.append(
+            f"one slide of a 1,500-line code listing: {wall:.2f} s, {rss} MB ({pages.group(1) if pages else '?'} pages)"
+        )
         version, _, _ = median_of(args.runs, [*deck2pdf, "--version"])
         inspect, _, _ = median_of(args.runs, [*deck2pdf, str(decks[0][1]), "--inspect"])
         extra.append(f"--version {version:.2f} s, --inspect (reference deck) {inspect:.2f} s")

@@ -37,9 +37,9 @@ from ..markup import css_urls
 from ..model import FULL, Attached, FetchScope, Fit, slide_id
 from . import patches
 from .engine import import_weasyprint, keep_tidy, start_deck
-from .fitting import Rung, breaks, fit_for, guess, ladder, settle
+from .fitting import Rung, breaks, fit_for, guess, hopeless, ladder, settle
 from .join import ELSEWHERE
-from .pages import Rendered, RenderedSlide, cut, keep_between, parse_sheets, render_slides, write_pdf
+from .pages import Rendered, RenderedSlide, cut, parse_sheets, render_slides, share_body, write_pdf
 
 log = logging.getLogger("deck2pdf")
 
@@ -254,6 +254,7 @@ class _Fitter:
     ) -> None:
         self.job, self.elsewhere, self.failed = job, elsewhere, failed
         self.slides = dict(first)  # the page each slide is printed on, as last laid out
+        self.first = dict(first)  # as the theme lays them out
         self.base = {n: s.measure for n, s in first.items()}  # as the theme lays them out
         self.chosen: dict[int, Fit] = {}  # slides fitted
         self.rungs: dict[int, list[Rung]] = {}
@@ -272,8 +273,11 @@ class _Fitter:
         return fit_for(base, self.rungs[n][index], self.job.code_floor)
 
     def fit(self, numbers: list[int]) -> None:
+        """Fit each slide to the first rung of its ladder that fits; one that fits at none continues at its reading
+        size (`_continue`)."""
         floor = self.job.code_floor
         todo: dict[int, int] = {}
+        continuing: list[int] = []
         for n in numbers:
             base = self.base[n]
             if base is None:
@@ -281,8 +285,11 @@ class _Fitter:
             self.rungs[n] = ladder(base, self.job.min_scale, floor)
             # The first rung is the slide as laid out, but for wide code: known not to fit when it has none.
             known = 0 if self._fit(n, 0) == FULL else -1  # the last rung known not to fit
-            if known + 1 < len(self.rungs[n]):  # (with --min-scale 1 and nothing to shrink, there is none left)
+            # (with --min-scale 1 and nothing to shrink, there is none left)
+            if known + 1 < len(self.rungs[n]) and not hopeless(base, self.rungs[n], floor):
                 todo[n] = max(guess(base, self.rungs[n], floor), known + 1)
+            else:
+                continuing.append(n)
         while todo:
             tries = list(todo.items())  # the rung the estimate suggests
             results = self._render([(n, self._fit(n, j)) for n, j in tries])
@@ -301,6 +308,23 @@ class _Fitter:
                 base = self.base[n]
                 if j < len(self.rungs[n]) - 1 and slide.measure is not None and base is not None:
                     todo[n] = settle(base, slide.measure, self.rungs[n], j, floor)
+                else:
+                    continuing.append(n)
+        self._continue(continuing)
+
+    def _continue(self, numbers: list[int]) -> None:
+        """Lay out the slides that fit at no rung as the first rung sets them (the theme's sizes, wide code set
+        smaller): shrunk, they would only continue in smaller print. Once it must continue, a slide is read at its
+        size."""
+        again: list[tuple[int, Fit]] = []
+        for n in numbers:
+            self.at[n] = 0
+            if (fit := self._fit(n, 0)) == FULL:
+                self.slides[n] = self.first[n]
+            else:
+                again.append((n, fit))
+        for (n, _), slide in zip(again, self._render(again) if again else [], strict=True):
+            self.slides[n] = slide
 
     def share_builds(self, numbers: tuple[int, ...]) -> None:
         """Slides that build on each other share the smallest body size any of them needs (one that does not fit
@@ -326,20 +350,6 @@ class _Fitter:
                 if slide.fits:
                     self.slides[n], self.chosen[n] = slide, fit
 
-    def _without_columns(self, over: list[int]) -> None:
-        """Lay out again without columns the slides that continue in columns: pages are cut by height, which would
-        cut each column apart and print the lines out of order."""
-        again: list[tuple[int, Fit]] = []
-        for n in over:
-            if n in self.at and any(c.columns > 1 for c in self._fit(n, self.at[n]).code):
-                rung = self.rungs[n][self.at[n]]
-                self.rungs[n] = [*self.rungs[n], Rung(False, rung.pictures, rung.body)]
-                self.at[n] = len(self.rungs[n]) - 1
-                again.append((n, self._fit(n, self.at[n])))
-        if again:
-            for (n, _), slide in zip(again, self._render(again), strict=True):
-                self.slides[n] = slide
-
     def pages(self, numbers: tuple[int, ...]) -> dict[int, list[Any]]:
         """Each slide's pages: one, or with its continuation pages when it does not fit (cut instead with
         `--overflow cut`)."""
@@ -349,24 +359,24 @@ class _Fitter:
             for n in over:
                 cut(self.slides[n].page, slide_id(n))
             return {n: [self.slides[n].page] for n in numbers}
-        self._without_columns(over)
         pages = {n: [self.slides[n].page] for n in numbers}
         variants: list[tuple[int, Fit]] = []
-        spans: dict[int, list[float]] = {}
+        starts: dict[int, list[float]] = {}
         for n in over:
             measure = self.slides[n].measure
             if measure is None:
                 cut(self.slides[n].page, slide_id(n))
                 continue
-            starts = breaks(measure)
-            spans[n] = [*starts, math.inf]
-            keep_between(self.slides[n].page, -math.inf, spans[n][1], anchor=slide_id(n))
-            fit = self._fit(n, self.at[n]) if n in self.at else FULL
-            variants += [(n, replace(fit, part=k, offset=starts[k])) for k in range(1, len(starts))]
-        if variants:
-            for (n, fit), slide in zip(variants, self._render(variants), strict=True):
-                keep_between(slide.page, 0.0, spans[n][fit.part + 1] - spans[n][fit.part])
-                pages[n].append(slide.page)
+            starts[n] = breaks(measure)
+            # Its continuation pages are laid out with an empty body (heading, number, bar): the slide's own
+            # page's boxes are moved onto them, so a slide is laid out once however many pages it takes.
+            variants += [(n, replace(FULL, part=k)) for k in range(1, len(starts[n]))]
+        more: dict[int, list[Any]] = {}
+        for (n, _), slide in zip(variants, self._render(variants) if variants else [], strict=True):
+            more.setdefault(n, []).append(slide.page)
+        for n, at in starts.items():
+            share_body(self.slides[n].page, more.get(n, []), at)
+            pages[n] += more.get(n, [])
         return pages
 
 

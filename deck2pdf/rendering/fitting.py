@@ -17,6 +17,7 @@ so a slide may end a step smaller than it had to; trying larger rungs too would 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +32,9 @@ COLUMN_GAP_EM = 1.5  # of the block's font size (base.css has no say: it is set 
 MIN_COLUMN_LINES = 8  # a shorter block is not worth two columns
 MIN_COLUMN_SHARE = 0.6  # nor is one whose lines fit twice across only when set much smaller
 WIDTH_TOLERANCE_PX = 4.0
+SMALLEST_SCALE = 0.2  # the least --min-scale (options.py)
+BALANCE_STEPS = 8  # halvings of the page height when balancing a continued slide's pages
+TALL_SLICE_SHARE = 0.1  # a box taller than a page that begins this far down a page begins the next one
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,7 @@ class Rung:
 def ladder(m: Measure, min_scale: float, code_floor: float) -> list[Rung]:
     """The ways to fit a slide, from the least change to the most (the first is the slide as laid out, with its
     wide code blocks set smaller)."""
-    columns = any(_columns_fit(b, code_floor) for b in m.blocks)
+    columns = any(_columns_fit(b, code_floor, m) for b in m.blocks)
     rungs = [Rung(False, 1.0, 1.0)]
     if columns:
         rungs.append(Rung(True, 1.0, 1.0))
@@ -62,19 +66,17 @@ def ladder(m: Measure, min_scale: float, code_floor: float) -> list[Rung]:
     return rungs
 
 
-def fit_for(m: Measure, rung: Rung, code_floor: float, *, part: int = 0, offset: float = 0.0) -> Fit:
+def fit_for(m: Measure, rung: Rung, code_floor: float) -> Fit:
     """The Fit of a rung, for a slide measured as laid out by the theme (`m`)."""
     return Fit(
         body=rung.body,
-        code=tuple(c for b in m.blocks if (c := _code(b, rung, code_floor)) is not None),
+        code=tuple(c for b in m.blocks if (c := _code(b, rung, code_floor, m)) is not None),
         pictures=tuple(
             PictureFit(p.index, p.width * rung.pictures / p.parent_font, p.height * rung.pictures / p.parent_font)
             for p in m.pictures
         )
         if rung.pictures < 1.0
         else (),
-        part=part,
-        offset=offset,
     )
 
 
@@ -91,10 +93,10 @@ def _scale(b: Block, body: float, code_floor: float) -> tuple[float, int]:
     return size, max(8, math.floor(b.width / char) - 1)
 
 
-def _code(b: Block, rung: Rung, code_floor: float) -> CodeFit | None:
+def _code(b: Block, rung: Rung, code_floor: float, m: Measure) -> CodeFit | None:
     scale, wrap = _scale(b, rung.body, code_floor)
     columns = 1
-    if rung.columns and _columns_fit(b, code_floor):
+    if rung.columns and _columns_fit(b, code_floor, m):
         scale, columns = min(scale, _column_share(b) * rung.body), 2
     if scale >= rung.body - 1e-9 and columns == 1 and not wrap:
         return None  # as the body: nothing to set
@@ -107,11 +109,18 @@ def _column_share(b: Block) -> float:
     return min(1.0, b.width / (2 * b.natural + COLUMN_GAP_EM * b.text)) if b.natural > 0 else 1.0
 
 
-def _columns_fit(b: Block, code_floor: float) -> bool:
+def _columns_fit(b: Block, code_floor: float, m: Measure) -> bool:
     """Whether a block is tall and its lines short enough to flow into two columns, set no smaller than
-    MIN_COLUMN_SHARE of its theme size (nor than the floor)."""
+    MIN_COLUMN_SHARE of its theme size (nor than the floor), and whether it could then fit the page's room, its text
+    at the smallest scale there is (a block that must continue is not set in columns, which pages would cut apart:
+    trying would cost a layout, and WeasyPrint balances columns at a cost that grows with the block)."""
     share = _column_share(b)
-    return b.lines >= MIN_COLUMN_LINES and share >= MIN_COLUMN_SHARE and share * b.text >= code_floor
+    return (
+        b.lines >= MIN_COLUMN_LINES
+        and share >= MIN_COLUMN_SHARE
+        and share * b.text >= code_floor
+        and b.height * share / 2 * SMALLEST_SCALE <= m.bottom - m.flow_top
+    )
 
 
 def predicted(m: Measure, rung: Rung, code_floor: float) -> tuple[float, float]:
@@ -121,7 +130,7 @@ def predicted(m: Measure, rung: Rung, code_floor: float) -> tuple[float, float]:
         scale, wrap = _scale(b, 1.0, code_floor)
         rows = b.lines * (1.3 if wrap else 1.0)  # wrapped: about a third of the lines take two rows
         shrunk = b.height * scale * rows / max(b.lines, 1)
-        if rung.columns and _columns_fit(b, code_floor):
+        if rung.columns and _columns_fit(b, code_floor, m):
             shrunk = b.height * min(scale, _column_share(b)) / 2
         height -= b.height - shrunk
     if m.pictures and rung.pictures < 1:
@@ -139,6 +148,13 @@ def _covered(m: Measure) -> float:
             total += bottom - max(top, end)
             end = bottom
     return total
+
+
+def hopeless(m: Measure, rungs: Sequence[Rung], code_floor: float) -> bool:
+    """Whether a slide cannot fit even at the last rung, however well its text reflowed there (into as many fewer
+    lines as it is set smaller): it continues, and no layout is spent on trying."""
+    height, _ = predicted(m, rungs[-1], code_floor)
+    return height * rungs[-1].body > m.bottom - m.flow_top + WIDTH_TOLERANCE_PX
 
 
 def guess(m: Measure, rungs: Sequence[Rung], code_floor: float, after: int = -1, correction: float = 1.0) -> int:
@@ -165,15 +181,50 @@ def settle(base: Measure, tried: Measure, rungs: Sequence[Rung], index: int, cod
 def breaks(m: Measure) -> list[float]:
     """Where the pages of a slide that does not fit begin, as distances down its body (the first is 0): each
     page ends before the first line or picture that would not fit whole (or, for one taller than a page, at the
-    page's end)."""
+    page's end), and before a heading's lines at its foot. The pages are balanced: as few as the room allows, filled
+    alike (no last page of a line or two), unless a box taller than a page is shown in slices."""
     room = m.bottom - m.flow_top
+    greedy = _pages(m, room, room)
+    if len(greedy) < 2 or any(bottom - top > room + 2 for top, bottom in m.units):
+        return greedy
+    # The least height a page may be filled to that needs no more pages.
+    low, high, best = (max(b for _, b in m.units) - m.flow_top) / len(greedy), room, greedy
+    for _ in range(BALANCE_STEPS):
+        middle = (low + high) / 2
+        tried = _pages(m, middle, room)
+        if len(tried) <= len(greedy):
+            best, high = tried, middle
+        else:
+            low = middle
+    return best
+
+
+def _pages(m: Measure, fill: float, room: float) -> list[float]:
+    """Where pages filled to `fill` px at most begin (`breaks`): one pass down the body's units (sorted by their
+    tops)."""
+    units = m.units
+    reach = list(itertools.accumulate((bottom for _, bottom in units), max, initial=m.flow_top))  # of units[:j]
+    last = reach[-1]
     starts = [m.flow_top]
-    while len(starts) < 200:  # (a runaway would be a page a line)
+    i = 0
+    while last > starts[-1] + fill + 2:
         start = starts[-1]
-        end = start + room
-        if not any(bottom > end + 2 for _, bottom in m.units):
-            break
-        beginning = [top for top, bottom in m.units if top >= start - 1 and bottom > end + 2]
-        cut = min(beginning, default=end)
-        starts.append(cut if cut > start + 1 else end)
+        end = start + fill
+        while i < len(units) and units[i][0] <= start + 1:
+            i += 1
+        cut, j = end, i
+        while j < len(units):
+            top, bottom = units[j]
+            # The first unit that does not end on this page, unless it is taller than a page and begins near its
+            # top (it is shown in slices, as it comes).
+            if bottom > end + 2 and (bottom - top <= room + 2 or top > start + TALL_SLICE_SHARE * room):
+                cut = top
+                break
+            j += 1
+        if reach[j] > end + 2:  # a box taller than a page goes on: no part of it is skipped
+            cut = min(cut, end)
+        while j > i and units[j - 1][0] in m.headings and start + 1 < units[j - 1][0] < cut:
+            j -= 1  # a heading goes with what follows it
+            cut = units[j][0]
+        starts.append(cut)
     return [s - m.flow_top for s in starts]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 import io
 import logging
@@ -28,6 +29,7 @@ from .engine import deck_state, import_weasyprint
 _XML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<")  # an SVG (or other markup): WeasyPrint reads it, not Pillow
 _NOTDEF = re.compile(r'^\.notdef glyph rendered .*: "(.+)" \(U\+[0-9A-F]+\)$', re.S)
 _TOLERANCE_PX = 4.0  # how far a glyph box may pass its line before it counts as overflow
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _STAND_INS = frozenset({"missing-image", "embedded-media"})  # boxes drawn for a missing image or a medium
 
 
@@ -72,6 +74,7 @@ class Measure:
     blocks: tuple[Block, ...]
     pictures: tuple[Picture, ...]
     units: tuple[tuple[float, float], ...]  # the body's lines and pictures, top and bottom: where it can break
+    headings: frozenset[float] = frozenset()  # the tops of the units that are lines of a heading (kept with the next)
 
     @property
     def fits(self) -> bool:
@@ -312,8 +315,13 @@ def measure(page: Any) -> Measure | None:
     blocks: dict[int, Block] = {}
     pictures: dict[int, Picture] = {}
     units: list[tuple[float, float]] = []
+    headings: set[float] = set()
 
-    def visit(box: Any, in_code: bool, in_line: bool, parent_font: float, in_flow: bool) -> None:
+    room = bottom - flow_top
+
+    def visit(
+        box: Any, in_code: bool, in_line: bool, parent_font: float, in_flow: bool, in_tall: bool, in_heading: bool
+    ) -> None:
         nonlocal need_right, need_bottom
         element = getattr(box, "element", None) if getattr(box, "element_tag", None) else None
         if element is not None and isinstance(box, boxes.BlockBox) and element.get("data-pre") is not None:
@@ -329,8 +337,19 @@ def measure(page: Any) -> Measure | None:
                     index, box.width, box.height, box.style["font_size"], y, y + box.border_height()
                 )
         in_flow = in_flow or box is flow
-        if not in_line and in_flow and isinstance(box, boxes.LineBox | boxes.ReplacedBox):
+        # Where a page may end: before a line (also one in an inline-block), a picture that is not in a line, or
+        # the text of a line taller than a page (`share_body` shares such a line out by what is in it).
+        if in_flow and (
+            isinstance(box, boxes.LineBox)
+            or (not in_line and isinstance(box, boxes.ReplacedBox))
+            or (in_tall and isinstance(box, boxes.TextBox))
+        ):
             units.append((box.position_y, box.position_y + box.margin_height()))
+            if in_heading and isinstance(box, boxes.LineBox):
+                headings.add(box.position_y)
+        in_heading = in_heading or (in_flow and getattr(box, "element_tag", None) in _HEADINGS)
+        if isinstance(box, boxes.LineBox):
+            in_tall = box.margin_height() > room + _TOLERANCE_PX
         stand_in = bool(_STAND_INS & _classes(box))
         if box.width and (isinstance(box, boxes.TextBox | boxes.ReplacedBox) or stand_in):
             if not in_code:
@@ -339,10 +358,11 @@ def measure(page: Any) -> Measure | None:
         if stand_in:
             return  # its label is clipped to it
         for child in getattr(box, "children", ()):
-            visit(child, in_code, in_line or isinstance(box, boxes.LineBox), box.style["font_size"], in_flow)
+            line = in_line or isinstance(box, boxes.LineBox)
+            visit(child, in_code, line, box.style["font_size"], in_flow, in_tall, in_heading)
 
     for child in content.children:
-        visit(child, False, False, content.style["font_size"], False)
+        visit(child, False, False, content.style["font_size"], False, False, False)
     return Measure(
         left,
         top,
@@ -354,6 +374,7 @@ def measure(page: Any) -> Measure | None:
         tuple(blocks[i] for i in sorted(blocks)),
         tuple(pictures[i] for i in sorted(pictures)),
         tuple(sorted(units)),
+        frozenset(headings),
     )
 
 
@@ -387,37 +408,113 @@ def _clip_stand_ins(page: Any) -> None:
         _prune(stand_in, functools.partial(_above, bottom))
 
 
-def keep_between(page: Any, low: float, high: float, *, anchor: str | None = None) -> None:
-    """Keep on a page only the body's lines whose top is `low` to `high` (excluded) px below the body's top, and
-    the pictures and stand-ins that reach into that span: what a page of a slide that does not fit shows (the
-    slide's own page: from -inf; a continuation page, whose body is moved up under the heading: from 0). Nothing
-    hidden or half-shown reaches the PDF: no clipped words (or their links), no text twice. `anchor` (the slide's
-    own id) is kept wherever it is."""
+def share_body(page: Any, more: Sequence[Any], starts: Sequence[float]) -> None:
+    """Share a slide's body, laid out once on its own `page`, among that page and its continuation pages `more`
+    (laid out with an empty body, `.slide-continued`): page k shows what lies from `starts[k]` to `starts[k + 1]`
+    px below the body's top (`fitting.breaks`), moved up under its heading, where its body clips what is above.
+
+    Each line of text goes, whole, to the page its top is on, as does each picture that is not taller than a page;
+    a taller picture (or other box) is shown on every page it reaches into, and a line taller than a page (a tall
+    inline picture or inline-block) is shared out by what is in it. The boxes are moved, not laid out again: a
+    slide of any length is laid out once, and each of its boxes is on one page (only the boxes that hold lines of
+    several pages are copied, once for each). Each page names only the ids and links it shows (the heading's ids
+    are the slide's own page's)."""
+    from weasyprint.anchors import gather_anchors
+
+    flow = _flow(page)
+    if flow is None:
+        return
+    content = _content_box(page)
+    origin = flow.content_box_y()
+    room = content.content_box_y() + content.height - origin
+    bounds = [origin + s - _TOLERANCE_PX / 2 for s in starts[1 : len(more) + 1]]
+    shares = _shares(flow.children, bounds, room)
+    flow.children = shares.get(0, [])
+    _gather(page, gather_anchors)
+    for k, other in enumerate(more, start=1):
+        target = _flow(other)
+        if target is None:
+            continue
+        dx, dy = target.content_box_x() - flow.content_box_x(), target.content_box_y() - origin - starts[k]
+        target.children = shares.get(k, [])
+        for child in target.children:
+            _move(child, dx, dy)
+        # The continuation page's own ids (its heading's) are the slide's page's: only the body's count here.
+        anchors: dict[str, Any] = {}
+        for child in target.children:
+            gather_anchors(child, anchors, other.links, other.bookmarks, other.forms)
+        other.anchors = anchors
+
+
+def _flow(page: Any) -> Any:
+    content = _content_box(page)
+    return next((b for b in _walk(content) if "slide-flow" in _classes(b)), None) if content is not None else None
+
+
+def _gather(page: Any, gather_anchors: Callable[..., None]) -> None:
+    """Find a page's ids, links and bookmarks again, after its boxes changed (as `weasyprint.Page` does)."""
+    page.anchors, page.links, page.bookmarks, page.forms = {}, [], [], {None: []}
+    gather_anchors(page._page_box, page.anchors, page.links, page.bookmarks, page.forms)
+
+
+def _shares(children: Sequence[Any], bounds: Sequence[float], room: float) -> dict[int, list[Any]]:
+    """The boxes of each page (by index) among `children` and all they hold: boxes that go whole to one page are
+    moved as they are; a box whose content is on several pages is copied for each, holding its share there."""
     from weasyprint.formatting_structure import boxes
 
-    content = _content_box(page)
-    if content is None:
-        return
-    body = next((b for b in _walk(content) if "slide-body" in _classes(b)), None)
-    flow = next((b for b in _walk(content) if "slide-flow" in _classes(b)), None)
-    if body is None or flow is None:
-        return
-    origin = body.content_box_y()
-    low, high = origin + low - _TOLERANCE_PX / 2, origin + high - _TOLERANCE_PX / 2
+    shares: dict[int, list[Any]] = {}
+    for box in children:
+        top = box.position_y
+        tall = box.margin_height() > room + _TOLERANCE_PX
+        if isinstance(box, boxes.TextBox) or (not tall and isinstance(box, boxes.LineBox | boxes.ReplacedBox)):
+            shares.setdefault(bisect.bisect_right(bounds, top), []).append(box)
+        elif isinstance(box, boxes.ParentBox) and box.children and not _STAND_INS & _classes(box):
+            inner = _shares(box.children, bounds, room)
+            if len(inner) == 1:  # all on one page (in the same order)
+                shares.setdefault(next(iter(inner)), []).append(box)
+                continue
+            for k, kept in inner.items():
+                shares.setdefault(k, []).append(_copy(box, kept))
+        else:  # a picture, a stand-in or an empty box: on each page it reaches into, when taller than one
+            first = bisect.bisect_right(bounds, top)
+            last = bisect.bisect_left(bounds, top + box.margin_height()) if tall else first
+            for k in range(first, last + 1):
+                shares.setdefault(k, []).append(box if k == first else _copy(box, None))
+    return shares
 
-    def keep(box: Any) -> bool:
-        if isinstance(box, boxes.LineBox):
-            return low <= box.position_y < high
-        if isinstance(box, boxes.ReplacedBox) or _STAND_INS & _classes(box):
-            return box.position_y + box.margin_height() > low and box.position_y < high
-        return True
 
-    in_flow = {id(b) for b in _walk(flow)}
-    _prune(flow, keep, into_lines=False)
-    # A link is (type, target, rectangle (x0, y0, x1, y1) in WeasyPrint 70, whatever Page's docstring says, box).
-    page.links = [link for link in page.links if id(link[3]) not in in_flow or low <= link[2][1] < high]
-    # A continuation page names only what it shows (the heading's ids are on the slide's own page).
-    page.anchors = {k: v for k, v in page.anchors.items() if k == anchor or low <= v[1] < high}
+def _move(box: Any, dx: float, dy: float) -> None:
+    """Move a laid-out box and all it holds, their backgrounds too (WeasyPrint places them, in page coordinates,
+    once the page is laid out, and `Box.translate` leaves them where they were)."""
+    box.translate(dx, dy)
+    for inner in _walk(box):
+        for b in (inner, *getattr(inner, "column_groups", ())):
+            if getattr(b, "background", None) is not None:
+                b.background = b.background._replace(layers=[_moved(layer, dx, dy) for layer in b.background.layers])
+
+
+def _moved(layer: Any, dx: float, dy: float) -> Any:
+    """A background layer (WeasyPrint's BackgroundLayer) moved by (dx, dy)."""
+
+    def shifted(area: Any) -> Any:
+        return (area[0] + dx, area[1] + dy, *area[2:]) if isinstance(area, tuple | list) else area
+
+    return layer._replace(
+        painting_area=shifted(layer.painting_area),
+        positioning_area=shifted(layer.positioning_area),
+        clipped_boxes=[shifted(b) for b in layer.clipped_boxes],
+    )
+
+
+def _copy(box: Any, children: list[Any] | None) -> Any:
+    """A shallow copy of a box, with other children; what else it holds that moves with it is copied too (a
+    table's column groups)."""
+    copy = box.copy()
+    if children is not None:
+        copy.children = children
+    if getattr(box, "column_groups", None):
+        copy.column_groups = [group.deepcopy() for group in box.column_groups]
+    return copy
 
 
 def cut(page: Any, anchor: str) -> None:
@@ -453,17 +550,14 @@ def _above(bottom: float, box: Any) -> bool:
     return not isinstance(box, boxes.LineBox) or box.position_y + box.height <= bottom
 
 
-def _prune(box: Any, keep: Callable[[Any], bool], *, into_lines: bool = True) -> None:
+def _prune(box: Any, keep: Callable[[Any], bool]) -> None:
     """Drop, under `box`, every box `keep` refuses (what is dropped goes with all it holds)."""
-    from weasyprint.formatting_structure import boxes
-
     children = getattr(box, "children", None)
     if not isinstance(children, list):
         return
     box.children = [c for c in children if keep(c)]
     for child in box.children:
-        if into_lines or not isinstance(child, boxes.LineBox):
-            _prune(child, keep, into_lines=into_lines)
+        _prune(child, keep)
 
 
 def _classes(box: Any) -> set[str]:

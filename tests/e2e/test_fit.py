@@ -186,7 +186,7 @@ def test_overflow_cut_keeps_one_page_a_slide_and_strict_refuses(too_long: Path) 
 def test_handouts_show_the_continuation_pages(too_long: Path) -> None:
     pdf = too_long.with_name("handout.pdf")
     convert(too_long, {"output": pdf, "handout": 6})
-    text = page_texts(pdf)[0]
+    text = "\n".join(page_texts(pdf))
     assert "Slide 2 (cont.)" in text and "Slide 3" in text
 
 
@@ -312,3 +312,90 @@ def test_columns_are_not_continued_and_nothing_breaks_at_min_scale_1(tmp_path: P
     one = tmp_path / "one.pdf"
     convert(deck, {"output": one, "min_scale": 1.0})
     assert page_labels(one)[1] == "1 (cont.)"
+
+
+@pytest.mark.slow
+def test_a_long_listing_is_laid_out_once_however_many_pages_it_takes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The continuation pages take the boxes of the slide's own layout: a line of the listing is laid out a few
+    times at most (the theme's size, a try at fitting), not once for each page (which cost the square of its
+    length); every line is printed once, in order."""
+    from deck2pdf.rendering import chunks
+
+    laid_out: list[str] = []
+    render_slides = chunks.render_slides
+
+    def counted(html: str, *args: object, **kwargs: object) -> object:
+        laid_out.append(html)
+        return render_slides(html, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(chunks, "render_slides", counted)
+    code = "\n".join(f"row {i:03d} of a long listing" for i in range(400))
+    deck = tmp_path / "deck.md"
+    deck.write_text(f"title: L\n--\n\n### Listing\n\n```\n{code}\n```\n\n--\n\n### Last\n\nEnd.\n", encoding="utf-8")
+    pdf = tmp_path / "out.pdf"
+    convert(deck, {"output": pdf, "jobs": 1, "render_cache": False})
+    labels = page_labels(pdf)
+    assert len(labels) > 10 and labels[-1] == "2"
+    rows = [int(line.split()[1]) for t in page_texts(pdf)[:-1] for line in t.splitlines() if line.startswith("row ")]
+    assert rows == list(range(400))
+    assert sum(html.count("row 399 of") for html in laid_out) <= 3
+
+
+def test_tall_boxes_are_printed_whole_over_the_pages(tmp_path: Path) -> None:
+    """A picture taller than a page is printed in slices over the pages, down to its foot, and the text beside it
+    once; each line of an inline-block taller than a page is printed once."""
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="1600" viewBox="0 0 300 1600">'
+        '<rect width="300" height="100" fill="#0000ff"/><rect y="1500" width="300" height="100" fill="#ff0000"/></svg>'
+    )
+    block = '<span style="display: inline-block">' + "<br>".join(f"row{i:02d}" for i in range(40)) + "</span>"
+    deck = tmp_path / "deck.md"
+    deck.write_text(
+        f"title: T\n--\n\n## Picture\n\nbeside {svg} after\n\n--\n\n## Block\n\nbefore {block} behind\n",
+        encoding="utf-8",
+    )
+    pdf = tmp_path / "out.pdf"
+    convert(deck, {"output": pdf})
+    labels, texts = page_labels(pdf), page_texts(pdf)
+    picture = [i for i, label in enumerate(labels) if label.split(" ")[0] == "1"]
+    colours = [set(pixels(rasterize(pdf, i + 1))) for i in picture]
+    assert any((0, 0, 255) in c for c in colours) and any((255, 0, 0) in c for c in colours)
+    words = " ".join(texts[i] for i in picture).split()
+    assert words.count("beside") == words.count("after") == 1
+    rows = [w for t in texts[len(picture) :] for w in t.split() if w.startswith("row")]
+    assert rows == [f"row{i:02d}" for i in range(40)]
+    assert " ".join(texts[len(picture) :]).split().count("behind") == 1
+
+
+@pytest.mark.slow
+def test_a_slide_that_must_continue_does_so_at_reading_size_on_balanced_pages(tmp_path: Path) -> None:
+    """A list and a table that fit at no size continue at the theme's size (not shrunk to --min-scale first), on
+    pages filled alike: no continuation page of a line or two; nothing is lost."""
+    items = "\n".join(f"- item{i} of a list far too long for one page" for i in range(35))
+    rows = "\n".join(f"| cell{i} | value {i} |" for i in range(30))
+    deck = tmp_path / "deck.md"
+    deck.write_text(
+        f"title: R\n--\n\n### Short\n\n- item of a list\n\n| cell | value |\n|---|---|\n| cell | one |\n\n"
+        f"--\n\n### List\n\n{items}\n\n--\n\n### Table\n\n| name | value |\n|---|---|\n{rows}\n",
+        encoding="utf-8",
+    )
+    pdf = tmp_path / "out.pdf"
+    result = convert(deck, {"output": pdf})
+    labels, texts, words = page_labels(pdf), page_texts(pdf), page_words(pdf)
+    assert not [w for w in result.warnings if "shrunk" in w]
+    list_pages = [i for i, label in enumerate(labels) if label.split(" ")[0] == "2"]
+    table_pages = [i for i, label in enumerate(labels) if label.split(" ")[0] == "3"]
+    assert len(list_pages) > 1 and len(table_pages) > 1
+    item = median(w.y1 - w.y0 for w in words[0][2] if w.text == "item")
+    cell = median(w.y1 - w.y0 for w in words[0][2] if w.text == "cell")
+    for pages, word, size in ((list_pages, "item", item), (table_pages, "cell", cell)):
+        found = [w for i in pages for w in words[i][2] if w.text.startswith(word)]
+        assert min(w.y1 - w.y0 for w in found) >= 0.85 * size
+        counts = [sum(1 for w in words[i][2] if w.text.startswith(word)) for i in pages]
+        assert min(counts) >= 4 and max(counts) - min(counts) <= 2  # balanced
+    printed = [w for i in list_pages for w in texts[i].split() if w.startswith("item")]
+    assert printed == [f"item{i}" for i in range(35)]
+    printed = [w for i in table_pages for w in texts[i].split() if w.startswith("cell")]
+    assert printed == [f"cell{i}" for i in range(30)]

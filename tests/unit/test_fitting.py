@@ -12,9 +12,9 @@ FLOOR = 12.0  # px: 9 pt on a 720 px page
 
 
 def measure(
-    *, need: float = 800, blocks: tuple[Block, ...] = (), pictures: tuple[Picture, ...] = (), units=()
+    *, need: float = 800, blocks: tuple[Block, ...] = (), pictures: tuple[Picture, ...] = (), units=(), headings=()
 ) -> Measure:  # type: ignore[no-untyped-def]
-    return Measure(0, 0, 1000, 600, 100, 1000, need, blocks, pictures, tuple(units))
+    return Measure(0, 0, 1000, 600, 100, 1000, need, blocks, pictures, tuple(units), frozenset(headings))
 
 
 def block(natural: float, lines: int = 4, chars: int = 100) -> Block:
@@ -65,6 +65,15 @@ def test_the_estimate_picks_the_first_rung_that_fits() -> None:
 
 def test_a_slide_breaks_before_the_first_line_that_does_not_fit_whole() -> None:
     lines = [(100 + 40 * k, 140 + 40 * k) for k in range(30)]  # 30 lines of 40 px under a body top at 100
-    assert breaks(measure(need=1300, units=lines)) == [0, 480, 960]  # 12 whole lines a page (500 px of room)
+    # 12 whole lines fit a page (500 px of room): 3 pages, balanced (10 lines each, not 12, 12 and 6)
+    assert breaks(measure(need=1300, units=lines)) == [0, 400, 800]
     tall = [(100, 1400)]  # taller than a page: cut at the page's end
     assert breaks(measure(need=1400, units=tall)) == [0, 500, 1000]
+
+
+def test_a_heading_at_a_pages_foot_goes_to_the_next_page() -> None:
+    lines = [(100 + 40 * k, 140 + 40 * k) for k in range(16)]  # 12 fit the first page, 4 the next
+    assert breaks(measure(need=740, units=lines)) == [0, 320]  # balanced: 8 and 8
+    # The 8th line (k = 7, at 380) is a heading: it is not left at the foot (9 and 7, or 7 and 9)
+    assert breaks(measure(need=740, units=lines, headings=[380])) == [0, 360]
+    assert breaks(measure(need=1300, units=lines[:12], headings=[380])) == [0]  # (a slide that fits has one page)
