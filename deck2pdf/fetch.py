@@ -13,17 +13,22 @@ from __future__ import annotations
 
 import base64
 import http.client
+import io
 import ipaddress
+import select
 import socket
 import ssl
 import time
 import urllib.request
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from .options import Options
 from .urls import ascii_path, joined, problem, split
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 USER_AGENT = "deck2pdf (slide deck to PDF converter)"
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -66,6 +71,7 @@ def fetch(url: str, policy: FetchPolicy, *, etag: str | None = None, last_modifi
             raise FetchError(f"redirected to '{url}', which {why}" if hop else f"its address {why}")
         proxied = _via_proxy(parts.scheme, parts.hostname, parts.port, policy, deadline)
         conn = proxied or _connect(parts.scheme, parts.hostname, parts.port, policy, deadline)
+        conn.response_class = _responses_until(deadline)
         try:
             headers = {"User-Agent": USER_AGENT, "Accept": "image/*, */*;q=0.5", "Accept-Encoding": "identity"}
             if etag:
@@ -87,7 +93,7 @@ def fetch(url: str, policy: FetchPolicy, *, etag: str | None = None, last_modifi
             length = response.getheader("Content-Length")
             if length and length.isdigit() and int(length) > policy.max_bytes:
                 raise FetchError(f"is {_mb(int(length))}, over the {_mb(policy.max_bytes)} limit (--max-image-bytes)")
-            data = _read(response, conn, policy, deadline)
+            data = _read(response, policy)
             return Fetched(
                 data,
                 url,
@@ -104,26 +110,73 @@ def fetch(url: str, policy: FetchPolicy, *, etag: str | None = None, last_modifi
     raise FetchError(f"more than {policy.max_redirects} redirects")
 
 
-def _read(
-    response: http.client.HTTPResponse, conn: http.client.HTTPConnection, policy: FetchPolicy, deadline: float
-) -> bytes:
+def _read(response: http.client.HTTPResponse, policy: FetchPolicy) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError
-        if conn.sock is not None:
-            conn.sock.settimeout(remaining)
-        # One receive at a time (read() would wait for a whole chunk, each byte of a trickle restarting the socket's
-        # timeout): the deadline is checked between them, so a download ends at --image-timeout however it comes.
-        chunk = response.read1(_CHUNK)
+        chunk = response.read1(_CHUNK)  # one receive at most, given the time left (`_Until`)
         if not chunk:
             return b"".join(chunks)
         size += len(chunk)
         if size > policy.max_bytes:
             raise FetchError(f"is over the {_mb(policy.max_bytes)} limit (--max-image-bytes)")
         chunks.append(chunk)
+
+
+class _Until(io.RawIOBase):
+    """A socket's bytes, each receive given only the time left before `deadline`: http.client reads the status
+    line and headers with the socket's own timeout, which a server trickling a byte at a time restarts forever."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        super().__init__()
+        self._sock = sock
+        self._raw = sock.makefile("rb", buffering=0)  # a counted user: the socket stays open while it is read
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int | None:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError
+        self._sock.settimeout(remaining)  # plain and TLS sockets alike
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def _responses_until(deadline: float) -> type[http.client.HTTPResponse]:
+    """A response class whose status line, headers and body are all read by `deadline`."""
+
+    class _Response(http.client.HTTPResponse):
+        def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
+            super().__init__(sock, *args, **kwargs)
+            self.fp.close()
+            self.fp = io.BufferedReader(_Until(sock, deadline))
+
+    return _Response
+
+
+def _secure(sock: socket.socket, host: str, deadline: float) -> ssl.SSLSocket:
+    """`sock` after a TLS handshake for `host` (its certificate checked for that name), done by `deadline`: a
+    blocking handshake restarts the socket's timeout at every record a server trickles."""
+    tls = ssl.create_default_context().wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False)
+    tls.setblocking(False)
+    while True:
+        try:
+            tls.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            ready = select.select([tls], [], [], max(0.0, deadline - time.monotonic()))[0]
+        except ssl.SSLWantWriteError:
+            ready = select.select([], [tls], [], max(0.0, deadline - time.monotonic()))[1]
+        if not ready:
+            raise TimeoutError
+    tls.settimeout(max(0.001, deadline - time.monotonic()))
+    return tls
 
 
 def _via_proxy(
@@ -222,7 +275,10 @@ def _connect(
             raise FetchError(f"refused: connected to {peer}, a private address (allow with --allow-private-network)")
         if scheme == "https":
             try:
-                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
+                sock = _secure(sock, host, deadline)
+            except TimeoutError:
+                sock.close()
+                raise FetchError(f"timed out after {policy.timeout:g} s (--image-timeout)") from None
             except (OSError, ssl.SSLError) as exc:
                 sock.close()
                 raise FetchError(f"the secure connection failed ({_reason(exc)})") from None

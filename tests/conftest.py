@@ -168,3 +168,31 @@ def local_http() -> Iterator[LocalHTTP]:
     server = LocalHTTP()
     yield server
     server.stop()
+
+
+class _TrickledHeaders(BaseHTTPRequestHandler):
+    """Answers with its status line and header lines sent one byte every 0.2 s (a minute in all), then a body."""
+
+    def do_GET(self) -> None:
+        head = b"HTTP/1.0 200 OK\r\nContent-Type: image/png\r\n" + b"X-Slow: " + b"." * 250 + b"\r\n\r\n"
+        for byte in head:
+            try:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+            except OSError:
+                return  # the client gave up
+            time.sleep(0.2)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def trickled_headers() -> Iterator[str]:
+    """The URL of an image on 127.0.0.1 whose server trickles its headers for a minute."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _TrickledHeaders)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/slow.png"
+    server.shutdown()
+    server.server_close()

@@ -3,6 +3,8 @@ another exception."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from deck2pdf.fetch import FetchError, FetchPolicy, fetch
@@ -35,3 +37,10 @@ def test_a_malformed_redirect_is_a_fetch_error(local_http: LocalHTTP, location: 
 def test_a_malformed_address_is_a_fetch_error(url: str) -> None:
     with pytest.raises(FetchError, match="its address is not a valid URL"):
         fetch(url, LOCAL)
+
+
+def test_a_server_trickling_its_headers_is_cut_off_at_the_timeout(trickled_headers: str) -> None:
+    start = time.monotonic()
+    with pytest.raises(FetchError, match=r"timed out after 2 s \(--image-timeout\)"):
+        fetch(trickled_headers, FetchPolicy(timeout=2, allow_private=True))
+    assert time.monotonic() - start < 2 + 5  # the trickle lasts a minute
