@@ -240,7 +240,7 @@ class _Resolver:
             etag=got.etag,
             last_modified=got.last_modified,
             content_type=got.content_type,
-            private_network=self.policy.allow_private,
+            private_network=got.private_network,
         )
         return _Download(data, got.content_type, "fetched", fetched_at=new.fetched_at)
 
