@@ -271,7 +271,7 @@ class _Resolver:
         path = Path(unquote(urlsplit(url).path))
         try:
             real = path.resolve(strict=True)
-        except (OSError, RuntimeError):
+        except (OSError, RuntimeError, ValueError):  # ValueError: a NUL (`%00`) in the path
             problem = "not found; check the path (relative to the deck's folder)"
             if use.slide is None:
                 problem = "not found; check the path (relative to the stylesheet)"

@@ -232,7 +232,7 @@ def _addresses(host: str, port: int, policy: FetchPolicy) -> list[str]:
     else:
         try:
             addresses = [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
-        except (OSError, UnicodeError) as exc:
+        except (OSError, ValueError) as exc:  # ValueError: a name no resolver takes (UnicodeError is one)
             raise FetchError(f"the host '{host}' was not found ({_reason(exc)})") from None
     allowed = [a for a in addresses if policy.allow_private or is_public(a)]
     if not allowed:
@@ -251,7 +251,7 @@ def _literal(host: str) -> str | None:
         return None
     try:
         return socket.inet_ntoa(socket.inet_aton(host))  # the classic forms: 127.1, 0x7f.1, 2130706433
-    except (OSError, UnicodeError):
+    except (OSError, ValueError):
         return None
 
 

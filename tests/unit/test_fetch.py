@@ -37,7 +37,10 @@ def test_a_malformed_redirect_is_a_fetch_error(local_http: LocalHTTP, location: 
         fetch(f"{local_http.url}/moved.png", LOCAL)
 
 
-@pytest.mark.parametrize("url", ["http://[::1/x.png", "http://example.com:99999/", "http://a..b/", "http://x:y/"])
+@pytest.mark.parametrize(
+    "url",
+    ["http://[::1/x.png", "http://example.com:99999/", "http://a..b/", "http://x:y/", "http://\x00/", "http://a b/"],
+)
 def test_a_malformed_address_is_a_fetch_error(url: str) -> None:
     with pytest.raises(FetchError, match="its address is not a valid URL"):
         fetch(url, LOCAL)
