@@ -240,7 +240,7 @@ class _Resolver:
             etag=got.etag,
             last_modified=got.last_modified,
             content_type=got.content_type,
-            private_network=self.policy.allow_private,
+            private_network=got.private_network,
         )
         return _Download(data, got.content_type, "fetched", fetched_at=new.fetched_at)
 
@@ -271,7 +271,7 @@ class _Resolver:
         path = Path(unquote(urlsplit(url).path))
         try:
             real = path.resolve(strict=True)
-        except (OSError, RuntimeError):
+        except (OSError, RuntimeError, ValueError):  # ValueError: a NUL (`%00`) in the path
             problem = "not found; check the path (relative to the deck's folder)"
             if use.slide is None:
                 problem = "not found; check the path (relative to the stylesheet)"

@@ -36,6 +36,8 @@ def problem(url: str) -> str | None:
     host = parts.hostname
     if not host:
         return "is not a valid URL (it has no host)"
+    if any(c.isspace() or not c.isprintable() for c in host):  # no resolver takes a NUL or a space in a name
+        return f"is not a valid URL (the host {host!r} has a space or a control character)"
     try:
         ipaddress.ip_address(host.split("%")[0])
     except ValueError:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import ssl
+import subprocess
 import textwrap
 import threading
 import time
@@ -120,7 +122,7 @@ class Route:
 class LocalHTTP:
     """An HTTP server on 127.0.0.1 for the tests, serving `routes`; it counts the requests it gets."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         server = self
@@ -153,7 +155,10 @@ class LocalHTTP:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
@@ -168,3 +173,93 @@ def local_http() -> Iterator[LocalHTTP]:
     server = LocalHTTP()
     yield server
     server.stop()
+
+
+class _TrickledHeaders(BaseHTTPRequestHandler):
+    """Answers with its status line and header lines sent one byte every 0.2 s (a minute in all), then a body."""
+
+    def do_GET(self) -> None:
+        head = b"HTTP/1.0 200 OK\r\nContent-Type: image/png\r\n" + b"X-Slow: " + b"." * 250 + b"\r\n\r\n"
+        for byte in head:
+            try:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+            except OSError:
+                return  # the client gave up
+            time.sleep(0.2)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def trickled_headers() -> Iterator[str]:
+    """The URL of an image on 127.0.0.1 whose server trickles its headers for a minute."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _TrickledHeaders)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/slow.png"
+    server.shutdown()
+    server.server_close()
+
+
+class ConnectProxy:
+    """An HTTP proxy on 127.0.0.1 that answers CONNECT only, relaying bytes to the target; it records the targets."""
+
+    def __init__(self) -> None:
+        self.targets: list[str] = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                client, _ = self.listener.accept()
+                threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
+
+    def _tunnel(self, client: socket.socket) -> None:
+        with client, contextlib.suppress(OSError):
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += client.recv(1) or b"\r\n\r\n"
+            target = head.decode("latin-1").split()[1]
+            self.targets.append(target)
+            host, _, port = target.rpartition(":")
+            with socket.create_connection((host.strip("[]"), int(port))) as server:
+                client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                threading.Thread(target=self._pipe, args=(server, client), daemon=True).start()
+                self._pipe(client, server)
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+            sink.shutdown(socket.SHUT_WR)
+
+    def stop(self) -> None:
+        self.listener.close()
+
+
+@pytest.fixture
+def connect_proxy() -> Iterator[ConnectProxy]:
+    """A CONNECT proxy on 127.0.0.1, stopped after the test."""
+    proxy = ConnectProxy()
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for the name `images.example` and its key (made by the openssl command)."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-keyout", str(key)),
+            *("-out", str(cert), "-subj", "/CN=images.example", "-addext", "subjectAltName=DNS:images.example"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key

@@ -118,6 +118,19 @@ def test_a_server_trickling_a_byte_a_second_is_cut_off_at_the_image_timeout(tmp_
 
 
 @pytest.mark.slow
+def test_a_server_trickling_its_headers_is_cut_off_at_the_image_timeout(tmp_path: Path, trickled_headers: str) -> None:
+    """http.client reads a status line and headers with the socket's timeout, which each byte restarts."""
+    deck = tmp_path / "deck.md"
+    deck.write_text(f"title: T\n--\n# Slow\n\n![slow]({trickled_headers})\n", encoding="utf-8")
+    start = time.monotonic()
+    result = convert(
+        deck, {"output": tmp_path / "o.pdf", "image_timeout": 2, "allow_private_network": True, "render_cache": False}
+    )
+    assert time.monotonic() - start < 30  # the trickle lasts a minute
+    assert [w for w in result.warnings if "timed out after 2 s" in w] and "1 missing" in result.images
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
 def test_a_killed_run_leaves_no_process_and_no_temporary_file(tmp_path: Path, how: int) -> None:
     """deck2pdf killed mid-render (SIGKILL gives it no chance to clean up): its renderer and workers end with it

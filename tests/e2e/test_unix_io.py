@@ -127,20 +127,40 @@ def test_rendering_in_a_program_leaves_its_environment_alone(monkeypatch: pytest
 def test_images_come_through_the_proxy_the_environment_names(
     tmp_path: Path, local_http: LocalHTTP, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """HTTP_PROXY is the user's trust: the proxy (here on 127.0.0.1) is used whatever its address, and it resolves
-    the image's host (`images.example` resolves nowhere here); NO_PROXY skips it."""
+    """HTTP_PROXY is the user's trust: the proxy (here on 127.0.0.1) is used whatever its address. The image's host
+    is resolved and checked by deck2pdf, and the proxy asked for the checked address with the name as `Host`
+    (`localhost` needs --allow-private-network); NO_PROXY skips the proxy. One server plays proxy and origin."""
     png = tmp_path / "p.png"
     Image.new("RGB", (40, 20), "#3366aa").save(png)
-    local_http.routes["http://images.example/p.png"] = Route(png.read_bytes(), "image/png")
+    port = local_http.port
+    for path in (f"http://127.0.0.1:{port}/p.png", f"http://[::1]:{port}/p.png", "/p.png"):
+        local_http.routes[path] = Route(png.read_bytes(), "image/png")
     deck = tmp_path / "d.md"
-    deck.write_text("title: P\n--\n\n# Proxied\n\n![p](http://images.example/p.png)\n", encoding="utf-8")
+    deck.write_text(f"title: P\n--\n\n# Proxied\n\n![p](http://localhost:{port}/p.png)\n", encoding="utf-8")
     monkeypatch.setenv("HTTP_PROXY", local_http.url)
-    result = deck2pdf.convert(deck, {"output": tmp_path / "a.pdf", "render_cache": False})
+    options = {"output": tmp_path / "a.pdf", "render_cache": False, "cache_dir": tmp_path / "cache"}
+    result = deck2pdf.convert(deck, {**options, "allow_private_network": True})
     assert not result.warnings and "1 fetched" in result.images
-    assert [path for path, _ in local_http.requests] == ["http://images.example/p.png"]
-    monkeypatch.setenv("NO_PROXY", "images.example")
-    result = deck2pdf.convert(deck, {"output": tmp_path / "b.pdf", "cache_dir": tmp_path / "other-cache"})
-    assert [w for w in result.warnings if "was not found" in w]  # asked directly: the name resolves nowhere
+    [(path, headers)] = local_http.requests
+    assert path != "/p.png" and headers["Host"] == f"localhost:{port}"
+    refused = deck2pdf.convert(deck, {**options, "offline": True})  # cached as fetched from a private address
+    assert [w for w in refused.warnings if "is cached from a private network address" in w]
+    monkeypatch.setenv("NO_PROXY", "localhost")
+    result = deck2pdf.convert(deck, {**options, "allow_private_network": True, "cache_dir": tmp_path / "other"})
+    assert "1 fetched" in result.images and local_http.requests[-1][0] == "/p.png"  # asked directly
+
+
+@pytest.mark.parametrize("flags", [{}, {"untrusted": True, "allow_network": True}])
+def test_a_name_on_this_machine_is_refused_through_a_proxy(
+    tmp_path: Path, local_http: LocalHTTP, monkeypatch: pytest.MonkeyPatch, flags: dict[str, bool]
+) -> None:
+    local_http.routes[f"http://127.0.0.1:{local_http.port}/p.png"] = Route(b"png", "image/png")
+    deck = tmp_path / "d.md"
+    deck.write_text(f"title: P\n--\n\n# P\n\n![p](http://localhost:{local_http.port}/p.png)\n", encoding="utf-8")
+    monkeypatch.setenv("HTTP_PROXY", local_http.url)
+    result = deck2pdf.convert(deck, {"output": tmp_path / "a.pdf", "render_cache": False, **flags})
+    assert [w for w in result.warnings if "private or reserved network (allow with --allow-private-network)" in w]
+    assert local_http.requests == []
 
 
 def test_an_image_named_with_escapes_is_refused_as_output_and_render_checks_no_output(folder: Path) -> None:
