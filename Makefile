@@ -7,6 +7,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SHARED ?= ../shared
 
+# What the test runs print besides dots: the 25 slowest tests (so that drift shows in CI's log) and a line for
+# every test that failed or errored. Nothing is rerun: a test that fails once is a failure.
+PYTEST_REPORT := --durations=25 --durations-min=1 -rfE
+
 # WeasyPrint's libraries, PDF tools for the tests, fallback fonts for scripts the bundled fonts lack.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils qpdf \
                    fonts-dejavu-core fonts-noto-cjk fonts-noto-color-emoji python3-venv time
@@ -22,11 +26,11 @@ test: $(VENV)/.test tests/oracle/node_modules/.installed browser
 	$(BIN)/ruff check deck2pdf tests
 	$(BIN)/ruff format --check deck2pdf tests
 	$(BIN)/mypy deck2pdf
-	DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q -n auto
+	DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q -n auto $(PYTEST_REPORT)
 
 # The quick loop: linters, types and the tests not marked slow (no Cleaver oracle needed), in under a minute.
 check: lint
-	DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q -n auto -m "not slow"
+	DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q -n auto -m "not slow" $(PYTEST_REPORT)
 
 fuzz: $(VENV)/.test
 	HYPOTHESIS_PROFILE=fuzz DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q -n auto tests/test_properties.py

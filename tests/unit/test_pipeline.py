@@ -40,10 +40,11 @@ def test_a_library_calls_timeout_stops_it_and_writes_nothing(
 
 
 @pytest.mark.slow
-def test_spawned_workers_render_the_same_pages_as_forked_ones(
+def test_a_spawned_conversion_renders_the_same_pages_as_a_forked_one(
     make_deck: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Where processes cannot be forked (macOS, Windows, a threaded host) they are spawned and sent the job."""
+    """Where processes cannot be forked (macOS, Windows, a threaded host) the conversion's process is spawned and
+    sent the job (there, on Linux, it forks its workers; on macOS and Windows it spawns them too)."""
     from deck2pdf import procs
     from tests.helpers import page_texts
 
