@@ -13,7 +13,7 @@ PYTEST_REPORT := --durations=25 --durations-min=1 -rfE
 
 # WeasyPrint's libraries, PDF tools for the tests, fallback fonts for scripts the bundled fonts lack.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils qpdf \
-                   fonts-dejavu-core fonts-noto-cjk fonts-noto-color-emoji python3-venv time
+                   fonts-dejavu-core fonts-noto-cjk fonts-noto-color-emoji python3-venv time openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test check lint bench fuzz system-deps browser clean handout-pictures
