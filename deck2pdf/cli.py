@@ -929,8 +929,14 @@ def _batch(
 def _watch(deck: Path, overrides: dict[str, Any]) -> None:
     """Render on every save until Ctrl-C, one line per render with its time; a failed render says why (one
     line, as in a batch) and the watch goes on."""
+    from . import procs
     from .batch import convert_one
     from .watch import watch
+
+    if procs.forking():  # each render is a process forked from this one: it starts with WeasyPrint imported
+        from .rendering.engine import import_weasyprint
+
+        import_weasyprint()
 
     def render() -> tuple[Path, ...] | None:
         outcome = convert_one(deck, overrides)
