@@ -10,7 +10,7 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -18,6 +18,9 @@ from ._version import __version__
 from .errors import ExitCode, UsageError, explain
 from .flags import Command, declared
 from .options import Options, read_settings, source_date_epoch
+
+if TYPE_CHECKING:
+    from .batch import Archive
 
 app = typer.Typer(add_completion=True, pretty_exceptions_enable=False, rich_markup_mode="rich")
 log = logging.getLogger("deck2pdf")
@@ -92,16 +95,19 @@ def main(
             json.dump(parsed, sys.stdout, ensure_ascii=False, indent=2)
             sys.stdout.write("\n")
             return
+        from .batch import Archive, archive_pdfs, report
         from .pipeline import STDIN, convert
 
-        archive = _Archive(bundle, index, directory, options)
+        archive = Archive(bundle, index, directory, options)
         pdfs = [d for d in decks if d.suffix.lower() == ".pdf"]
         if pdfs and (bundle is not None or index):
             if len(pdfs) != len(decks):
                 raise UsageError("give decks or PDFs to --bundle/--index, not both", hint="make the PDFs first")
             if shard is not None:
                 raise UsageError("--shard splits a batch of decks; bundle the shards' PDFs after them")
-            _archive_pdfs(pdfs, archive, json_report)
+            rows = archive_pdfs(pdfs, archive)
+            if json_report:
+                _print_json(report(rows))
             return
         if len(decks) > 1 or directory is not None or bundle is not None or index or shard is not None:
             if shard is not None and (bundle is not None or index):
@@ -133,7 +139,7 @@ def main(
             result.pages,
         )
         if json_report:
-            from .batch import Outcome, report
+            from .batch import Outcome
 
             seconds = time.perf_counter() - started
             _print_json(report([Outcome(deck, result.output, result.pages, seconds, len(result.warnings))]))
@@ -174,65 +180,6 @@ def _print_json(data: list[dict[str, Any]]) -> None:
     sys.stdout.write("\n")
 
 
-class _Archive:
-    """What a batch writes besides the PDFs: --bundle, --index (in -d, else the PDFs' common folder), their cover."""
-
-    def __init__(self, bundle: Path | None, index: bool, directory: Path | None, options: Options) -> None:
-        from .bundle import Cover
-        from .supervisor import Walls
-
-        self.bundle, self.index, self.directory, self.pdfa = bundle, index, directory, options.pdfa
-        self.cover = Cover(options.cover_title, options.cover_subtitle or "", options.cover_date or "")
-        self.walls = Walls.of(options)  # the PDFs are read and the archive made inside them, as a conversion is
-
-    @property
-    def wanted(self) -> bool:
-        return self.bundle is not None or self.index
-
-    def make(self, talks: list[Any], decks: dict[Path, Path] | None = None) -> dict[Path, Any]:
-        from .supervisor import run
-
-        if not talks:
-            raise UsageError("--bundle/--index: no talks", hint="give the decks, or the PDFs deck2pdf wrote")
-        folder = None
-        if self.index:
-            folder = self.directory or Path(os.path.commonpath([t.pdf.resolve().parent for t in talks]))
-        return run(_make_archive, (talks, self.cover, self.bundle, folder, self.pdfa, decks), self.walls)  # type: ignore[no-any-return]
-
-
-def _make_archive(
-    talks: list[Any],
-    cover: Any,
-    bundle: Path | None,
-    index: Path | None,
-    pdfa: bool,
-    decks: dict[Path, Path] | None,
-    *,
-    progress: object,
-) -> dict[Path, Any]:
-    from .batch import make_archive
-
-    return make_archive(talks, cover, bundle=bundle, index=index, pdfa=pdfa, decks=decks)
-
-
-def _read_talks(pdfs: list[Path], *, progress: object) -> list[Any]:
-    from .talks import read_talks
-
-    return read_talks(pdfs)
-
-
-def _archive_pdfs(pdfs: list[Path], archive: _Archive, json_report: bool) -> None:
-    """--bundle/--index over PDFs deck2pdf wrote (a batch's, or its shards'): read, not rendered."""
-    from .batch import Outcome, report
-    from .supervisor import run
-
-    talks = run(_read_talks, (pdfs,), archive.walls)
-    listed = archive.make(talks)
-    if json_report:
-        rows = [Outcome(t.pdf, t.pdf, t.pages, 0.0, 0, talk=t, listed=listed.get(t.pdf)) for t in talks]
-        _print_json(report(rows))
-
-
 def _batch(
     decks: list[Path],
     overrides: dict[str, Any],
@@ -241,7 +188,7 @@ def _batch(
     quiet: bool,
     json_report: bool = False,
     shard: str | None = None,
-    archive: _Archive | None = None,
+    archive: Archive | None = None,
 ) -> None:
     """Convert several decks (with --shard, their share); print the summary; write the --bundle and --index if
     every deck converted; exit with the first failed deck's code if any failed."""
