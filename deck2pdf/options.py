@@ -604,7 +604,6 @@ class Options:
         Panel.ARCHIVE,
         metavar="TEXT",
     )
-    # fmt: on
     # the options a source above the front matter set (settings, environment, flags): see `overrides()`
     given: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
