@@ -16,7 +16,7 @@ SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-
                    fonts-dejavu-core fonts-noto-cjk fonts-noto-color-emoji python3-venv time openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test check lint bench fuzz system-deps browser clean handout-pictures
+.PHONY: demo test check lint bench fuzz system-deps browser clean handout-pictures readme
 
 demo: $(VENV)/.runtime
 	$(BIN)/deck2pdf examples/tour.md -o examples/tour.pdf
@@ -34,6 +34,11 @@ check: lint
 
 fuzz: $(VENV)/.test
 	HYPOTHESIS_PROFILE=fuzz DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q -n auto tests/test_properties.py
+
+# README's options table, made from the option table (deck2pdf/options.py, flags.py); `make check` fails when it is
+# stale (tests/unit/test_flags.py).
+readme: $(VENV)/.runtime
+	$(BIN)/python -m deck2pdf.flags README.md
 
 # The README's pictures of a sheet of each handout layout (examples/tour.md).
 handout-pictures: $(VENV)/.runtime

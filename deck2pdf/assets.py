@@ -94,8 +94,9 @@ def _sheets_size(style: Path, source: Path, options: Options) -> int:
     return sum(len(text.encode()) for text in read_sheets([style], FileAccess.for_deck(source, options)).values())
 
 
-def cache_for(options: Options) -> Cache:
-    return Cache(options.cache_dir or default_cache_dir())
+def cache_for(folder: Path | None) -> Cache:
+    """The image cache in `folder` (--cache-dir), else in the user's cache folder."""
+    return Cache(folder or default_cache_dir())
 
 
 def resolve_assets(deck: Deck, options: Options, sheets: Sequence[Path] = ()) -> tuple[Deck, list[str], str]:
@@ -203,7 +204,7 @@ class _Resolver:
     def __init__(self, deck: Deck, options: Options) -> None:
         self.deck = deck
         self.options = options
-        self.cache = cache_for(options)
+        self.cache = cache_for(options.cache_dir)
         self.access = FileAccess.for_deck(deck.source, options)
         self.policy = FetchPolicy.from_options(options)
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import procs
 from .bundle import Cover
@@ -19,6 +20,9 @@ from .errors import UsageError, explain
 from .index import INDEX, Listed
 from .logs import one_line
 from .talks import Talk, read_talk
+
+if TYPE_CHECKING:
+    from .options import Options
 
 log = logging.getLogger("deck2pdf")
 
@@ -203,6 +207,60 @@ def make_archive(
     listed = write_index(index, talks, cover, decks=decks, bundle=linked)
     log.info("wrote %s (%d talks)", index / INDEX, len(talks))
     return listed
+
+
+class Archive:
+    """What a batch writes besides the PDFs: --bundle, --index (in -d, else the PDFs' common folder), their cover."""
+
+    def __init__(self, bundle: Path | None, index: bool, directory: Path | None, options: Options) -> None:
+        from .supervisor import Walls
+
+        self.bundle, self.index, self.directory, self.pdfa = bundle, index, directory, options.pdfa
+        self.cover = Cover(options.cover_title, options.cover_subtitle or "", options.cover_date or "")
+        self.walls = Walls.of(options)  # the PDFs are read and the archive made inside them, as a conversion is
+
+    @property
+    def wanted(self) -> bool:
+        return self.bundle is not None or self.index
+
+    def make(self, talks: list[Any], decks: dict[Path, Path] | None = None) -> dict[Path, Any]:
+        from .supervisor import run
+
+        if not talks:
+            raise UsageError("--bundle/--index: no talks", hint="give the decks, or the PDFs deck2pdf wrote")
+        folder = None
+        if self.index:
+            folder = self.directory or Path(os.path.commonpath([t.pdf.resolve().parent for t in talks]))
+        return run(_make_archive, (talks, self.cover, self.bundle, folder, self.pdfa, decks), self.walls)  # type: ignore[no-any-return]
+
+
+def _make_archive(
+    talks: list[Any],
+    cover: Any,
+    bundle: Path | None,
+    index: Path | None,
+    pdfa: bool,
+    decks: dict[Path, Path] | None,
+    *,
+    progress: object,
+) -> dict[Path, Any]:
+    return make_archive(talks, cover, bundle=bundle, index=index, pdfa=pdfa, decks=decks)
+
+
+def _read_talks(pdfs: list[Path], *, progress: object) -> list[Any]:
+    from .talks import read_talks
+
+    return read_talks(pdfs)
+
+
+def archive_pdfs(pdfs: list[Path], archive: Archive) -> list[Outcome]:
+    """--bundle/--index over PDFs deck2pdf wrote (a batch's, or its shards'): read, not rendered. Return a row
+    for each, as a batch's."""
+    from .supervisor import run
+
+    talks = run(_read_talks, (pdfs,), archive.walls)
+    listed = archive.make(talks)
+    return [Outcome(t.pdf, t.pdf, t.pages, 0.0, 0, talk=t, listed=listed.get(t.pdf)) for t in talks]
 
 
 def summary(outcomes: Sequence[Outcome], seconds: float) -> str:

@@ -5,6 +5,7 @@ source, and a bad one is an error naming that source."""
 from __future__ import annotations
 
 import datetime
+import enum
 import json
 import math
 import os
@@ -21,16 +22,6 @@ from .errors import Deck2PdfError, ThemeError, UsageError
 from .urls import split
 
 HANDOUT_SIZES = (1, 2, 3, 4, 6, 9)
-UNTRUSTED_LIMITS = {
-    "max_deck_bytes": 2 * 1024 * 1024,
-    "max_slides": 500,
-    "max_slide_chars": 50_000,
-    "max_image_pixels": 20_000_000,
-    "max_image_bytes": 10 * 1024 * 1024,
-    "image_timeout": 10.0,
-    "timeout": 120.0,
-    "max_memory": 1024,
-}
 PAPERS = ("a4", "letter", "legal", "a3")
 # Cleaver keys that only steer the browser page or where Cleaver writes it: nothing to print.
 IGNORED_KEYS = frozenset({"controls", "output", "encoding", "watch", "template", "layout", "debug"})
@@ -115,132 +106,8 @@ class Settings:
     file: Path
 
 
-@dataclass(frozen=True)
-class Options:
-    """Everything that steers one conversion. Each field's comment is its documentation; `SPECS` (below) says
-    how each is read and checked, and from which sources."""
-
-    output: Path | None = None  # where the PDF goes; None: beside the deck, with .pdf
-    size: PageSize = field(default_factory=lambda: PageSize(1280.0, 720.0))  # slide page size (default 16:9)
-    theme: str = "default"  # print theme: a name from print-themes/ or a theme folder
-    # where `theme` came from: "default", "front matter" (Cleaver's names are mapped), or "--theme" (named on
-    # purpose: by a flag, the environment or the settings; it must exist)
-    theme_source: str = "default"
-    # where --theme deck reads a front matter `theme: user/repo` from: Cleaver's GitHub, or a mirror
-    theme_base_url: str = "https://raw.githubusercontent.com/"
-    style: Path | None = None  # the deck's own `style:` stylesheet, applied over the theme as Cleaver does
-    css: tuple[Path, ...] = ()  # extra stylesheets from --css, applied last
-    progress: bool = True  # slide number and progress bar on each page
-    fit: bool = True  # fit a slide that does not fit its page: its code, then its pictures, then its body's text
-    min_scale: float = 0.5  # the smallest a slide's body text is shrunk to
-    overflow: str = "continue"  # what does not fit at min_scale: "continue" on the next page, or "cut" (one page)
-    strict: bool = False  # warnings are errors
-    cache_dir: Path | None = None  # where fetched and normalized images are kept; None: the user cache folder
-    offline: bool = False  # use only the cache and local files: no network at all
-    render_cache: bool = True  # keep rendered chunks of slides in the cache, so a re-render redoes only what changed
-    cache_max_size: int = 1024  # megabytes the cache folder keeps (half images, half rendered chunks), oldest out
-    jobs: int | None = None  # processes that render a deck's chunks at once; None: one per core
-    refresh: bool = False  # ask the servers whether cached images changed (conditional requests)
-    image_dpi: int = 200  # images are downsampled to this resolution at their printed size
-    allow_dirs: tuple[Path, ...] = ()  # more folders local images may come from (besides the deck's and its git tree)
-    allow_private_network: bool = False  # fetch from loopback, private and link-local addresses too
-    image_timeout: float = 20.0  # seconds to download one image
-    max_image_pixels: int = 40_000_000  # larger images are refused (decompression bombs)
-    max_image_bytes: int = 30 * 1024 * 1024  # larger files or downloads are refused
-    slides: str | None = None  # which slides, e.g. "1-5,8,12-"; None: all
-    handout: int | None = None  # slides per sheet (1, 2, 3, 4, 6, 9); None: one slide per page
-    paper: str = "a4"  # handout paper: a4, letter, legal, a3
-    landscape: bool | None = None  # handout sheets in landscape; None: the orientation the layout is largest in
-    backgrounds: bool = False  # handouts print the slides' backgrounds (off: dark slides print light, saving ink)
-    qr: bool = False  # handouts print a QR code beside each link note
-    frame: bool = True  # a hairline frame around each slide on a handout
-    collapse_builds: bool | None = None  # drop build-up slides; None: on for handouts, off for slides
-    link_notes: bool | None = None  # list each slide's links beside it; None: on for handouts, off for slides
-    pdfa: bool = False  # write PDF/A-3b, for archiving
-    pdfua: bool = False  # write tagged PDF/UA-1, for screen readers (with --pdfa: PDF/A-3a)
-    embed_source: bool | None = None  # attach the deck, its style sheet and an image manifest; None: with --pdfa
-    stdin_name: str = "deck.md"  # the attached deck's file name when it was read from standard input (or is text)
-    created: datetime.datetime | None = None  # the PDF's date (SOURCE_DATE_EPOCH); None: the deck file's time
-    max_deck_bytes: int = 20 * 1024 * 1024  # larger deck files are refused
-    max_slides: int = 2000  # decks with more slides are refused
-    max_slide_chars: int = 200_000  # a slide longer than this is refused (Markdown slows with its square)
-    timeout: float = 600.0  # seconds after which the conversion is ended, nothing written
-    max_memory: int = 2048  # megabytes the conversion's processes may use together; past that it is ended
-    untrusted: bool = False  # a deck from someone else: its folder only, no network, no active content, tight limits
-    allow_network: bool = False  # with --untrusted: download web images all the same
-    # The cover of a batch's --bundle and the heading of its --index (not used by one deck's conversion):
-    cover_title: str = "Proceedings"  # e.g. "DevConf 2027"
-    cover_subtitle: str | None = None  # e.g. "Talks of the main track"
-    cover_date: str | None = None  # as printed, e.g. "12-14 May 2027"
-    # the options a source above the front matter set (settings, environment, flags): see `overrides()`
-    given: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
-
-    @classmethod
-    def resolve(
-        cls,
-        meta: Mapping[str, Any],
-        overrides: Mapping[str, Any],
-        deck: Path,
-        *,
-        settings: Settings | None = None,
-        environ: Mapping[str, str] = os.environ,
-    ) -> tuple[Options, list[str]]:
-        """Merge defaults < front matter (`meta`) < `settings` < `environ`'s DECK2PDF_* variables < `overrides`
-        (the flags, or a caller's values; None means "not given"). Return the Options and the warnings.
-
-        Every value is converted and checked by its spec in `SPECS`; a bad one raises a one-line error naming its
-        source (`config.toml: image_dpi: ...`, `DECK2PDF_IMAGE_DPI: ...`, `--image-dpi 5: ...`). A bad value in
-        the front matter is a warning instead: the deck is Cleaver's too. Unknown `overrides` keys are a bug of
-        the caller (TypeError); other DECK2PDF_* variables (DECK2PDF_NO_PATCHES) are not options and are left be.
-        """
-        values, warnings = _from_front_matter(meta, deck)
-        given = {
-            **(_from_settings(settings) if settings is not None else {}),
-            **_from_environment(environ),
-            **_from_flags(overrides),
-        }
-        derived: dict[str, Any] = {"given": frozenset(given)}
-        if "theme" in given:
-            derived["theme_source"] = "--theme"
-        if given.get("untrusted"):
-            # Tighter defaults for a deck from someone else; values given explicitly still win.
-            derived.update({k: v for k, v in UNTRUSTED_LIMITS.items() if k not in given})
-            derived["offline"] = given.get("offline", False) or not given.get("allow_network", False)
-            derived["allow_dirs"] = ()
-        return cls(**{**values, **given, **derived}), warnings
-
-    def overrides(self) -> dict[str, Any]:
-        """The values set above the front matter, converted and checked: `resolve(meta, options.overrides(), deck)`
-        gives these Options under a deck's front matter (how the command line hands them to each conversion). For
-        Options made directly (`Options(fit=False)`), the fields that differ from the defaults."""
-        if not self.given:
-            default = type(self)()
-            names = [f.name for f in fields(self) if f.name not in _DERIVED]
-            return {n: getattr(self, n) for n in names if getattr(self, n) != getattr(default, n)}
-        return {name: getattr(self, name) for name in sorted(self.given)}
-
-    @property
-    def embedding(self) -> bool:
-        """Whether the deck's sources are attached to the PDF (on by default with --pdfa)."""
-        return self.embed_source if self.embed_source is not None else self.pdfa
-
-    @property
-    def collapsing(self) -> bool:
-        """Whether build-up slides are dropped (on by default for handouts only)."""
-        return self.collapse_builds if self.collapse_builds is not None else self.handout is not None
-
-    @property
-    def noting_links(self) -> bool:
-        """Whether each slide's links are listed beside it (on by default for handouts only)."""
-        return self.link_notes if self.link_notes is not None else self.handout is not None
-
-    def output_for(self, deck: Path) -> Path:
-        """Return where the PDF of `deck` is written."""
-        return self.output if self.output is not None else deck.with_suffix(".pdf")
-
-
 # ---------------------------------------------------------------------------------------------------------------
-# The spec table: one entry per option, its kind taken from the field's type.
+# How an option is read and shown. Options (below) declares each one with `option(...)`.
 
 Source = Literal["front matter", "settings", "environment", "flags"]
 _EVERYWHERE: frozenset[Source] = frozenset({"settings", "environment", "flags"})
@@ -249,17 +116,26 @@ _FLAGS: frozenset[Source] = frozenset({"flags"})
 
 @dataclass(frozen=True)
 class OptionSpec:
-    """How one option is read: its kind (from the Options field's type), its bounds or choices, which sources may
-    set it, and its flag (named in errors)."""
+    """One option: how it is read (its kind, from the Options field's type; bounds or choices; a finishing check),
+    from which sources, and how it is shown (help sentence, --help panel, metavar, default in words). The flags,
+    the settings and environment readers and README's options table are all made from it."""
 
     name: str = ""
     kind: str = ""  # "yes/no", "whole number", "number", "text", "path", "paths", "page size", "date"
+    help: str = ""  # one sentence, said by --help and README alike
+    panel: str | None = None  # the --help group; None: no flag of its own (front matter only, or the date)
+    flags: tuple[str, ...] = ()  # spellings as Typer takes them; () : --name (and --no-name for a yes/no)
+    metavar: str | None = None  # the value's name in --help; None: its choices, or nothing (a yes/no)
     sources: frozenset[Source] = _EVERYWHERE
     low: float | None = None
     high: float | None = None
     choices: tuple[Any, ...] = ()
-    flag: str = ""
     finish: Callable[[Any], Any] | None = None  # a last check or change once the value has its type
+    default: Any = None
+    untrusted: Any = None  # a tighter default with --untrusted (`UNTRUSTED_LIMITS`)
+    default_text: str = ""  # the default in words, where its value does not say it
+    more: str = ""  # README's words after the help sentence
+    flag: str = ""  # named in errors: the first long flag
 
     @property
     def env(self) -> str:
@@ -376,15 +252,6 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "page size": _size,
     "date": _date,
 }
-_KINDS: dict[Any, str] = {
-    bool: "yes/no",
-    int: "whole number",
-    float: "number",
-    str: "text",
-    Path: "path",
-    PageSize: "page size",
-    datetime.datetime: "date",
-}
 
 
 def _absolute(value: Path | tuple[Path, ...]) -> Path | tuple[Path, ...]:
@@ -420,38 +287,402 @@ def _known_theme(name: str) -> str:
     return name
 
 
-# The options not set from every source (settings, environment, flags), and every option's bounds, choices and
-# finishing check; what is not here comes from the field. `theme_source` and `given` are derived, not options.
-_RULES: dict[str, OptionSpec] = {
-    "output": OptionSpec(sources=_FLAGS),  # one file per deck: a setting would send every deck to one PDF
-    "theme": OptionSpec(sources=_EVERYWHERE | {"front matter"}, finish=_known_theme),
-    "style": OptionSpec(sources=frozenset({"front matter"})),
-    "theme_base_url": OptionSpec(finish=_web_folder),
-    "css": OptionSpec(finish=_existing_files),
-    "progress": OptionSpec(sources=_EVERYWHERE | {"front matter"}),
-    "min_scale": OptionSpec(low=0.2, high=1.0),
-    "overflow": OptionSpec(choices=OVERFLOWS),
-    "cache_dir": OptionSpec(finish=_absolute),
-    "cache_max_size": OptionSpec(low=1, high=2**30),
-    "jobs": OptionSpec(low=1, high=4096),
-    "image_dpi": OptionSpec(low=36, high=1200),
-    "allow_dirs": OptionSpec(finish=_absolute, flag="--allow-dir"),
-    "image_timeout": OptionSpec(low=0.1, high=3600),
-    "max_image_pixels": OptionSpec(low=1_000, high=10**9),
-    "max_image_bytes": OptionSpec(low=1_000, high=2**34),
-    "handout": OptionSpec(choices=HANDOUT_SIZES),
-    "paper": OptionSpec(choices=PAPERS),
-    "created": OptionSpec(sources=_FLAGS, flag="SOURCE_DATE_EPOCH"),
-    "max_deck_bytes": OptionSpec(low=1_000, high=2**32),
-    "max_slides": OptionSpec(low=1, high=10**6),
-    "max_slide_chars": OptionSpec(low=100, high=10**8),
-    "timeout": OptionSpec(low=0.001, high=10**6),
-    "max_memory": OptionSpec(low=64, high=2**30),
-    "stdin_name": OptionSpec(sources=_FLAGS, finish=_file_name),
+class Panel(enum.StrEnum):
+    """The groups --help shows the flags in, in this order (README's options table too)."""
+
+    IO = "Input and output"
+    LOOK = "Look"
+    FIT = "Fitting"
+    IMAGES = "Images"
+    HANDOUTS = "Handouts"
+    ARCHIVE = "Archive"
+    SAFETY = "Safety and limits"
+    SPEED = "Speed"
+    INFO = "Information"
+
+
+def option(default: Any, help: str, panel: Panel | None = None, **spec: Any) -> Any:
+    """Declare an option: an Options field with its default, the help sentence (--help and README say it), the
+    --help panel, and the rest of its `OptionSpec` (flags, metavar, sources, bounds, untrusted default, ...)."""
+    return field(default=default, metadata={"spec": OptionSpec(help=help, panel=panel, default=default, **spec)})
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything that steers one conversion, one `option(...)` per option: its default, help sentence and how it
+    is read and checked. The command line, the settings file, the environment and README's options table are made
+    from these declarations (`SPECS`, `flags.py`)."""
+
+    output: Path | None = option(
+        None,
+        "Where to write the PDF.",
+        Panel.IO,
+        flags=("-o", "--output"),
+        metavar="FILE",
+        sources=_FLAGS,  # one file per deck: a setting would send every deck to one PDF
+        default_text="the deck's name with .pdf, beside it",
+    )
+    size: PageSize = option(
+        PageSize(1280.0, 720.0),
+        "Page size: 16:9, 4:3, 16:10, or WIDTHxHEIGHT with a unit (1920x1080px, 10inx7.5in, 254x143mm; units px, "
+        "in, cm, mm, pt, pc).",
+        Panel.LOOK,
+        metavar="SIZE",
+        default_text="16:9 (13.33 × 7.5 in)",
+    )
+    theme: str = option(
+        "default",
+        "Print theme: default, dark, retro, ink (see --list-themes), a folder of your own holding a style.css, or "
+        "deck: the deck's own Cleaver theme adapted to pages.",
+        Panel.LOOK,
+        metavar="NAME|DIR|deck",
+        sources=_EVERYWHERE | {"front matter"},
+        finish=_known_theme,
+        default_text="the front matter's theme:, else default",
+        more="See Themes.",
+    )
+    # where `theme` came from: "default", "front matter" (Cleaver's names are mapped), or "--theme" (named on
+    # purpose: by a flag, the environment or the settings; it must exist)
+    theme_source: str = "default"
+    theme_base_url: str = option(
+        "https://raw.githubusercontent.com/",
+        "Where --theme deck reads a front matter theme: user/repo from.",
+        Panel.LOOK,
+        metavar="URL",
+        finish=_web_folder,
+    )
+    style: Path | None = option(
+        None,
+        "The deck's own style sheet, applied over the theme as Cleaver does.",
+        sources=frozenset({"front matter"}),
+    )
+    css: tuple[Path, ...] = option(
+        (),
+        "An extra stylesheet, applied after the theme and the deck's style: sheet; repeatable.",
+        Panel.LOOK,
+        metavar="FILE",
+        finish=_existing_files,
+    )
+    progress: bool = option(
+        True,
+        "Slide number and thin progress bar on each page.",
+        Panel.LOOK,
+        sources=_EVERYWHERE | {"front matter"},
+        default_text="the front matter's progress:, else on",
+    )
+    fit: bool = option(
+        True,
+        "Fit a slide that does not fit its page: wide code set smaller, tall code in two columns, pictures smaller, "
+        "then its text.",
+        Panel.FIT,
+        more='See "Slides that do not fit".',
+    )
+    min_scale: float = option(
+        0.5, "The smallest size a slide's body text is shrunk to.", Panel.FIT, metavar="0.2-1", low=0.2, high=1.0
+    )
+    overflow: str = option(
+        "continue",
+        "What does not fit even then: continue on the next page, or cut at the slide's edge for exactly one page a "
+        "slide.",
+        Panel.FIT,
+        choices=OVERFLOWS,
+        more="A continued page is labelled `6 (cont.)`; a warning either way.",
+    )
+    strict: bool = option(False, "Treat warnings as errors: nothing is written.", Panel.IO)
+    cache_dir: Path | None = option(
+        None,
+        "Where downloaded and normalized images are kept.",
+        Panel.IMAGES,
+        metavar="DIR",
+        finish=_absolute,
+        default_text="$XDG_CACHE_HOME/deck2pdf, else ~/.cache/deck2pdf",
+    )
+    offline: bool = option(False, "Use only the cache and local files: no network at all.", Panel.IMAGES)
+    render_cache: bool = option(
+        True,
+        "Keep rendered chunks of slides in the cache folder, so that rendering again after an edit renders only the "
+        "chunks that changed.",
+        Panel.SPEED,
+    )
+    cache_max_size: int = option(
+        1024,
+        "Megabytes the cache folder keeps: half for images, half for rendered chunks, the least recently used out "
+        "first.",
+        Panel.IMAGES,
+        metavar="MB",
+        low=1,
+        high=2**30,
+        more="Never an entry used in the last hour: a run beside this one may be reading it.",
+    )
+    jobs: int | None = option(
+        None,
+        "Processes at once: decks of a batch, or chunks of one deck.",
+        Panel.SPEED,
+        flags=("-j", "--jobs"),
+        metavar="N",
+        low=1,
+        high=4096,
+        default_text="one per core",
+    )
+    refresh: bool = option(
+        False,
+        "Ask each server whether a cached image changed (conditional request).",
+        Panel.IMAGES,
+        default_text="off: cached images are used as they are",
+    )
+    image_dpi: int = option(
+        200,
+        "Downsample images to this many dots per inch at the size they are printed.",
+        Panel.IMAGES,
+        metavar="DPI",
+        low=36,
+        high=1200,
+    )
+    allow_dirs: tuple[Path, ...] = option(
+        (),
+        "Another folder local images may come from; repeatable.",
+        Panel.SAFETY,
+        flags=("--allow-dir",),
+        metavar="DIR",
+        finish=_absolute,
+        default_text="the deck's folder and the git work tree holding it",
+    )
+    allow_private_network: bool = option(
+        False, "Download from loopback, private and link-local addresses too.", Panel.SAFETY
+    )
+    image_timeout: float = option(
+        20.0,
+        "Seconds to download one image, redirects included.",
+        Panel.IMAGES,
+        metavar="SECONDS",
+        low=0.1,
+        high=3600,
+        untrusted=10.0,
+    )
+    max_image_pixels: int = option(
+        40_000_000,
+        "Refuse larger images (decompression bombs).",
+        Panel.SAFETY,
+        metavar="PIXELS",
+        low=1_000,
+        high=10**9,
+        untrusted=20_000_000,
+    )
+    max_image_bytes: int = option(
+        30 * 1024 * 1024,
+        "Refuse larger image files or downloads.",
+        Panel.SAFETY,
+        metavar="BYTES",
+        low=1_000,
+        high=2**34,
+        untrusted=10 * 1024 * 1024,
+    )
+    slides: str | None = option(
+        None,
+        "Print only these slides, e.g. 1-5,8,12- (slides keep their numbers).",
+        Panel.IO,
+        metavar="RANGES",
+        default_text="all",
+    )
+    handout: int | None = option(
+        None,
+        "Handout sheets with this many slides each.",
+        Panel.HANDOUTS,
+        choices=HANDOUT_SIZES,
+        default_text="off: one slide per page",
+    )
+    paper: str = option("a4", "Handout paper.", Panel.HANDOUTS, choices=PAPERS)
+    landscape: bool | None = option(
+        None,
+        "Handout sheet orientation.",
+        Panel.HANDOUTS,
+        flags=("--landscape/--portrait",),
+        default_text="the one the layout's slides are largest in: landscape for 4 and 9",
+    )
+    backgrounds: bool = option(
+        False,
+        "Handouts print the slides' backgrounds as on screen (off: dark slides print light, saving ink).",
+        Panel.HANDOUTS,
+    )
+    qr: bool = option(False, "Handouts print a QR code beside each link note, for phones.", Panel.HANDOUTS)
+    frame: bool = option(True, "A hairline frame around each slide on a handout.", Panel.HANDOUTS)
+    collapse_builds: bool | None = option(
+        None,
+        "Leave out build-up slides.",
+        Panel.HANDOUTS,
+        default_text="on for handouts, off for slides",
+        more="See Handouts.",
+    )
+    link_notes: bool | None = option(
+        None,
+        "Note the address of each link whose text hides it, beside its slide.",
+        Panel.HANDOUTS,
+        default_text="on for handouts, off for slides",
+    )
+    pdfa: bool = option(False, "Write PDF/A-3b, for archiving (attaches the sources).", Panel.ARCHIVE)
+    pdfua: bool = option(False, "Write tagged PDF/UA-1, for screen readers (with --pdfa: PDF/A-3a).", Panel.ARCHIVE)
+    embed_source: bool | None = option(
+        None,
+        "Attach the deck, its style: sheet and an image manifest.",
+        Panel.ARCHIVE,
+        default_text="on with --pdfa, else off",
+    )
+    stdin_name: str = option(
+        "deck.md",
+        "The file name a deck read from standard input (-) is attached under (--pdfa, --embed-source).",
+        Panel.ARCHIVE,
+        metavar="NAME",
+        sources=_FLAGS,
+        finish=_file_name,
+        more="The text read is attached, never a file of that name.",
+    )
+    created: datetime.datetime | None = option(
+        None, "The PDF's date; none: the deck file's time.", sources=_FLAGS, flag="SOURCE_DATE_EPOCH"
+    )
+    max_deck_bytes: int = option(
+        20 * 1024 * 1024,
+        "Refuse larger deck files.",
+        Panel.SAFETY,
+        metavar="BYTES",
+        low=1_000,
+        high=2**32,
+        untrusted=2 * 1024 * 1024,
+    )
+    max_slides: int = option(
+        2000, "Refuse decks with more slides.", Panel.SAFETY, metavar="N", low=1, high=10**6, untrusted=500
+    )
+    max_slide_chars: int = option(
+        200_000,
+        "Refuse a longer slide.",
+        Panel.SAFETY,
+        metavar="CHARS",
+        low=100,
+        high=10**8,
+        untrusted=50_000,
+        more="Markdown's inline pass slows with the square of a slide's length.",
+    )
+    timeout: float = option(
+        600.0,
+        "Give up after this many seconds: the conversion's processes are ended (exit 6, nothing written).",
+        Panel.SAFETY,
+        metavar="SECONDS",
+        low=0.001,
+        high=10**6,
+        untrusted=120.0,
+        more="It holds from Python too.",
+    )
+    max_memory: int = option(
+        2048,
+        "Give up when the conversion's processes together need more megabytes than this (exit 6, nothing written).",
+        Panel.SAFETY,
+        metavar="MB",
+        low=64,
+        high=2**30,
+        untrusted=1024,
+        more="It holds from Python too.",
+    )
+    untrusted: bool = option(
+        False,
+        "A deck from someone else: local files from its own folder only, no network, no active content, tighter "
+        "limits.",
+        Panel.SAFETY,
+        more="No scripts, frames, embedded objects, `<link>`, `<base>`, `<meta>`, `@import` or `@font-face` (read "
+        "token by token, however they are spelt or escaped; style sheets and fonts only from the theme); each "
+        "limit's default with `--untrusted` is given beside it.",
+    )
+    allow_network: bool = option(False, "With --untrusted: download web images all the same.", Panel.SAFETY)
+    # The cover of a batch's --bundle and the heading of its --index (not used by one deck's conversion):
+    cover_title: str = option(
+        "Proceedings", "Title of the --bundle's cover and the --index page.", Panel.ARCHIVE, metavar="TEXT"
+    )
+    cover_subtitle: str | None = option(
+        None, "Subtitle of the --bundle's cover and the --index page.", Panel.ARCHIVE, metavar="TEXT"
+    )
+    cover_date: str | None = option(
+        None,
+        "Date printed on the --bundle's cover and the --index page, as written (e.g. 12-14 May 2027).",
+        Panel.ARCHIVE,
+        metavar="TEXT",
+    )
+    # the options a source above the front matter set (settings, environment, flags): see `overrides()`
+    given: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+
+    @classmethod
+    def resolve(
+        cls,
+        meta: Mapping[str, Any],
+        overrides: Mapping[str, Any],
+        deck: Path,
+        *,
+        settings: Settings | None = None,
+        environ: Mapping[str, str] = os.environ,
+    ) -> tuple[Options, list[str]]:
+        """Merge defaults < front matter (`meta`) < `settings` < `environ`'s DECK2PDF_* variables < `overrides`
+        (the flags, or a caller's values; None means "not given"). Return the Options and the warnings.
+
+        Every value is converted and checked by its spec in `SPECS`; a bad one raises a one-line error naming its
+        source (`config.toml: image_dpi: ...`, `DECK2PDF_IMAGE_DPI: ...`, `--image-dpi 5: ...`). A bad value in
+        the front matter is a warning instead: the deck is Cleaver's too. Unknown `overrides` keys are a bug of
+        the caller (TypeError); other DECK2PDF_* variables (DECK2PDF_NO_PATCHES) are not options and are left be.
+        """
+        values, warnings = _from_front_matter(meta, deck)
+        given = {
+            **(_from_settings(settings) if settings is not None else {}),
+            **_from_environment(environ),
+            **_from_flags(overrides),
+        }
+        derived: dict[str, Any] = {"given": frozenset(given)}
+        if "theme" in given:
+            derived["theme_source"] = "--theme"
+        if given.get("untrusted"):
+            derived.update({k: v for k, v in UNTRUSTED_LIMITS.items() if k not in given})
+            derived["offline"] = given.get("offline", False) or not given.get("allow_network", False)
+            derived["allow_dirs"] = ()
+        return cls(**{**values, **given, **derived}), warnings
+
+    def overrides(self) -> dict[str, Any]:
+        """The values set above the front matter, converted and checked: `resolve(meta, options.overrides(), deck)`
+        gives these Options under a deck's front matter (how the command line hands them to each conversion). For
+        Options made directly (`Options(fit=False)`), the fields that differ from the defaults."""
+        if not self.given:
+            default = type(self)()
+            names = [f.name for f in fields(self) if f.name not in _DERIVED]
+            return {n: getattr(self, n) for n in names if getattr(self, n) != getattr(default, n)}
+        return {name: getattr(self, name) for name in sorted(self.given)}
+
+    @property
+    def embedding(self) -> bool:
+        """Whether the deck's sources are attached to the PDF (on by default with --pdfa)."""
+        return self.embed_source if self.embed_source is not None else self.pdfa
+
+    @property
+    def collapsing(self) -> bool:
+        """Whether build-up slides are dropped (on by default for handouts only)."""
+        return self.collapse_builds if self.collapse_builds is not None else self.handout is not None
+
+    @property
+    def noting_links(self) -> bool:
+        """Whether each slide's links are listed beside it (on by default for handouts only)."""
+        return self.link_notes if self.link_notes is not None else self.handout is not None
+
+    def output_for(self, deck: Path) -> Path:
+        """Return where the PDF of `deck` is written."""
+        return self.output if self.output is not None else deck.with_suffix(".pdf")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What is made from the declarations: each option's whole spec, the untrusted defaults, the front matter's keys.
+
+_DERIVED = frozenset({"theme_source", "given"})  # not options: set by `resolve`
+_KINDS: dict[Any, str] = {
+    bool: "yes/no",
+    int: "whole number",
+    float: "number",
+    str: "text",
+    Path: "path",
+    PageSize: "page size",
+    datetime.datetime: "date",
 }
-_DERIVED = frozenset({"theme_source", "given"})
-
-
 _UNIONS = (typing.Union, types.UnionType)
 
 
@@ -468,13 +699,18 @@ def _specs() -> dict[str, OptionSpec]:
     specs = {}
     for f in fields(Options):
         if f.name not in _DERIVED:
-            rule = _RULES.get(f.name, OptionSpec())
-            flag = rule.flag or "--" + f.name.replace("_", "-")
-            specs[f.name] = replace(rule, name=f.name, kind=_kind(hints[f.name]), flag=flag)
+            declared: OptionSpec = f.metadata["spec"]
+            kind, dashed = _kind(hints[f.name]), f.name.replace("_", "-")
+            plain = (f"--{dashed}/--no-{dashed}",) if kind == "yes/no" else (f"--{dashed}",)
+            spellings = (declared.flags or plain) if declared.panel is not None else ()  # no panel: no flag
+            flag = declared.flag or (spellings[-1] if spellings else plain[0]).split("/")[0]
+            specs[f.name] = replace(declared, name=f.name, kind=kind, flags=spellings, flag=flag)
     return specs
 
 
 SPECS: Mapping[str, OptionSpec] = _specs()
+# Tighter defaults for a deck from someone else (--untrusted); values given explicitly still win.
+UNTRUSTED_LIMITS: Mapping[str, Any] = {name: s.untrusted for name, s in SPECS.items() if s.untrusted is not None}
 # Keys deck2pdf reads from front matter: the options decks may set, and the parser's and metadata's keys.
 KNOWN_KEYS = frozenset(
     {"title", "author", "date", "description", "keywords", "lang"}
@@ -579,3 +815,46 @@ def _quoted(value: Any) -> str:
 
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def read_settings(path: Path | None) -> Settings | None:
+    """The settings file (TOML; keys are the options' names, e.g. `untrusted = true`): `path`, else config.toml in
+    the user's settings folder if there is one (platformdirs: $XDG_CONFIG_HOME/deck2pdf on Linux, ~/Library/
+    Application Support/deck2pdf on macOS, %APPDATA%\\deck2pdf on Windows). `Options.resolve` checks its values."""
+    import tomllib
+
+    import platformdirs
+
+    if path is None:
+        path = Path(platformdirs.user_config_dir("deck2pdf", appauthor=False)) / "config.toml"
+        if not path.is_file():
+            return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot read the settings ({exc.strerror})", file=path) from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"the settings are not UTF-8 (byte {exc.start})", file=path, hint="save it as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"bad settings: {exc}", file=path, hint="fix the TOML") from None
+    return Settings(data, path)
+
+
+def source_date_epoch(environ: Mapping[str, str] = os.environ) -> datetime.datetime | None:
+    """SOURCE_DATE_EPOCH (reproducible builds): the date to write instead of the deck file's (`created`)."""
+    value = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise UsageError(
+            f"SOURCE_DATE_EPOCH={value!r}: not a number of seconds", hint="e.g. SOURCE_DATE_EPOCH=1700000000"
+        )
+    if int(value) > _LAST_SECOND:
+        raise UsageError(
+            f"SOURCE_DATE_EPOCH={value}: after the year 9999, which a PDF date cannot hold",
+            hint="e.g. SOURCE_DATE_EPOCH=1700000000",
+        )
+    return datetime.datetime.fromtimestamp(int(value), datetime.UTC)
+
+
+_LAST_SECOND = 253402300799  # 9999-12-31 23:59:59 UTC

@@ -236,7 +236,7 @@ def _lay_out(deck: Deck, theme: Theme, options: Options) -> tuple[rendering.Requ
     # date changes with every edit, and no chunk should have to be rendered again for that.
     chunked = stamp.variant is None and not attachments
     typesetter = Typesetter(deck, theme, options, date="" if chunked else stamp.date, lang=stamp.lang)
-    cache = cache_for(options).folder
+    cache = cache_for(options.cache_dir).folder
     scope = FetchScope(
         roots=typesetter.access.roots,
         one_name_in=typesetter.access.one_name_in,
