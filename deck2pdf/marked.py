@@ -16,6 +16,7 @@ import functools
 import re
 import xml.etree.ElementTree as etree  # noqa: N813 - Python-Markdown's own name for it
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import markdown
@@ -27,69 +28,146 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString, Registry, code_escape
 
+# marked's regexes are JavaScript: their \s also takes U+3000 and the other Unicode spaces, `.` stops at U+2028 and
+# U+2029 as at \n, `$` is the end of the text (of a line with the m flag, where `^` also starts one after U+2028),
+# and a back-reference to a group that has not matched (or is still open) matches nothing where Python's fails.
+# `_js` rewrites each such part for Python; \w, \b and \d are ASCII in both (re.ASCII).
+_JS_WHITESPACE = (  # what JavaScript's \s matches
+    " \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+_JS_LINE_END = "\n\r\u2028\u2029"
 
-def _edit(source: str, **parts: str) -> str:
-    """Substitute named parts into a regex source, dropping their `^` anchors, as marked's edit() does."""
-    for name, part in parts.items():
-        source = source.replace(name, re.sub(r"(^|[^\[])\^", r"\1", part))
+
+def _js(source: str, multiline: bool = False) -> re.Pattern[str]:
+    """Compile a regex written for JavaScript (`multiline`: its m flag) to one that matches the same in Python."""
+    out: list[str] = []
+    in_class = False
+    groups: list[int | None] = []  # the open parentheses: a capturing group's number, or None
+    count = 0
+    parts = re.findall(r"\\\d+|\\.|\(\?[:=!]|.", source, re.S)
+    for part in parts:
+        if in_class:
+            if part == "]":
+                in_class = False
+            elif part == r"\s":
+                part = _JS_WHITESPACE
+            # inside a class \S only ever appears as `[\s\S]` (any character): Python's is the same there
+        elif part == "[":
+            in_class = True
+        elif part == "(":
+            count += 1
+            groups.append(count)
+        elif part.startswith("(?"):
+            groups.append(None)
+        elif part == ")":
+            groups.pop()
+        elif part == r"\s":
+            part = f"[{_JS_WHITESPACE}]"
+        elif part == r"\S":
+            part = f"[^{_JS_WHITESPACE}]"
+        elif part == ".":
+            part = f"[^{_JS_LINE_END}]"
+        elif part == "$":
+            part = f"(?=[{_JS_LINE_END}]|\\Z)" if multiline else r"\Z"
+        elif part == "^" and multiline:
+            part = f"(?:\\A|(?<=[{_JS_LINE_END}]))"
+        elif re.fullmatch(r"\\[1-9]\d*", part):
+            number = int(part[1:])
+            part = "" if number in groups else f"(?({number}){part})"
+        out.append(part)
+    return re.compile("".join(out), re.ASCII)
+
+
+def _replace_first(text: str, name: str, value: str) -> str:
+    """JavaScript's text.replace(name, value) for a string `name`: only its first occurrence is replaced, and `$$`,
+    `$&`, `` $` `` and `$'` in `value` mean `$`, the match, the text before it and the text after it."""
+    at = text.find(name)
+    if at < 0:
+        return text
+    end = at + len(name)
+    special = {"$$": "$", "$&": name, "$`": text[:at], "$'": text[end:]}
+    value = re.sub(r"\$[$&`']", lambda m: special[m.group(0)], value)
+    return text[:at] + value + text[end:]
+
+
+def _edit(source: str, *parts: tuple[str, str]) -> str:
+    """marked's edit(rule).replace(name, value)...: each name in turn, its first occurrence only, becomes the value
+    with its `^` anchors dropped (a `^` after `[` negates a class and stays)."""
+    for name, value in parts:
+        source = _replace_first(source, name, re.sub(r"(^|[^\[])\^", r"\1", value))
     return source
 
 
+# The block grammar, assembled as marked 0.3.19 assembles `block.tables` (its GFM rules with tables, Cleaver's
+# setting), from the sources in its lib/marked.js. A test compares each assembled source with marked's own.
 _BULLET = r"(?:[*+-]|\d+\.)"
 _TAG = (
     r"(?!(?:a|em|strong|small|s|cite|q|dfn|abbr|data|time|code|var|samp|kbd|sub|sup|i|b|u|mark|ruby|rt|rp"
     r"|bdi|bdo|span|br|wbr|ins|del|img)\b)\w+(?!:|[^\w\s@]*@)\b"
 )
-_HR = r"^ {0,3}((?:- *){3,}|(?:_ *){3,}|(?:\* *){3,})(?:\n+|\Z)"
-# Deliberate: `#{1,6}` directly followed by text is a heading (marked 0.2); marked 0.3 with GFM wanted a space.
-_HEADING = r"^ *(#{1,6}) *([^\n]+?) *#* *(?:\n+|\Z)"
-_LHEADING = r"^([^\n]+)\n *(=|-){2,} *(?:\n+|\Z)"
-_FENCES = r"^ *(`{3,}|~{3,})[ \.]*(\S+)? *\n([\s\S]*?)\n? *\1 *(?:\n+|\Z)"
+_HR = r"^ {0,3}((?:- *){3,}|(?:_ *){3,}|(?:\* *){3,})(?:\n+|$)"
+_HEADING = r"^ *(#{1,6}) *([^\n]+?) *#* *(?:\n+|$)"  # marked's normal heading; its GFM one wants a space
+_LHEADING = r"^([^\n]+)\n *(=|-){2,} *(?:\n+|$)"
 _DEF = _edit(
-    r"^ {0,3}\[(label)\]: *\n? *<?([^\s>]+)>?(?:(?: +\n? *| *\n *)(title))? *(?:\n+|\Z)",
-    label=r"(?:\\[\[\]]|[^\[\]])+",
-    title=r"""(?:"(?:\\"|[^"]|"[^"\n]*")*"|'\n?(?:[^'\n]+\n?)*'|\([^()]*\))""",
+    r"^ {0,3}\[(label)\]: *\n? *<?([^\s>]+)>?(?:(?: +\n? *| *\n *)(title))? *(?:\n+|$)",
+    ("label", r"(?:\\[\[\]]|[^\[\]])+"),
+    ("title", r"""(?:"(?:\\"|[^"]|"[^"\n]*")*"|'\n?(?:[^'\n]+\n?)*'|\([^()]*\))"""),
 )
+_ITEM = r"^( *)(bull) [^\n]*(?:\n(?!\1bull )[^\n]*)*".replace("bull", _BULLET)  # marked: replace(/bull/g, ...)
 _LIST = _edit(
-    r"^( *)(bull) [\s\S]+?(?:hr|def|\n{2,}(?! )(?!\1bull )\n*|\s*\Z)",
-    hr=r"\n+(?=\1?(?:(?:- *){3,}|(?:_ *){3,}|(?:\* *){3,})(?:\n+|\Z))",
-    **{"def": r"\n+(?=" + _DEF + ")"},
-).replace("bull", _BULLET)
-_PARAGRAPH = _edit(
-    r"^([^\n]+(?:\n?(?!fences|list|hr|heading|lheading| {0,3}>|<tag)[^\n]+)+)",
-    fences=_FENCES.replace(r"\1", r"\2"),
-    list=_LIST.replace(r"\1", r"\3"),
-    hr=_HR,
-    heading=_HEADING,
-    lheading=_LHEADING,
-).replace("tag", _TAG)
+    r"^( *)(bull) [\s\S]+?(?:hr|def|\n{2,}(?! )(?!\1bull )\n*|\s*$)".replace("bull", _BULLET),
+    ("hr", r"\n+(?=\1?(?:(?:- *){3,}|(?:_ *){3,}|(?:\* *){3,})(?:\n+|$))"),
+    ("def", r"\n+(?=" + _DEF + ")"),
+)
 _HTML = _edit(
-    r"^ *(?:comment *(?:\n|\s*\Z)|closed *(?:\n{2,}|\s*\Z)|closing *(?:\n{2,}|\s*\Z))",
-    comment=r"<!--[\s\S]*?-->",
-    closed=r"<(tag)[\s\S]+?<\/\1>",
-    closing=r"""<tag(?:"[^"]*"|'[^']*'|\s[^'"\/>\s]*)*?\/?>""",
-).replace("tag", _TAG)
-
-_F = re.ASCII  # JavaScript's \w, \b and \d are ASCII-only
-# What ends a paragraph (and a blockquote's lazy continuation): the lookahead of marked's paragraph rule.
-_INTERRUPT = re.compile(_PARAGRAPH[_PARAGRAPH.index("(?!") + 3 : _PARAGRAPH.rindex(")[^")], _F)
-RULES = {
-    "newline": re.compile(r"^\n+", _F),
-    "code": re.compile(r"^( {4}[^\n]+\n*)+", _F),
-    "fences": re.compile(_FENCES, _F),
-    "heading": re.compile(_HEADING, _F),
-    "nptable": re.compile(r"^ *(\S.*\|.*)\n *([-:]+ *\|[-| :]*)\n((?:.*\|.*(?:\n|\Z))*)\n*", _F),
-    "hr": re.compile(_HR, _F),
-    "blockquote": re.compile(r"^( {0,3}> ?[^\n]*(?:\n|\Z))+", _F),
-    "list": re.compile(_LIST, _F),
-    "item": re.compile(r"^( *)(bull) [^\n]*(?:\n(?!\1bull )[^\n]*)*".replace("bull", _BULLET), _F | re.M),
-    "html": re.compile(_HTML, _F),
-    "def": re.compile(_DEF, _F),
-    "table": re.compile(r"^ *\|(.+)\n *\|( *[-:]+[-| :]*)\n((?: *\|.*(?:\n|\Z))*)\n*", _F),
-    "lheading": re.compile(_LHEADING, _F),
-    "paragraph": re.compile(_PARAGRAPH, _F),
-    "text": re.compile(r"^[^\n]+", _F),
+    r"^ *(?:comment *(?:\n|\s*$)|closed *(?:\n{2,}|\s*$)|closing *(?:\n{2,}|\s*$))",
+    ("comment", r"<!--[\s\S]*?-->"),
+    ("closed", r"<(tag)[\s\S]+?<\/\1>"),
+    ("closing", r"""<tag(?:"[^"]*"|'[^']*'|\s[^'"\/>\s]*)*?\/?>"""),
+).replace("tag", _TAG)  # marked: replace(/tag/g, ...)
+# The paragraph of marked's normal grammar: a blockquote's lazy lines are read with it, GFM or not.
+_PARAGRAPH = _edit(
+    r"^([^\n]+(?:\n?(?!hr|heading|lheading| {0,3}>|tag)[^\n]+)+)",
+    ("hr", _HR),
+    ("heading", _HEADING),
+    ("lheading", _LHEADING),
+    ("tag", "<" + _TAG),
+)
+_BLOCKQUOTE = _edit(r"^( {0,3}> ?(paragraph|[^\n]*)(?:\n|$))+", ("paragraph", _PARAGRAPH))
+_FENCES = r"^ *(`{3,}|~{3,})[ \.]*(\S+)? *\n([\s\S]*?)\n? *\1 *(?:\n+|$)"
+# GFM's paragraph also stops before a fence and a list. The back-references renumbered here are marked's own:
+# only the first `\1` of the list becomes `\3` (a group of the fence), the second one names the open paragraph.
+_GFM_PARAGRAPH = _edit(
+    _PARAGRAPH,
+    ("(?!", "(?!" + _replace_first(_FENCES, r"\1", r"\2") + "|" + _replace_first(_LIST, r"\1", r"\3") + "|"),
+)
+SOURCES = {  # marked's `block.tables`, in its own (JavaScript) syntax
+    "newline": r"^\n+",
+    "code": r"^( {4}[^\n]+\n*)+",
+    "fences": _FENCES,
+    "hr": _HR,
+    "heading": r"^ *(#{1,6}) +([^\n]+?) *#* *(?:\n+|$)",
+    "nptable": r"^ *(\S.*\|.*)\n *([-:]+ *\|[-| :]*)\n((?:.*\|.*(?:\n|$))*)\n*",
+    "blockquote": _BLOCKQUOTE,
+    "list": _LIST,
+    "html": _HTML,
+    "def": _DEF,
+    "table": r"^ *\|(.+)\n *\|( *[-:]+[-| :]*)\n((?: *\|.*(?:\n|$))*)\n*",
+    "lheading": _LHEADING,
+    "paragraph": _GFM_PARAGRAPH,
+    "text": r"^[^\n]+",
+    "item": _ITEM,
 }
+RULES = {name: _js(source, multiline=name == "item") for name, source in SOURCES.items()}
+# Deliberate: `#{1,6}` directly followed by text is a heading, as in the marked 0.2 most decks were written for
+# (marked 0.3's GFM heading wants a space; its paragraph already stops before such a line).
+RULES["heading"] = _js(_HEADING)
+_BLANK_LINES = _js(r"^ +$", multiline=True)
+_QUOTE_MARKS = _js(r"^ *> ?", multiline=True)
+_CODE_INDENT = _js(r"^ {4}", multiline=True)
+_TRAILING_NEWLINES = _js(r"\n+$")
+_LOOSE = _js(r"\n\n(?!\s*$)")
 _HTML_WRAPPER = "marked-inline-html"  # carries an HTML block through inline parsing, then is removed
 
 
@@ -102,7 +180,7 @@ class _Token:
     pre: bool = False
     children: list[_Token] = field(default_factory=list)  # blockquote body
     items: list[tuple[bool, list[_Token]]] = field(default_factory=list)  # list: (loose, body)
-    start: int | None = None
+    start: str | None = None  # an ordered list's first number, as JavaScript writes it
     header: list[str] = field(default_factory=list)
     align: list[str | None] = field(default_factory=list)
     cells: list[list[str]] = field(default_factory=list)
@@ -125,7 +203,7 @@ def _align(spec: list[str]) -> list[str | None]:
 def lex(src: str, top: bool = True, refs: dict[str, tuple[str, str | None]] | None = None) -> list[_Token]:
     """Cut Markdown into block tokens exactly as marked 0.3.19's Lexer.token does."""
     refs = {} if refs is None else refs
-    src = re.sub(r"^ +$", "", src, flags=re.M)
+    src = _BLANK_LINES.sub("", src)
     tokens: list[_Token] = []
     while src:
         if m := RULES["newline"].match(src):
@@ -136,8 +214,8 @@ def lex(src: str, top: bool = True, refs: dict[str, tuple[str, str | None]] | No
             break
         if m := RULES["code"].match(src):
             src = src[m.end() :]
-            text = re.sub(r"^ {4}", "", m.group(0), flags=re.M)
-            tokens.append(_Token("code", text=re.sub(r"\n+\Z", "", text)))
+            text = _CODE_INDENT.sub("", m.group(0))
+            tokens.append(_Token("code", text=_TRAILING_NEWLINES.sub("", text, count=1)))
             continue
         if m := RULES["fences"].match(src):
             src = src[m.end() :]
@@ -152,9 +230,9 @@ def lex(src: str, top: bool = True, refs: dict[str, tuple[str, str | None]] | No
             tokens.append(
                 _Token(
                     "table",
-                    header=re.split(r" *\| *", re.sub(r"^ *| *\| *$", "", m.group(1))),
-                    align=_align(re.split(r" *\| *", re.sub(r"^ *|\| *$", "", m.group(2)))),
-                    cells=[re.split(r" *\| *", row) for row in re.sub(r"\n$", "", m.group(3)).split("\n")],
+                    header=_TABLE_SPLIT.split(_NPTABLE_HEADER_EDGES.sub("", m.group(1))),
+                    align=_align(_TABLE_SPLIT.split(_TABLE_ALIGN_EDGES.sub("", m.group(2)))),
+                    cells=[_TABLE_SPLIT.split(row) for row in _LAST_NEWLINE.sub("", m.group(3), count=1).split("\n")],
                 )
             )
             continue
@@ -163,9 +241,9 @@ def lex(src: str, top: bool = True, refs: dict[str, tuple[str, str | None]] | No
             tokens.append(_Token("hr"))
             continue
         if m := RULES["blockquote"].match(src):
-            quoted, src = _blockquote(m.group(0), src[m.end() :])
-            inner = re.sub(r"^ *> ?", "", quoted, flags=re.M)
-            tokens.append(_Token("blockquote", children=lex(inner, top, refs)))
+            src = src[m.end() :]
+            # `top` is passed on: inside a quote at the top, paragraphs, tables and definitions are read as there.
+            tokens.append(_Token("blockquote", children=lex(_QUOTE_MARKS.sub("", m.group(0)), top, refs)))
             continue
         if m := RULES["list"].match(src):
             src = src[m.end() :]
@@ -177,19 +255,21 @@ def lex(src: str, top: bool = True, refs: dict[str, tuple[str, str | None]] | No
             continue
         if top and (m := RULES["def"].match(src)):
             src = src[m.end() :]
-            title = m.group(3)[1:-1] if m.group(3) else None
-            refs.setdefault(m.group(1).lower(), (m.group(2), title))
+            label = m.group(1).lower()
+            # marked keeps its definitions in a plain JavaScript object, where these two names are already taken.
+            if label not in refs and label not in ("constructor", "__proto__"):
+                refs[label] = (m.group(2), m.group(3)[1:-1] if m.group(3) else None)
             continue
         if top and (m := RULES["table"].match(src)):
             src = src[m.end() :]
             tokens.append(
                 _Token(
                     "table",
-                    header=re.split(r" *\| *", re.sub(r"^ *| *\| *$", "", m.group(1))),
-                    align=_align(re.split(r" *\| *", re.sub(r"^ *|\| *$", "", m.group(2)))),
+                    header=_TABLE_SPLIT.split(_NPTABLE_HEADER_EDGES.sub("", m.group(1))),
+                    align=_align(_TABLE_SPLIT.split(_TABLE_ALIGN_EDGES.sub("", m.group(2)))),
                     cells=[
-                        re.split(r" *\| *", re.sub(r"^ *\| *| *\| *$", "", row))
-                        for row in re.sub(r"(?: *\| *)?\n$", "", m.group(3)).split("\n")
+                        _TABLE_SPLIT.split(_TABLE_ROW_EDGES.sub("", row))
+                        for row in _TABLE_LAST_NEWLINE.sub("", m.group(3), count=1).split("\n")
                     ],
                 )
             )
@@ -210,36 +290,42 @@ def lex(src: str, top: bool = True, refs: dict[str, tuple[str, str | None]] | No
     return tokens
 
 
-def _blockquote(quoted: str, rest: str) -> tuple[str, str]:
-    """Extend a blockquote over lazy continuation lines (paragraph text without `>`), as marked does."""
-    while quoted.endswith("\n") and quoted.rstrip("\n").split("\n")[-1].strip(" >") and rest:
-        line, _, after = rest.partition("\n")
-        if not line or _INTERRUPT.match(rest):
-            break
-        if m := RULES["blockquote"].match(rest):
-            quoted, rest = quoted + m.group(0), rest[m.end() :]
-            continue
-        quoted, rest = quoted + line + ("\n" if _ else ""), after
-    return quoted, rest
+_TABLE_SPLIT = _js(r" *\| *")
+_NPTABLE_HEADER_EDGES = _js(r"^ *| *\| *$")
+_TABLE_ALIGN_EDGES = _js(r"^ *|\| *$")
+_TABLE_ROW_EDGES = _js(r"^ *\| *| *\| *$")
+_LAST_NEWLINE = _js(r"\n$")
+_TABLE_LAST_NEWLINE = _js(r"(?: *\| *)?\n$")
+_BULLET_AND_SPACES = _js(r"^ *([*+-]|\d+\.) +")
 
 
 def _lex_list(block: str, bullet: str, refs: dict[str, tuple[str, str | None]]) -> _Token:
     ordered = len(bullet) > 1
-    token = _Token("list", start=int(bullet[:-1]) if ordered else None)
+    token = _Token("list", start=_js_number(bullet[:-1]) if ordered else None)
     items = [m.group(0) for m in RULES["item"].finditer(block)]
     next_loose = False
     for i, item in enumerate(items):
         space = len(item)
-        item = re.sub(r"^ *([*+-]|\d+\.) +", "", item)
+        item = _BULLET_AND_SPACES.sub("", item, count=1)
         if "\n " in item:  # outdent the item's lines by the bullet's width, as marked does
             space -= len(item)
-            item = re.sub(rf"^ {{1,{space}}}", "", item, flags=re.M)
-        loose = next_loose or bool(re.search(r"\n\n(?!\s*\Z)", item))
+            item = _js(f"^ {{1,{space}}}", multiline=True).sub("", item)
+        loose = next_loose or bool(_LOOSE.search(item))
         if i != len(items) - 1:
             next_loose = item.endswith("\n")
             loose = loose or next_loose
         token.items.append((loose, lex(item, False, refs)))
     return token
+
+
+def _js_number(digits: str) -> str:
+    """The number JavaScript reads from a list's digits (`+bull`), written as JavaScript writes it: the shortest
+    digits that read back as the same double, zeros after them up to 1e21, exponent notation from there."""
+    value = float(digits)
+    if value == float("inf"):
+        return "Infinity"
+    shortest = repr(value)
+    return format(Decimal(shortest).to_integral_value(), "f") if value < 1e21 else shortest
 
 
 class MarkedBlockProcessor(BlockProcessor):
@@ -299,8 +385,8 @@ class MarkedBlockProcessor(BlockProcessor):
                 self._build(etree.SubElement(parent, "blockquote"), tok.children)
             elif tok.type == "list":
                 el = etree.SubElement(parent, "ol" if tok.start is not None else "ul")
-                if tok.start is not None and tok.start != 1:
-                    el.set("start", str(tok.start))
+                if tok.start is not None and tok.start != "1":
+                    el.set("start", tok.start)
                 for loose, body in tok.items:
                     self._build(etree.SubElement(el, "li"), body, tight=not loose)
             elif tok.type == "html":
@@ -384,29 +470,6 @@ class _UnwrapHtmlBlocks(Postprocessor):
 # Inline grammar: marked 0.3.19's `inline.gfm` rules (Cleaver turns gfm on and leaves breaks off), transliterated.
 # marked anchors each rule with `^` and matches it against the rest of the text; here each is matched at the
 # reading position instead (`pattern.match(text, pos)`), so the anchors are gone and `$` is `\Z`.
-_JS_WHITESPACE = (  # what JavaScript's \s matches
-    " \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-    "\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
-
-
-def _js(source: str) -> re.Pattern[str]:
-    """Compile a regex written for JavaScript: its \\w, \\b and \\d are ASCII, but its \\s also takes U+3000 and
-    the other Unicode spaces (a URL ends at an ideographic space)."""
-    out, in_class = [], False
-    for part in re.findall(r"\\.|.", source, re.S):
-        if part == "[":
-            in_class = True
-        elif part == "]":
-            in_class = False
-        elif part == r"\s":
-            part = _JS_WHITESPACE if in_class else f"[{_JS_WHITESPACE}]"
-        elif part == r"\S" and not in_class:  # inside a class it is only ever `[\s\S]`: any character
-            part = f"[^{_JS_WHITESPACE}]"
-        out.append(part)
-    return re.compile("".join(out), re.ASCII)
-
-
 # marked's edit() drops a `^` not preceded by `[` from what it splices in, so its e-mail rule lost the `^` of
 # its character class: an address cannot hold one.
 _EMAIL = (

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from deck2pdf import marked
 from deck2pdf.parse import parse_deck
 
 from ..conftest import REAL_DECKS, REFERENCE_DECK, ROOT
@@ -130,3 +131,17 @@ def test_inline_edge_cases_show_what_cleaver_shows_with_the_same_inline_structur
     print(f"\ninline edge cases: {equal}/{total} slides equal")
     assert total >= 15
     assert equal == total, "\n".join(differences)
+
+
+def test_the_block_rules_are_assembled_as_marked_assembles_them() -> None:
+    # Cleaver's marked, asked for the sources of its GFM-with-tables block rules, as assembled by its edit() calls.
+    script = (
+        "const r = require('marked').Lexer.rules;"
+        "const out = {item: r.item.source};"
+        "for (const [k, v] of Object.entries(r.tables)) if (v && v.source) out[k] = v.source;"
+        "process.stdout.write(JSON.stringify(out));"
+    )
+    theirs = json.loads(subprocess.run(["node", "-e", script], cwd=ORACLE, capture_output=True, check=True).stdout)
+    for part in ("bullet", "_label", "_title"):  # parts of other rules, not rules of their own
+        theirs.pop(part)
+    assert {name: marked.SOURCES.get(name) for name in theirs} == theirs

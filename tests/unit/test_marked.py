@@ -275,6 +275,61 @@ def test_inline_markdown_reads_like_marked(source: str, html: str) -> None:
     assert _canonical(to_html(source)) == _canonical(html)
 
 
+@pytest.mark.parametrize(
+    ("source", "html"),
+    [
+        pytest.param(
+            "> bar\nbaz\n> foo",
+            "<blockquote>\n<p>bar\nbaz\nfoo</p>\n</blockquote>",
+            id="a-quote-goes-on-after-a-lazy-line",
+        ),
+        pytest.param(
+            ">>> foo\n> bar\n>>baz",
+            "<blockquote><blockquote><blockquote><p>foo\nbar\nbaz</p></blockquote></blockquote></blockquote>",
+            id="fewer-markers-continue-a-nested-quote-lazily",
+        ),
+        pytest.param(
+            "> a\n[5]: foo\n> b",
+            "<blockquote>\n<p>a\n[5]: foo\nb</p>\n</blockquote>",
+            id="a-definition-line-inside-a-quote-paragraph-is-text",
+        ),
+        pytest.param(
+            "* x\n  > - one\n  - two",
+            "<ul><li>x<blockquote><ul><li>one</li><li>two</li></ul></blockquote></li></ul>",
+            id="a-list-in-a-quote-in-a-list-item",
+        ),
+        pytest.param(
+            "paragraph\nhow are you\n====",
+            '<p>paragraph</p>\n<h1 id="how-are-you">how are you</h1>',
+            id="a-setext-heading-right-after-a-paragraph-line",
+        ),
+        pytest.param(
+            "para\nSub\n--",
+            '<p>para</p>\n<h2 id="sub">Sub</h2>',
+            id="a-dash-underline-right-after-a-paragraph-line",
+        ),
+        pytest.param(
+            "[x]: http://a\u3000b\n\n[x]",
+            '<p>[x]: <a href="http://a">http://a</a>\u3000b</p>\n<p>[x]</p>',
+            id="an-ideographic-space-ends-a-definition-s-address-as-javascript-s-whitespace",
+        ),
+        pytest.param(
+            "a | b\n-- | --\nc\u2028d | e",
+            "<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td></td></tr></tbody></table>"
+            "<p>c\u2028d | e</p>",
+            id="a-line-separator-ends-a-table-row-as-javascript-s-dot-does",
+        ),
+        pytest.param(
+            "1234567890123456789012. big",
+            '<ol start="1.2345678901234568e+21"><li>big</li></ol>',
+            id="an-ordered-list-starts-at-the-number-javascript-reads",
+        ),
+    ],
+)
+def test_block_grammar_reads_like_marked(source: str, html: str) -> None:
+    assert _canonical(to_html(source)) == _canonical(html)
+
+
 def test_an_email_autolink_is_written_plainly() -> None:
     # Deliberate: Cleaver's marked writes each character of the address as a random decimal or hex reference;
     # the link and its text read the same.
