@@ -23,10 +23,10 @@ import markdown
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
-from markdown.postprocessors import Postprocessor
+from markdown.postprocessors import Postprocessor, RawHtmlPostprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
-from markdown.util import AtomicString, Registry, code_escape
+from markdown.util import AMP_SUBSTITUTE, AtomicString, Registry, code_escape
 
 # marked's regexes are JavaScript: their \s also takes U+3000 and the other Unicode spaces, `.` stops at U+2028 and
 # U+2029 as at \n, `$` is the end of the text (of a line with the m flag, where `^` also starts one after U+2028),
@@ -343,8 +343,16 @@ class MarkedBlockProcessor(BlockProcessor):
         tokens = lex(text, True, refs)
         for label, (href, title) in refs.items():
             self.parser.md.references.setdefault(label, (href, title))  # type: ignore[attr-defined, arg-type]
+        self._refs = refs
+        self._text_link = _LinkState()  # marked's second inline lexer, for heading ids, has its own inLink
         self._build(parent, tokens)
         return True
+
+    def _heading_id(self, text: str) -> str:
+        """marked's id for a heading: its text as rendered by a TextRenderer, references decoded, lower-cased,
+        each run of non-word characters a `-`."""
+        plain = _unescape(_text_of(text, self._refs, self._text_link))
+        return re.sub(r"[^\w]+", "-", plain.lower(), flags=re.ASCII)
 
     def _build(self, parent: etree.Element, tokens: list[_Token], tight: bool = False) -> None:
         i = 0
@@ -364,7 +372,7 @@ class MarkedBlockProcessor(BlockProcessor):
                 etree.SubElement(parent, "p").text = tok.text
             elif tok.type == "heading":
                 el = etree.SubElement(parent, f"h{tok.depth}")
-                el.set("id", re.sub(r"[^\w]+", "-", tok.text.lower(), flags=re.ASCII))
+                el.set("id", self._heading_id(tok.text))
                 el.text = tok.text
             elif tok.type == "code":
                 pre = etree.SubElement(parent, "pre")
@@ -378,7 +386,9 @@ class MarkedBlockProcessor(BlockProcessor):
                 else:
                     if tok.lang:
                         code.set("class", f"lang-{tok.lang}")
-                    code.text = AtomicString(code_escape(tok.text + "\n"))  # an entity in code shows as written
+                    # Stored as it is written out: Python-Markdown's prettifier strips the end of a code text (the
+                    # spaces of its last line); an entity in code shows as written.
+                    code.text = AtomicString(self.parser.md.htmlStash.store(code_escape(tok.text)))  # type: ignore[attr-defined]
             elif tok.type == "hr":
                 etree.SubElement(parent, "hr")
             elif tok.type == "blockquote":
@@ -392,7 +402,7 @@ class MarkedBlockProcessor(BlockProcessor):
             elif tok.type == "html":
                 if tok.pre:  # marked leaves <pre>, <script> and <style> blocks untouched
                     placeholder = self.parser.md.htmlStash.store(tok.text)  # type: ignore[attr-defined]
-                    etree.SubElement(parent, "p").text = AtomicString(placeholder)
+                    etree.SubElement(parent, _HTML_WRAPPER).text = AtomicString(placeholder)
                 else:  # marked runs inline Markdown over the rest
                     etree.SubElement(parent, _HTML_WRAPPER).text = tok.text
             elif tok.type == "table":
@@ -462,6 +472,14 @@ class _MarkedWhitespace(Preprocessor):
         return [line.replace("\t", "    ").replace("\u00a0", " ") for line in lines]
 
 
+class _RawHtml(RawHtmlPostprocessor):
+    """Python-Markdown's restoring of raw HTML, without its dropping of the `<p>` around a paragraph that is only a
+    block-level tag: marked keeps it (`<p><div>x</p>`)."""
+
+    def isblocklevel(self, html: str) -> bool:
+        return False
+
+
 class _UnwrapHtmlBlocks(Postprocessor):
     def run(self, text: str) -> str:
         return re.sub(rf"</?{_HTML_WRAPPER}>", "", text)
@@ -529,7 +547,7 @@ class _Literal(_Rule):
         self.group = group
 
     def handleMatch(self, m: _Match, data: str) -> _Result:  # type: ignore[override]  # noqa: N802
-        return m.group(self.group), m.start(), m.end()
+        return _as_marked_writes(m.group(self.group)), m.start(), m.end()
 
 
 class _Autolink(_Rule):
@@ -562,8 +580,8 @@ def _backpedal(url: str) -> str:
 
 
 def _link_to(href: str, text: str) -> etree.Element:
-    el = etree.Element("a", {"href": href})
-    el.text = AtomicString(text)
+    el = etree.Element("a", {"href": _as_marked_writes(href)})
+    el.text = AtomicString(_as_marked_writes(text))
     return el
 
 
@@ -602,13 +620,100 @@ class _RefLink(_Rule):
 def _link(source: str, text: str, href: str, title: str | None) -> etree.Element:
     """marked's outputLink: a link, whose text is read as Markdown, or an image, whose alt text is kept as is."""
     if source.startswith("!"):
-        el = etree.Element("img", {"src": href, "alt": text})
+        el = etree.Element("img", {"src": _as_marked_writes(href), "alt": _as_marked_writes(text)})
     else:
-        el = etree.Element("a", {"href": href})
+        el = etree.Element("a", {"href": _as_marked_writes(href)})
         el.text = text
     if title:
-        el.set("title", title)
+        el.set("title", _as_marked_writes(title))
     return el
+
+
+def _text_of(src: str, refs: dict[str, tuple[str, str | None]], link: _LinkState) -> str:
+    """What marked's InlineLexer.output gives with its TextRenderer: text escaped as marked escapes it, raw tags as
+    written, the text of links, emphasis and code, the alt text of images, nothing for a line break."""
+    out: list[str] = []
+    pos = 0
+    while pos < len(src):
+        if m := INLINE_RULES["escape"].match(src, pos):
+            out.append(m.group(1))
+        elif m := INLINE_RULES["autolink"].match(src, pos):
+            # marked writes an address as character references, which read back as the address
+            out.append(m.group(1) if m.group(2) else _escape(m.group(1)))
+        elif not link.inside and (m := INLINE_RULES["url"].match(src, pos)):
+            url = _backpedal(m.group(0))
+            out.append(_escape(url))
+            pos += len(url)
+            continue
+        elif m := INLINE_RULES["tag"].match(src, pos):
+            tag = m.group(0)
+            if not link.inside and tag[:3].lower() == "<a ":
+                link.inside = True
+            elif link.inside and tag[:4].lower() == "</a>":
+                link.inside = False
+            out.append(tag)
+        elif (m := INLINE_RULES["link"].match(src, pos)) or (
+            (m := INLINE_RULES["reflink"].match(src, pos) or INLINE_RULES["nolink"].match(src, pos))
+            and refs.get(_SPACES.sub(" ", (m.re.groups > 1 and m.group(2)) or m.group(1)).lower(), ("", None))[0]
+        ):
+            link.inside = True
+            out.append(_escape(m.group(1)) if m.group(0).startswith("!") else _text_of(m.group(1), refs, link))
+            link.inside = False
+        elif m:  # a reference to nothing: marked gives up on its first character only
+            out.append(src[pos])
+            pos += 1
+            continue
+        elif (m := INLINE_RULES["strong"].match(src, pos)) or (m := INLINE_RULES["em"].match(src, pos)):
+            out.append(_text_of(m.group(2) or m.group(1), refs, link))
+        elif m := INLINE_RULES["code"].match(src, pos):
+            out.append(_escape(m.group(2).strip(_JS_WHITESPACE), encode=True))
+        elif m := INLINE_RULES["br"].match(src, pos):
+            pass
+        elif m := INLINE_RULES["del"].match(src, pos):
+            out.append(_text_of(m.group(1), refs, link))
+        else:
+            m = INLINE_RULES["text"].match(src, pos)
+            assert m is not None  # the text rule takes any character
+            out.append(_escape(m.group(0)))
+        pos = m.end()
+    return "".join(out)
+
+
+def _escape(text: str, encode: bool = False) -> str:
+    """marked's escape(): `&` too unless it starts something like a character reference (always, with `encode`)."""
+    text = text.replace("&", "&amp;") if encode else _LONE_AMPERSAND.sub("&amp;", text)
+    return text.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("'", "&#39;")
+
+
+def _unescape(text: str) -> str:
+    """marked's unescape(): `&colon;` and numeric references decoded (as String.fromCharCode reads the number),
+    other named references dropped; the semicolon is optional."""
+
+    def decode(m: _Match) -> str:
+        name = m.group(1).lower()
+        if name == "colon":
+            return ":"
+        if not name.startswith("#"):
+            return ""
+        try:
+            number = float(int(name[2:], 16)) if name.startswith("#x") else float(name[1:])
+        except OverflowError:
+            number = float("inf")
+        return chr(int(number) % 0x10000 if number != float("inf") else 0)
+
+    return _REFERENCE.sub(decode, text)
+
+
+_LONE_AMPERSAND = re.compile(r"&(?!#?\w+;)", re.ASCII)
+_REFERENCE = re.compile(r"&(#(?:\d+)|(?:#x[0-9A-Fa-f]+)|(?:\w+));?", re.ASCII | re.IGNORECASE)
+# An `&` that marked writes as it is (it starts something like a reference): kept from Python-Markdown's serializer,
+# which would escape `&#58x;`, by its own placeholder for a bare `&`, restored after serializing. The browser then
+# decodes what Cleaver's HTML holds, in text and attributes alike.
+_KEPT_AMPERSAND = re.compile(r"&(?=#?\w+;)", re.ASCII)
+
+
+def _as_marked_writes(text: str) -> str:
+    return _KEPT_AMPERSAND.sub(AMP_SUBSTITUTE, text)
 
 
 class _Span(_Rule):
@@ -717,6 +822,7 @@ class MarkedExtension(Extension):
         md.preprocessors.register(_MarkedWhitespace(md), "marked_whitespace", 40)
         md.preprocessors.deregister("html_block")  # HTML blocks are marked's, found by the lexer
         md.parser.blockprocessors.register(MarkedBlockProcessor(md.parser), "marked", 200)
+        md.postprocessors.register(_RawHtml(md), "raw_html", 30)
         md.postprocessors.register(_UnwrapHtmlBlocks(md), "marked_unwrap", 0)
         # marked's inline grammar replaces Python-Markdown's: its rules, tried in the order of marked's
         # InlineLexer.output, by a driver that replaces Python-Markdown's inline pass.

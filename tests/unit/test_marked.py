@@ -330,6 +330,58 @@ def test_block_grammar_reads_like_marked(source: str, html: str) -> None:
     assert _canonical(to_html(source)) == _canonical(html)
 
 
+@pytest.mark.parametrize(
+    ("source", "html"),
+    [
+        pytest.param(
+            "&#58x; &copyx; &_b; [a](&#58document; '&#58t;') ![&#58;](x&#58y;) http://x.org/&#58z;",
+            '<p>&#58x; &copyx; &amp;_b; <a href="&#58document;" title="&#58t;">a</a> <img src="x&#58y;" alt="&#58;"> '
+            '<a href="http://x.org/&amp;#58z">http://x.org/&amp;#58z</a>;</p>',
+            id="references-without-a-semicolon-reach-the-browser-as-cleaver-writes-them",
+        ),
+        pytest.param(
+            "<div>\n* a", "<p><div></p>\n<ul>\n<li>a</li>\n</ul>", id="a-paragraph-of-one-block-tag-keeps-its-p"
+        ),
+    ],
+)
+def test_text_and_attributes_are_written_as_marked_writes_them(source: str, html: str) -> None:
+    assert _canonical(to_html(source)) == _canonical(html)
+
+
+@pytest.mark.parametrize(
+    ("source", "html"),
+    [
+        pytest.param("## **Bold** [Foo]", '<h2 id="bold-foo-"><strong>Bold</strong> [Foo]</h2>', id="markup-dropped"),
+        pytest.param(
+            '## a & b "q" <b>x</b> `<c>` &#65;&#x42; [l](u) ![i](p.png)',
+            '<h2 id="a-b-q-b-x-b-c-ab-l-i">a &amp; b &quot;q&quot; <b>x</b> <code>&lt;c&gt;</code> &#65;&#x42; '
+            '<a href="u">l</a> <img src="p.png" alt="i"></h2>',
+            id="named-references-dropped-numeric-ones-read-raw-tags-kept",
+        ),
+        pytest.param(
+            "Ref [x][r] here\n===\n\n[r]: http://e.org",
+            '<h1 id="ref-x-here">Ref <a href="http://e.org">x</a> here</h1>',
+            id="a-reference-link-s-text",
+        ),
+    ],
+)
+def test_heading_ids_are_made_from_the_rendered_text(source: str, html: str) -> None:
+    assert _canonical(to_html(source)) == _canonical(html)
+
+
+@pytest.mark.parametrize(
+    ("source", "code"),
+    [
+        ("```\nabc   \n```", "abc   \n"),
+        ("    abc   \n\nx", "abc   \n"),
+        ("* a\n\n        abc \t", "  abc     \n"),
+        ("```js\nlet a;  \n```", "let a;  \n"),
+    ],
+)
+def test_code_keeps_the_spaces_at_the_end_of_its_last_line(source: str, code: str) -> None:
+    assert re.findall(r"<code[^>]*>(.*?)</code>", re.sub(r"</?span[^>]*>", "", to_html(source)), re.S) == [code]
+
+
 def test_an_email_autolink_is_written_plainly() -> None:
     # Deliberate: Cleaver's marked writes each character of the address as a random decimal or hex reference;
     # the link and its text read the same.
