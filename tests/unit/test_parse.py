@@ -234,3 +234,8 @@ def test_nesting_is_measured_only_where_it_can_be_too_deep() -> None:
     for depth in (MAX_NESTING, MAX_NESTING + 1):
         html, measured = _convert("<div>" * depth + "x" + "</div>" * depth)
         assert measured == depth and html.count("<div>") == depth
+
+
+def test_a_slide_of_reference_definitions_only_is_an_empty_slide() -> None:
+    deck = parse_text("--\n[r]: http://example.org\n--\n[r]\n", SRC)
+    assert [s.html for s in deck.slides] == ["", "<p>[r]</p>"]
