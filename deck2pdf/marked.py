@@ -355,6 +355,7 @@ class MarkedBlockProcessor(BlockProcessor):
         return re.sub(r"[^\w]+", "-", plain.lower(), flags=re.ASCII)
 
     def _build(self, parent: etree.Element, tokens: list[_Token], tight: bool = False) -> None:
+        """Add the tokens' elements to `parent`, with the newlines marked's renderer writes between them."""
         i = 0
         while i < len(tokens):
             tok = tokens[i]
@@ -367,65 +368,65 @@ class MarkedBlockProcessor(BlockProcessor):
                 if tight:
                     _append_text(parent, "\n".join(lines))
                 else:
-                    etree.SubElement(parent, "p").text = "\n".join(lines)
+                    _element(parent, "p", "\n".join(lines))
             elif tok.type == "paragraph":
-                etree.SubElement(parent, "p").text = tok.text
+                _element(parent, "p", tok.text)
             elif tok.type == "heading":
-                el = etree.SubElement(parent, f"h{tok.depth}")
-                el.set("id", self._heading_id(tok.text))
-                el.text = tok.text
+                _element(parent, f"h{tok.depth}", tok.text).set("id", self._heading_id(tok.text))
             elif tok.type == "code":
-                pre = etree.SubElement(parent, "pre")
-                code = etree.SubElement(pre, "code")
+                # marked ends a block of code with a newline only when it names a language
+                code = etree.SubElement(_element(parent, "pre", tail="\n" if tok.lang else None), "code")
                 highlighted = highlight(tok.text + "\n", tok.lang) if tok.lang else None
                 if highlighted is not None:
                     code.set("class", f"lang-{tok.lang} highlight")
-                    # Python-Markdown's prettifier puts the final newline after the placeholder.
-                    stored = self.parser.md.htmlStash.store(highlighted.removesuffix("\n"))  # type: ignore[attr-defined]
-                    code.text = AtomicString(stored)
+                    code.text = AtomicString(self.parser.md.htmlStash.store(highlighted))  # type: ignore[attr-defined]
                 else:
                     if tok.lang:
                         code.set("class", f"lang-{tok.lang}")
-                    # Stored as it is written out: Python-Markdown's prettifier strips the end of a code text (the
-                    # spaces of its last line); an entity in code shows as written.
-                    code.text = AtomicString(self.parser.md.htmlStash.store(code_escape(tok.text)))  # type: ignore[attr-defined]
+                    code.text = AtomicString(code_escape(tok.text + "\n"))  # an entity in code shows as written
             elif tok.type == "hr":
-                etree.SubElement(parent, "hr")
+                _element(parent, "hr")
             elif tok.type == "blockquote":
-                self._build(etree.SubElement(parent, "blockquote"), tok.children)
+                self._build(_element(parent, "blockquote", "\n"), tok.children)
             elif tok.type == "list":
-                el = etree.SubElement(parent, "ol" if tok.start is not None else "ul")
+                el = _element(parent, "ol" if tok.start is not None else "ul", "\n")
                 if tok.start is not None and tok.start != "1":
                     el.set("start", tok.start)
                 for loose, body in tok.items:
-                    self._build(etree.SubElement(el, "li"), body, tight=not loose)
+                    self._build(_element(el, "li"), body, tight=not loose)
             elif tok.type == "html":
                 if tok.pre:  # marked leaves <pre>, <script> and <style> blocks untouched
                     placeholder = self.parser.md.htmlStash.store(tok.text)  # type: ignore[attr-defined]
-                    etree.SubElement(parent, _HTML_WRAPPER).text = AtomicString(placeholder)
+                    _element(parent, _HTML_WRAPPER, AtomicString(placeholder), tail=None)
                 else:  # marked runs inline Markdown over the rest
-                    etree.SubElement(parent, _HTML_WRAPPER).text = tok.text
+                    _element(parent, _HTML_WRAPPER, tok.text, tail=None)
             elif tok.type == "table":
                 self._table(parent, tok)
 
     @staticmethod
     def _table(parent: etree.Element, tok: _Token) -> None:
-        table = etree.SubElement(parent, "table")
-        row = etree.SubElement(etree.SubElement(table, "thead"), "tr")
+        table = _element(parent, "table", "\n")
+        row = _element(_element(table, "thead", "\n"), "tr", "\n")
         for j, text in enumerate(tok.header):
             _cell(row, "th", text, tok.align[j] if j < len(tok.align) else None)
-        body = etree.SubElement(table, "tbody")
+        body = _element(table, "tbody", "\n")
         for cells in tok.cells:
-            row = etree.SubElement(body, "tr")
+            row = _element(body, "tr", "\n")
             for j, text in enumerate(cells):
                 _cell(row, "td", text, tok.align[j] if j < len(tok.align) else None)
 
 
+def _element(parent: etree.Element, tag: str, text: str | None = None, tail: str | None = "\n") -> etree.Element:
+    """A new last child of `parent`, with its text and the text after it (a newline after a block, as marked writes)."""
+    el = etree.SubElement(parent, tag)
+    el.text, el.tail = text, tail
+    return el
+
+
 def _cell(row: etree.Element, tag: str, text: str, align: str | None) -> None:
-    cell = etree.SubElement(row, tag)
+    cell = _element(row, tag, text)
     if align:
         cell.set("style", f"text-align:{align}")
-    cell.text = text
 
 
 def _append_text(parent: etree.Element, text: str) -> None:
@@ -470,6 +471,21 @@ class _MarkedWhitespace(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         return [line.replace("\t", "    ").replace("\u00a0", " ") for line in lines]
+
+
+class _KeepEdges(Treeprocessor):
+    """Mark the start and the end of the slide: Python-Markdown strips the white space at both ends of what it
+    writes, which marked keeps (it shows inside a raw `<pre>` left open). `to_html` takes the marks off."""
+
+    def run(self, root: etree.Element) -> None:
+        root.text = _EDGE + (root.text or "")
+        if len(root):
+            root[-1].tail = (root[-1].tail or "") + _EDGE
+        else:
+            root.text += _EDGE
+
+
+_EDGE = "\x01"
 
 
 class _RawHtml(RawHtmlPostprocessor):
@@ -846,11 +862,15 @@ class MarkedExtension(Extension):
         for i, rule in enumerate(rules):
             md.inlinePatterns.register(rule, rule.name, 10 * (len(rules) - i))
         md.treeprocessors.register(_MarkedInline(md, link), "inline", 20)
+        # marked writes its own newlines between blocks (the block processor writes them as it does): no prettifier,
+        # which would also put one after each <br> and strip the end of each code block.
+        md.treeprocessors.deregister("prettify")
+        md.treeprocessors.register(_KeepEdges(md), "marked_edges", 10)
 
 
 def to_html(text: str) -> str:
     """Return the HTML of one slide's Markdown."""
-    return _reader().reset().convert(text)
+    return _reader().reset().convert(text)[1:-1]  # without the edge marks (a blank text gives "")
 
 
 @functools.cache

@@ -382,10 +382,20 @@ def test_code_keeps_the_spaces_at_the_end_of_its_last_line(source: str, code: st
     assert re.findall(r"<code[^>]*>(.*?)</code>", re.sub(r"</?span[^>]*>", "", to_html(source)), re.S) == [code]
 
 
+def test_newlines_are_written_where_marked_writes_them() -> None:
+    # They show inside a raw <pre>: none after a <br>, a newline after each block, none after code without a language
+    assert to_html("<pre>x  \ny") == "<p><pre>x<br />y</p>\n"
+    assert to_html("* a\n\n  b\n* c\n\n> q\n\n| a |\n|---|\n| 1 |\n\n```\ncode\n```\n<div>x</div>  ") == (
+        "<ul>\n<li><p>a</p>\n<p>b</p>\n</li>\n<li>c</li>\n</ul>\n<blockquote>\n<p>q</p>\n</blockquote>\n"
+        "<table>\n<thead>\n<tr>\n<th>a</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>1</td>\n</tr>\n</tbody>\n</table>\n"
+        "<pre><code>code\n</code></pre><div>x</div>  "
+    )
+
+
 def test_an_email_autolink_is_written_plainly() -> None:
     # Deliberate: Cleaver's marked writes each character of the address as a random decimal or hex reference;
     # the link and its text read the same.
-    assert to_html("<me@x.org>") == '<p><a href="mailto:me@x.org">me@x.org</a></p>'
+    assert to_html("<me@x.org>") == '<p><a href="mailto:me@x.org">me@x.org</a></p>\n'
 
 
 class _Canonical(HTMLParser):
