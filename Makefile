@@ -28,8 +28,9 @@ test: $(VENV)/.test tests/oracle/node_modules/.installed
 check: lint
 	DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q -n auto -m "not slow"
 
-fuzz: $(VENV)/.test
+fuzz: $(VENV)/.test tests/oracle/node_modules/.installed
 	HYPOTHESIS_PROFILE=fuzz DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q -n auto tests/test_properties.py
+	CLEAVER_RANDOM_DECKS=2000 $(BIN)/pytest -q -s tests/e2e/test_cleaver_random.py
 
 # The README's pictures of a sheet of each handout layout (examples/tour.md).
 handout-pictures: $(VENV)/.runtime

@@ -25,6 +25,7 @@ from ..helpers import visible_text
 
 ORACLE = ROOT / "tests" / "oracle"
 EDGE_CASES = ROOT / "tests" / "decks" / "inline-edge-cases.md"
+BLOCK_EDGE_CASES = ROOT / "tests" / "decks" / "block-edge-cases.md"
 pytestmark = pytest.mark.slow  # it runs node, and needs `make test`'s npm ci
 
 
@@ -88,6 +89,74 @@ def inline_structure(html: str) -> list[tuple[str, ...]]:
     return [(tag, target, re.sub(r"\s+", " ", text).strip()) for tag, target, text in parser.found]
 
 
+class _Blocks(HTMLParser):
+    """Every tag of a slide but the inline ones, in document order, with its attributes; inside `<pre>`, nothing
+    (the highlighters differ: Pygments' classes against highlight.js's, a deliberate difference)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self.in_pre = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.in_pre:
+            self.in_pre += tag == "pre"
+        elif tag not in _Inline.TAGS:
+            self.in_pre = int(tag == "pre")
+            self.found.append(f"<{tag}{''.join(f' {k}={v!r}' for k, v in sorted(attrs, key=str))}>")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "pre":
+            self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.in_pre:
+            self.in_pre -= tag == "pre"
+            if self.in_pre:
+                return
+        elif tag in _Inline.TAGS:
+            return
+        self.found.append(f"</{tag}>")
+
+
+def block_structure(html: str) -> list[str]:
+    """The block tags of the HTML in order (headings with their ids, lists with their start, cells with their
+    alignment, raw HTML tags as written), without whitespace: what a reader sees as the slide's structure."""
+    parser = _Blocks()
+    parser.feed(html)
+    parser.close()
+    return parser.found
+
+
+class _Code(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self.in_pre = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "pre":
+            self.in_pre += 1
+            if self.in_pre == 1:
+                self.blocks.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "pre" and self.in_pre:
+            self.in_pre -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.in_pre:
+            self.blocks[-1] += data
+
+
+def code_text(html: str) -> list[str]:
+    """The text of each `<pre>` of the HTML, byte for byte (trailing spaces and newlines included)."""
+    parser = _Code()
+    parser.feed(html)
+    parser.close()
+    return parser.blocks
+
+
 def compare(decks: list[Path], *readings: Callable[[str], object]) -> tuple[int, int, list[str]]:
     """Return (slides equal, slides in all, a description of each difference); a slide is equal when each reading
     of its HTML (visible text, inline structure) is the same for deck2pdf's and for Cleaver's."""
@@ -130,6 +199,13 @@ def test_inline_edge_cases_show_what_cleaver_shows_with_the_same_inline_structur
     equal, total, differences = compare([EDGE_CASES], visible_text, inline_structure)
     print(f"\ninline edge cases: {equal}/{total} slides equal")
     assert total >= 15
+    assert equal == total, "\n".join(differences)
+
+
+def test_block_edge_cases_show_what_cleaver_shows_with_the_same_structure() -> None:
+    equal, total, differences = compare([BLOCK_EDGE_CASES], visible_text, inline_structure, block_structure, code_text)
+    print(f"\nblock edge cases: {equal}/{total} slides equal")
+    assert total >= 12
     assert equal == total, "\n".join(differences)
 
 
