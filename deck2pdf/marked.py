@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import re
 import xml.etree.ElementTree as etree  # noqa: N813 - Python-Markdown's own name for it
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -39,8 +40,9 @@ _JS_WHITESPACE = (  # what JavaScript's \s matches
 _JS_LINE_END = "\n\r\u2028\u2029"
 
 
-def _js(source: str, multiline: bool = False) -> re.Pattern[str]:
-    """Compile a regex written for JavaScript (`multiline`: its m flag) to one that matches the same in Python."""
+def _js(source: str, multiline: bool = False, native_lines: bool = False) -> re.Pattern[str]:
+    """Compile a regex written for JavaScript (`multiline`: its m flag) to one that matches the same in Python
+    (`native_lines`: in a text whose only line end is \\n, where Python's own `^` and `$` are JavaScript's)."""
     out: list[str] = []
     in_class = False
     groups: list[int | None] = []  # the open parentheses: a capturing group's number, or None
@@ -68,6 +70,8 @@ def _js(source: str, multiline: bool = False) -> re.Pattern[str]:
             part = f"[^{_JS_WHITESPACE}]"
         elif part == ".":
             part = f"[^{_JS_LINE_END}]"
+        elif native_lines:
+            pass
         elif part == "$":
             part = f"(?=[{_JS_LINE_END}]|\\Z)" if multiline else r"\Z"
         elif part == "^" and multiline:
@@ -76,7 +80,26 @@ def _js(source: str, multiline: bool = False) -> re.Pattern[str]:
             number = int(part[1:])
             part = "" if number in groups else f"(?({number}){part})"
         out.append(part)
-    return re.compile("".join(out), re.ASCII)
+    return re.compile("".join(out), re.ASCII | (re.MULTILINE if native_lines else 0))
+
+
+class _JsLines:
+    """A JavaScript regex with the m flag, where `^` and `$` also meet U+2028 and U+2029. Python's own `^` and `$`
+    (re.MULTILINE) are the same in a text without them, and four times faster than the lookarounds that stand for
+    them otherwise: that text is read with them."""
+
+    def __init__(self, source: str) -> None:
+        self.native = _js(source, native_lines=True)
+        self.exact = _js(source, multiline=True)
+
+    def _for(self, text: str) -> re.Pattern[str]:
+        return self.exact if "\u2028" in text or "\u2029" in text or "\r" in text else self.native
+
+    def sub(self, repl: str, text: str) -> str:
+        return self._for(text).sub(repl, text)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self._for(text).finditer(text)
 
 
 def _replace_first(text: str, name: str, value: str) -> str:
@@ -159,16 +182,18 @@ SOURCES = {  # marked's `block.tables`, in its own (JavaScript) syntax
     "text": r"^[^\n]+",
     "item": _ITEM,
 }
-RULES = {name: _js(source, multiline=name == "item") for name, source in SOURCES.items()}
+RULES = {name: _js(source) for name, source in SOURCES.items() if name != "item"}
 # Deliberate: `#{1,6}` directly followed by text is a heading, as in the marked 0.2 most decks were written for
 # (marked 0.3's GFM heading wants a space; its paragraph already stops before such a line).
 RULES["heading"] = _js(_HEADING)
-_BLANK_LINES = _js(r"^ +$", multiline=True)
-_QUOTE_MARKS = _js(r"^ *> ?", multiline=True)
-_CODE_INDENT = _js(r"^ {4}", multiline=True)
+_ITEM_RULE = _JsLines(_ITEM)  # marked compiles it with the g and m flags
+_BLANK_LINES = _JsLines(r"^ +$")
+_QUOTE_MARKS = _JsLines(r"^ *> ?")
+_CODE_INDENT = _JsLines(r"^ {4}")
 _TRAILING_NEWLINES = _js(r"\n+$")
 _LOOSE = _js(r"\n\n(?!\s*$)")
 _HTML_WRAPPER = "marked-inline-html"  # carries an HTML block through inline parsing, then is removed
+_NEWLINE = AtomicString("\n")  # what marked's renderer writes between blocks: never read as Markdown
 
 
 @dataclass
@@ -302,20 +327,25 @@ _BULLET_AND_SPACES = _js(r"^ *([*+-]|\d+\.) +")
 def _lex_list(block: str, bullet: str, refs: dict[str, tuple[str, str | None]]) -> _Token:
     ordered = len(bullet) > 1
     token = _Token("list", start=_js_number(bullet[:-1]) if ordered else None)
-    items = [m.group(0) for m in RULES["item"].finditer(block)]
+    items = [m.group(0) for m in _ITEM_RULE.finditer(block)]
     next_loose = False
     for i, item in enumerate(items):
         space = len(item)
         item = _BULLET_AND_SPACES.sub("", item, count=1)
         if "\n " in item:  # outdent the item's lines by the bullet's width, as marked does
             space -= len(item)
-            item = _js(f"^ {{1,{space}}}", multiline=True).sub("", item)
+            item = _outdent(space).sub("", item)
         loose = next_loose or bool(_LOOSE.search(item))
         if i != len(items) - 1:
             next_loose = item.endswith("\n")
             loose = loose or next_loose
         token.items.append((loose, lex(item, False, refs)))
     return token
+
+
+@functools.lru_cache(maxsize=64)
+def _outdent(width: int) -> _JsLines:
+    return _JsLines(f"^ {{1,{width}}}")
 
 
 def _js_number(digits: str) -> str:
@@ -375,7 +405,7 @@ class MarkedBlockProcessor(BlockProcessor):
                 _element(parent, f"h{tok.depth}", tok.text).set("id", self._heading_id(tok.text))
             elif tok.type == "code":
                 # marked ends a block of code with a newline only when it names a language
-                code = etree.SubElement(_element(parent, "pre", tail="\n" if tok.lang else None), "code")
+                code = etree.SubElement(_element(parent, "pre", tail=_NEWLINE if tok.lang else None), "code")
                 highlighted = highlight(tok.text + "\n", tok.lang) if tok.lang else None
                 if highlighted is not None:
                     code.set("class", f"lang-{tok.lang} highlight")
@@ -387,9 +417,9 @@ class MarkedBlockProcessor(BlockProcessor):
             elif tok.type == "hr":
                 _element(parent, "hr")
             elif tok.type == "blockquote":
-                self._build(_element(parent, "blockquote", "\n"), tok.children)
+                self._build(_element(parent, "blockquote", _NEWLINE), tok.children)
             elif tok.type == "list":
-                el = _element(parent, "ol" if tok.start is not None else "ul", "\n")
+                el = _element(parent, "ol" if tok.start is not None else "ul", _NEWLINE)
                 if tok.start is not None and tok.start != "1":
                     el.set("start", tok.start)
                 for loose, body in tok.items:
@@ -405,18 +435,18 @@ class MarkedBlockProcessor(BlockProcessor):
 
     @staticmethod
     def _table(parent: etree.Element, tok: _Token) -> None:
-        table = _element(parent, "table", "\n")
-        row = _element(_element(table, "thead", "\n"), "tr", "\n")
+        table = _element(parent, "table", _NEWLINE)
+        row = _element(_element(table, "thead", _NEWLINE), "tr", _NEWLINE)
         for j, text in enumerate(tok.header):
             _cell(row, "th", text, tok.align[j] if j < len(tok.align) else None)
-        body = _element(table, "tbody", "\n")
+        body = _element(table, "tbody", _NEWLINE)
         for cells in tok.cells:
-            row = _element(body, "tr", "\n")
+            row = _element(body, "tr", _NEWLINE)
             for j, text in enumerate(cells):
                 _cell(row, "td", text, tok.align[j] if j < len(tok.align) else None)
 
 
-def _element(parent: etree.Element, tag: str, text: str | None = None, tail: str | None = "\n") -> etree.Element:
+def _element(parent: etree.Element, tag: str, text: str | None = None, tail: str | None = _NEWLINE) -> etree.Element:
     """A new last child of `parent`, with its text and the text after it (a newline after a block, as marked writes)."""
     el = etree.SubElement(parent, tag)
     el.text, el.tail = text, tail

@@ -320,6 +320,11 @@ def test_inline_markdown_reads_like_marked(source: str, html: str) -> None:
             id="a-line-separator-ends-a-table-row-as-javascript-s-dot-does",
         ),
         pytest.param(
+            "> a\u2028> b",
+            "<blockquote>\n<p>a\u2028b</p>\n</blockquote>",
+            id="a-line-separator-starts-a-line-for-the-quote-marks-as-in-javascript",
+        ),
+        pytest.param(
             "1234567890123456789012. big",
             '<ol start="1.2345678901234568e+21"><li>big</li></ol>',
             id="an-ordered-list-starts-at-the-number-javascript-reads",
