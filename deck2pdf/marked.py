@@ -70,9 +70,7 @@ def _js(source: str, multiline: bool = False, native_lines: bool = False) -> re.
             part = f"[^{_JS_WHITESPACE}]"
         elif part == ".":
             part = f"[^{_JS_LINE_END}]"
-        elif native_lines:
-            pass
-        elif part == "$":
+        elif part == "$" and not native_lines:
             part = f"(?=[{_JS_LINE_END}]|\\Z)" if multiline else r"\Z"
         elif part == "^" and multiline:
             part = f"(?:\\A|(?<=[{_JS_LINE_END}]))"
@@ -497,10 +495,12 @@ def _formatter() -> Any:
 
 
 class _MarkedWhitespace(Preprocessor):
-    """Normalise as marked does before lexing: a tab is four spaces, a no-break space is a space."""
+    """Normalise as marked does before lexing: a tab is four spaces, a no-break space is a space, the symbol for
+    newline (U+2424) is a newline."""
 
     def run(self, lines: list[str]) -> list[str]:
-        return [line.replace("\t", "    ").replace("\u00a0", " ") for line in lines]
+        text = "\n".join(lines).replace("\t", "    ").replace("\u00a0", " ").replace("\u2424", "\n")
+        return text.split("\n")
 
 
 class _KeepEdges(Treeprocessor):

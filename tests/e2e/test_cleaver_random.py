@@ -69,31 +69,13 @@ def _join(rng: random.Random, blocks: list[str]) -> str:
     return "".join(b + rng.choice(["\n", "\n", "\n\n", "\n\n\n"]) for b in blocks).rstrip("\n")
 
 
-# Characters dropped into some lines: markers, tabs and no-break spaces (marked turns them into spaces), JavaScript's
-# other white space and line separators. Never `#` (`#Title` is deliberately a heading) nor `@` (e-mail autolinks
-# are deliberately written plainly).
+# Characters dropped into some lines: markers, tabs, no-break spaces and U+2424 (marked turns them into spaces and a
+# newline), JavaScript's other white space and line separators. Never `#` (`#Title` is deliberately a heading) nor
+# `@` (e-mail autolinks are deliberately written plainly).
 _NOISE = [
-    "\t",
-    "\u00a0",
-    "\u2028",
-    "\u3000",
-    "<",
-    ">",
-    "*",
-    "_",
-    "`",
-    "|",
-    " ",
-    "  ",
-    "-",
-    "=",
-    "[",
-    "]",
-    "&",
-    ";",
-    "\\",
-    "1. ",
-]
+    "\t", "\u00a0", "\u2028", "\u2424", "\u3000", "<", ">", "*", "_", "`", "|", " ", "  ", "-", "=", "[", "]", "&",
+    ";", "\\", "1. ",
+]  # fmt: skip
 
 
 def _noisy(rng: random.Random, text: str) -> str:

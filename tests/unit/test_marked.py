@@ -143,6 +143,7 @@ from deck2pdf.marked import to_html
         pytest.param("Title\n===", '<h1 id="title">Title</h1>', id="setext-heading"),
         pytest.param("> quoted\nlazy", "<blockquote>\n<p>quoted\nlazy</p>\n</blockquote>", id="blockquote-lazy-line"),
         pytest.param("a\tb\u00a0c", "<p>a    b c</p>", id="tabs-and-no-break-spaces-normalised"),
+        pytest.param("a\u2424* b", "<p>a</p>\n<ul>\n<li>b</li>\n</ul>", id="the-symbol-for-newline-is-a-newline"),
         pytest.param(
             "[y][x]\n\n[x]: http://e.com",
             '<p><a href="http://e.com">y</a></p>',
