@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -53,13 +54,13 @@ def _block(rng: random.Random, depth: int = 0) -> str:
     return rng.choice(_BLOCKS)
 
 
-def _nested(rng: random.Random, depth: int, mark: str, continuation: object) -> str:
+def _nested(rng: random.Random, depth: int, mark: str, continuation: Callable[[str], str]) -> str:
     """Blocks under a list bullet or quote marker: the first line takes the mark, the others what `continuation`
     gives (the same marker, indentation, or nothing: a lazy line)."""
     lines = _join(rng, [_block(rng, depth + 1) for _ in range(rng.randint(1, 3))]).split("\n")
     out = [mark + lines[0]]
     for line in lines[1:]:
-        out.append(continuation(mark) + line if line else line)  # type: ignore[operator]
+        out.append(continuation(mark) + line if line else line)
     items = rng.randint(1, 3) if mark not in _QUOTE_MARKS else 1
     more = [mark + rng.choice(_TEXT) for _ in range(items - 1)]
     return "\n".join(out + more)
