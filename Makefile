@@ -32,8 +32,9 @@ test: $(VENV)/.test tests/oracle/node_modules/.installed browser
 check: lint
 	DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q -n auto -m "not slow" $(PYTEST_REPORT)
 
-fuzz: $(VENV)/.test
+fuzz: $(VENV)/.test tests/oracle/node_modules/.installed
 	HYPOTHESIS_PROFILE=fuzz DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q -n auto tests/test_properties.py
+	CLEAVER_RANDOM_DECKS=2000 $(BIN)/pytest -q -s tests/e2e/test_cleaver_random.py
 
 # README's options table, made from the option table (deck2pdf/options.py, flags.py); `make check` fails when it is
 # stale (tests/unit/test_flags.py).

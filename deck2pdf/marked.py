@@ -15,82 +15,183 @@ from __future__ import annotations
 import functools
 import re
 import xml.etree.ElementTree as etree  # noqa: N813 - Python-Markdown's own name for it
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import markdown
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
-from markdown.postprocessors import Postprocessor
+from markdown.postprocessors import Postprocessor, RawHtmlPostprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
-from markdown.util import AtomicString, Registry, code_escape
+from markdown.util import AMP_SUBSTITUTE, AtomicString, Registry, code_escape
+
+# marked's regexes are JavaScript: their \s also takes U+3000 and the other Unicode spaces, `.` stops at U+2028 and
+# U+2029 as at \n, `$` is the end of the text (of a line with the m flag, where `^` also starts one after U+2028),
+# and a back-reference to a group that has not matched (or is still open) matches nothing where Python's fails.
+# `_js` rewrites each such part for Python; \w, \b and \d are ASCII in both (re.ASCII).
+_JS_WHITESPACE = (  # what JavaScript's \s matches
+    " \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+_JS_LINE_END = "\n\r\u2028\u2029"
 
 
-def _edit(source: str, **parts: str) -> str:
-    """Substitute named parts into a regex source, dropping their `^` anchors, as marked's edit() does."""
-    for name, part in parts.items():
-        source = source.replace(name, re.sub(r"(^|[^\[])\^", r"\1", part))
+def _js(source: str, multiline: bool = False, native_lines: bool = False) -> re.Pattern[str]:
+    """Compile a regex written for JavaScript (`multiline`: its m flag) to one that matches the same in Python
+    (`native_lines`: in a text whose only line end is \\n, where Python's own `^` and `$` are JavaScript's)."""
+    out: list[str] = []
+    in_class = False
+    groups: list[int | None] = []  # the open parentheses: a capturing group's number, or None
+    count = 0
+    parts = re.findall(r"\\\d+|\\.|\(\?[:=!]|.", source, re.S)
+    for part in parts:
+        if in_class:
+            if part == "]":
+                in_class = False
+            elif part == r"\s":
+                part = _JS_WHITESPACE
+            # inside a class \S only ever appears as `[\s\S]` (any character): Python's is the same there
+        elif part == "[":
+            in_class = True
+        elif part == "(":
+            count += 1
+            groups.append(count)
+        elif part.startswith("(?"):
+            groups.append(None)
+        elif part == ")":
+            groups.pop()
+        elif part == r"\s":
+            part = f"[{_JS_WHITESPACE}]"
+        elif part == r"\S":
+            part = f"[^{_JS_WHITESPACE}]"
+        elif part == ".":
+            part = f"[^{_JS_LINE_END}]"
+        elif part == "$" and not native_lines:
+            part = f"(?=[{_JS_LINE_END}]|\\Z)" if multiline else r"\Z"
+        elif part == "^" and multiline:
+            part = f"(?:\\A|(?<=[{_JS_LINE_END}]))"
+        elif re.fullmatch(r"\\[1-9]\d*", part):
+            number = int(part[1:])
+            part = "" if number in groups else f"(?({number}){part})"
+        out.append(part)
+    return re.compile("".join(out), re.ASCII | (re.MULTILINE if native_lines else 0))
+
+
+class _JsLines:
+    """A JavaScript regex with the m flag, where `^` and `$` also meet U+2028 and U+2029. Python's own `^` and `$`
+    (re.MULTILINE) are the same in a text without them, and four times faster than the lookarounds that stand for
+    them otherwise: that text is read with them."""
+
+    def __init__(self, source: str) -> None:
+        self.native = _js(source, native_lines=True)
+        self.exact = _js(source, multiline=True)
+
+    def _for(self, text: str) -> re.Pattern[str]:
+        return self.exact if "\u2028" in text or "\u2029" in text or "\r" in text else self.native
+
+    def sub(self, repl: str, text: str) -> str:
+        return self._for(text).sub(repl, text)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self._for(text).finditer(text)
+
+
+def _replace_first(text: str, name: str, value: str) -> str:
+    """JavaScript's text.replace(name, value) for a string `name`: only its first occurrence is replaced, and `$$`,
+    `$&`, `` $` `` and `$'` in `value` mean `$`, the match, the text before it and the text after it."""
+    at = text.find(name)
+    if at < 0:
+        return text
+    end = at + len(name)
+    special = {"$$": "$", "$&": name, "$`": text[:at], "$'": text[end:]}
+    value = re.sub(r"\$[$&`']", lambda m: special[m.group(0)], value)
+    return text[:at] + value + text[end:]
+
+
+def _edit(source: str, *parts: tuple[str, str]) -> str:
+    """marked's edit(rule).replace(name, value)...: each name in turn, its first occurrence only, becomes the value
+    with its `^` anchors dropped (a `^` after `[` negates a class and stays)."""
+    for name, value in parts:
+        source = _replace_first(source, name, re.sub(r"(^|[^\[])\^", r"\1", value))
     return source
 
 
+# The block grammar, assembled as marked 0.3.19 assembles `block.tables` (its GFM rules with tables, Cleaver's
+# setting), from the sources in its lib/marked.js. A test compares each assembled source with marked's own.
 _BULLET = r"(?:[*+-]|\d+\.)"
 _TAG = (
     r"(?!(?:a|em|strong|small|s|cite|q|dfn|abbr|data|time|code|var|samp|kbd|sub|sup|i|b|u|mark|ruby|rt|rp"
     r"|bdi|bdo|span|br|wbr|ins|del|img)\b)\w+(?!:|[^\w\s@]*@)\b"
 )
-_HR = r"^ {0,3}((?:- *){3,}|(?:_ *){3,}|(?:\* *){3,})(?:\n+|\Z)"
-# Deliberate: `#{1,6}` directly followed by text is a heading (marked 0.2); marked 0.3 with GFM wanted a space.
-_HEADING = r"^ *(#{1,6}) *([^\n]+?) *#* *(?:\n+|\Z)"
-_LHEADING = r"^([^\n]+)\n *(=|-){2,} *(?:\n+|\Z)"
-_FENCES = r"^ *(`{3,}|~{3,})[ \.]*(\S+)? *\n([\s\S]*?)\n? *\1 *(?:\n+|\Z)"
+_HR = r"^ {0,3}((?:- *){3,}|(?:_ *){3,}|(?:\* *){3,})(?:\n+|$)"
+_HEADING = r"^ *(#{1,6}) *([^\n]+?) *#* *(?:\n+|$)"  # marked's normal heading; its GFM one wants a space
+_LHEADING = r"^([^\n]+)\n *(=|-){2,} *(?:\n+|$)"
 _DEF = _edit(
-    r"^ {0,3}\[(label)\]: *\n? *<?([^\s>]+)>?(?:(?: +\n? *| *\n *)(title))? *(?:\n+|\Z)",
-    label=r"(?:\\[\[\]]|[^\[\]])+",
-    title=r"""(?:"(?:\\"|[^"]|"[^"\n]*")*"|'\n?(?:[^'\n]+\n?)*'|\([^()]*\))""",
+    r"^ {0,3}\[(label)\]: *\n? *<?([^\s>]+)>?(?:(?: +\n? *| *\n *)(title))? *(?:\n+|$)",
+    ("label", r"(?:\\[\[\]]|[^\[\]])+"),
+    ("title", r"""(?:"(?:\\"|[^"]|"[^"\n]*")*"|'\n?(?:[^'\n]+\n?)*'|\([^()]*\))"""),
 )
+_ITEM = r"^( *)(bull) [^\n]*(?:\n(?!\1bull )[^\n]*)*".replace("bull", _BULLET)  # marked: replace(/bull/g, ...)
 _LIST = _edit(
-    r"^( *)(bull) [\s\S]+?(?:hr|def|\n{2,}(?! )(?!\1bull )\n*|\s*\Z)",
-    hr=r"\n+(?=\1?(?:(?:- *){3,}|(?:_ *){3,}|(?:\* *){3,})(?:\n+|\Z))",
-    **{"def": r"\n+(?=" + _DEF + ")"},
-).replace("bull", _BULLET)
-_PARAGRAPH = _edit(
-    r"^([^\n]+(?:\n?(?!fences|list|hr|heading|lheading| {0,3}>|<tag)[^\n]+)+)",
-    fences=_FENCES.replace(r"\1", r"\2"),
-    list=_LIST.replace(r"\1", r"\3"),
-    hr=_HR,
-    heading=_HEADING,
-    lheading=_LHEADING,
-).replace("tag", _TAG)
+    r"^( *)(bull) [\s\S]+?(?:hr|def|\n{2,}(?! )(?!\1bull )\n*|\s*$)".replace("bull", _BULLET),
+    ("hr", r"\n+(?=\1?(?:(?:- *){3,}|(?:_ *){3,}|(?:\* *){3,})(?:\n+|$))"),
+    ("def", r"\n+(?=" + _DEF + ")"),
+)
 _HTML = _edit(
-    r"^ *(?:comment *(?:\n|\s*\Z)|closed *(?:\n{2,}|\s*\Z)|closing *(?:\n{2,}|\s*\Z))",
-    comment=r"<!--[\s\S]*?-->",
-    closed=r"<(tag)[\s\S]+?<\/\1>",
-    closing=r"""<tag(?:"[^"]*"|'[^']*'|\s[^'"\/>\s]*)*?\/?>""",
-).replace("tag", _TAG)
-
-_F = re.ASCII  # JavaScript's \w, \b and \d are ASCII-only
-# What ends a paragraph (and a blockquote's lazy continuation): the lookahead of marked's paragraph rule.
-_INTERRUPT = re.compile(_PARAGRAPH[_PARAGRAPH.index("(?!") + 3 : _PARAGRAPH.rindex(")[^")], _F)
-RULES = {
-    "newline": re.compile(r"^\n+", _F),
-    "code": re.compile(r"^( {4}[^\n]+\n*)+", _F),
-    "fences": re.compile(_FENCES, _F),
-    "heading": re.compile(_HEADING, _F),
-    "nptable": re.compile(r"^ *(\S.*\|.*)\n *([-:]+ *\|[-| :]*)\n((?:.*\|.*(?:\n|\Z))*)\n*", _F),
-    "hr": re.compile(_HR, _F),
-    "blockquote": re.compile(r"^( {0,3}> ?[^\n]*(?:\n|\Z))+", _F),
-    "list": re.compile(_LIST, _F),
-    "item": re.compile(r"^( *)(bull) [^\n]*(?:\n(?!\1bull )[^\n]*)*".replace("bull", _BULLET), _F | re.M),
-    "html": re.compile(_HTML, _F),
-    "def": re.compile(_DEF, _F),
-    "table": re.compile(r"^ *\|(.+)\n *\|( *[-:]+[-| :]*)\n((?: *\|.*(?:\n|\Z))*)\n*", _F),
-    "lheading": re.compile(_LHEADING, _F),
-    "paragraph": re.compile(_PARAGRAPH, _F),
-    "text": re.compile(r"^[^\n]+", _F),
+    r"^ *(?:comment *(?:\n|\s*$)|closed *(?:\n{2,}|\s*$)|closing *(?:\n{2,}|\s*$))",
+    ("comment", r"<!--[\s\S]*?-->"),
+    ("closed", r"<(tag)[\s\S]+?<\/\1>"),
+    ("closing", r"""<tag(?:"[^"]*"|'[^']*'|\s[^'"\/>\s]*)*?\/?>"""),
+).replace("tag", _TAG)  # marked: replace(/tag/g, ...)
+# The paragraph of marked's normal grammar: a blockquote's lazy lines are read with it, GFM or not.
+_PARAGRAPH = _edit(
+    r"^([^\n]+(?:\n?(?!hr|heading|lheading| {0,3}>|tag)[^\n]+)+)",
+    ("hr", _HR),
+    ("heading", _HEADING),
+    ("lheading", _LHEADING),
+    ("tag", "<" + _TAG),
+)
+_BLOCKQUOTE = _edit(r"^( {0,3}> ?(paragraph|[^\n]*)(?:\n|$))+", ("paragraph", _PARAGRAPH))
+_FENCES = r"^ *(`{3,}|~{3,})[ \.]*(\S+)? *\n([\s\S]*?)\n? *\1 *(?:\n+|$)"
+# GFM's paragraph also stops before a fence and a list. The back-references renumbered here are marked's own:
+# only the first `\1` of the list becomes `\3` (a group of the fence), the second one names the open paragraph.
+_GFM_PARAGRAPH = _edit(
+    _PARAGRAPH,
+    ("(?!", "(?!" + _replace_first(_FENCES, r"\1", r"\2") + "|" + _replace_first(_LIST, r"\1", r"\3") + "|"),
+)
+SOURCES = {  # marked's `block.tables`, in its own (JavaScript) syntax
+    "newline": r"^\n+",
+    "code": r"^( {4}[^\n]+\n*)+",
+    "fences": _FENCES,
+    "hr": _HR,
+    "heading": r"^ *(#{1,6}) +([^\n]+?) *#* *(?:\n+|$)",
+    "nptable": r"^ *(\S.*\|.*)\n *([-:]+ *\|[-| :]*)\n((?:.*\|.*(?:\n|$))*)\n*",
+    "blockquote": _BLOCKQUOTE,
+    "list": _LIST,
+    "html": _HTML,
+    "def": _DEF,
+    "table": r"^ *\|(.+)\n *\|( *[-:]+[-| :]*)\n((?: *\|.*(?:\n|$))*)\n*",
+    "lheading": _LHEADING,
+    "paragraph": _GFM_PARAGRAPH,
+    "text": r"^[^\n]+",
+    "item": _ITEM,
 }
+RULES = {name: _js(source) for name, source in SOURCES.items() if name != "item"}
+# Deliberate: `#{1,6}` directly followed by text is a heading, as in the marked 0.2 most decks were written for
+# (marked 0.3's GFM heading wants a space; its paragraph already stops before such a line).
+RULES["heading"] = _js(_HEADING)
+_ITEM_RULE = _JsLines(_ITEM)  # marked compiles it with the g and m flags
+_BLANK_LINES = _JsLines(r"^ +$")
+_QUOTE_MARKS = _JsLines(r"^ *> ?")
+_CODE_INDENT = _JsLines(r"^ {4}")
+_TRAILING_NEWLINES = _js(r"\n+$")
+_LOOSE = _js(r"\n\n(?!\s*$)")
 _HTML_WRAPPER = "marked-inline-html"  # carries an HTML block through inline parsing, then is removed
+_NEWLINE = AtomicString("\n")  # what marked's renderer writes between blocks: never read as Markdown
 
 
 @dataclass
@@ -102,7 +203,7 @@ class _Token:
     pre: bool = False
     children: list[_Token] = field(default_factory=list)  # blockquote body
     items: list[tuple[bool, list[_Token]]] = field(default_factory=list)  # list: (loose, body)
-    start: int | None = None
+    start: str | None = None  # an ordered list's first number, as JavaScript writes it
     header: list[str] = field(default_factory=list)
     align: list[str | None] = field(default_factory=list)
     cells: list[list[str]] = field(default_factory=list)
@@ -125,7 +226,7 @@ def _align(spec: list[str]) -> list[str | None]:
 def lex(src: str, top: bool = True, refs: dict[str, tuple[str, str | None]] | None = None) -> list[_Token]:
     """Cut Markdown into block tokens exactly as marked 0.3.19's Lexer.token does."""
     refs = {} if refs is None else refs
-    src = re.sub(r"^ +$", "", src, flags=re.M)
+    src = _BLANK_LINES.sub("", src)
     tokens: list[_Token] = []
     while src:
         if m := RULES["newline"].match(src):
@@ -136,8 +237,8 @@ def lex(src: str, top: bool = True, refs: dict[str, tuple[str, str | None]] | No
             break
         if m := RULES["code"].match(src):
             src = src[m.end() :]
-            text = re.sub(r"^ {4}", "", m.group(0), flags=re.M)
-            tokens.append(_Token("code", text=re.sub(r"\n+\Z", "", text)))
+            text = _CODE_INDENT.sub("", m.group(0))
+            tokens.append(_Token("code", text=_TRAILING_NEWLINES.sub("", text, count=1)))
             continue
         if m := RULES["fences"].match(src):
             src = src[m.end() :]
@@ -152,9 +253,9 @@ def lex(src: str, top: bool = True, refs: dict[str, tuple[str, str | None]] | No
             tokens.append(
                 _Token(
                     "table",
-                    header=re.split(r" *\| *", re.sub(r"^ *| *\| *$", "", m.group(1))),
-                    align=_align(re.split(r" *\| *", re.sub(r"^ *|\| *$", "", m.group(2)))),
-                    cells=[re.split(r" *\| *", row) for row in re.sub(r"\n$", "", m.group(3)).split("\n")],
+                    header=_TABLE_SPLIT.split(_NPTABLE_HEADER_EDGES.sub("", m.group(1))),
+                    align=_align(_TABLE_SPLIT.split(_TABLE_ALIGN_EDGES.sub("", m.group(2)))),
+                    cells=[_TABLE_SPLIT.split(row) for row in _LAST_NEWLINE.sub("", m.group(3), count=1).split("\n")],
                 )
             )
             continue
@@ -163,9 +264,9 @@ def lex(src: str, top: bool = True, refs: dict[str, tuple[str, str | None]] | No
             tokens.append(_Token("hr"))
             continue
         if m := RULES["blockquote"].match(src):
-            quoted, src = _blockquote(m.group(0), src[m.end() :])
-            inner = re.sub(r"^ *> ?", "", quoted, flags=re.M)
-            tokens.append(_Token("blockquote", children=lex(inner, top, refs)))
+            src = src[m.end() :]
+            # `top` is passed on: inside a quote at the top, paragraphs, tables and definitions are read as there.
+            tokens.append(_Token("blockquote", children=lex(_QUOTE_MARKS.sub("", m.group(0)), top, refs)))
             continue
         if m := RULES["list"].match(src):
             src = src[m.end() :]
@@ -177,19 +278,21 @@ def lex(src: str, top: bool = True, refs: dict[str, tuple[str, str | None]] | No
             continue
         if top and (m := RULES["def"].match(src)):
             src = src[m.end() :]
-            title = m.group(3)[1:-1] if m.group(3) else None
-            refs.setdefault(m.group(1).lower(), (m.group(2), title))
+            label = m.group(1).lower()
+            # marked keeps its definitions in a plain JavaScript object, where these two names are already taken.
+            if label not in refs and label not in ("constructor", "__proto__"):
+                refs[label] = (m.group(2), m.group(3)[1:-1] if m.group(3) else None)
             continue
         if top and (m := RULES["table"].match(src)):
             src = src[m.end() :]
             tokens.append(
                 _Token(
                     "table",
-                    header=re.split(r" *\| *", re.sub(r"^ *| *\| *$", "", m.group(1))),
-                    align=_align(re.split(r" *\| *", re.sub(r"^ *|\| *$", "", m.group(2)))),
+                    header=_TABLE_SPLIT.split(_NPTABLE_HEADER_EDGES.sub("", m.group(1))),
+                    align=_align(_TABLE_SPLIT.split(_TABLE_ALIGN_EDGES.sub("", m.group(2)))),
                     cells=[
-                        re.split(r" *\| *", re.sub(r"^ *\| *| *\| *$", "", row))
-                        for row in re.sub(r"(?: *\| *)?\n$", "", m.group(3)).split("\n")
+                        _TABLE_SPLIT.split(_TABLE_ROW_EDGES.sub("", row))
+                        for row in _TABLE_LAST_NEWLINE.sub("", m.group(3), count=1).split("\n")
                     ],
                 )
             )
@@ -210,36 +313,47 @@ def lex(src: str, top: bool = True, refs: dict[str, tuple[str, str | None]] | No
     return tokens
 
 
-def _blockquote(quoted: str, rest: str) -> tuple[str, str]:
-    """Extend a blockquote over lazy continuation lines (paragraph text without `>`), as marked does."""
-    while quoted.endswith("\n") and quoted.rstrip("\n").split("\n")[-1].strip(" >") and rest:
-        line, _, after = rest.partition("\n")
-        if not line or _INTERRUPT.match(rest):
-            break
-        if m := RULES["blockquote"].match(rest):
-            quoted, rest = quoted + m.group(0), rest[m.end() :]
-            continue
-        quoted, rest = quoted + line + ("\n" if _ else ""), after
-    return quoted, rest
+_TABLE_SPLIT = _js(r" *\| *")
+_NPTABLE_HEADER_EDGES = _js(r"^ *| *\| *$")
+_TABLE_ALIGN_EDGES = _js(r"^ *|\| *$")
+_TABLE_ROW_EDGES = _js(r"^ *\| *| *\| *$")
+_LAST_NEWLINE = _js(r"\n$")
+_TABLE_LAST_NEWLINE = _js(r"(?: *\| *)?\n$")
+_BULLET_AND_SPACES = _js(r"^ *([*+-]|\d+\.) +")
 
 
 def _lex_list(block: str, bullet: str, refs: dict[str, tuple[str, str | None]]) -> _Token:
     ordered = len(bullet) > 1
-    token = _Token("list", start=int(bullet[:-1]) if ordered else None)
-    items = [m.group(0) for m in RULES["item"].finditer(block)]
+    token = _Token("list", start=_js_number(bullet[:-1]) if ordered else None)
+    items = [m.group(0) for m in _ITEM_RULE.finditer(block)]
     next_loose = False
     for i, item in enumerate(items):
         space = len(item)
-        item = re.sub(r"^ *([*+-]|\d+\.) +", "", item)
+        item = _BULLET_AND_SPACES.sub("", item, count=1)
         if "\n " in item:  # outdent the item's lines by the bullet's width, as marked does
             space -= len(item)
-            item = re.sub(rf"^ {{1,{space}}}", "", item, flags=re.M)
-        loose = next_loose or bool(re.search(r"\n\n(?!\s*\Z)", item))
+            item = _outdent(space).sub("", item)
+        loose = next_loose or bool(_LOOSE.search(item))
         if i != len(items) - 1:
             next_loose = item.endswith("\n")
             loose = loose or next_loose
         token.items.append((loose, lex(item, False, refs)))
     return token
+
+
+@functools.lru_cache(maxsize=64)
+def _outdent(width: int) -> _JsLines:
+    return _JsLines(f"^ {{1,{width}}}")
+
+
+def _js_number(digits: str) -> str:
+    """The number JavaScript reads from a list's digits (`+bull`), written as JavaScript writes it: the shortest
+    digits that read back as the same double, zeros after them up to 1e21, exponent notation from there."""
+    value = float(digits)
+    if value == float("inf"):
+        return "Infinity"
+    shortest = repr(value)
+    return format(Decimal(shortest).to_integral_value(), "f") if value < 1e21 else shortest
 
 
 class MarkedBlockProcessor(BlockProcessor):
@@ -257,10 +371,19 @@ class MarkedBlockProcessor(BlockProcessor):
         tokens = lex(text, True, refs)
         for label, (href, title) in refs.items():
             self.parser.md.references.setdefault(label, (href, title))  # type: ignore[attr-defined, arg-type]
+        self._refs = refs
+        self._text_link = _LinkState()  # marked's second inline lexer, for heading ids, has its own inLink
         self._build(parent, tokens)
         return True
 
+    def _heading_id(self, text: str) -> str:
+        """marked's id for a heading: its text as rendered by a TextRenderer, references decoded, lower-cased,
+        each run of non-word characters a `-`."""
+        plain = _unescape(_text_of(text, self._refs, self._text_link))
+        return re.sub(r"[^\w]+", "-", plain.lower(), flags=re.ASCII)
+
     def _build(self, parent: etree.Element, tokens: list[_Token], tight: bool = False) -> None:
+        """Add the tokens' elements to `parent`, with the newlines marked's renderer writes between them."""
         i = 0
         while i < len(tokens):
             tok = tokens[i]
@@ -273,63 +396,65 @@ class MarkedBlockProcessor(BlockProcessor):
                 if tight:
                     _append_text(parent, "\n".join(lines))
                 else:
-                    etree.SubElement(parent, "p").text = "\n".join(lines)
+                    _element(parent, "p", "\n".join(lines))
             elif tok.type == "paragraph":
-                etree.SubElement(parent, "p").text = tok.text
+                _element(parent, "p", tok.text)
             elif tok.type == "heading":
-                el = etree.SubElement(parent, f"h{tok.depth}")
-                el.set("id", re.sub(r"[^\w]+", "-", tok.text.lower(), flags=re.ASCII))
-                el.text = tok.text
+                _element(parent, f"h{tok.depth}", tok.text).set("id", self._heading_id(tok.text))
             elif tok.type == "code":
-                pre = etree.SubElement(parent, "pre")
-                code = etree.SubElement(pre, "code")
+                # marked ends a block of code with a newline only when it names a language
+                code = etree.SubElement(_element(parent, "pre", tail=_NEWLINE if tok.lang else None), "code")
                 highlighted = highlight(tok.text + "\n", tok.lang) if tok.lang else None
                 if highlighted is not None:
                     code.set("class", f"lang-{tok.lang} highlight")
-                    # Python-Markdown's prettifier puts the final newline after the placeholder.
-                    stored = self.parser.md.htmlStash.store(highlighted.removesuffix("\n"))  # type: ignore[attr-defined]
-                    code.text = AtomicString(stored)
+                    code.text = AtomicString(self.parser.md.htmlStash.store(highlighted))  # type: ignore[attr-defined]
                 else:
                     if tok.lang:
                         code.set("class", f"lang-{tok.lang}")
                     code.text = AtomicString(code_escape(tok.text + "\n"))  # an entity in code shows as written
             elif tok.type == "hr":
-                etree.SubElement(parent, "hr")
+                _element(parent, "hr")
             elif tok.type == "blockquote":
-                self._build(etree.SubElement(parent, "blockquote"), tok.children)
+                self._build(_element(parent, "blockquote", _NEWLINE), tok.children)
             elif tok.type == "list":
-                el = etree.SubElement(parent, "ol" if tok.start is not None else "ul")
-                if tok.start is not None and tok.start != 1:
-                    el.set("start", str(tok.start))
+                el = _element(parent, "ol" if tok.start is not None else "ul", _NEWLINE)
+                if tok.start is not None and tok.start != "1":
+                    el.set("start", tok.start)
                 for loose, body in tok.items:
-                    self._build(etree.SubElement(el, "li"), body, tight=not loose)
+                    self._build(_element(el, "li"), body, tight=not loose)
             elif tok.type == "html":
                 if tok.pre:  # marked leaves <pre>, <script> and <style> blocks untouched
                     placeholder = self.parser.md.htmlStash.store(tok.text)  # type: ignore[attr-defined]
-                    etree.SubElement(parent, "p").text = AtomicString(placeholder)
+                    _element(parent, _HTML_WRAPPER, AtomicString(placeholder), tail=None)
                 else:  # marked runs inline Markdown over the rest
-                    etree.SubElement(parent, _HTML_WRAPPER).text = tok.text
+                    _element(parent, _HTML_WRAPPER, tok.text, tail=None)
             elif tok.type == "table":
                 self._table(parent, tok)
 
     @staticmethod
     def _table(parent: etree.Element, tok: _Token) -> None:
-        table = etree.SubElement(parent, "table")
-        row = etree.SubElement(etree.SubElement(table, "thead"), "tr")
+        table = _element(parent, "table", _NEWLINE)
+        row = _element(_element(table, "thead", _NEWLINE), "tr", _NEWLINE)
         for j, text in enumerate(tok.header):
             _cell(row, "th", text, tok.align[j] if j < len(tok.align) else None)
-        body = etree.SubElement(table, "tbody")
+        body = _element(table, "tbody", _NEWLINE)
         for cells in tok.cells:
-            row = etree.SubElement(body, "tr")
+            row = _element(body, "tr", _NEWLINE)
             for j, text in enumerate(cells):
                 _cell(row, "td", text, tok.align[j] if j < len(tok.align) else None)
 
 
+def _element(parent: etree.Element, tag: str, text: str | None = None, tail: str | None = _NEWLINE) -> etree.Element:
+    """A new last child of `parent`, with its text and the text after it (a newline after a block, as marked writes)."""
+    el = etree.SubElement(parent, tag)
+    el.text, el.tail = text, tail
+    return el
+
+
 def _cell(row: etree.Element, tag: str, text: str, align: str | None) -> None:
-    cell = etree.SubElement(row, tag)
+    cell = _element(row, tag, text)
     if align:
         cell.set("style", f"text-align:{align}")
-    cell.text = text
 
 
 def _append_text(parent: etree.Element, text: str) -> None:
@@ -370,10 +495,35 @@ def _formatter() -> Any:
 
 
 class _MarkedWhitespace(Preprocessor):
-    """Normalise as marked does before lexing: a tab is four spaces, a no-break space is a space."""
+    """Normalise as marked does before lexing: a tab is four spaces, a no-break space is a space, the symbol for
+    newline (U+2424) is a newline."""
 
     def run(self, lines: list[str]) -> list[str]:
-        return [line.replace("\t", "    ").replace("\u00a0", " ") for line in lines]
+        text = "\n".join(lines).replace("\t", "    ").replace("\u00a0", " ").replace("\u2424", "\n")
+        return text.split("\n")
+
+
+class _KeepEdges(Treeprocessor):
+    """Mark the start and the end of the slide: Python-Markdown strips the white space at both ends of what it
+    writes, which marked keeps (it shows inside a raw `<pre>` left open). `to_html` takes the marks off."""
+
+    def run(self, root: etree.Element) -> None:
+        root.text = _EDGE + (root.text or "")
+        if len(root):
+            root[-1].tail = (root[-1].tail or "") + _EDGE
+        else:
+            root.text += _EDGE
+
+
+_EDGE = "\x01"
+
+
+class _RawHtml(RawHtmlPostprocessor):
+    """Python-Markdown's restoring of raw HTML, without its dropping of the `<p>` around a paragraph that is only a
+    block-level tag: marked keeps it (`<p><div>x</p>`)."""
+
+    def isblocklevel(self, html: str) -> bool:
+        return False
 
 
 class _UnwrapHtmlBlocks(Postprocessor):
@@ -384,29 +534,6 @@ class _UnwrapHtmlBlocks(Postprocessor):
 # Inline grammar: marked 0.3.19's `inline.gfm` rules (Cleaver turns gfm on and leaves breaks off), transliterated.
 # marked anchors each rule with `^` and matches it against the rest of the text; here each is matched at the
 # reading position instead (`pattern.match(text, pos)`), so the anchors are gone and `$` is `\Z`.
-_JS_WHITESPACE = (  # what JavaScript's \s matches
-    " \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-    "\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
-
-
-def _js(source: str) -> re.Pattern[str]:
-    """Compile a regex written for JavaScript: its \\w, \\b and \\d are ASCII, but its \\s also takes U+3000 and
-    the other Unicode spaces (a URL ends at an ideographic space)."""
-    out, in_class = [], False
-    for part in re.findall(r"\\.|.", source, re.S):
-        if part == "[":
-            in_class = True
-        elif part == "]":
-            in_class = False
-        elif part == r"\s":
-            part = _JS_WHITESPACE if in_class else f"[{_JS_WHITESPACE}]"
-        elif part == r"\S" and not in_class:  # inside a class it is only ever `[\s\S]`: any character
-            part = f"[^{_JS_WHITESPACE}]"
-        out.append(part)
-    return re.compile("".join(out), re.ASCII)
-
-
 # marked's edit() drops a `^` not preceded by `[` from what it splices in, so its e-mail rule lost the `^` of
 # its character class: an address cannot hold one.
 _EMAIL = (
@@ -466,7 +593,7 @@ class _Literal(_Rule):
         self.group = group
 
     def handleMatch(self, m: _Match, data: str) -> _Result:  # type: ignore[override]  # noqa: N802
-        return m.group(self.group), m.start(), m.end()
+        return _as_marked_writes(m.group(self.group)), m.start(), m.end()
 
 
 class _Autolink(_Rule):
@@ -499,8 +626,8 @@ def _backpedal(url: str) -> str:
 
 
 def _link_to(href: str, text: str) -> etree.Element:
-    el = etree.Element("a", {"href": href})
-    el.text = AtomicString(text)
+    el = etree.Element("a", {"href": _as_marked_writes(href)})
+    el.text = AtomicString(_as_marked_writes(text))
     return el
 
 
@@ -539,13 +666,100 @@ class _RefLink(_Rule):
 def _link(source: str, text: str, href: str, title: str | None) -> etree.Element:
     """marked's outputLink: a link, whose text is read as Markdown, or an image, whose alt text is kept as is."""
     if source.startswith("!"):
-        el = etree.Element("img", {"src": href, "alt": text})
+        el = etree.Element("img", {"src": _as_marked_writes(href), "alt": _as_marked_writes(text)})
     else:
-        el = etree.Element("a", {"href": href})
+        el = etree.Element("a", {"href": _as_marked_writes(href)})
         el.text = text
     if title:
-        el.set("title", title)
+        el.set("title", _as_marked_writes(title))
     return el
+
+
+def _text_of(src: str, refs: dict[str, tuple[str, str | None]], link: _LinkState) -> str:
+    """What marked's InlineLexer.output gives with its TextRenderer: text escaped as marked escapes it, raw tags as
+    written, the text of links, emphasis and code, the alt text of images, nothing for a line break."""
+    out: list[str] = []
+    pos = 0
+    while pos < len(src):
+        if m := INLINE_RULES["escape"].match(src, pos):
+            out.append(m.group(1))
+        elif m := INLINE_RULES["autolink"].match(src, pos):
+            # marked writes an address as character references, which read back as the address
+            out.append(m.group(1) if m.group(2) else _escape(m.group(1)))
+        elif not link.inside and (m := INLINE_RULES["url"].match(src, pos)):
+            url = _backpedal(m.group(0))
+            out.append(_escape(url))
+            pos += len(url)
+            continue
+        elif m := INLINE_RULES["tag"].match(src, pos):
+            tag = m.group(0)
+            if not link.inside and tag[:3].lower() == "<a ":
+                link.inside = True
+            elif link.inside and tag[:4].lower() == "</a>":
+                link.inside = False
+            out.append(tag)
+        elif (m := INLINE_RULES["link"].match(src, pos)) or (
+            (m := INLINE_RULES["reflink"].match(src, pos) or INLINE_RULES["nolink"].match(src, pos))
+            and refs.get(_SPACES.sub(" ", (m.re.groups > 1 and m.group(2)) or m.group(1)).lower(), ("", None))[0]
+        ):
+            link.inside = True
+            out.append(_escape(m.group(1)) if m.group(0).startswith("!") else _text_of(m.group(1), refs, link))
+            link.inside = False
+        elif m:  # a reference to nothing: marked gives up on its first character only
+            out.append(src[pos])
+            pos += 1
+            continue
+        elif (m := INLINE_RULES["strong"].match(src, pos)) or (m := INLINE_RULES["em"].match(src, pos)):
+            out.append(_text_of(m.group(2) or m.group(1), refs, link))
+        elif m := INLINE_RULES["code"].match(src, pos):
+            out.append(_escape(m.group(2).strip(_JS_WHITESPACE), encode=True))
+        elif m := INLINE_RULES["br"].match(src, pos):
+            pass
+        elif m := INLINE_RULES["del"].match(src, pos):
+            out.append(_text_of(m.group(1), refs, link))
+        else:
+            m = INLINE_RULES["text"].match(src, pos)
+            assert m is not None  # the text rule takes any character
+            out.append(_escape(m.group(0)))
+        pos = m.end()
+    return "".join(out)
+
+
+def _escape(text: str, encode: bool = False) -> str:
+    """marked's escape(): `&` too unless it starts something like a character reference (always, with `encode`)."""
+    text = text.replace("&", "&amp;") if encode else _LONE_AMPERSAND.sub("&amp;", text)
+    return text.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("'", "&#39;")
+
+
+def _unescape(text: str) -> str:
+    """marked's unescape(): `&colon;` and numeric references decoded (as String.fromCharCode reads the number),
+    other named references dropped; the semicolon is optional."""
+
+    def decode(m: _Match) -> str:
+        name = m.group(1).lower()
+        if name == "colon":
+            return ":"
+        if not name.startswith("#"):
+            return ""
+        try:
+            number = float(int(name[2:], 16)) if name.startswith("#x") else float(name[1:])
+        except OverflowError:
+            number = float("inf")
+        return chr(int(number) % 0x10000 if number != float("inf") else 0)
+
+    return _REFERENCE.sub(decode, text)
+
+
+_LONE_AMPERSAND = re.compile(r"&(?!#?\w+;)", re.ASCII)
+_REFERENCE = re.compile(r"&(#(?:\d+)|(?:#x[0-9A-Fa-f]+)|(?:\w+));?", re.ASCII | re.IGNORECASE)
+# An `&` that marked writes as it is (it starts something like a reference): kept from Python-Markdown's serializer,
+# which would escape `&#58x;`, by its own placeholder for a bare `&`, restored after serializing. The browser then
+# decodes what Cleaver's HTML holds, in text and attributes alike.
+_KEPT_AMPERSAND = re.compile(r"&(?=#?\w+;)", re.ASCII)
+
+
+def _as_marked_writes(text: str) -> str:
+    return _KEPT_AMPERSAND.sub(AMP_SUBSTITUTE, text)
 
 
 class _Span(_Rule):
@@ -654,6 +868,7 @@ class MarkedExtension(Extension):
         md.preprocessors.register(_MarkedWhitespace(md), "marked_whitespace", 40)
         md.preprocessors.deregister("html_block")  # HTML blocks are marked's, found by the lexer
         md.parser.blockprocessors.register(MarkedBlockProcessor(md.parser), "marked", 200)
+        md.postprocessors.register(_RawHtml(md), "raw_html", 30)
         md.postprocessors.register(_UnwrapHtmlBlocks(md), "marked_unwrap", 0)
         # marked's inline grammar replaces Python-Markdown's: its rules, tried in the order of marked's
         # InlineLexer.output, by a driver that replaces Python-Markdown's inline pass.
@@ -677,11 +892,15 @@ class MarkedExtension(Extension):
         for i, rule in enumerate(rules):
             md.inlinePatterns.register(rule, rule.name, 10 * (len(rules) - i))
         md.treeprocessors.register(_MarkedInline(md, link), "inline", 20)
+        # marked writes its own newlines between blocks (the block processor writes them as it does): no prettifier,
+        # which would also put one after each <br> and strip the end of each code block.
+        md.treeprocessors.deregister("prettify")
+        md.treeprocessors.register(_KeepEdges(md), "marked_edges", 10)
 
 
 def to_html(text: str) -> str:
     """Return the HTML of one slide's Markdown."""
-    return _reader().reset().convert(text)
+    return _reader().reset().convert(text)[1:-1]  # without the edge marks (a blank text gives "")
 
 
 @functools.cache

@@ -293,9 +293,7 @@ def _convert(markdown: str) -> tuple[str, int]:
     try:
         html = to_html(markdown)
     except RecursionError:
-        html = ""
-    if not html and markdown:
-        return html, MAX_NESTING + 1
+        return "", MAX_NESTING + 1
     # A slide with no more tags than MAX_NESTING cannot nest deeper: not parsed again to measure (0), which
     # was a third of the time to read a slide.
     return html, _depth(html) if html.count("<") > MAX_NESTING else 0

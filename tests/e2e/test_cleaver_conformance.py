@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from deck2pdf import marked
 from deck2pdf.parse import parse_deck
 
 from ..conftest import REAL_DECKS, REFERENCE_DECK, ROOT
@@ -24,6 +25,7 @@ from ..helpers import visible_text
 
 ORACLE = ROOT / "tests" / "oracle"
 EDGE_CASES = ROOT / "tests" / "decks" / "inline-edge-cases.md"
+BLOCK_EDGE_CASES = ROOT / "tests" / "decks" / "block-edge-cases.md"
 pytestmark = pytest.mark.slow  # it runs node, and needs `make test`'s npm ci
 
 
@@ -87,6 +89,74 @@ def inline_structure(html: str) -> list[tuple[str, ...]]:
     return [(tag, target, re.sub(r"\s+", " ", text).strip()) for tag, target, text in parser.found]
 
 
+class _Blocks(HTMLParser):
+    """Every tag of a slide but the inline ones, in document order, with its attributes; inside `<pre>`, nothing
+    (the highlighters differ: Pygments' classes against highlight.js's, a deliberate difference)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self.in_pre = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.in_pre:
+            self.in_pre += tag == "pre"
+        elif tag not in _Inline.TAGS:
+            self.in_pre = int(tag == "pre")
+            self.found.append(f"<{tag}{''.join(f' {k}={v!r}' for k, v in sorted(attrs, key=str))}>")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "pre":
+            self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.in_pre:
+            self.in_pre -= tag == "pre"
+            if self.in_pre:
+                return
+        elif tag in _Inline.TAGS:
+            return
+        self.found.append(f"</{tag}>")
+
+
+def block_structure(html: str) -> list[str]:
+    """The block tags of the HTML in order (headings with their ids, lists with their start, cells with their
+    alignment, raw HTML tags as written), without whitespace: what a reader sees as the slide's structure."""
+    parser = _Blocks()
+    parser.feed(html)
+    parser.close()
+    return parser.found
+
+
+class _Code(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self.in_pre = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "pre":
+            self.in_pre += 1
+            if self.in_pre == 1:
+                self.blocks.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "pre" and self.in_pre:
+            self.in_pre -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.in_pre:
+            self.blocks[-1] += data
+
+
+def code_text(html: str) -> list[str]:
+    """The text of each `<pre>` of the HTML, byte for byte (trailing spaces and newlines included)."""
+    parser = _Code()
+    parser.feed(html)
+    parser.close()
+    return parser.blocks
+
+
 def compare(decks: list[Path], *readings: Callable[[str], object]) -> tuple[int, int, list[str]]:
     """Return (slides equal, slides in all, a description of each difference); a slide is equal when each reading
     of its HTML (visible text, inline structure) is the same for deck2pdf's and for Cleaver's."""
@@ -130,3 +200,24 @@ def test_inline_edge_cases_show_what_cleaver_shows_with_the_same_inline_structur
     print(f"\ninline edge cases: {equal}/{total} slides equal")
     assert total >= 15
     assert equal == total, "\n".join(differences)
+
+
+def test_block_edge_cases_show_what_cleaver_shows_with_the_same_structure() -> None:
+    equal, total, differences = compare([BLOCK_EDGE_CASES], visible_text, inline_structure, block_structure, code_text)
+    print(f"\nblock edge cases: {equal}/{total} slides equal")
+    assert total >= 12
+    assert equal == total, "\n".join(differences)
+
+
+def test_the_block_rules_are_assembled_as_marked_assembles_them() -> None:
+    # Cleaver's marked, asked for the sources of its GFM-with-tables block rules, as assembled by its edit() calls.
+    script = (
+        "const r = require('marked').Lexer.rules;"
+        "const out = {item: r.item.source};"
+        "for (const [k, v] of Object.entries(r.tables)) if (v && v.source) out[k] = v.source;"
+        "process.stdout.write(JSON.stringify(out));"
+    )
+    theirs = json.loads(subprocess.run(["node", "-e", script], cwd=ORACLE, capture_output=True, check=True).stdout)
+    for part in ("bullet", "_label", "_title"):  # parts of other rules, not rules of their own
+        theirs.pop(part)
+    assert {name: marked.SOURCES.get(name) for name in theirs} == theirs

@@ -143,6 +143,7 @@ from deck2pdf.marked import to_html
         pytest.param("Title\n===", '<h1 id="title">Title</h1>', id="setext-heading"),
         pytest.param("> quoted\nlazy", "<blockquote>\n<p>quoted\nlazy</p>\n</blockquote>", id="blockquote-lazy-line"),
         pytest.param("a\tb\u00a0c", "<p>a    b c</p>", id="tabs-and-no-break-spaces-normalised"),
+        pytest.param("a\u2424* b", "<p>a</p>\n<ul>\n<li>b</li>\n</ul>", id="the-symbol-for-newline-is-a-newline"),
         pytest.param(
             "[y][x]\n\n[x]: http://e.com",
             '<p><a href="http://e.com">y</a></p>',
@@ -275,10 +276,132 @@ def test_inline_markdown_reads_like_marked(source: str, html: str) -> None:
     assert _canonical(to_html(source)) == _canonical(html)
 
 
+@pytest.mark.parametrize(
+    ("source", "html"),
+    [
+        pytest.param(
+            "> bar\nbaz\n> foo",
+            "<blockquote>\n<p>bar\nbaz\nfoo</p>\n</blockquote>",
+            id="a-quote-goes-on-after-a-lazy-line",
+        ),
+        pytest.param(
+            ">>> foo\n> bar\n>>baz",
+            "<blockquote><blockquote><blockquote><p>foo\nbar\nbaz</p></blockquote></blockquote></blockquote>",
+            id="fewer-markers-continue-a-nested-quote-lazily",
+        ),
+        pytest.param(
+            "> a\n[5]: foo\n> b",
+            "<blockquote>\n<p>a\n[5]: foo\nb</p>\n</blockquote>",
+            id="a-definition-line-inside-a-quote-paragraph-is-text",
+        ),
+        pytest.param(
+            "* x\n  > - one\n  - two",
+            "<ul><li>x<blockquote><ul><li>one</li><li>two</li></ul></blockquote></li></ul>",
+            id="a-list-in-a-quote-in-a-list-item",
+        ),
+        pytest.param(
+            "paragraph\nhow are you\n====",
+            '<p>paragraph</p>\n<h1 id="how-are-you">how are you</h1>',
+            id="a-setext-heading-right-after-a-paragraph-line",
+        ),
+        pytest.param(
+            "para\nSub\n--",
+            '<p>para</p>\n<h2 id="sub">Sub</h2>',
+            id="a-dash-underline-right-after-a-paragraph-line",
+        ),
+        pytest.param(
+            "[x]: http://a\u3000b\n\n[x]",
+            '<p>[x]: <a href="http://a">http://a</a>\u3000b</p>\n<p>[x]</p>',
+            id="an-ideographic-space-ends-a-definition-s-address-as-javascript-s-whitespace",
+        ),
+        pytest.param(
+            "a | b\n-- | --\nc\u2028d | e",
+            "<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td></td></tr></tbody></table>"
+            "<p>c\u2028d | e</p>",
+            id="a-line-separator-ends-a-table-row-as-javascript-s-dot-does",
+        ),
+        pytest.param(
+            "> a\u2028> b",
+            "<blockquote>\n<p>a\u2028b</p>\n</blockquote>",
+            id="a-line-separator-starts-a-line-for-the-quote-marks-as-in-javascript",
+        ),
+        pytest.param(
+            "1234567890123456789012. big",
+            '<ol start="1.2345678901234568e+21"><li>big</li></ol>',
+            id="an-ordered-list-starts-at-the-number-javascript-reads",
+        ),
+    ],
+)
+def test_block_grammar_reads_like_marked(source: str, html: str) -> None:
+    assert _canonical(to_html(source)) == _canonical(html)
+
+
+@pytest.mark.parametrize(
+    ("source", "html"),
+    [
+        pytest.param(
+            "&#58x; &copyx; &_b; [a](&#58document; '&#58t;') ![&#58;](x&#58y;) http://x.org/&#58z;",
+            '<p>&#58x; &copyx; &amp;_b; <a href="&#58document;" title="&#58t;">a</a> <img src="x&#58y;" alt="&#58;"> '
+            '<a href="http://x.org/&amp;#58z">http://x.org/&amp;#58z</a>;</p>',
+            id="references-without-a-semicolon-reach-the-browser-as-cleaver-writes-them",
+        ),
+        pytest.param(
+            "<div>\n* a", "<p><div></p>\n<ul>\n<li>a</li>\n</ul>", id="a-paragraph-of-one-block-tag-keeps-its-p"
+        ),
+    ],
+)
+def test_text_and_attributes_are_written_as_marked_writes_them(source: str, html: str) -> None:
+    assert _canonical(to_html(source)) == _canonical(html)
+
+
+@pytest.mark.parametrize(
+    ("source", "html"),
+    [
+        pytest.param("## **Bold** [Foo]", '<h2 id="bold-foo-"><strong>Bold</strong> [Foo]</h2>', id="markup-dropped"),
+        pytest.param(
+            '## a & b "q" <b>x</b> `<c>` &#65;&#x42; [l](u) ![i](p.png)',
+            '<h2 id="a-b-q-b-x-b-c-ab-l-i">a &amp; b &quot;q&quot; <b>x</b> <code>&lt;c&gt;</code> &#65;&#x42; '
+            '<a href="u">l</a> <img src="p.png" alt="i"></h2>',
+            id="named-references-dropped-numeric-ones-read-raw-tags-kept",
+        ),
+        pytest.param(
+            "Ref [x][r] here\n===\n\n[r]: http://e.org",
+            '<h1 id="ref-x-here">Ref <a href="http://e.org">x</a> here</h1>',
+            id="a-reference-link-s-text",
+        ),
+    ],
+)
+def test_heading_ids_are_made_from_the_rendered_text(source: str, html: str) -> None:
+    assert _canonical(to_html(source)) == _canonical(html)
+
+
+@pytest.mark.parametrize(
+    ("source", "code"),
+    [
+        ("```\nabc   \n```", "abc   \n"),
+        ("    abc   \n\nx", "abc   \n"),
+        ("* a\n\n        abc \t", "  abc     \n"),
+        ("```js\nlet a;  \n```", "let a;  \n"),
+    ],
+)
+def test_code_keeps_the_spaces_at_the_end_of_its_last_line(source: str, code: str) -> None:
+    assert re.findall(r"<code[^>]*>(.*?)</code>", re.sub(r"</?span[^>]*>", "", to_html(source)), re.S) == [code]
+
+
+def test_newlines_are_written_where_marked_writes_them() -> None:
+    # They show inside a raw <pre>: none after a <br>, a newline after each block, none after code without a language
+    assert to_html("<pre>x  \ny") == "<p><pre>x<br />y</p>\n"
+    assert to_html("* a\n\n  b\n* c\n\n> q\n\n| a |\n|---|\n| 1 |\n\n```\ncode\n```\n<div>x</div>  ") == (
+        "<ul>\n<li><p>a</p>\n<p>b</p>\n</li>\n<li>c</li>\n</ul>\n<blockquote>\n<p>q</p>\n</blockquote>\n"
+        "<table>\n<thead>\n<tr>\n<th>a</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>1</td>\n</tr>\n</tbody>\n</table>\n"
+        "<pre><code>code\n</code></pre><div>x</div>  "
+    )
+
+
 def test_an_email_autolink_is_written_plainly() -> None:
     # Deliberate: Cleaver's marked writes each character of the address as a random decimal or hex reference;
     # the link and its text read the same.
-    assert to_html("<me@x.org>") == '<p><a href="mailto:me@x.org">me@x.org</a></p>'
+    assert to_html("<me@x.org>") == '<p><a href="mailto:me@x.org">me@x.org</a></p>\n'
 
 
 class _Canonical(HTMLParser):

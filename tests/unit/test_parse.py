@@ -20,7 +20,7 @@ def slides(text: str) -> list[tuple[tuple[str, ...], str]]:
 def test_a_separator_is_any_line_starting_with_two_dashes_and_the_rest_are_classes() -> None:
     deck = slides("--\none\n-- bg dark   wide\ntwo\n---\nthree\n--- wide\nfour\n-->\nfive\n")
     assert [c for c, _ in deck] == [(), ("bg", "dark", "wide"), ("-",), ("-", "wide"), (">",)]
-    assert [h for _, h in deck] == ["<p>one</p>", "<p>two</p>", "<p>three</p>", "<p>four</p>", "<p>five</p>"]
+    assert [h for _, h in deck] == ["<p>one</p>\n", "<p>two</p>\n", "<p>three</p>\n", "<p>four</p>\n", "<p>five</p>\n"]
 
 
 def test_a_dash_line_with_leading_space_is_not_a_separator() -> None:
@@ -31,18 +31,18 @@ def test_a_dash_line_with_leading_space_is_not_a_separator() -> None:
 
 def test_a_separator_followed_directly_by_another_makes_its_class_text_the_slide() -> None:
     assert slides("-- lonely-class\n--\nx\n-- final-class") == [
-        ((), "<p>lonely-class</p>"),
-        ((), "<p>x</p>"),
-        ((), "<p>final-class</p>"),
+        ((), "<p>lonely-class</p>\n"),
+        ((), "<p>x</p>\n"),
+        ((), "<p>final-class</p>\n"),
     ]
 
 
 def test_empty_slides_are_kept() -> None:
-    assert slides("--\n\n--\n\n\n--\na\n--") == [((), ""), ((), ""), ((), "<p>a</p>"), ((), "")]
+    assert slides("--\n\n--\n\n\n--\na\n--") == [((), ""), ((), ""), ((), "<p>a</p>\n"), ((), "")]
 
 
 def test_slide_content_is_trimmed_so_code_on_the_first_line_is_a_paragraph() -> None:
-    assert slides("--\n\n    code on the first line\n") == [((), "<p>code on the first line</p>")]
+    assert slides("--\n\n    code on the first line\n") == [((), "<p>code on the first line</p>\n")]
 
 
 def test_a_separator_inside_a_code_fence_still_cuts_the_slide() -> None:
@@ -54,7 +54,7 @@ def test_crlf_lone_cr_and_a_bom_are_read_like_plain_lf() -> None:
     plain = slides("title: T\n--\n# A\n-- c\nb\n")
     assert slides("title: T\r\n--\r\n# A\r\n-- c\r\nb\r\n") == plain
     assert slides("title: T\r--\r# A\r-- c\rb\r") == plain  # Cleaver reads no slides at all here
-    assert slides("\ufeff--\n# A\n") == [((), '<h1 id="a">A</h1>')]  # Cleaver loses this slide to YAML
+    assert slides("\ufeff--\n# A\n") == [((), '<h1 id="a">A</h1>\n')]  # Cleaver loses this slide to YAML
 
 
 def test_lines_are_numbered_from_the_file() -> None:
@@ -109,15 +109,15 @@ def test_front_matter_keys_and_merges_as_js_yaml_reads_them() -> None:
 def test_text_before_the_first_separator_that_is_not_yaml_becomes_the_first_slide_with_a_warning() -> None:
     deck = parse_text("# Welcome\n* item\n--\nsecond\n", SRC)
     assert [s.html for s in deck.slides] == [
-        '<h1 id="welcome">Welcome</h1>\n<ul>\n<li>item</li>\n</ul>',
-        "<p>second</p>",
+        '<h1 id="welcome">Welcome</h1>\n<ul>\n<li>item</li>\n</ul>\n',
+        "<p>second</p>\n",
     ]
     assert len(deck.warnings) == 1 and "not front matter" in deck.warnings[0]
 
 
 def test_a_yaml_scalar_before_the_first_separator_is_a_slide_too() -> None:
     deck = parse_text("Just a sentence.\n--\nx\n", SRC)
-    assert [s.html for s in deck.slides] == ["<p>Just a sentence.</p>", "<p>x</p>"]
+    assert [s.html for s in deck.slides] == ["<p>Just a sentence.</p>\n", "<p>x</p>\n"]
 
 
 @pytest.mark.parametrize("text", ["", "title: Only front matter\n", "\n\n  \n"])
@@ -193,8 +193,8 @@ def test_inspect_gives_the_documented_json_shape(tmp_path: Path) -> None:
     data = inspect(deck)
     assert data["title"] == "T" and data["meta"]["date"] == "2024-05-01"
     assert data["slides"] == [
-        {"number": 1, "line": 5, "classes": [], "title": "One", "html": '<h3 id="one">One</h3>'},
-        {"number": 2, "line": 7, "classes": ["center"], "title": None, "html": "<p>two</p>"},
+        {"number": 1, "line": 5, "classes": [], "title": "One", "html": '<h3 id="one">One</h3>\n'},
+        {"number": 2, "line": 7, "classes": ["center"], "title": None, "html": "<p>two</p>\n"},
         {
             "number": 3,
             "line": 1,
@@ -234,3 +234,8 @@ def test_nesting_is_measured_only_where_it_can_be_too_deep() -> None:
     for depth in (MAX_NESTING, MAX_NESTING + 1):
         html, measured = _convert("<div>" * depth + "x" + "</div>" * depth)
         assert measured == depth and html.count("<div>") == depth
+
+
+def test_a_slide_of_reference_definitions_only_is_an_empty_slide() -> None:
+    deck = parse_text("--\n[r]: http://example.org\n--\n[r]\n", SRC)
+    assert [s.html for s in deck.slides] == ["", "<p>[r]</p>\n"]
