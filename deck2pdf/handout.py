@@ -12,13 +12,14 @@ import io
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from .errors import RenderError, UsageError
 from .markup import anchors
 from .model import Caption, Cell, Deck, HandoutCell, LinkNote, Rect, Sheet, Slide
+from .options import CODE_FLOOR_EMS, Options, PageSize
 from .options import HANDOUT_SIZES as HANDOUT_LAYOUTS
-from .options import Options
 
 PT_PER_MM = 72 / 25.4
 PAPER_MM = {"a4": (210.0, 297.0), "letter": (215.9, 279.4), "legal": (215.9, 355.6), "a3": (297.0, 420.0)}
@@ -28,7 +29,13 @@ FOOTER = 30.0  # pt: room for "page X of Y" at the bottom
 GAP = 12.0  # pt: between cells
 CAPTION = 14.0  # pt: the slide number line under a slide
 NOTE_LINE = 20.0  # pt: spacing of ruled note lines
+# The smallest any text on an n-up sheet prints at (pt): slides' body, code and tables, and the sheet's own text.
+# A slide is fitted for its cell with these floors; what cannot keep them continues on another cell.
 READABLE_PT = 6.0  # body text smaller than this on paper is hard to read: a warning names a better layout
+FLOOR_PT = {1: 7.0, 2: 7.0, 3: 5.0, 4: 6.0, 6: 5.0, 9: 4.0}
+SMALL_TEXT_EM = 0.75  # the themes set code and tables at .75 of the body's size: the floor holds for them
+CAPTION_ROOM = 48.0  # pt under a grid cell's slide at least: its label and four lines of link notes
+UPRIGHT_MOST = 4 / 3  # a slide page is never laid out taller than 4:3
 # The orientation each layout's slides are largest in (--landscape / --portrait choose): 4 as 2 x 2 and 9 as
 # 3 x 3 across the long side; the others portrait.
 LANDSCAPE = {1: False, 2: False, 3: False, 4: True, 6: False, 9: True}
@@ -85,24 +92,83 @@ def sheet_layout(n: int, paper: str, landscape: bool, aspect: float) -> Sheet:
     return Sheet(width, height, tuple(cells))
 
 
+def _grid_shape(n: int, landscape: bool) -> tuple[int, int] | None:
+    """Columns and rows of an n-up layout that is a plain grid (no note lines), else None."""
+    if n in (1, 3) or (n, landscape) in ((2, True), (4, False)):
+        return None
+    return (
+        {2: (2, 1), 4: (2, 2), 6: (3, 2), 9: (3, 3)} if landscape else {2: (1, 2), 4: (2, 2), 6: (2, 3), 9: (3, 3)}
+    )[n]
+
+
+def paper_page(
+    n: int, paper: str, landscape: bool, size: PageSize, notes: Sequence[LinkNote] = (), qr: bool = False
+) -> PageSize:
+    """The page an n-up handout's slides are laid out on: the slide's own, or, where a grid's cells have height to
+    spare under a slide of the deck's shape (6-up: about 45% of the sheet), a narrower one of the same height
+    (so the same type, laid out across fewer ems), down to 4:3, leaving CAPTION_ROOM under it. Its cell then
+    prints the slide larger: each cell is a page laid out for the size it prints at, not a shrunken screen."""
+    shape = _grid_shape(n, landscape)
+    aspect = size.width / size.height
+    if shape is None:
+        return size
+    w_mm, h_mm = PAPER_MM[paper]
+    width, height = (h_mm, w_mm) if landscape else (w_mm, h_mm)
+    area = Rect(0, 0, width * PT_PER_MM - 2 * MARGIN, height * PT_PER_MM - HEADER - 12 - FOOTER - 8)
+    box = _grid(area, *shape)[0]
+    # Room under the slide for its label and, when a slide has more link notes than CAPTION_ROOM holds, for them.
+    room = max(CAPTION_ROOM, NOTE_LEAD * 1.4 + 4 + sum(note_height(note, box.w, qr) for note in notes))
+    wanted = max(box.w / max(box.h - room, 1.0), UPRIGHT_MOST)
+    if wanted >= aspect * 0.95:  # too little to gain for a change of shape
+        return size
+    return PageSize(round(size.height * wanted, 1), size.height)
+
+
+def print_scale(sheet: Sheet, page_width: float) -> float:
+    """How many pt of the sheet one px of a slide page `page_width` px wide takes."""
+    return sheet.cells[0].slide.w / page_width
+
+
 def body_size(sheet: Sheet, page_width: float, font: float) -> float:
     """The size (pt) body text of `font` px on a slide `page_width` px wide is printed at on the sheet."""
-    return font * sheet.cells[0].slide.w / page_width
+    return font * print_scale(sheet, page_width)
 
 
-def readable_layout(n: int, paper: str, landscape: bool | None, aspect: float, page_width: float, font: float) -> str:
+@dataclass(frozen=True)
+class Floors:
+    """What fitting a slide for its cell may not go under, so that no text prints under the layout's floor."""
+
+    pt: float  # the layout's floor (FLOOR_PT)
+    scale: float  # pt of the sheet a px of the slide page takes
+    min_scale: float  # the body's text scale, at the least
+    code_px: float  # code's size on the slide page, at the least (it wraps instead)
+
+
+def floors(n: int, paper: str, landscape: bool, size: PageSize, min_scale: float) -> Floors:
+    """The fitting floors of slides laid out on `size` pages (`paper_page`) of an n-up handout: the body shrinks no
+    further than keeps its code and tables (SMALL_TEXT_EM of it) at the floor, code no smaller than the floor."""
+    sheet = sheet_layout(n, paper, landscape, size.width / size.height)
+    scale = print_scale(sheet, size.width)
+    floor = FLOOR_PT[n]
+    body = min(1.0, floor / (SMALL_TEXT_EM * size.font * scale))
+    return Floors(floor, scale, max(min_scale, body), max(size.height / CODE_FLOOR_EMS, floor / scale))
+
+
+def readable_layout(n: int, paper: str, landscape: bool | None, size: PageSize) -> str:
     """A warning when n-up sheets print body text under READABLE_PT, naming the layout with the most slides a sheet
     that prints it readably; "" when n-up is readable."""
 
-    def size(k: int, orientation: bool | None) -> float:
-        return body_size(sheet_layout(k, paper, landscape_for(k, orientation), aspect), page_width, font)
+    def printed(k: int, orientation: bool | None) -> float:
+        turned = landscape_for(k, orientation)
+        page = paper_page(k, paper, turned, size)
+        return body_size(sheet_layout(k, paper, turned, page.width / page.height), page.width, page.font)
 
-    printed = size(n, landscape)
-    if printed >= READABLE_PT:
+    here = printed(n, landscape)
+    if here >= READABLE_PT:
         return ""
-    better = next((k for k in sorted(HANDOUT_LAYOUTS, reverse=True) if k < n and size(k, None) >= READABLE_PT), None)
-    advice = f"--handout {better} prints it at {size(better, None):.1f} pt" if better else "print one slide a page"
-    return f"--handout {n} prints the slides' body text at {printed:.1f} pt, under {READABLE_PT:g} pt; {advice}"
+    better = next((k for k in sorted(HANDOUT_LAYOUTS, reverse=True) if k < n and printed(k, None) >= READABLE_PT), None)
+    advice = f"--handout {better} prints it at {printed(better, None):.1f} pt" if better else "print one slide a page"
+    return f"--handout {n} prints the slides' body text at {here:.1f} pt, under {READABLE_PT:g} pt; {advice}"
 
 
 def _grid(area: Rect, cols: int, rows: int) -> list[Rect]:

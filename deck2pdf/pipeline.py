@@ -17,7 +17,17 @@ from .assets import cache_for, checked_style, image_refs, resolve_assets
 from .decktheme import cleaver_theme
 from .errors import AssetError, StrictError
 from .files import FileAccess, read_sheets
-from .handout import builds, landscape_for, link_notes, plan_captions, readable_layout, select_slides, sheet_layout
+from .handout import (
+    builds,
+    floors,
+    landscape_for,
+    link_notes,
+    paper_page,
+    plan_captions,
+    readable_layout,
+    select_slides,
+    sheet_layout,
+)
 from .layout import Typesetter, lay_out_handout, media_warnings
 from .logs import Clock, one_line
 from .model import Deck, FetchScope, HandoutCell, slide_place
@@ -147,6 +157,8 @@ def _convert(
     deck = _parse(source, settings, data)
     clock.lap(f"parsed {len(deck.slides)} slides")
     options, warnings = _options(deck, settings)
+    warnings += _warn(_readable(deck, options))
+    options = _for_paper(deck, options)
     clock.limit(options.timeout)  # the supervisor's deadline holds anyway: this one names the stage
     target = options.output_for(source) if data is None else options.output or STDOUT
     if writing:
@@ -158,7 +170,6 @@ def _convert(
     clock.lap("resolved images")
     request, typesetter = _lay_out(deck, theme, options)
     warnings += _warn(media_warnings(deck))
-    warnings += _warn(_readable(deck, options))
     warnings += _warn(stylesheet_links(deck))
     own_sheets = read_sheets([p for p in (options.style, *options.css) if p], FileAccess.for_deck(source, options))
     warnings += _warn(css_problems(deck, own_sheets))
@@ -215,6 +226,17 @@ def _options(deck: Deck, settings: Mapping[str, Any]) -> tuple[Options, list[str
     return options, _warn([*deck.warnings, *option_warnings, *style_warnings])
 
 
+def _for_paper(deck: Deck, options: Options) -> Options:
+    """A handout's slides are laid out for the cells they print in (`handout.paper_page`), with room under each
+    for the link notes of the slide that has the most."""
+    if not options.handout:
+        return options
+    turned = landscape_for(options.handout, options.landscape)
+    notes = [link_notes(s.html) for s in deck.slides] if options.noting_links else []
+    most = max(notes, key=len, default=())
+    return replace(options, size=paper_page(options.handout, options.paper, turned, options.size, most, options.qr))
+
+
 def _theme(deck: Deck, options: Options) -> tuple[Theme, list[str]]:
     """The print theme, and warnings (--theme deck: the deck's own theme, when it can be had)."""
     if options.theme == DECK_THEME:
@@ -248,13 +270,19 @@ def _lay_out(deck: Deck, theme: Theme, options: Options) -> tuple[rendering.Requ
         max_bytes=options.max_image_bytes,
         styled_by=(theme.folder.resolve(), THEMES_DIR.resolve(), FONTS_DIR.resolve()) if options.untrusted else None,
     )
+    min_scale, code_floor = options.min_scale, options.size.height / CODE_FLOOR_EMS
+    if options.handout:  # fitted so that nothing prints under the layout's floor
+        least = floors(
+            options.handout, options.paper, landscape_for(options.handout, options.landscape), options.size, min_scale
+        )
+        min_scale, code_floor = least.min_scale, least.code_px
     job = rendering.Job(
         typesetter,
         scope,
         tuple(numbers),
         fit=options.fit,
-        min_scale=options.min_scale,
-        code_floor=options.size.height / CODE_FLOOR_EMS,
+        min_scale=min_scale,
+        code_floor=code_floor,
         overflow=options.overflow,
         builds=tuple(builds([deck.slides[n - 1] for n in numbers])),
         variant=stamp.variant,
@@ -348,10 +376,7 @@ def _readable(deck: Deck, options: Options) -> list[str]:
     """A warning when the handout's slides print their text too small to read."""
     if not options.handout:
         return []
-    size = options.size
-    problem = readable_layout(
-        options.handout, options.paper, options.landscape, size.width / size.height, size.width, size.font
-    )
+    problem = readable_layout(options.handout, options.paper, options.landscape, options.size)
     return [f"{deck.source}: {problem}"] if problem else []
 
 
@@ -416,6 +441,18 @@ def _missing_glyph_warning(deck: Deck, char: str) -> str:
 def _overflow_warning(deck: Deck, number: int, pages: int, options: Options) -> str:
     slide = deck.slides[number - 1]
     where = f"even with its text at {round(options.min_scale * 100)}%" if options.fit else "with --no-fit"
+    if options.handout and options.fit:
+        least = floors(
+            options.handout,
+            options.paper,
+            landscape_for(options.handout, options.landscape),
+            options.size,
+            options.min_scale,
+        )
+        where = f"with its text at {round(least.min_scale * 100)}% (no text under --handout {options.handout}'s floor of {least.pt:g} pt)"
+    if pages > 1 and options.handout:
+        more = "the next cell" if pages == 2 else f"the next {pages - 1} cells"
+        return f"{slide_place(deck, slide)}: it does not fit its cell {where}, so it continues in {more}"
     if pages > 1:
         more = "the next page" if pages == 2 else f"the next {pages - 1} pages"
         size = " at its own size" if options.fit else ""

@@ -144,6 +144,34 @@ def page_words(pdf: Path) -> list[tuple[float, float, list[Word]]]:
 
 
 @dataclass(frozen=True)
+class Printed:
+    """The smallest text printed on a page: its size (pt, pdfminer's character size) and some of its text."""
+
+    page: int
+    size: float
+    text: str
+
+
+def smallest_text(pdf: Path) -> list[Printed]:
+    """Each page's smallest printed characters (white space left out), from pdfminer's character boxes."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar, LTContainer
+
+    def chars(item: object) -> list[LTChar]:
+        if isinstance(item, LTChar):
+            return [item] if item.get_text().strip() else []
+        return [c for child in item for c in chars(child)] if isinstance(item, LTContainer) else []
+
+    out = []
+    for number, page in enumerate(extract_pages(pdf), start=1):
+        found = chars(page)
+        if found:
+            least = min(round(c.size, 2) for c in found)
+            out.append(Printed(number, least, "".join(c.get_text() for c in found if round(c.size, 2) == least)[:60]))
+    return out
+
+
+@dataclass(frozen=True)
 class Font:
     name: str
     type: str
