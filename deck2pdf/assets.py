@@ -246,7 +246,10 @@ class _Resolver:
         return _Download(data, got.content_type, "fetched", fetched_at=new.fetched_at)
 
     def _cached(self, entry: Entry) -> _Download:
-        data = self.cache.data_path(entry).read_bytes()
+        try:
+            data = self.cache.data_path(entry).read_bytes()
+        except OSError:  # pruned by a run beside this one between the look-up and now (`Cache.prune`)
+            return _Download(None, None, "missing", "was removed from the cache while this run read it; run again")
         return _Download(data, entry.content_type, "from cache", fetched_at=entry.fetched_at)
 
     def resolve(self, use: _Use, box: tuple[float, float], download: _Download | None) -> Asset:

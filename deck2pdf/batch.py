@@ -193,12 +193,11 @@ def make_archive(
     return what the index wrote for each talk's PDF. `decks` maps each PDF to its deck, when known."""
     from .bundle import make_bundle
     from .index import write_index
-    from .output import write_output
+    from .output import check_target, write_output
 
     if bundle is not None:
-        for talk in talks:
-            if bundle.exists() and bundle.resolve() == talk.pdf.resolve():
-                raise UsageError(f"--bundle {bundle} would overwrite a talk's PDF", hint="choose another file name")
+        # Never one of the files it is made from (a talk's PDF, a deck), by file identity whatever the name.
+        check_target(bundle, None, [*(t.pdf for t in talks), *(decks or {}).values()])
         write_output(bundle, make_bundle(talks, cover, pdfa=pdfa))
         log.info("wrote %s (%d talks)", bundle, len(talks))
     if index is None:

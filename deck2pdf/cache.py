@@ -22,7 +22,7 @@ from pathlib import Path
 from .files import write_atomic
 
 VERSION = "v1"
-PRUNE_GRACE_SECONDS = 3600.0  # entries used this recently are never pruned (a conversion lasts --timeout at most)
+PRUNE_GRACE_SECONDS = 600.0  # entries used this recently are never pruned (a conversion's default --timeout)
 
 
 def default_cache_dir() -> Path:
@@ -95,16 +95,23 @@ class Cache:
             private_network=private_network,
         )
         path = self._data / digest
-        if not (path.is_file() and path.stat().st_size == len(data)):
+        if path.is_file() and path.stat().st_size == len(data):
+            with contextlib.suppress(OSError):
+                os.utime(path)  # in use again: a prune beside this run leaves it (it looks at the time)
+        else:
             _write(path, data)
         _write(self._entry_path(key), json.dumps(asdict(entry), sort_keys=True).encode())
         return entry
 
     def touch(self, entry: Entry) -> Entry:
         """Record that `entry` was revalidated now (the server said it had not changed)."""
+        try:
+            data = self.data_path(entry).read_bytes()
+        except OSError:  # pruned meanwhile: the caller finds it gone
+            return entry
         return self.put(
             entry.key,
-            self.data_path(entry).read_bytes(),
+            data,
             etag=entry.etag,
             last_modified=entry.last_modified,
             content_type=entry.content_type,
@@ -133,6 +140,11 @@ class Cache:
         for used, path, sha in sorted(entries, key=lambda e: e[0]):
             if total <= limit or used > recent:
                 break
+            try:
+                if path.stat().st_mtime > recent:  # used since it was listed
+                    continue
+            except OSError:
+                continue
             path.unlink(missing_ok=True)
             uses[sha] -= 1
             if not uses[sha]:

@@ -74,6 +74,9 @@ def _exit_on_term(signum: int, frame: Any) -> None:
 
 
 def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+    # A worker forked from the conversion's process inherits its SIGTERM handler; a worker must end at SIGTERM
+    # (`stop`), not merely give up its task and wait for the next.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with(parent)
     if initializer is not None:
         initializer(*initargs)
@@ -154,15 +157,22 @@ class Child:
 
         ctx: Any = context()
         self.owner = os.getpid()
-        self.started = time.monotonic()
         self.folder = tempfile.mkdtemp(prefix="deck2pdf-")
         self.connection, theirs = ctx.Pipe()
         # Not a daemon: it starts workers.
         # A forked process holds a copy of this end too: it closes it, or the pipe would never break for it.
         inherited = self.connection if ctx.get_start_method() == "fork" else None
         self.process = ctx.Process(target=_serve, args=(theirs, inherited, warm_up, os.getpid(), self.folder))
-        self.process.start()
-        theirs.close()
+        try:
+            self.process.start()
+        except BaseException:  # (fork refused, spawn from a module without a __main__ guard...)
+            import shutil
+
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.connection.close()
+            raise
+        finally:
+            theirs.close()
         atexit.register(self.close)  # never used (an error, --inspect...): it ends with the program
 
     def call(
@@ -182,24 +192,34 @@ class Child:
         log = logging.getLogger("deck2pdf")
         finished = False  # it answered: it ends by itself
         try:
+            if meter is not None and self.process.pid is not None:
+                meter.over(self.process.pid)  # the first reading, before the work: what it is measured from
             try:
                 self.connection.send((log.getEffectiveLevel(), function, args, memory))
             except OSError:  # it ended before being asked: it said why on stderr
                 raise RenderError("the rendering process could not start", hint="run with --debug") from None
+            looked = time.monotonic()
             while True:
-                wait = None if deadline is None else max(0.0, deadline - time.monotonic())
-                if meter is not None:
-                    wait = POLL_SECONDS if wait is None else min(wait, POLL_SECONDS)
-                if not self.connection.poll(wait):
-                    if deadline is not None and time.monotonic() >= deadline:
-                        raise GaveUp
-                    if meter is not None and self.process.pid is not None and meter.over(self.process.pid):
+                # The walls are checked on every turn, whatever the work sends: a flood of messages cannot hold
+                # them off.
+                now = time.monotonic()
+                if deadline is not None and now >= deadline:
+                    raise GaveUp
+                if meter is not None and now - looked >= POLL_SECONDS and self.process.pid is not None:
+                    looked = now
+                    if meter.over(self.process.pid):
                         raise OverMemoryError
+                wait = POLL_SECONDS if meter is not None else None
+                if deadline is not None:
+                    wait = max(0.0, min(deadline - now, wait if wait is not None else deadline - now))
+                if not self.connection.poll(wait):
                     continue
                 try:
                     kind, *payload = self.connection.recv()
-                except EOFError:
+                except (EOFError, OSError):  # it ended (killed, out of memory in C code...) without an answer
                     raise RenderError("the rendering process ended unexpectedly", hint="run with --debug") from None
+                except Exception as exc:  # an answer that cannot be read back (an exception that does not unpickle)
+                    raise RenderError(f"the rendering process's answer could not be read ({exc})") from None
                 if kind == "progress":
                     if progress is not None:
                         progress(*payload)
@@ -244,11 +264,10 @@ def _serve(connection: Any, inherited: Any, warm_up: Callable[[], None] | None, 
     import tempfile
 
     os.environ["TMPDIR"] = tempfile.tempdir = folder  # every temporary file of the work, its workers' too
-    # Removed by the supervisor when it closes this process; by this process itself when it ends because its
-    # supervisor was killed (SIGKILL gives that one no chance): the parent-death signal is a SIGTERM here.
-    from multiprocessing import util
-
-    util.Finalize(None, _remove, args=(folder, os.getpid()), exitpriority=0)
+    # Removed by the supervisor when it closes this process; by this process itself when it is ended because its
+    # supervisor was killed (SIGKILL gives that one no chance; the parent-death signal is a SIGTERM here): the
+    # folder goes, then the whole group (this process and its workers) at once, none waiting for another.
+    signal.signal(signal.SIGTERM, lambda signum, frame: _end_all(folder))
 
     failed: BaseException | None = None
     if warm_up is not None:
@@ -273,6 +292,10 @@ def _serve(connection: Any, inherited: Any, warm_up: Callable[[], None] | None, 
         raise
     except BaseException as exc:  # everything goes back, Ctrl-C included
         import traceback
+        from concurrent.futures.process import BrokenProcessPool
+
+        if isinstance(exc, BrokenProcessPool):  # a worker was killed: by the kernel (memory) or by a signal
+            exc = RenderError("a rendering worker ended unexpectedly", hint="raise --max-memory, or run with --debug")
 
         if not isinstance(exc, MemoryError):  # (formatting one may need the memory there is not)
             exc.add_note("in the conversion's process:\n" + traceback.format_exc())  # shown with --debug
@@ -282,11 +305,13 @@ def _serve(connection: Any, inherited: Any, warm_up: Callable[[], None] | None, 
             connection.send(("error", RenderError(f"{type(exc).__name__}: {exc}", hint="run with --debug")))
 
 
-def _remove(folder: str, owner: int) -> None:
-    if os.getpid() == owner:  # (not in a forked worker, which inherits the finalizer)
-        import shutil
+def _end_all(folder: str) -> None:
+    import shutil
 
-        shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    if hasattr(os, "killpg"):
+        os.killpg(os.getpgrp(), signal.SIGKILL)
+    os._exit(128 + signal.SIGTERM)
 
 
 def _forward_logs(connection: Any, level: int) -> None:
@@ -312,13 +337,16 @@ def _forward_logs(connection: Any, level: int) -> None:
 
 
 def _cap_address_space(memory: int) -> None:
-    """Let this process (and the processes it starts, which inherit the cap) grow its address space by `memory`
-    bytes at most: an allocation past that fails at once (MemoryError), before the supervisor's next look."""
+    """Let this process (and the processes it starts, which inherit the cap) grow its address space by twice
+    `memory` bytes and a gigabyte at most: one allocation far past the ceiling fails at once (MemoryError), before
+    the supervisor's next look. Address space is not memory (thread stacks, malloc's arenas and mapped fonts take
+    it unused): the margin keeps ordinary work clear of the cap, which only catches the sudden and huge; the
+    supervisor's meter is the ceiling."""
     try:
         import resource
 
         size = int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        resource.setrlimit(resource.RLIMIT_AS, (size + memory, resource.RLIM_INFINITY))
+        resource.setrlimit(resource.RLIMIT_AS, (size + 2 * memory + 2**30, resource.RLIM_INFINITY))
     except (ImportError, OSError, ValueError):  # not POSIX, no /proc (macOS: RLIMIT_AS is not enforced anyway)
         pass
 

@@ -3,9 +3,10 @@
 The work runs in a process of its own (`procs.Child`); this process, the supervisor, does nothing the deck decides
 and enforces from outside:
 - a deadline: at `Walls.seconds` after the start the work's whole process group is ended (GaveUp);
-- a memory ceiling: the private memory of every process of the work, summed, is read every `procs.POLL_SECONDS`, and
-  the group is ended when it passes `Walls.memory` (MemoryLimitError); each process's address space is also capped
-  (RLIMIT_AS), so that one allocation too large to see coming fails at once in the work itself;
+- a memory ceiling: the memory the work's processes have taken since it started (their anonymous memory, each
+  process counted for its share) is read every `procs.POLL_SECONDS`, and the group is ended when it passes
+  `Walls.memory` (MemoryLimitError); each process's address space is also capped (RLIMIT_AS, with a wide margin),
+  so that one allocation far too large to see coming fails at once in the work itself;
 - temporary files: the work's TMPDIR is a folder the supervisor made for it and removes however the work ended.
 
 The stages keep their own, finer limits (slide lengths, image pixels, download times): they make errors precise;
@@ -17,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +38,7 @@ MB = 2**20
 @dataclass(frozen=True)
 class Walls:
     seconds: float  # the work's wall-clock deadline, from its start
-    memory: int  # bytes: the private memory of all the work's processes together
+    memory: int  # bytes: the memory all the work's processes may take together
 
     @classmethod
     def of(cls, options: Options) -> Walls:
@@ -60,9 +62,9 @@ def run(
         child = procs.Child()
     watch = _Meter(walls.memory)
     try:
-        return child.call(
-            function, args, progress, deadline=child.started + walls.seconds, memory=walls.memory, meter=watch
-        )
+        # From the call, not from the process's start: a command may wait on its standard input before it.
+        deadline = time.monotonic() + walls.seconds
+        return child.call(function, args, progress, deadline=deadline, memory=walls.memory, meter=watch)
     except GaveUp:
         raise GaveUp(walls.seconds, file=deck) from None
     except procs.OverMemoryError:
@@ -74,30 +76,40 @@ def run(
 
 
 class _Meter:
-    """Reads the private memory of a process tree: anonymous resident pages (what a deck can make grow; the
-    program's libraries and fonts are not counted), summed over the work's process and those below it (Linux's
-    /proc; elsewhere the address-space cap alone holds)."""
+    """Reads how much memory a process tree has taken since the work started: the anonymous memory (what a deck
+    can make grow; the program's libraries and fonts are not counted) of the work's process and those below it,
+    each counted for its proportional share (Pss_Anon: a forked worker's pages shared with its parent are counted
+    once, not once per process), less what the tree held at the first reading (a forking host's own heap, which
+    the work's process shares). Linux's /proc; elsewhere the address-space cap alone holds."""
 
     def __init__(self, ceiling: int) -> None:
         self.ceiling = ceiling
         self.peak = 0
-        self.page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-        self.enabled = sys.platform.startswith("linux") and os.path.isdir("/proc/self")
+        self.base: int | None = None
+        self.enabled = sys.platform.startswith("linux") and os.path.isfile("/proc/self/smaps_rollup")
 
     def over(self, root: int) -> bool:
-        """Whether `root` and the processes below it together use more than the ceiling now."""
+        """Whether `root` and the processes below it have together taken more than the ceiling since the first
+        reading."""
         if not self.enabled:
             return False
-        used = sum(self._private(pid) for pid in _members(root))
-        self.peak = max(self.peak, used)
-        return used > self.ceiling
+        used = sum(_anonymous(pid) for pid in _members(root))
+        if self.base is None:
+            self.base = used
+        self.peak = max(self.peak, used - self.base)
+        return used - self.base > self.ceiling
 
-    def _private(self, pid: int) -> int:
-        try:
-            fields = Path(f"/proc/{pid}/statm").read_text().split()
-        except OSError:  # it ended meanwhile
-            return 0
-        return (int(fields[1]) - int(fields[2])) * self.page  # resident - shared (file-backed)
+
+def _anonymous(pid: int) -> int:
+    """A process's proportional share of anonymous memory, in bytes (0 once it has ended)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss_Anon:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def _members(root: int) -> list[int]:

@@ -12,7 +12,6 @@ import ssl
 import subprocess
 import textwrap
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -119,6 +118,26 @@ class Route:
     etag: str | None = None
 
 
+class QuietServer(ThreadingHTTPServer):
+    """An HTTP server on 127.0.0.1 whose request threads end with it: a handler that waits does so on `stopping`,
+    and `stop` waits for every request thread. A thread left running would change the code under test in the
+    tests after it: deck2pdf forks only from a process with one thread (`procs.forking`)."""
+
+    daemon_threads = False
+    block_on_close = True
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(("127.0.0.1", 0), handler)
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.shutdown()
+        self.server_close()  # joins the request threads
+        self.thread.join()
+
+
 class LocalHTTP:
     """An HTTP server on 127.0.0.1 for the tests, serving `routes`; it counts the requests it gets."""
 
@@ -134,7 +153,8 @@ class LocalHTTP:
                 if route is None:
                     self.send_error(404, "Not Found")
                     return
-                time.sleep(route.delay)
+                if route.delay and self.server.stopping.wait(route.delay):  # type: ignore[attr-defined]
+                    return
                 if route.etag and self.headers.get("If-None-Match") == route.etag:
                     self.send_response(304)
                     self.end_headers()
@@ -153,18 +173,15 @@ class LocalHTTP:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = QuietServer(Handler)
         if tls is not None:
             self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
+        self.httpd.thread.start()
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.httpd.stop()
 
 
 @pytest.fixture
@@ -186,7 +203,8 @@ class _TrickledHeaders(BaseHTTPRequestHandler):
                 self.wfile.flush()
             except OSError:
                 return  # the client gave up
-            time.sleep(0.2)
+            if self.server.stopping.wait(0.2):  # type: ignore[attr-defined]
+                return
 
     def log_message(self, *args: object) -> None:
         pass
@@ -195,12 +213,10 @@ class _TrickledHeaders(BaseHTTPRequestHandler):
 @pytest.fixture
 def trickled_headers() -> Iterator[str]:
     """The URL of an image on 127.0.0.1 whose server trickles its headers for a minute."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _TrickledHeaders)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = QuietServer(_TrickledHeaders)
+    server.thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/slow.png"
-    server.shutdown()
-    server.server_close()
+    server.stop()
 
 
 class ConnectProxy:

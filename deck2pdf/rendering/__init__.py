@@ -137,7 +137,7 @@ def _render_sheets(sheets: Sheets, variant: str | None, attachments: tuple[Attac
 def _imposed(slides_pdf: bytes, chrome: Any, sheets: Sheets) -> bytes:
     try:
         sheets_pdf = chrome.result()
-    except RenderError:
+    except (RenderError, MemoryError):
         raise
     except Exception as exc:  # the worker died or its error could not cross over
         raise RenderError(f"the handout sheets could not be laid out: {exc}", hint="run with --debug") from exc

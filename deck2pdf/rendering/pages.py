@@ -125,6 +125,8 @@ def render_slides(
             document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
                 presentational_hints=True, **deck_state()
             )
+        except MemoryError:  # the conversion's memory wall, not a fault of this slide's HTML: the run ends
+            raise
         except Exception as exc:  # WeasyPrint raises many kinds; all mean the same to the user
             logging.getLogger("deck2pdf").debug("WeasyPrint failed", exc_info=True)
             raise LayoutFailedError(type(exc).__name__) from exc
@@ -208,6 +210,8 @@ def render_html(
                     font_config=deck_state()["font_config"], **_pdf_options(weasyprint, variant, attachments)
                 )
             )
+        except MemoryError:
+            raise
         except Exception as exc:
             raise RenderError(f"WeasyPrint could not lay out the handout: {exc}", hint="run with --debug") from exc
 
@@ -235,6 +239,8 @@ def write_pdf(
             # every later PDF of the deck would carry the profile, and a PDF/A output intent, too.
             document.color_profiles = dict(document.color_profiles)
             pdf = bytes(document.write_pdf(**options))
+        except MemoryError:
+            raise
         except Exception as exc:
             raise RenderError(f"WeasyPrint could not write the PDF: {exc}", hint="run with --debug") from exc
     missing = [m.group(1) for m in (_NOTDEF.search(r.getMessage()) for r in records) if m]

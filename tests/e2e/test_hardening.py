@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 from deck2pdf.pipeline import convert
 from tests.helpers import git_work_tree, page_texts
 
-from ..conftest import ROOT, LocalHTTP, Route
+from ..conftest import ROOT, LocalHTTP, QuietServer, Route
 
 ATTACHING = [
     '<a rel="&#97;ttachment" href="../.env">env</a>',
@@ -92,7 +91,8 @@ class _Trickle(http.server.BaseHTTPRequestHandler):
                 self.wfile.flush()
             except OSError:
                 return
-            time.sleep(1)
+            if self.server.stopping.wait(1):  # type: ignore[attr-defined]
+                return
 
     def log_message(self, *args: object) -> None:
         pass
@@ -100,11 +100,10 @@ class _Trickle(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def trickle() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Trickle)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = QuietServer(_Trickle)
+    server.thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/slow.png"
-    server.shutdown()
+    server.stop()
 
 
 @pytest.mark.slow

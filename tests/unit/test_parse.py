@@ -215,6 +215,7 @@ def test_a_long_deck_is_read_by_two_processes_with_the_same_result(monkeypatch: 
     one = parse_text(text, SRC).slides
     parse._CONVERTED.clear()
     forks = []
+    monkeypatch.setattr(parse.procs, "forking", lambda: True)  # whatever threads other tests left in this process
     real = parse.procs.pool
     monkeypatch.setattr(parse.procs, "pool", lambda workers: forks.append(workers) or real(workers))
     two = parse_text(text, SRC, processes=2).slides

@@ -38,7 +38,24 @@ def _grow(step: int, *, progress: object) -> None:
 
 
 def _allocate(size: int, *, progress: object) -> int:
-    return len(bytearray(size))
+    """The size allocated, or -1 when the allocation is refused there and then (the address-space cap)."""
+    try:
+        return len(bytearray(size))
+    except MemoryError:
+        return -1
+
+
+def _hold(size: int, *, progress: object) -> int:
+    """Take `size` bytes and keep them a while (the supervisor reads the memory meanwhile)."""
+    kept = bytearray(size)
+    time.sleep(0.6)
+    return len(kept)
+
+
+def _flood(*, progress: object) -> None:
+    """Report progress faster than anyone reads it, forever."""
+    while True:
+        progress(1, 2)  # type: ignore[operator]
 
 
 def _grow_in_workers(step: int, *, progress: object) -> None:
@@ -93,11 +110,27 @@ def test_work_that_outgrows_its_ceiling_is_ended(work: object, step: int) -> Non
 
 
 @linux_only
-def test_one_allocation_past_the_ceiling_fails_at_once_in_the_work() -> None:
-    """Too big and too quick for the supervisor's look: the address-space cap refuses it in the work."""
-    with pytest.raises(MemoryLimitError):
-        run(_allocate, (64 * 1024 * MB,), Walls(60, 200 * MB))
-    assert run(_allocate, (10 * MB,), Walls(60, 200 * MB)) == 10 * MB  # within it, it is had
+def test_one_allocation_far_past_the_ceiling_fails_at_once_in_the_work() -> None:
+    """Too big and too quick for the supervisor's look: the address-space cap refuses it in the work itself."""
+    assert run(_allocate, (8 * 1024 * MB,), Walls(60, 200 * MB)) == -1
+    assert run(_allocate, (100 * MB,), Walls(60, 200 * MB)) == 100 * MB  # within the ceiling, it is had
+
+
+@linux_only
+def test_the_memory_a_forking_host_holds_is_not_counted_as_the_works(tmp_path: Path) -> None:
+    """A service forks the work from a process with a heap of its own: the work shares it, but did not take it."""
+    held = bytearray(300 * MB)  # the host's own, touched (resident)
+    for i in range(0, len(held), 4096):
+        held[i] = 1
+    assert run(_hold, (10 * MB,), Walls(60, 150 * MB)) == 10 * MB
+    del held
+
+
+def test_a_flood_of_messages_does_not_hold_off_the_deadline() -> None:
+    start = time.monotonic()
+    with pytest.raises(GaveUp):
+        run(_flood, (), Walls(1, 1024 * MB), progress=lambda done, total: time.sleep(0.001))
+    assert time.monotonic() - start < 6
 
 
 def test_the_work_has_a_temporary_folder_of_its_own_removed_when_it_ends(tmp_path: Path) -> None:
