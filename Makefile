@@ -49,8 +49,12 @@ handout-pictures: $(VENV)/.runtime
 	  rm /tmp/deck2pdf-$$n-up.pdf; \
 	done
 
-bench: $(VENV)/.test
-	$(BIN)/python tests/benchmark.py
+# Side by side with the tool people would pick instead: Marp CLI (pinned in tests/bench/package-lock.json) printing
+# through the system's Chromium, both installed here when missing (never by `make test`). A quick check:
+# `make bench BENCH_ARGS="--sizes 60 --runs 1 --peer-only"`.
+BENCH_ARGS ?=
+bench: $(VENV)/.test tests/bench/node_modules/.installed browser
+	$(BIN)/python tests/benchmark.py $(BENCH_ARGS)
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check deck2pdf tests
@@ -64,7 +68,8 @@ system-deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-# The index page's test opens it in the system's headless Chromium (tests/browser.py); only `make test` needs it.
+# The index page's test opens it in the system's headless Chromium (tests/browser.py); `make bench` prints with it
+# through Marp CLI.
 browser:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
@@ -83,5 +88,10 @@ tests/oracle/node_modules/.installed: tests/oracle/package.json tests/oracle/pac
 	cd tests/oracle && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+tests/bench/node_modules/.installed: tests/bench/package.json tests/bench/package-lock.json
+	command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
+	cd tests/bench && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 clean:
-	rm -rf $(VENV) tests/oracle/node_modules examples/tour.pdf .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) tests/oracle/node_modules tests/bench/node_modules examples/tour.pdf .pytest_cache .ruff_cache .mypy_cache

@@ -1,9 +1,13 @@
-"""`make bench`: time deck2pdf on the reference deck and on generated 300- and 1,000-slide decks.
+"""`make bench`: time deck2pdf against Marp CLI, and on its own, on the reference deck and generated decks.
 
+First, side by side with the tool people would pick instead: deck2pdf and Marp CLI on the same generated decks
+(60, 300 and 1,000 slides), cold, interleaved, medians, the ratio, the peak memory of each tool's whole process
+tree and the PDF's size (tests/bench/peer.py).
 For each deck: median wall time of several runs of the real command (imports included), peak RSS, PDF size;
 the same for 6-up handouts, with the imposition's own time (from -v); and WeasyPrint alone on the same HTML,
 so deck2pdf's overhead shows as a ratio. Timings are printed, never asserted: machines are noisy.
-Usage: python tests/benchmark.py [--runs N] [--sizes 300,1000]
+Usage: python tests/benchmark.py [--runs N] [--sizes 60,300,1000] [--peer-only | --no-peer]
+A quick check: python tests/benchmark.py --sizes 60 --runs 1 --peer-only
 """
 
 from __future__ import annotations
@@ -16,33 +20,18 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PIL import Image
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.bench import peer  # noqa: E402
+
 SHARED = ROOT.parent / "shared"
 TIME = "/usr/bin/time"
 
 
 def generated_deck(folder: Path, slides: int) -> Path:
-    """A deck of `slides` slides mixing text, lists, tables, code and local images."""
-    Image.new("RGB", (800, 450), "#4477aa").save(folder / "chart.png")
-    parts = ["title: Generated benchmark deck\nauthor:\n  name: Bench Mark\n"]
-    for n in range(1, slides + 1):
-        kind = n % 4
-        if kind == 0:
-            body = "\n".join(f"* point {k} of slide {n}, with a [link](https://example.org/{n}/{k})" for k in range(5))
-        elif kind == 1:
-            body = "| a | b | c |\n|:--|:-:|--:|\n" + "\n".join(f"| {n} | {k} | {n * k} |" for k in range(6))
-        elif kind == 2:
-            body = (
-                "```python\n" + "\n".join(f"def f{k}(x):\n    return x * {k}  # slide {n}" for k in range(5)) + "\n```"
-            )
-        else:
-            body = f"Some text for slide {n}.\n\n![chart](chart.png)"
-        parts.append(f"--\n### Slide {n}\n{body}\n")
-    deck = folder / f"deck{slides}.md"
-    deck.write_text("".join(parts))
-    return deck
+    """A deck of `slides` slides mixing text, lists, tables, code and local images (the one Marp CLI gets too)."""
+    return peer.cleaver_deck(folder, slides)
 
 
 def listing_deck(folder: Path, lines: int) -> Path:
@@ -65,7 +54,6 @@ def run(args: list[str]) -> tuple[float, int, str]:
 
 def weasyprint_alone(deck: Path, out: Path) -> list[str]:
     """A command that renders deck2pdf's HTML for `deck` with WeasyPrint alone (no fitting, no checks)."""
-    sys.path.insert(0, str(ROOT))
     from deck2pdf.assets import resolve_assets
     from deck2pdf.layout import lay_out
     from deck2pdf.options import Options
@@ -144,16 +132,27 @@ def watch_rerender(deck: Path, runs: int, common: list[str], out: Path) -> float
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--sizes", default="300,1000")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs of each command (medians)")
+    parser.add_argument("--sizes", default="60,300,1000", help="slides of the generated decks, comma-separated")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--peer-only", action="store_true", help="only deck2pdf side by side with Marp CLI")
+    which.add_argument("--no-peer", action="store_true", help="only deck2pdf's own figures (no Marp CLI)")
     args = parser.parse_args()
+    sizes = [int(n) for n in args.sizes.split(",") if n]
     deck2pdf = [sys.executable, "-m", "deck2pdf"]
     rows = []
     extra = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        if not args.no_peer:
+            compared = peer.side_by_side(
+                folder, sizes, args.runs, deck2pdf, done=lambda line: print(line, file=sys.stderr)
+            )
+            print("\n" + "\n".join(peer.table(compared, args.runs)), flush=True)
+            if args.peer_only:
+                return
         decks = [("reference (59)", SHARED / "decks" / "docker-talk.md")]
-        decks += [(f"generated ({n})", generated_deck(folder, int(n))) for n in args.sizes.split(",") if n]
+        decks += [(f"generated ({n})", generated_deck(folder, n)) for n in sizes]
         for name, deck in decks:
             # --no-render-cache: every run renders everything (the re-render cache is measured below)
             common = ["--offline", "--cache-dir", str(folder / "cache"), "--no-render-cache", "-v"]
