@@ -412,7 +412,7 @@ class Options:
         metavar="MB",
         low=1,
         high=2**30,
-        more="Never an entry used in the last hour: a run beside this one may be reading it.",
+        more="Never an entry used in the last 10 minutes: a run beside this one may be reading it.",
     )
     jobs: int | None = option(
         None,
