@@ -19,7 +19,7 @@ from typing import Any
 from ._version import __version__
 from .archive import saved, w3c_date
 from .errors import RenderError, UsageError
-from .rendering.join import copied, dests, foreign
+from .rendering.join import copied, dests, foreign, set_dests
 from .talks import Talk
 from .themes import THEMES_DIR
 
@@ -162,12 +162,7 @@ def _join(pdf: Any, talks: Sequence[Talk], docs: Sequence[Any], front_pages: int
             attachments[f"{talk.name}/{name}"] = pdf.copy_foreign(spec.obj)
     for page in pdf.pages[:front_pages]:
         _link_contents(page)
-    tree = pikepdf.NameTree.new(pdf)
-    for name in sorted(names):
-        tree[name] = names[name]
-    if "/Names" not in pdf.Root:
-        pdf.Root.Names = pikepdf.Dictionary()
-    pdf.Root.Names.Dests = tree.obj
+    set_dests(pdf, names)
     if attachments:
         files = pikepdf.NameTree.new(pdf)
         for name, spec in attachments.items():

@@ -41,18 +41,25 @@ def join(parts: Sequence[bytes], font_store: Path, anchors: Sequence[str | None]
     rewritten = bool((len(parts) > 1 or anchors) and names)
     messages = _relink(pdf, names, rewritten)
     if rewritten:
-        tree = pikepdf.NameTree.new(pdf)
-        for name in sorted(names):
-            tree[name] = names[name]
-        if "/Names" not in pdf.Root:
-            pdf.Root.Names = pikepdf.Dictionary()
-        pdf.Root.Names.Dests = tree.obj
+        set_dests(pdf, names)
     if outline:
         with pdf.open_outline() as joined:
             joined.root.extend(outline)
     if fonts.leftover(fonts.merge(pdf, font_store)):
         raise RenderError("a font was left out of the PDF", hint="this is a bug; please report it with the deck")
     return pdf, messages
+
+
+def set_dests(pdf: Any, names: dict[str, Any]) -> None:
+    """Make `names` the PDF's named destinations (a name tree, sorted as PDF readers look names up)."""
+    import pikepdf
+
+    tree = pikepdf.NameTree.new(pdf)
+    for name in sorted(names):
+        tree[name] = names[name]
+    if "/Names" not in pdf.Root:
+        pdf.Root.Names = pikepdf.Dictionary()
+    pdf.Root.Names.Dests = tree.obj
 
 
 def dests(pdf: Any) -> dict[str, Any]:
