@@ -108,7 +108,8 @@ def _parent_death_signal(tidy: bool) -> bool:
 
 
 WATCH_SECONDS = 0.5
-POLL_SECONDS = 0.1  # how often `Child.call` asks whether the work is over its memory ceiling
+DEADLINE_SECONDS = 0.1  # how long `Child.call` waits for a message before it looks at the clock again
+POLL_SECONDS = 0.4  # how often `Child.call` reads the work's memory (a reading of a few processes costs ~10 ms)
 
 
 def _watch(parent: int, tidy: bool) -> None:
@@ -209,7 +210,7 @@ class Child:
                     looked = now
                     if meter.over(self.process.pid):
                         raise OverMemoryError
-                wait = POLL_SECONDS if meter is not None else None
+                wait = DEADLINE_SECONDS if meter is not None else None
                 if deadline is not None:
                     wait = max(0.0, min(deadline - now, wait if wait is not None else deadline - now))
                 if not self.connection.poll(wait):
