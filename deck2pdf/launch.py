@@ -21,12 +21,9 @@ def run() -> None:
 
 
 def warm_up() -> None:
-    """Import what the conversion runs: its stages (Markdown, YAML, Pillow, Jinja) and WeasyPrint with its patches,
-    while the command reads its flags; the conversion then starts at once when asked."""
+    """Import the conversion's stages (Markdown, YAML, Pillow, Jinja) while the command reads its flags. WeasyPrint
+    is imported by the process that renders, which the conversion starts first (`pipeline._convert`)."""
     from . import pipeline  # noqa: F401
-    from .rendering.engine import import_weasyprint
-
-    import_weasyprint()
 
 
 def _plain_conversion(args: list[str]) -> bool:

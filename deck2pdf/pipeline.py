@@ -153,6 +153,24 @@ def _convert(
     Runs inside the walls."""
     if source is None:  # a deck given as text, --untrusted, with no folder: one where nothing is
         source = Path(tempfile.mkdtemp(prefix="deck-")) / TEXT_DECK
+    # The process that will render, started first: it imports WeasyPrint while this one reads the deck (both inside
+    # the walls: it is below this one, in the same temporary folder, and ends when this one does).
+    renderer = procs.Child(rendering.warm_up) if procs.forking() else None
+    try:
+        return _converted(source, data, settings, writing, progress, renderer)
+    finally:
+        if renderer is not None:
+            renderer.close(wait=0)
+
+
+def _converted(
+    source: Path,
+    data: bytes | None,
+    settings: Mapping[str, Any],
+    writing: bool,
+    progress: Callable[[int, int], None] | None,
+    renderer: procs.Child | None,
+) -> tuple[Result, bytes]:
     clock = Clock()
     deck = _parse(source, settings, data)
     clock.lap(f"parsed {len(deck.slides)} slides")
@@ -173,7 +191,10 @@ def _convert(
     warnings += _warn(stylesheet_links(deck))
     own_sheets = read_sheets([p for p in (options.style, *options.css) if p], FileAccess.for_deck(source, options))
     warnings += _warn(css_problems(deck, own_sheets))
-    rendered = rendering.render_deck(request, progress)
+    if renderer is None:
+        rendered = rendering.render_deck(request, progress)
+    else:
+        rendered = renderer.call(rendering.render_deck, (request,), progress)
     clock.lap(f"made the PDF of {len(request.job.numbers)} slides")
     told = [
         *(t for a in deck.assets.values() if a.problem for t in (a.url, a.ref, Path(a.ref).name)),

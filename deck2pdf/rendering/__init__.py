@@ -63,6 +63,14 @@ class Rendered:
     messages: tuple[str, ...]  # the join's
 
 
+def warm_up() -> None:
+    """Import WeasyPrint with its patches (a quarter of a second): done by the rendering process while the
+    conversion reads the deck (`pipeline._convert`)."""
+    from .engine import import_weasyprint
+
+    import_weasyprint()
+
+
 def render_deck(request: Request, progress: Callable[[int, int], None] | None = None) -> Rendered:
     """Render the slides (chunks, in parallel, from the render cache where it can), join them, impose the
     handout, finish the PDF. `progress(done, total)` is called as slides are done."""
