@@ -125,10 +125,11 @@ def test_a_render_ended_at_the_deadline_leaves_no_font_folder(tmp_path: Path, te
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the memory is read from /proc")
 def test_a_conversion_that_needs_more_memory_than_allowed_is_ended(tmp_path: Path, temp: Path) -> None:
-    deck = tmp_path / "talk.md"
-    slides = "".join(f"--\n# Slide {n}\n\n" + "* a point with **some** `code`\n" * 10 for n in range(60))
-    deck.write_text(f"title: M\n{slides}", encoding="utf-8")
-    code, stderr, _ = _run(deck, "-o", tmp_path / "m.pdf", "--max-memory", "64", "--no-render-cache", temp=temp)
+    deck = tmp_path / "talk.md"  # one long table: its layout takes about 170 MB, in one process (-j 1)
+    rows = "".join(f"| {i} | some text in a cell {i} | more text {i} |\n" for i in range(1500))
+    deck.write_text(f"title: M\n--\n# Table\n\n| a | b | c |\n|---|---|---|\n{rows}", encoding="utf-8")
+    args = ("-o", tmp_path / "m.pdf", "--max-memory", "64", "--no-render-cache", "-j", "1")
+    code, stderr, _ = _run(deck, *args, temp=temp)
     assert code == 6 and "needed more than 64 MB of memory (--max-memory); nothing written" in stderr
     assert not (tmp_path / "m.pdf").exists()
     _clean_end(stderr, temp)
