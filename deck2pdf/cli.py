@@ -71,21 +71,21 @@ def main(
         stdin = deck == Path("-")  # the deck on standard input: relative paths start in the current folder
         if stdin and (len(decks) > 1 or extract or inspect or watch or directory is not None):
             raise UsageError("a deck on standard input (-) is converted alone", hint="give deck files instead")
-        if extract:
-            from .archive import attachments_folder
-            from .logs import one_line
-            from .supervisor import MB, Walls, run
-
-            # The PDF is someone else's: read inside the walls (the flags' limits, else the defaults).
-            walls = Walls(given["timeout"] or Options.timeout, (given["max_memory"] or Options.max_memory) * MB)
-            for path in run(_extract, (deck, directory or attachments_folder(deck), force), walls, deck=deck):
-                typer.echo(one_line(str(path)))
-            return
         flags = {name: value if value != [] else None for name, value in given.items()}  # a list not given: []
         flags["created"] = source_date_epoch()
         options, _ = Options.resolve({}, flags, deck, settings=read_settings(config), environ=os.environ)
         # Settings, environment and flags, converted and checked; each deck's front matter goes under them.
         overrides = options.overrides()
+        if extract:
+            from .archive import attachments_folder
+            from .logs import one_line
+            from .supervisor import Walls, run
+
+            # The PDF is someone else's: read inside the walls (--timeout, --max-memory; --untrusted's if given).
+            out = directory or attachments_folder(deck)
+            for path in run(_extract, (deck, out, force), Walls.of(options), deck=deck):
+                typer.echo(one_line(str(path)))
+            return
         if inspect:
             from .parse import Limits
             from .pipeline import inspect as inspect_deck
