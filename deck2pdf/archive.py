@@ -90,11 +90,62 @@ def language(deck: Deck) -> str:
         if count >= 20:
             if script == "cyrillic":
                 return "uk" if re.search(r"[іїєґ]", text) else "ru"
-            return script
+            return cjk_language(text) if script in ("ja", "ko", "zh") else script
     words = Counter(w.lower() for w in _WORD.findall(text))
     scores = {lang: sum(words[w] for w in stop.split()) for lang, stop in _STOPWORDS.items()}
     best = max(scores, key=lambda lang: scores[lang])
     return best if scores[best] >= 5 else ""
+
+
+# Common characters written only in Traditional or only in Simplified Chinese (each the other's form of one word).
+_TRADITIONAL = frozenset(
+    "們這個說時會來為對學國開發過與還點麼經種後進實從體現問應間機當關頭動電資樣裡將歡讓請話語認識網頁碼檔設計數據"
+    "庫線統處錯誤執變運選擇單標題內圖見長門車東書買賣讀寫聽區業務產領導組織價員際專備裝環軟硬體狀態屬類隊報級"
+)
+_SIMPLIFIED = frozenset(
+    "们这个说时会来为对学国开发过与还点么经种后进实从体现问应间机当关头动电资样里将欢让请话语认识网页码档设计数据"
+    "库线统处错误执变运选择单标题内图见长门车东书买卖读写听区业务产领导组织价员际专备装环软硬状态属类队报级"
+)
+
+
+def cjk_language(text: str) -> str:
+    """The language whose forms of Han characters `text` is written in, by its script: any share of kana says
+    Japanese, of hangul Korean; Han alone is Chinese, Simplified unless traditional-only characters are the more.
+    "" when it has no CJK text."""
+    kana = hangul = han = traditional = simplified = 0
+    for ch in text:
+        code = ord(ch)
+        if 0x3040 <= code <= 0x30FF or 0x31F0 <= code <= 0x31FF:
+            kana += 1
+        elif 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F:
+            hangul += 1
+        elif 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF:
+            han += 1
+            traditional += ch in _TRADITIONAL
+            simplified += ch in _SIMPLIFIED
+    cjk = kana + hangul + han
+    if not cjk:
+        return ""
+    # A share, not any one: a Chinese text may quote a kana or two (の).
+    if kana >= 0.05 * cjk:
+        return "ja"
+    if hangul >= 0.05 * cjk:
+        return "ko"
+    return "zh-Hant" if traditional > simplified else "zh"
+
+
+_FACES = {"ja": "jp", "ko": "kr", "zh-hk": "hk", "zh-hant": "tc", "zh-tw": "tc", "zh-mo": "tc", "zh": "sc"}
+
+
+def cjk_face(deck: Deck, lang: str) -> str:
+    """Which Noto CJK face prints the deck's Han characters (sc, tc, hk, jp or kr): its language's when that is
+    Chinese, Japanese or Korean, else its text's script's (`cjk_language`); "" when it has neither."""
+    tag = lang.lower()
+    for prefix, face in _FACES.items():  # the longer, more precise prefixes first
+        if tag == prefix or tag.startswith(prefix + "-"):
+            return face
+    text = " ".join(s.html for s in deck.slides)
+    return _FACES.get(cjk_language(text).lower(), "")
 
 
 def _script(ch: str) -> str:

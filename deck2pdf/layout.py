@@ -15,6 +15,7 @@ import jinja2
 import tinycss2.color3
 
 from ._version import __version__
+from .archive import cjk_face
 from .bounds import Shape, bounded_css, css_definitions, runaway
 from .files import FileAccess, read_sheets
 from .markup import (
@@ -132,6 +133,7 @@ class Typesetter:
         # The title keeps the theme's size; the body is what fitting changes (`Fit`).
         self.parts = {n: _parts(html) for n, html in self.slide_html.items()}
         self.fields = _document_fields(deck, date, lang)
+        self.cjk = cjk_face(deck, lang)
 
     def ids(self, number: int) -> set[str]:
         """The element ids on slide `number`'s page (link targets)."""
@@ -193,7 +195,8 @@ class Typesetter:
             **self.fields,
             width=options.size.width,
             height=options.size.height,
-            image_height_em=round(PAGE_EMS - 2 * CONTENT_PADDING_EM[0], 3),
+            image_height_em=round(PAGE_EMS - CONTENT_PADDING_EM[0] - CONTENT_PADDING_EM[2], 3),
+            cjk=self.cjk,
             stylesheets=[p.resolve().as_uri() for p in self.stylesheets],
             inline_css=self.inline_css,
             slides=slides,
@@ -339,14 +342,31 @@ def _image(tag: Tag, assets: Mapping[str, Asset], base: str, index: int) -> str:
             if name not in ("src", "style", "width", "height")
         )
         return f'<img src="{escape(src)}"{kept} data-pic="{index}" style="{escape(style)}">'
-    # A visible stand-in that keeps the size the deck gave the image, so the printed page says what was there.
+    # A visible stand-in that keeps the size the deck gave the image, so the printed page says what was there: at
+    # least that tall, taller rather than cutting its label off (the warning names the image in full).
     alt = attrs.get("alt", "")
     label = f"{alt} — " if alt else ""
     return (
-        f'<span class="missing-image" data-pic="{index}" style="{escape(style)}">'
-        f'<span class="missing-image-label">{escape(label)}image {escape(short(ref))} {escape(asset.problem.split(";")[0])}'
-        "</span></span>"
+        f'<span class="missing-image" data-pic="{index}" style="{escape(_AT_LEAST_HEIGHT.sub("min-height", style))}">'
+        f'<span class="missing-image-label">{escape(label)}image {escape(_shown_ref(ref))} '
+        f"{escape(asset.problem.split(';')[0])}</span></span>"
     )
+
+
+_AT_LEAST_HEIGHT = re.compile(r"(?<![\w-])height(?=\s*:)", re.IGNORECASE)
+_SHOWN_REF = 48  # characters of an image's reference a stand-in shows whole
+
+
+def _shown_ref(ref: str) -> str:
+    """An image's reference as a stand-in shows it: whole when short, else its host and file name."""
+    if len(ref) <= _SHOWN_REF:
+        return ref
+    parts = split(ref)
+    if parts is None or parts.scheme == "data":
+        return short(ref, _SHOWN_REF)
+    name = next((p for p in reversed(parts.path.split("/")) if p), "")
+    shown = f"{parts.netloc}/…/{name}" if parts.netloc else ""
+    return shown if 0 < len(shown) <= _SHOWN_REF else short(f"…/{name}", _SHOWN_REF)
 
 
 MEDIA = ("video", "audio", "iframe", "object", "embed")  # what paper cannot play: printed as a framed link
@@ -469,11 +489,14 @@ def _fitted(body: str, fit: Fit) -> str:
         body = body.replace(marker, marker + css, 1)
     for picture in fit.pictures:
         marker = f'data-pic="{picture.index}" style="'
+        # A stand-in is at least as tall as the picture it stands for, taller rather than cut off (`_image`).
+        tall = "height: auto !important; min-height" if f'class="missing-image" {marker}' in body else "height"
         css = (
-            f"width: {picture.width:.4f}em !important; height: {picture.height:.4f}em !important; "
+            f"width: {picture.width:.4f}em !important; {tall}: {picture.height:.4f}em !important; "
             "max-width: none !important; max-height: none !important; min-width: 0 !important; "
-            "min-height: 0 !important; "
         )
+        if tall == "height":
+            css += "min-height: 0 !important; "
         body = body.replace(marker, marker + css, 1)
     return body
 

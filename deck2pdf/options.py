@@ -34,10 +34,11 @@ _SIZE_RE = re.compile(rf"^\s*{_LENGTH}\s*[x×]\s*{_LENGTH}\s*$", re.IGNORECASE)
 _SIZE_HINT = "use 16:9, 4:3, 16:10 or WIDTHxHEIGHT with a unit, e.g. 1280x720px, 10inx7.5in, 254x143mm"
 
 
-# A slide page is 24 ems tall; print-themes/base.css pads a slide's content by these many ems (top/bottom,
-# left/right). Layout sets the font size from them, and the image stage sizes images by them.
+# A slide page is 24 ems tall; print-themes/base.css pads a slide's content by these many ems (top, left/right,
+# bottom: the bottom one holds the footer strip, the slide number and progress bar). Layout sets the font size from
+# them, and the image stage sizes images by them.
 PAGE_EMS = 24
-CONTENT_PADDING_EM = (1.2, 2.2)
+CONTENT_PADDING_EM = (1.2, 2.2, 1.6)
 OVERFLOWS = ("continue", "cut")
 CODE_FLOOR_EMS = 60  # code is set no smaller than the page's height / this (9 pt on a 16:9 page): it wraps instead
 CLEAVER_FONT_PX = 32  # Cleaver's slide text size, which decks' pixel sizes were chosen against
@@ -71,7 +72,7 @@ class PageSize:
         """The width and height a slide's content may fill, in CSS px."""
         return (
             self.width - 2 * CONTENT_PADDING_EM[1] * self.font,
-            self.height - 2 * CONTENT_PADDING_EM[0] * self.font,
+            self.height - (CONTENT_PADDING_EM[0] + CONTENT_PADDING_EM[2]) * self.font,
         )
 
     @classmethod
