@@ -239,3 +239,47 @@ def git_work_tree(folder: Path) -> None:
     """Make `folder` the top of a git work tree as deck2pdf checks one (a .git folder with HEAD and objects)."""
     (folder / ".git" / "objects").mkdir(parents=True, exist_ok=True)
     (folder / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+
+
+@dataclass(frozen=True)
+class Char:
+    """A printed character (pdfminer's box, points, origin bottom left as in the PDF) and its font (no subset tag)."""
+
+    text: str
+    font: str
+    size: float
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """What one page prints: its size (points), its characters, and its filled rectangles (x0, y0, x1, y1)."""
+
+    width: float
+    height: float
+    chars: list[Char]
+    rects: list[tuple[float, float, float, float]]
+
+
+def drawn(pdf: Path) -> list[Drawn]:
+    """Each page's characters (white space left out) and rectangles, from pdfminer."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar, LTContainer, LTRect
+
+    def walk(item: object) -> list[object]:
+        return [x for child in item for x in walk(child)] if isinstance(item, LTContainer) else [item]
+
+    pages = []
+    for page in extract_pages(pdf):
+        items = walk(page)
+        chars = [
+            Char(c.get_text(), re.sub(r"^[A-Z]{6}\+", "", c.fontname), c.size, c.x0, c.y0, c.x1, c.y1)
+            for c in items
+            if isinstance(c, LTChar) and c.get_text().strip()
+        ]
+        rects = [(r.x0, r.y0, r.x1, r.y1) for r in items if isinstance(r, LTRect) and r.fill]
+        pages.append(Drawn(page.width, page.height, chars, rects))
+    return pages

@@ -10,10 +10,12 @@ import pytest
 
 from deck2pdf.parse import parse_deck
 from deck2pdf.pipeline import Result, convert
+from deck2pdf.themes import list_themes
 
 from ..conftest import REFERENCE_DECK
 from ..helpers import (
     Word,
+    drawn,
     fonts,
     links,
     metadata,
@@ -135,7 +137,9 @@ def test_the_cleaver_dark_theme_is_picked_from_the_front_matter(rendered: tuple[
     band = page.getpixel((width // 2, 2))  # the black band that holds the title
     body = page.getpixel((width // 2, height * 3 // 4))
     assert max(band) < 10 and max(body) < 45
-    assert page.getpixel((2, 0))[1] > 120  # green progress bar, top left
+    # The green progress bar, in the footer strip at the left (slide 2 of 59: its first few pixels).
+    foot = [page.getpixel((x, y)) for x in range(width // 8) for y in range(height * 9 // 10, height)]
+    assert any(g > 120 and r < 60 for r, g, _ in foot)
 
 
 def test_the_five_digit_font_colour_shows_red(rendered: tuple[Path, Result]) -> None:
@@ -145,7 +149,7 @@ def test_the_five_digit_font_colour_shows_red(rendered: tuple[Path, Result]) -> 
     assert len(reds) > 50
 
 
-@pytest.fixture(scope="module", params=["dark", "default"])
+@pytest.fixture(scope="module", params=list_themes())
 def themed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     pdf = tmp_path_factory.mktemp("themed") / f"{request.param}.pdf"
     convert(REFERENCE_DECK, {"output": pdf, "offline": True, "theme": request.param})
@@ -169,6 +173,40 @@ def test_a_build_keeps_one_size_while_its_picture_yields(themed: Path) -> None:
 def test_the_slide_number_has_one_size_on_every_page(themed: Path) -> None:
     sizes = {round(s, 1) for _, _, words in page_words(themed) for s in _sizes(words, "/")}
     assert len(sizes) == 1, sizes
+
+
+MM = 72 / 25.4  # points
+
+
+def test_a_footer_strip_keeps_content_off_the_bottom_edge_and_the_furniture_inside_it(themed: Path) -> None:
+    """Printed at actual size, no text comes within 10 mm of the paper's bottom edge but the slide number, which (and
+    the progress bar) sits at least 5 mm inside every edge: office printers cannot print the outer 4-5 mm."""
+    for number, page in enumerate(drawn(themed), start=1):
+        low = sorted((c for c in page.chars if c.y0 < 10 * MM), key=lambda c: c.x0)
+        assert re.fullmatch(r"\d+/59", "".join(c.text for c in low)), (number, [c.text for c in low])
+        assert all(min(c.y0, c.x0, page.width - c.x1) >= 5 * MM for c in low), number
+        # Thin rules near an edge: the progress bar (a slide's rules and borders lie inside the content box).
+        rules = [r for r in page.rects if r[3] - r[1] < 4 and (r[1] < 10 * MM or r[3] > page.height - 10 * MM)]
+        assert rules, number
+        for x0, y0, x1, y1 in rules:
+            assert min(x0, y0, page.width - x1, page.height - y1) >= 5 * MM, (number, (x0, y0, x1, y1))
+
+
+def test_stand_ins_show_their_whole_reason_in_tight_lines(rendered: tuple[Path, Result]) -> None:
+    """Slides 24, 43, 44 and 49 hold missing images in boxes the fit made small: each label is printed whole (its
+    reason to the last word) with its lines spaced by the label's own size."""
+    pdf, _ = rendered
+    texts = page_texts(pdf)
+    assert squashed("image images/multilayer-container.png not found") in squashed(texts[23])
+    for page in (43, 44, 49):
+        assert squashed("is not in the cache and --offline forbids downloading it") in squashed(texts[page - 1]), page
+    for page in (24, 43, 44, 49):
+        chars = [c for c in drawn(pdf)[page - 1].chars if c.y0 > 10 * MM]  # not the slide number
+        label = [c for c in chars if c.font.startswith("Inter") and abs(c.size - min(x.size for x in chars)) < 0.01]
+        lines = sorted({round(c.y0, 1) for c in label}, reverse=True)
+        assert len(lines) >= 2, page
+        pitch = max(a - b for a, b in zip(lines, lines[1:], strict=False))
+        assert pitch <= 1.3 * label[0].size, (page, pitch, label[0].size)
 
 
 def test_terminal_output_keeps_one_row_per_line(themed: Path) -> None:

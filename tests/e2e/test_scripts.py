@@ -13,7 +13,7 @@ from deck2pdf.pipeline import Result, convert
 from deck2pdf.themes import list_themes
 
 from ..conftest import ROOT
-from ..helpers import fonts, page_texts, visible_text
+from ..helpers import drawn, fonts, page_texts, visible_text
 
 DECK = ROOT / "tests" / "decks" / "scripts.md"
 
@@ -70,3 +70,55 @@ def test_cjk_text_is_set_in_the_face_of_the_deck_s_language(tmp_path: Path, lang
     assert all(f.type == "CID Type 0C (OT)" for f in fonts(pdf) if "CJK" in f.name)
     problems = subprocess.run(["pdftotext", str(pdf), "/dev/null"], capture_output=True, text=True).stderr
     assert "Mismatch" not in problems
+
+
+_BY_SCRIPT = {
+    "SC": "### 版本管理入门\n\n了解基本概念，玩转常用指令，明确工作流。这个分支的代码",
+    "TC": "### 版本管理入門\n\n了解基本概念，這個分支的程式碼，們說的實際工作與開發",
+    "JP": "### 漢字と直線の見出し\n\n日本語の文章を漢字で書くと、写真と画像が並ぶ",
+    "KR": "### 한국어 제목 漢字\n\n나는 유리를 먹을 수 있어요. 그래도 아프지 않아요",
+}
+
+
+def _cjk_fonts(pdf: Path) -> tuple[set[str], set[str]]:
+    """The fonts of the heading's and of the body's CJK characters (the heading is the largest text)."""
+    chars = [c for c in drawn(pdf)[0].chars if ord(c.text) >= 0x3040]
+    top = max(c.size for c in chars)
+    return {c.font for c in chars if c.size == top}, {c.font for c in chars if c.size < top}
+
+
+@pytest.mark.parametrize("face", list(_BY_SCRIPT))
+@pytest.mark.slow
+def test_without_a_language_the_cjk_face_follows_the_script(tmp_path: Path, face: str) -> None:
+    """No `lang:`: kana says Japanese, hangul Korean, Han alone Simplified Chinese unless traditional-only
+    characters say Traditional; headings (bold) and body alike."""
+    deck = tmp_path / "deck.md"
+    deck.write_text(f"--\n\n{_BY_SCRIPT[face]}\n")
+    pdf = tmp_path / "out.pdf"
+    convert(deck, {"output": pdf})
+    heading, body = _cjk_fonts(pdf)
+    assert heading == {f"Noto-Sans-CJK-{face}-Bold"} and body == {f"Noto-Sans-CJK-{face}"}, (heading, body)
+
+
+@pytest.mark.parametrize("theme", list_themes())
+@pytest.mark.slow
+def test_cjk_headings_are_bold_beside_the_theme_s_bold_or_heavy_latin(tmp_path: Path, theme: str) -> None:
+    """Every theme's headings are bold or heavy (retro's Anton): the CJK characters in them are set in the bold
+    face of the deck's script (Simplified here), whichever family the theme names for them."""
+    deck = tmp_path / "deck.md"
+    deck.write_text(f"--\n\n{_BY_SCRIPT['SC']}\n")
+    pdf = tmp_path / "out.pdf"
+    convert(deck, {"output": pdf, "theme": theme})
+    heading, _ = _cjk_fonts(pdf)
+    assert heading and all(re.fullmatch(r"Noto-Sans-(Mono-)?CJK-SC-Bold(-Oblique)?", f) for f in heading), heading
+
+
+def test_a_symbol_the_text_face_lacks_prints_at_a_regular_weight_not_a_hairline(tmp_path: Path) -> None:
+    """Inter has no "∴": it falls back to DejaVu Sans, whose ExtraLight face is the nearest to the themes' Light
+    text; a regular stroke is set instead."""
+    deck = tmp_path / "deck.md"
+    deck.write_text("--\n\n### Therefore\n\n* ∴ less bandwidth, more complex networking\n")
+    pdf = tmp_path / "out.pdf"
+    convert(deck, {"output": pdf})
+    used = {c.font for c in drawn(pdf)[0].chars if c.text == "∴"}
+    assert used and not any(re.search(r"(Extra|Ultra)-?Light|Thin|Hairline", f, re.IGNORECASE) for f in used), used

@@ -11,7 +11,7 @@ from deck2pdf.pipeline import convert
 from deck2pdf.themes import list_themes
 
 from ..conftest import ROOT
-from ..helpers import page_words, pixels, rasterize
+from ..helpers import drawn, page_words, pixels, rasterize
 
 TOUR = ROOT / "examples" / "tour.md"
 CODE_PAGE = 7  # "Code": a Python fence, highlighted
@@ -55,3 +55,23 @@ def _has_neutral_ink(counts: Counter[tuple[int, int, int]], background: tuple[in
         n >= 15 and c != background and max(c) - min(c) < 2 and abs(c[0] - background[0]) >= 2
         for c, n in counts.items()
     )
+
+
+def test_the_dark_title_band_grows_with_the_title_and_is_absent_without_one(tmp_path: Path) -> None:
+    """dark's black band holds the slide's title: it reaches below a title of two lines, and a slide whose first
+    element is no slide title (a title slide's h1) has none."""
+    deck = tmp_path / "deck.md"
+    long = "Directory structure, file paths and files : `ls` - [L]i[s]t what is there"
+    deck.write_text(f"--\n\n# Title slide\n\n## its subtitle\n\n--\n\n### {long}\n\nbody\n\n--\n\n### Short\n\nbody\n")
+    pdf = tmp_path / "out.pdf"
+    convert(deck, {"output": pdf, "theme": "dark"})
+    dpi = 72  # 1 px per point
+    title, two_lines, short = (rasterize(pdf, n, dpi=dpi) for n in (1, 2, 3))
+    assert max(title.getpixel((title.width // 2, 2))) > 15  # the page's #191919, no band
+    assert max(short.getpixel((short.width // 2, 2))) < 10
+    page = drawn(pdf)[1]
+    heading = [c for c in page.chars if c.size == max(x.size for x in page.chars)]
+    lines = {round(c.y0) for c in heading}
+    assert len(lines) == 2, lines
+    below = int(page.height - min(c.y0 for c in heading)) + 4  # 4 pt under the second line's lowest glyph
+    assert max(two_lines.getpixel((4, below))) < 10
