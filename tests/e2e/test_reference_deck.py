@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 from pathlib import Path
@@ -205,7 +206,7 @@ def test_stand_ins_show_their_whole_reason_in_tight_lines(rendered: tuple[Path, 
         label = [c for c in chars if c.font.startswith("Inter") and abs(c.size - min(x.size for x in chars)) < 0.01]
         lines = sorted({round(c.y0, 1) for c in label}, reverse=True)
         assert len(lines) >= 2, page
-        pitch = max(a - b for a, b in zip(lines, lines[1:], strict=False))
+        pitch = max(a - b for a, b in itertools.pairwise(lines))
         assert pitch <= 1.3 * label[0].size, (page, pitch, label[0].size)
 
 
