@@ -489,14 +489,16 @@ def _fitted(body: str, fit: Fit) -> str:
         body = body.replace(marker, marker + css, 1)
     for picture in fit.pictures:
         marker = f'data-pic="{picture.index}" style="'
-        # A stand-in is at least as tall as the picture it stands for, taller rather than cut off (`_image`).
-        tall = "height: auto !important; min-height" if f'class="missing-image" {marker}' in body else "height"
+        # A stand-in is at least as tall as the picture it stands for, taller rather than cut off, and keeps the
+        # theme's least width, in which its label reads (`_image`).
+        stand_in = f'class="missing-image" {marker}' in body
+        tall = "height: auto !important; min-height" if stand_in else "height"
         css = (
             f"width: {picture.width:.4f}em !important; {tall}: {picture.height:.4f}em !important; "
-            "max-width: none !important; max-height: none !important; min-width: 0 !important; "
+            "max-width: none !important; max-height: none !important; "
         )
-        if tall == "height":
-            css += "min-height: 0 !important; "
+        if not stand_in:
+            css += "min-width: 0 !important; min-height: 0 !important; "
         body = body.replace(marker, marker + css, 1)
     return body
 
