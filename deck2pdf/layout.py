@@ -358,12 +358,15 @@ _SHOWN_REF = 48  # characters of an image's reference a stand-in shows whole
 
 
 def _shown_ref(ref: str) -> str:
-    """An image's reference as a stand-in shows it: whole when short, else its host and file name."""
+    """An image's reference as a stand-in shows it: whole when short, else its host and file name (a data: URL's
+    media type)."""
     if len(ref) <= _SHOWN_REF:
         return ref
     parts = split(ref)
-    if parts is None or parts.scheme == "data":
+    if parts is None:
         return short(ref, _SHOWN_REF)
+    if parts.scheme == "data":
+        return short(ref.split(",", 1)[0] + ",…", _SHOWN_REF)
     name = next((p for p in reversed(parts.path.split("/")) if p), "")
     shown = f"{parts.netloc}/…/{name}" if parts.netloc else ""
     return shown if 0 < len(shown) <= _SHOWN_REF else short(f"…/{name}", _SHOWN_REF)

@@ -9,7 +9,7 @@ import pytest
 
 from deck2pdf.assets import image_refs, resolve_assets
 from deck2pdf.errors import ThemeError
-from deck2pdf.layout import lay_out, legacy_colour
+from deck2pdf.layout import _shown_ref, lay_out, legacy_colour
 from deck2pdf.options import Options
 from deck2pdf.parse import parse_text
 from deck2pdf.themes import list_themes, load_theme
@@ -188,3 +188,19 @@ def test_an_svg_whose_ids_are_renamed_keeps_its_shape(tmp_path: Path) -> None:
     from deck2pdf.layout import _unique_ids
 
     assert _unique_ids('<svg><image id="a"/></svg>', 2, {"a"}) == ('<svg><image id="a-slide2"/></svg>', {"a-slide2"})
+
+
+@pytest.mark.parametrize(
+    ("ref", "shown"),
+    [
+        ("https://imgs.xkcd.com/comics/standards.png", "https://imgs.xkcd.com/comics/standards.png"),
+        (
+            "http://ak-hdl.buzzfed.com/static/2015-04/15/23/enhanced/webdr13/anigif_enhanced-5573-1429156700-35.gif",
+            "…/anigif_enhanced-5573-1429156700-35.gif",
+        ),
+        ("https://example.com/a/very/long/path/that/goes/on/and/on/x.png", "example.com/…/x.png"),
+        ("data:application/postscript;base64," + "A" * 80, "data:application/postscript;base64,…"),
+    ],
+)
+def test_a_stand_in_shows_a_long_reference_as_its_host_and_name(ref: str, shown: str) -> None:
+    assert _shown_ref(ref) == shown
