@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from deck2pdf.pipeline import Result, convert
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("DECK2PDF_SHARED", ROOT.parent / "shared")).resolve()
 REFERENCE_DECK = SHARED / "decks" / "docker-talk.md"
@@ -36,7 +38,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "reference_render" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("reference-deck"))
     if SHARED_DECKS_PRESENT:
         return
     skip = pytest.mark.skip(
@@ -51,6 +57,51 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def update_golden(request: pytest.FixtureRequest) -> bool:
     """Whether --update-golden was given: golden tests then write what they got instead of comparing."""
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _weasyprint_imported_once() -> None:
+    """WeasyPrint imported once per test process: each conversion forks its rendering process from here and
+    inherits it, where it would import it again (a quarter of a second each, hundreds of conversions). The
+    command does the same import in its rendering process; only the fonts are never set up here."""
+    from deck2pdf.rendering import warm_up
+
+    warm_up()
+
+
+# The reference deck as several test files read it, rendered once per test process (offline: its web images are
+# never fetched in tests; they are reported missing). Tests that use it carry the xdist group "reference-deck"
+# (pytest_collection_modifyitems), so that one worker renders each variant once for all of them.
+REFERENCE_VARIANTS: dict[str, dict[str, object]] = {
+    "slides": {},  # its front matter's theme: Cleaver's dark one
+    "default": {"theme": "default"},
+    "ink": {"theme": "ink"},
+    "retro": {"theme": "retro"},
+    "6-up": {"handout": 6},
+    "4-up": {"handout": 4},
+    "6-up-backgrounds": {"handout": 6, "backgrounds": True},
+}
+
+
+ReferenceRender = Callable[[str], tuple[Path, Result]]
+
+
+@pytest.fixture(scope="session")
+def reference_render(tmp_path_factory: pytest.TempPathFactory) -> ReferenceRender:
+    """`reference_render("6-up")`: the PDF and Result of the reference deck in that variant (REFERENCE_VARIANTS).
+    The PDFs are shared: read them, never change them."""
+    made: dict[str, tuple[Path, Result]] = {}
+
+    def render(variant: str) -> tuple[Path, Result]:
+        if variant not in made:
+            pdf = tmp_path_factory.mktemp("reference") / f"{variant}.pdf"
+            made[variant] = (
+                pdf,
+                convert(REFERENCE_DECK, {"output": pdf, "offline": True, **REFERENCE_VARIANTS[variant]}),
+            )
+        return made[variant]
+
+    return render
 
 
 _real_getaddrinfo = socket.getaddrinfo

@@ -13,6 +13,8 @@ import pytest
 
 from deck2pdf.errors import ExitCode
 
+from ..conftest import CliResult
+
 Make = Callable[[Path], None]
 
 
@@ -254,7 +256,8 @@ CASES = [
 ]
 
 
-# One case of each outcome stays in the fast run (`make check`); each case is a process of its own, so the rest are slow.
+# One case of each outcome stays in the fast run (`make check`), run as the command in a process of its own; the rest
+# run the same command line in the test's process.
 FAST = {"empty", "unclosed", "unknown-theme", "fifo"}
 
 
@@ -263,17 +266,26 @@ FAST = {"empty", "unclosed", "unknown-theme", "fifo"}
     [pytest.param(*c, id=c[0], marks=() if c[0] in FAST else pytest.mark.slow) for c in CASES],
 )
 def test_bad_input(
-    tmp_path: Path, name: str, make: Make, args: list[str], code: int, message: str | None, written: bool
+    tmp_path: Path,
+    run_cli: Callable[..., CliResult],
+    name: str,
+    make: Make,
+    args: list[str],
+    code: int,
+    message: str | None,
+    written: bool,
 ) -> None:
     deck = tmp_path / "deck.md"
     make(deck)
     out = tmp_path / "out.pdf"
-    result = subprocess.run(
-        [sys.executable, "-m", "deck2pdf", str(deck), "-o", str(out), "--cache-dir", str(tmp_path / "c"), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    command = [str(deck), "-o", str(out), "--cache-dir", str(tmp_path / "c"), *args]
+    if name in FAST:  # the command itself, a process of its own
+        result = subprocess.run(
+            [sys.executable, "-m", "deck2pdf", *command], capture_output=True, text=True, timeout=120
+        )
+    else:  # the same command line, run in this process (its conversion is a process of its own all the same)
+        ran = run_cli(*command)
+        result = subprocess.CompletedProcess(command, ran.exit_code, ran.stdout, ran.stderr)
     assert result.returncode == code, result.stderr
     assert "Traceback" not in result.stderr
     if message is not None:

@@ -13,7 +13,7 @@ from deck2pdf.handout import link_notes
 from deck2pdf.parse import parse_deck
 from deck2pdf.pipeline import Result, convert
 
-from ..conftest import REAL_DECKS, REFERENCE_DECK
+from ..conftest import REAL_DECKS, REFERENCE_DECK, ReferenceRender
 from ..helpers import page_texts, page_words, pixels, rasterize, squashed
 
 
@@ -26,19 +26,14 @@ def _ink(pdf: Path) -> float:
     return sum(shares) / len(shares)
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Result]]:
-    folder = tmp_path_factory.mktemp("handouts")
-    out = {}
-    for name, options in {
-        "slides": {},
-        "6": {"handout": 6},
-        "4": {"handout": 4},
-        "6-backgrounds": {"handout": 6, "backgrounds": True},
-    }.items():
-        pdf = folder / f"{name}.pdf"
-        out[name] = pdf, convert(REFERENCE_DECK, {"output": pdf, "offline": True, **options})
-    return out
+@pytest.fixture
+def reference(reference_render: ReferenceRender) -> dict[str, tuple[Path, Result]]:
+    return {
+        "slides": reference_render("slides"),
+        "6": reference_render("6-up"),
+        "4": reference_render("4-up"),
+        "6-backgrounds": reference_render("6-up-backgrounds"),
+    }
 
 
 pytestmark = pytest.mark.needs_shared

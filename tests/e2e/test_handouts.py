@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from deck2pdf.pipeline import convert
 
-from ..conftest import REFERENCE_DECK, ROOT
+from ..conftest import REFERENCE_DECK, ROOT, ReferenceRender
 from ..helpers import links, outline, page_texts
 
 TOUR = ROOT / "examples" / "tour.md"
@@ -89,21 +89,23 @@ def test_links_stay_clickable_and_are_noted_for_paper(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.needs_shared
-def test_the_reference_deck_gives_9_sheets_at_6_up_with_builds_collapsed_and_12_without(tmp_path: Path) -> None:
-    collapsed = convert(REFERENCE_DECK, {"output": tmp_path / "a.pdf", "handout": 6, "offline": True})
+def test_the_reference_deck_gives_9_sheets_at_6_up_with_builds_collapsed_and_12_without(
+    tmp_path: Path, reference_render: ReferenceRender
+) -> None:
+    pdf, collapsed = reference_render("6-up")
     full = convert(
         REFERENCE_DECK, {"output": tmp_path / "b.pdf", "handout": 6, "offline": True, "collapse_builds": False}
     )
     assert (collapsed.pages, full.pages) == (9, 12)  # (long terminal output continues in a cell: the floor)
-    assert len(page_texts(tmp_path / "a.pdf")) == 9
-    marks = [title for title, _ in outline(tmp_path / "a.pdf")]
+    assert len(page_texts(pdf)) == 9
+    marks = [title for title, _ in outline(pdf)]
     assert len(marks) == 44 and marks[:2] == ["Docker: There and Back Again", "Who am I?"]
 
 
 @pytest.mark.slow
 @pytest.mark.needs_shared
-def test_builds_collapse_in_slides_only_when_asked(tmp_path: Path) -> None:
-    plain = convert(REFERENCE_DECK, {"output": tmp_path / "a.pdf", "offline": True})
+def test_builds_collapse_in_slides_only_when_asked(tmp_path: Path, reference_render: ReferenceRender) -> None:
+    _, plain = reference_render("slides")
     collapsed = convert(REFERENCE_DECK, {"output": tmp_path / "b.pdf", "offline": True, "collapse_builds": True})
     assert (plain.pages, collapsed.pages) == (59, 44)
 

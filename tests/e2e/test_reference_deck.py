@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from deck2pdf.parse import parse_deck
-from deck2pdf.pipeline import Result, convert
-from deck2pdf.themes import list_themes
+from deck2pdf.pipeline import Result
 
-from ..conftest import REFERENCE_DECK
+from ..conftest import REFERENCE_DECK, ReferenceRender
 from ..helpers import (
     Word,
     drawn,
@@ -32,11 +31,9 @@ from ..helpers import (
 pytestmark = pytest.mark.needs_shared
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
-    pdf = tmp_path_factory.mktemp("ref") / "docker-talk.pdf"
-    # Offline: the deck's web images are never fetched in tests; they are reported missing.
-    return pdf, convert(REFERENCE_DECK, {"output": pdf, "offline": True})
+@pytest.fixture
+def rendered(reference_render: ReferenceRender) -> tuple[Path, Result]:
+    return reference_render("slides")
 
 
 def test_renders_59_pages_of_16_by_9(rendered: tuple[Path, Result]) -> None:
@@ -150,11 +147,9 @@ def test_the_five_digit_font_colour_shows_red(rendered: tuple[Path, Result]) -> 
     assert len(reds) > 50
 
 
-@pytest.fixture(scope="module", params=list_themes())
-def themed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    pdf = tmp_path_factory.mktemp("themed") / f"{request.param}.pdf"
-    convert(REFERENCE_DECK, {"output": pdf, "offline": True, "theme": request.param})
-    return pdf
+@pytest.fixture(params=["slides", "default", "ink", "retro"], ids=["dark", "default", "ink", "retro"])
+def themed(request: pytest.FixtureRequest, reference_render: ReferenceRender) -> Path:
+    return reference_render(request.param)[0]  # "slides": the deck's own front matter names the dark theme
 
 
 def _sizes(words: list[Word], text: str) -> list[float]:

@@ -104,7 +104,9 @@ def test_a_pool_stopped_while_busy_ends_its_workers() -> None:
 
     pool = procs.pool(2)
     futures = [pool.submit(time.sleep, 30) for _ in range(2)]
-    time.sleep(0.5)  # the workers have started
+    started = time.monotonic() + 30
+    while not all(f.running() for f in futures) and time.monotonic() < started:  # busy, however loaded the machine
+        time.sleep(0.05)
     pids = list(pool._processes)
     assert pids
     procs.stop(pool)
