@@ -477,7 +477,10 @@ def _fitted(body: str, fit: Fit) -> str:
                     inside = wrap_code(inside, code.wrap, _wrap_mark)
                 if code.split:
                     first, second = split_code(inside, code.split)
-                    inside = f'<span class="code-column">{first}</span><span class="code-column">{second}</span>'
+                    inside = (
+                        f'<span class="code-columns"><span class="code-column">{first}</span>'
+                        f'<span class="code-column">{second}</span></span>'
+                    )
                 body = body[: block.end] + inside + body[close:]
         body = body.replace(marker, marker + css, 1)
     for picture in fit.pictures:

@@ -789,7 +789,9 @@ class _CodeWrapper(HTMLParser):
             self.at += 1
 
 
-_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+)
 
 
 class _CodeSplitter(HTMLParser):
