@@ -21,6 +21,7 @@ so a slide may end a step smaller than it had to; trying larger rungs too would 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Sequence
@@ -114,6 +115,7 @@ def _code(b: Block, rung: Rung, code_floor: float, m: Measure) -> CodeFit | None
     return CodeFit(b.index, b.font * scale / rung.body / b.parent_font, 2 if split else 1, wrap, split)
 
 
+@functools.lru_cache(maxsize=256)  # asked for at every rung the estimate weighs
 def _rows(b: Block, wrap: int) -> float:
     """How many rows a block's lines take, wrapped after `wrap` columns (0: unwrapped)."""
     if not wrap:
@@ -123,6 +125,7 @@ def _rows(b: Block, wrap: int) -> float:
     return sum(len(code_breaks(text, wrap)) + 1 for text in b.texts)
 
 
+@functools.lru_cache(maxsize=256)
 def _split(b: Block) -> tuple[int, float]:
     """Where a block's second column would begin (the place that balances the columns best, `_places`), and the
     share of its theme size at which both columns fit across its width with their gutter; (0, 0.0) when there is
