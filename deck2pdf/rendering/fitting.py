@@ -135,7 +135,8 @@ def _split(b: Block) -> tuple[int, float]:
         return 0, 0.0
     at = min(places, key=lambda k: (max(k, len(b.texts) - k), k))
     char = b.natural / b.chars
-    wide = (max(map(len, b.texts[:at])) + max(map(len, b.texts[at:]))) * char + COLUMN_GAP_EM * b.text
+    columns = max(map(len, b.texts[:at])) + max(map(len, b.texts[at:])) + 1  # (one more for the rule, rounding)
+    wide = columns * char + COLUMN_GAP_EM * b.text
     return at, min(1.0, b.width / wide)
 
 
