@@ -35,6 +35,7 @@ from .markup import (
     replaced,
     retagged,
     slide_parts,
+    split_code,
     wrap_code,
 )
 from .model import (
@@ -374,7 +375,15 @@ def _shown_ref(ref: str) -> str:
 
 MEDIA = ("video", "audio", "iframe", "object", "embed")  # what paper cannot play: printed as a framed link
 _MEDIA_SIZE = {"audio": (300, 54)}  # px, HTML's defaults (300 x 150 for the others)
-_CODE_WRAP_MARK = '<span class="code-wrap" aria-hidden="true">↪</span>'
+
+
+def _wrap_mark(indent: int, columns: int) -> str:
+    """The mark a wrapped code line's continuation row begins with: at the line's indentation, `columns` wide (in
+    the code's own `ch`), so the row's text hangs under the line's."""
+    return (
+        f'<span class="code-wrap" aria-hidden="true" style="padding-left: {indent}ch; width: {columns - indent}ch">'
+        "↪</span>"
+    )
 
 
 def _media(tag: Tag, assets: Mapping[str, Asset], base: str) -> str:
@@ -479,16 +488,23 @@ def _fitted(body: str, fit: Fit) -> str:
     for code in fit.code:
         marker = f'data-pre="{code.index}" style="'
         css = f"font-size: {code.size:.4f}em !important; "
-        if code.columns > 1:
-            css += f"column-count: {code.columns} !important; column-gap: 1.5em !important; "
-        if code.wrap:
-            css += "white-space: pre-wrap !important; "
+        if code.wrap or code.split:
             block = next((t for t in elements(body, ("pre",)) if t.attrs.get("data-pre") == str(code.index)), None)
             if block is not None:
                 end = element_end(body, block)
                 close = body.rfind("</", block.end, end)
                 close = close if close >= 0 else end
-                body = body[: block.end] + wrap_code(body[block.end : close], code.wrap, _CODE_WRAP_MARK) + body[close:]
+                inside = body[block.end : close]
+                if code.wrap:
+                    css += "white-space: pre-wrap !important; "
+                    inside = wrap_code(inside, code.wrap, _wrap_mark)
+                if code.split:
+                    first, second = split_code(inside, code.split)
+                    inside = (
+                        f'<span class="code-columns"><span class="code-column">{first}</span>'
+                        f'<span class="code-column">{second}</span></span>'
+                    )
+                body = body[: block.end] + inside + body[close:]
         body = body.replace(marker, marker + css, 1)
     for picture in fit.pictures:
         marker = f'data-pic="{picture.index}" style="'

@@ -191,13 +191,81 @@ def _too_wide(tag: Tag) -> bool:
     )
 
 
-def wrap_code(html: str, width: int, mark: str) -> str:
-    """Break a code block's lines (its HTML, highlighting spans kept) after `width` characters (tabs to the next
-    multiple of 8, wide East Asian characters count two), each continuation starting with the HTML `mark`."""
-    wrapper = _CodeWrapper(width, mark)
+def wrap_code(html: str, width: int, mark: Callable[[int, int], str]) -> str:
+    """Break a code block's lines (its HTML, highlighting spans kept) longer than `width` columns where
+    `code_breaks` says, each continuation row starting with `mark(indent, columns)`: the HTML of a mark set at the
+    line's indentation and taking that many columns (tabs to the next multiple of 8, wide East Asian characters count
+    two). Only a newline and the mark are added: the code's own characters stay as they are."""
+    reader = _CodeText()
+    reader.feed(html)
+    reader.close()
+    lines = "".join(reader.text).split("\n")
+    breaks = {}
+    at = 0
+    for line in lines:
+        for offset, indent, columns in code_breaks(line, width):
+            breaks[at + offset] = mark(indent, columns)
+        at += len(line) + 1
+    if not breaks:
+        return html
+    wrapper = _CodeWrapper(breaks)
     wrapper.feed(html)
     wrapper.close()
     return "".join(wrapper.out)
+
+
+BREAK_AFTER = frozenset(",;:)]}>/\\|&=+-.?!")  # punctuation a code line may break after when no space will do
+
+
+def code_breaks(line: str, width: int) -> list[tuple[int, int, int]]:
+    """Where a code line longer than `width` columns breaks, and how each continuation row begins: (the offset of
+    its first character, the line's indentation, the columns its mark takes). A row ends before a space (which then
+    follows the mark), or after punctuation (BREAK_AFTER) when a space would leave the row less than half full; only
+    a token longer than a row is broken where the row ends. Continuations hang two columns in from the line's
+    indentation."""
+    width = max(width, 8)
+    indent = min(_columns(line[: len(line) - len(line.lstrip(" \t"))], 0), width // 2)
+    found: list[tuple[int, int, int]] = []
+    start, column = 0, 0
+    while True:
+        end, used = start, column  # the furthest this row reaches: what fits in `width` columns
+        while end < len(line) and used + (step := _char_columns(line[end], used)) <= width:
+            used += step
+            end += 1
+        if end >= len(line):
+            return found
+        half = start + (end - start) // 2
+        space = max((i for i in range(start + 1, end + 1) if line[i] == " " and line[i - 1] != " "), default=start)
+        after = max((i for i in range(start + 1, end + 1) if line[i - 1] in BREAK_AFTER), default=start)
+        if space > half or (space > start and after <= space):
+            cut, column = space, indent + 1  # the space follows the mark
+        elif after > start:
+            cut, column = after, indent + 2
+        else:
+            cut, column = max(end, start + 1), indent + 2  # a token longer than the row
+        found.append((cut, indent, column))
+        start = cut
+
+
+def _char_columns(char: str, column: int) -> int:
+    return 8 - column % 8 if char == "\t" else 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+
+def _columns(text: str, column: int) -> int:
+    """How many columns `text` takes from `column` on."""
+    start = column
+    for char in text:
+        column += _char_columns(char, column)
+    return column - start
+
+
+def split_code(html: str, line: int) -> tuple[str, str]:
+    """A code block's HTML cut before its `line`-th line (from 0) into two, each well formed: the elements open at
+    the cut are closed in the first and opened again in the second. The newline before the cut is left out."""
+    splitter = _CodeSplitter(line)
+    splitter.feed(html)
+    splitter.close()
+    return "".join(splitter.first), "".join(splitter.second)
 
 
 def plain_code(html: str, keep: Callable[[str], bool]) -> str:
@@ -683,12 +751,25 @@ class _EndFinder(_Located):
                 self.end = self.rawdata.index(">", at) + 1 if ">" in self.rawdata[at:] else len(self.rawdata)
 
 
-class _CodeWrapper(HTMLParser):
-    def __init__(self, width: int, mark: str) -> None:
+class _CodeText(HTMLParser):
+    """The text of a code block's HTML (entities decoded)."""
+
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.width, self.mark = max(width, 8), mark
+        self.text: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+class _CodeWrapper(HTMLParser):
+    """Writes a code block's HTML back with a newline and a mark before each character offset of `breaks`."""
+
+    def __init__(self, breaks: dict[int, str]) -> None:
+        super().__init__(convert_charrefs=True)
+        self.breaks = breaks
         self.out: list[str] = []
-        self.column = 0
+        self.at = 0
 
     def handle_starttag(self, tag: str, attrs: object) -> None:
         self.out.append(self.get_starttag_text() or "")
@@ -701,18 +782,59 @@ class _CodeWrapper(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         for char in data:
-            if char == "\n":
-                self.column = 0
-                self.out.append(char)
-                continue
-            width = 8 - self.column % 8 if char == "\t" else 2 if unicodedata.east_asian_width(char) in "WF" else 1
-            if self.column + width > self.width and self.column > 0:
-                self.out.append("\n" + self.mark)
-                self.column = 2
-                if char == "\t":
-                    width = 8 - self.column % 8
+            mark = self.breaks.get(self.at)
+            if mark is not None:
+                self.out.append("\n" + mark)
             self.out.append(html.escape(char, quote=False))
-            self.column += width
+            self.at += 1
+
+
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+)
+
+
+class _CodeSplitter(HTMLParser):
+    """Cuts a code block's HTML before a line (`split_code`)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(convert_charrefs=True)
+        self.line = line
+        self.first: list[str] = []
+        self.second: list[str] = []
+        self.open: list[tuple[str, str]] = []  # (name, start tag) of the elements open where we are
+        self.lines = 0
+
+    @property
+    def out(self) -> list[str]:
+        return self.first if self.lines < self.line else self.second
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        text = self.get_starttag_text() or ""
+        self.out.append(text)
+        if tag not in _VOID:
+            self.open.append((tag, text))
+
+    def handle_startendtag(self, tag: str, attrs: object) -> None:
+        self.out.append(self.get_starttag_text() or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.out.append(f"</{tag}>")
+        for i in range(len(self.open) - 1, -1, -1):
+            if self.open[i][0] == tag:
+                del self.open[i:]
+                break
+
+    def handle_data(self, data: str) -> None:
+        for char in data:
+            if char == "\n" and self.lines == self.line - 1:
+                self.first += [f"</{name}>" for name, _ in reversed(self.open)]
+                self.lines += 1
+                self.second += [start for _, start in self.open]
+                continue
+            self.out.append(html.escape(char, quote=False))
+            if char == "\n":
+                self.lines += 1
 
 
 def front_matter_text(value: Any) -> str:

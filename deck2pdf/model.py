@@ -164,8 +164,9 @@ class CodeFit:
 
     index: int
     size: float  # font size, in em of the block's parent
-    columns: int = 1  # a tall block of short lines flows into two
-    wrap: int = 0  # 0: every source line is one printed line; else lines are broken after this many characters
+    columns: int = 1  # a tall block of short lines is set in two
+    wrap: int = 0  # 0: every source line is one printed line; else lines are broken to this many columns at most
+    split: int = 0  # in two columns: the line the second begins with
 
 
 @dataclass(frozen=True)

@@ -171,6 +171,25 @@ def smallest_text(pdf: Path) -> list[Printed]:
     return out
 
 
+def line_sizes(pdf: Path, page: int) -> list[tuple[str, float]]:
+    """Each text line of a page (pdfminer's grouping) and the size (pt) of its largest printed character."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar, LTContainer, LTTextLine
+
+    def lines(item: object) -> list[LTTextLine]:
+        if isinstance(item, LTTextLine):
+            return [item]
+        return [x for child in item for x in lines(child)] if isinstance(item, LTContainer) else []
+
+    out = []
+    for laid in extract_pages(pdf, page_numbers=[page - 1]):
+        for line in lines(laid):
+            sizes = [c.size for c in line if isinstance(c, LTChar) and c.get_text().strip()]
+            if sizes:
+                out.append((line.get_text().strip(), max(sizes)))
+    return out
+
+
 @dataclass(frozen=True)
 class Font:
     name: str

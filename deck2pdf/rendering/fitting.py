@@ -1,9 +1,13 @@
 """How a slide that does not fit its page is fitted, the way a designer would: what yields first, and how much.
 
 The heading, the title band, the slide number and the progress bar never change. In the body, in this order:
-1. each code block whose longest line is too wide is set smaller on its own, down to a legible floor; below the
-   floor it wraps, each continuation marked (so every source line stays one printed line where it can);
-2. a tall code block of short lines flows into two columns;
+1. each code block whose longest line is too wide is set smaller on its own, down to a legible floor, so that
+   every source line stays one printed line (terminal output keeps its rows); a block that would wrap even at the
+   floor is not set smaller at all: it keeps the slide's code size and wraps at spaces or punctuation, each
+   continuation row marked and hanging under its line (`markup.code_breaks`);
+2. a tall code block of short lines is set in two columns, cut where a reader sees a pause (after a blank line,
+   or where a statement begins at the block's own indentation), when that prints its code at least COLUMN_GAIN
+   times larger than one column would;
 3. pictures (and the stand-ins of missing ones) shrink, down to PICTURE_FLOOR of their size;
 4. the body's text shrinks, down to --min-scale;
 5. what still does not fit continues on the next page (or, with `--overflow cut`, is cut).
@@ -17,20 +21,26 @@ so a slide may end a step smaller than it had to; trying larger rungs too would 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..markup import code_breaks
 from ..model import CodeFit, Fit, PictureFit
 from .pages import Block, Measure
 
 PICTURE_FLOOR = 0.4  # pictures yield first, to 40% of their size, before any text shrinks
 BODY_STEP = 0.05
 PICTURE_STEP = 0.1
-COLUMN_GAP_EM = 1.5  # of the block's font size (base.css has no say: it is set with the columns)
+COLUMN_GAP_EM = 2.0  # the gutter between two columns, in em of the code (base.css: `.code-column`)
+COLUMN_GAIN = 1.2  # two columns only when their code prints this much larger than one column's would
 MIN_COLUMN_LINES = 8  # a shorter block is not worth two columns
 MIN_COLUMN_SHARE = 0.6  # nor is one whose lines fit twice across only when set much smaller
+# A line that begins a second column does not close or continue what the line before it began.
+_CLOSES = ("}", ")", "]", "</", "else", "elif", "except", "finally", "catch")
+_GOES_ON = ("\\", ",", "(", "[", "{", "=", "+", "&&", "||", "|")
 WIDTH_TOLERANCE_PX = 4.0
 SMALLEST_SCALE = 0.2  # the least --min-scale (options.py)
 BALANCE_STEPS = 8  # halvings of the page height when balancing a continued slide's pages
@@ -47,7 +57,7 @@ class Rung:
 def ladder(m: Measure, min_scale: float, code_floor: float) -> list[Rung]:
     """The ways to fit a slide, from the least change to the most (the first is the slide as laid out, with its
     wide code blocks set smaller)."""
-    columns = any(_columns_fit(b, code_floor, m) for b in m.blocks)
+    columns = _columns_gain(m, code_floor)
     rungs = [Rung(False, 1.0, 1.0)]
     if columns:
         rungs.append(Rung(True, 1.0, 1.0))
@@ -81,45 +91,105 @@ def fit_for(m: Measure, rung: Rung, code_floor: float) -> Fit:
 
 
 def _scale(b: Block, body: float, code_floor: float) -> tuple[float, int]:
-    """A block's size (a share of its theme size, the body's scale included) and the characters after which it
-    wraps (0: it does not). Widths scale with the font size."""
-    if b.natural <= b.width + WIDTH_TOLERANCE_PX or b.natural <= 0:
+    """A block's size (a share of its theme size, the body's scale included) and the columns after which its lines
+    wrap (0: they do not). Widths scale with the font size."""
+    if b.natural <= 0 or b.natural * body <= b.width + WIDTH_TOLERANCE_PX:
         return body, 0
-    size = min(body, b.width / b.natural)
+    size = b.width / b.natural
     if size * b.text >= code_floor:
         return size, 0
-    size = min(body, code_floor / b.text)  # no smaller than the floor (unless the body is): wrapped there
-    char = b.natural / max(b.chars, 1) * size
-    return size, max(8, math.floor(b.width / char) - 1)
+    # It would wrap even at the floor: it wraps at the slide's code size, where its lines read best.
+    char = b.natural / max(b.chars, 1) * body
+    return body, max(8, math.floor(b.width / char) - 1)
 
 
 def _code(b: Block, rung: Rung, code_floor: float, m: Measure) -> CodeFit | None:
     scale, wrap = _scale(b, rung.body, code_floor)
-    columns = 1
+    split = 0
     if rung.columns and _columns_fit(b, code_floor, m):
-        scale, columns = min(scale, _column_share(b) * rung.body), 2
-    if scale >= rung.body - 1e-9 and columns == 1 and not wrap:
+        split, share = _split(b)
+        scale = min(scale, share * rung.body)
+    if scale >= rung.body - 1e-9 and not split and not wrap:
         return None  # as the body: nothing to set
     # In em of the block's parent, whose size already has the body's scale.
-    return CodeFit(b.index, b.font * scale / rung.body / b.parent_font, columns, wrap)
+    return CodeFit(b.index, b.font * scale / rung.body / b.parent_font, 2 if split else 1, wrap, split)
+
+
+@functools.lru_cache(maxsize=256)  # asked for at every rung the estimate weighs
+def _rows(b: Block, wrap: int) -> float:
+    """How many rows a block's lines take, wrapped after `wrap` columns (0: unwrapped)."""
+    if not wrap:
+        return b.lines
+    if not b.texts:
+        return b.lines * 1.3  # about a third of the lines take two rows
+    return sum(len(code_breaks(text, wrap)) + 1 for text in b.texts)
+
+
+@functools.lru_cache(maxsize=256)
+def _split(b: Block) -> tuple[int, float]:
+    """Where a block's second column would begin (the place that balances the columns best, `_places`), and the
+    share of its theme size at which both columns fit across its width with their gutter; (0, 0.0) when there is
+    no place."""
+    places = _places(b.texts)
+    if not places or b.chars <= 0:
+        return 0, 0.0
+    at = min(places, key=lambda k: (max(k, len(b.texts) - k), k))
+    char = b.natural / b.chars
+    columns = max(map(len, b.texts[:at])) + max(map(len, b.texts[at:])) + 1  # (one more for the rule, rounding)
+    wide = columns * char + COLUMN_GAP_EM * b.text
+    return at, min(1.0, b.width / wide)
+
+
+def _places(texts: Sequence[str]) -> list[int]:
+    """The lines a second column may begin with: after a blank line, or where a statement begins at the block's own
+    indentation (not one that closes a bracket, nor one the line before continues)."""
+    indents = [len(t) - len(t.lstrip()) for t in texts]
+    base = min((i for i, t in zip(indents, texts, strict=True) if t.strip()), default=0)
+    places = []
+    for k in range(1, len(texts)):
+        line, before = texts[k].strip(), texts[k - 1].strip()
+        if line and (
+            not before or (indents[k] == base and not line.startswith(_CLOSES) and not before.endswith(_GOES_ON))
+        ):
+            places.append(k)
+    return places
 
 
 def _column_share(b: Block) -> float:
-    """The share of its theme size at which a block's lines fit twice across its width, with a gap."""
-    return min(1.0, b.width / (2 * b.natural + COLUMN_GAP_EM * b.text)) if b.natural > 0 else 1.0
+    """The share of its theme size at which a block's two columns fit across its width, with their gutter."""
+    return _split(b)[1]
 
 
 def _columns_fit(b: Block, code_floor: float, m: Measure) -> bool:
-    """Whether a block is tall and its lines short enough to flow into two columns, set no smaller than
-    MIN_COLUMN_SHARE of its theme size (nor than the floor), and whether it could then fit the page's room, its text
-    at the smallest scale there is (a block that must continue is not set in columns, which pages would cut apart:
-    trying would cost a layout, and WeasyPrint balances columns at a cost that grows with the block)."""
-    share = _column_share(b)
+    """Whether a block is tall, can be cut into two columns where it reads as two (`_places`), its lines short
+    enough to fit twice across set no smaller than MIN_COLUMN_SHARE of its theme size (nor than the floor), and
+    whether it could then fit the page's room, its text at the smallest scale there is (a block that must continue
+    is not set in columns, which pages would cut apart)."""
+    if b.lines < MIN_COLUMN_LINES:
+        return False
+    at, share = _split(b)
     return (
-        b.lines >= MIN_COLUMN_LINES
+        at > 0
         and share >= MIN_COLUMN_SHARE
         and share * b.text >= code_floor
-        and b.height * share / 2 * SMALLEST_SCALE <= m.bottom - m.flow_top
+        and b.height * share * max(at, b.lines - at) / b.lines * SMALLEST_SCALE <= m.bottom - m.flow_top
+    )
+
+
+def _columns_gain(m: Measure, code_floor: float) -> bool:
+    """Whether setting a slide's tall blocks in two columns prints each of them at least COLUMN_GAIN times larger
+    than in one column, the body set as small as the page then needs (by the estimate)."""
+    blocks = [b for b in m.blocks if _columns_fit(b, code_floor, m)]
+    if not blocks:
+        return False
+    room = m.bottom - m.flow_top
+    one, _ = predicted(m, Rung(False, 1.0, 1.0), code_floor)
+    two, _ = predicted(m, Rung(True, 1.0, 1.0), code_floor)
+    body_one, body_two = min(1.0, room / max(one, 1.0)), min(1.0, room / max(two, 1.0))
+    return all(
+        body_two * min(_scale(b, 1.0, code_floor)[0], _column_share(b))
+        >= COLUMN_GAIN * body_one * _scale(b, 1.0, code_floor)[0]
+        for b in blocks
     )
 
 
@@ -127,11 +197,13 @@ def predicted(m: Measure, rung: Rung, code_floor: float) -> tuple[float, float]:
     """About how tall the body (from its top) and how wide its widest non-code line would be at `rung`."""
     height = m.need_bottom - m.flow_top
     for b in m.blocks:
-        scale, wrap = _scale(b, 1.0, code_floor)
-        rows = b.lines * (1.3 if wrap else 1.0)  # wrapped: about a third of the lines take two rows
-        shrunk = b.height * scale * rows / max(b.lines, 1)
+        own, wrap = _scale(b, 1.0, code_floor)  # its size beside the body's
+        if wrap:  # it wraps at the body's size: the smaller the body, the more fits a row
+            wrap = _scale(b, rung.body, code_floor)[1]
+        shrunk = b.height * own * _rows(b, wrap) / max(b.lines, 1)
         if rung.columns and _columns_fit(b, code_floor, m):
-            shrunk = b.height * min(scale, _column_share(b)) / 2
+            at, share = _split(b)
+            shrunk = b.height * min(own, share) * max(at, b.lines - at) / b.lines
         height -= b.height - shrunk
     if m.pictures and rung.pictures < 1:
         height -= _covered(m) * (1 - rung.pictures)

@@ -46,6 +46,7 @@ class Block:
     chars: int  # the characters of its longest line (tabs expanded)
     height: float  # its margin box
     lines: int
+    texts: tuple[str, ...] = ()  # each line's text, tabs expanded
 
 
 @dataclass(frozen=True)
@@ -317,7 +318,7 @@ def measure(page: Any) -> Measure | None:
     right, bottom = left + content.width, top + content.height
     flow = next((b for b in _walk(content) if "slide-flow" in _classes(b)), None)
     flow_top = flow.content_box_y() if flow is not None else top
-    need_right, need_bottom = right, bottom
+    need_right, need_bottom = right, flow_top  # how far the body reaches, even when short of the bottom
     blocks: dict[int, Block] = {}
     pictures: dict[int, Picture] = {}
     units: list[tuple[float, float]] = []
@@ -388,19 +389,22 @@ def _block(box: Any, index: int, parent_font: float) -> Block:
     """A code block's measures: its lines are unwrapped (`white-space: pre`), so each line box is a source line."""
     from weasyprint.formatting_structure import boxes
 
-    natural, chars, lines, text = 0.0, 0, 0, 0.0
+    natural, text = 0.0, 0.0
+    texts: list[str] = []
     left = box.content_box_x()
     for line in _walk(box):
         if not isinstance(line, boxes.LineBox):
             continue
-        lines += 1
-        texts = [t for t in _walk(line) if isinstance(t, boxes.TextBox)]
-        if texts:
-            natural = max(natural, max(t.position_x + t.width for t in texts) - left)
-            chars = max(chars, len("".join(t.text for t in texts).expandtabs(8)))
-            text = max(text, *(t.style["font_size"] for t in texts))
+        boxed = [t for t in _walk(line) if isinstance(t, boxes.TextBox)]
+        texts.append("".join(t.text for t in boxed).expandtabs(8))
+        if boxed:
+            natural = max(natural, max(t.position_x + t.width for t in boxed) - left)
+            text = max(text, *(t.style["font_size"] for t in boxed))
     font = box.style["font_size"]
-    return Block(index, font, text or font, parent_font, box.width, natural, chars, box.margin_height(), lines)
+    chars = max(map(len, texts), default=0)
+    return Block(
+        index, font, text or font, parent_font, box.width, natural, chars, box.margin_height(), len(texts), tuple(texts)
+    )
 
 
 def _clip_stand_ins(page: Any) -> None:

@@ -17,6 +17,7 @@ from deck2pdf.pipeline import Result, convert
 from ..conftest import ROOT
 from ..helpers import (
     Word,
+    line_sizes,
     links,
     outline,
     page_labels,
@@ -142,6 +143,29 @@ def test_sixty_lines_of_code_flow_into_two_columns_on_one_page(rendered: tuple[P
     left = [w for w in words if w.text == "line" and w.x0 < width / 2]
     right = [w for w in words if w.text == "line" and w.x0 >= width / 2]
     assert len(left) == len(right) == 30
+
+
+FILE = """> file linux/
+linux/: directory
+> file linux/basics.html
+linux/basics.html: HTML document, UTF-8 Unicode text, with very long lines
+> file /usr/bin/bash
+/usr/bin/bash: ELF 64-bit LSB executable, x86-64, version 1 (SYSV), dynamically linked (uses shared libs), for \
+GNU/Linux 2.6.32, BuildID[sha1]=0x7e60e3500525487556361588a7e2818807f5815a, stripped""".replace("\\\n", "")
+
+
+def test_one_line_too_long_even_at_the_floor_does_not_set_its_block_smaller(tmp_path: Path) -> None:
+    """belfasttechtraining-linux-basics slide 14: short lines and one of 200 characters, too long for a row even at
+    the code floor. The block keeps the theme's code size (page height / 24 * .75); the long line wraps before a
+    space, its continuations marked; the copied text reads the line as written."""
+    deck = tmp_path / "deck.md"
+    deck.write_text(f"title: File\n--\n\n### file\n\n```\n{FILE}\n```\n", encoding="utf-8")
+    pdf = tmp_path / "out.pdf"
+    convert(deck, {"output": pdf})
+    sizes = [round(size, 2) for text, size in line_sizes(pdf, 1) if len(text) > 5 and text in FILE]  # not "file"
+    assert len(sizes) == 8 and set(sizes) == {round(540 / 24 * 0.75, 2)}, sizes  # 6 lines, 2 continuations
+    text = page_texts(pdf)[0]
+    assert text.count("↪") == 2 and FILE.splitlines()[-1] in text.replace("\n↪ ", " ")
 
 
 @pytest.fixture(scope="module")

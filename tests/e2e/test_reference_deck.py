@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from ..helpers import (
     Word,
     drawn,
     fonts,
+    line_sizes,
     links,
     metadata,
     outline,
@@ -219,3 +221,84 @@ def test_terminal_output_keeps_one_row_per_line(themed: Path) -> None:
         ).stdout.splitlines()
         for container, name in containers:
             assert any(container in row and name in row for row in rows), (page, container)
+
+
+# The themes' code size: a slide's text is the page height / 24 (base.css), code .75 of it (dark and default).
+CODE_PT = 540 / 24 * 0.75
+
+
+def test_log_lines_too_long_even_at_the_floor_wrap_at_reading_size_between_words(themed: Path) -> None:
+    """Slide 28's log lines (170 characters) would wrap even at the code floor: they keep a reading size (at least
+    70% of the theme's code size) and wrap before a space, each continuation marked and hanging under its line; the
+    copied text is the line as written."""
+    pdf = themed
+    sizes = [size for text, size in line_sizes(pdf, 28) if text.startswith(("AH00558", "[Mon Apr", "$ docker run"))]
+    assert len(sizes) == 5 and min(sizes) >= 0.7 * CODE_PT, sizes
+    text = page_texts(pdf)[27]
+    assert text.count("↪") >= 4
+    joined = text.replace("\n↪ ", " ")  # each continuation begins with the mark, then the space it was cut before
+    slide = parse_deck(REFERENCE_DECK).slides[27]
+    logs = [line for line in _pre_text(slide.html).splitlines() if len(line) > 100]
+    assert len(logs) == 4 and all(line in joined for line in logs), joined
+    _, _, words = page_words(pdf)[27]
+    left = min(w.x0 for w in words if w.text == "AH00558:")
+    char = 0.6 * min(sizes)  # JetBrains Mono's advance
+    for mark, after in itertools.pairwise(words):
+        if mark.text == "↪":
+            assert mark.x0 == pytest.approx(left, abs=1)  # at the line's indentation
+            assert after.x0 == pytest.approx(left + 2 * char, abs=1)  # the text hangs two columns in
+
+
+def test_two_columns_are_cut_between_statements_with_a_gutter_and_a_rule(themed: Path) -> None:
+    """Slide 34's Dockerfile: the `RUN ... \\` command stays whole in the first column; the second begins after a
+    blank line; the gutter is at least 2 em, with a hairline in it."""
+    pdf = themed
+    _, _, words = page_words(pdf)[33]
+    run = next(w for w in words if w.text == "yum" and any(v.text == "clean" and abs(v.y0 - w.y0) < 1 for v in words))
+    install = next(w for w in words if w.text == "#")
+    left = [w for w in words if w.x0 < install.x0 - 1 and w.y0 > install.y0 - 5]
+    right = [w for w in words if w.x0 >= install.x0 - 1 and w.y0 > install.y0 - 5]
+    assert run in left and install.y0 == pytest.approx(min(w.y0 for w in right), abs=1)  # the second column's top
+    assert {"openssl-devel", "ruby-devel;", "FROM"} <= {w.text for w in left}
+    assert {"earthquake", "WORKDIR", "CMD"} <= {w.text for w in right}
+    sizes = [size for text, size in line_sizes(pdf, 34) if text.startswith(("FROM", "WORKDIR"))]
+    em = max(sizes)
+    gutter = (max(w.x1 for w in left), install.x0)
+    assert gutter[1] - gutter[0] >= 2 * em - 0.5
+    # A hairline: a column of pixels in the gutter, unlike the code box's background, down the column's height.
+    page = rasterize(pdf, 34, dpi=72)
+    top, bottom = round(install.y0), round(max(w.y1 for w in left))
+    background = page.getpixel((round(gutter[0]) + 3, top))
+    ruled = [
+        x
+        for x in range(round(gutter[0]) + 1, round(gutter[1]))
+        if sum(_apart(page.getpixel((x, y)), background) for y in range(top, bottom)) > 0.9 * (bottom - top)
+    ]
+    assert ruled and max(ruled) - min(ruled) <= 2, ruled
+
+
+def _apart(pixel: tuple[int, int, int], background: tuple[int, int, int]) -> bool:
+    return sum(abs(a - b) for a, b in zip(pixel, background, strict=True)) > 12
+
+
+def _pre_text(html: str) -> str:
+    """The text of a slide's code blocks, as written."""
+
+    class Reader(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.depth, self.text = 0, []
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            self.depth += tag == "pre"
+
+        def handle_endtag(self, tag: str) -> None:
+            self.depth -= tag == "pre"
+
+        def handle_data(self, data: str) -> None:
+            if self.depth:
+                self.text.append(data)
+
+    reader = Reader()
+    reader.feed(html)
+    return "".join(reader.text)

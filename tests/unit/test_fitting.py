@@ -28,6 +28,7 @@ def block(natural: float, lines: int = 4, chars: int = 100) -> Block:
         chars=chars,
         height=30 * lines,
         lines=lines,
+        texts=tuple("x" * chars for _ in range(lines)),
     )
 
 
@@ -42,14 +43,16 @@ def test_the_ladder_goes_code_then_columns_then_pictures_then_text() -> None:
     assert all(r.pictures == 0.4 and r.columns for r in rungs[8:])
 
 
-def test_a_wide_block_is_set_smaller_on_its_own_down_to_the_floor_then_wraps() -> None:
+def test_a_wide_block_is_set_smaller_on_its_own_unless_it_would_wrap_even_at_the_floor() -> None:
     fit = fit_for(measure(blocks=(block(1250),)), Rung(False, 1.0, 1.0), FLOOR)
     assert fit.body == 1.0
     assert fit.code == (CodeFit(0, pytest.approx(22.5 * 0.8 / 30), 1, 0),)  # 1000/1250 of its size, in em
     fit = fit_for(measure(blocks=(block(4000, chars=200),)), Rung(False, 1.0, 1.0), FLOOR)
     (code,) = fit.code
-    assert code.size * 30 == pytest.approx(FLOOR)  # at the floor...
-    assert code.wrap == 1000 // (4000 / 200 * FLOOR / 22.5) - 1  # ...wrapped after what fits across
+    assert code.size * 30 == pytest.approx(22.5)  # it would wrap even at the floor: it keeps its size...
+    assert code.wrap == 1000 // (4000 / 200) - 1  # ...wrapped after what fits across
+    (code,) = fit_for(measure(blocks=(block(4000, chars=200),)), Rung(False, 1.0, 0.5), FLOOR).code
+    assert code.size == pytest.approx(22.5 / 30) and code.wrap == 1000 // (4000 / 200 * 0.5) - 1  # the body's size
     assert fit_for(measure(blocks=(block(900),)), Rung(False, 1.0, 1.0), FLOOR).code == ()  # it fits as it is
 
 
@@ -77,3 +80,74 @@ def test_a_heading_at_a_pages_foot_goes_to_the_next_page() -> None:
     # The 8th line (k = 7, at 380) is a heading: it is not left at the foot (9 and 7, or 7 and 9)
     assert breaks(measure(need=740, units=lines, headings=[380])) == [0, 360]
     assert breaks(measure(need=1300, units=lines[:12], headings=[380])) == [0]  # (a slide that fits has one page)
+
+
+DOCKERFILE = """FROM centos:centos7
+MAINTAINER someone
+
+RUN yum -y install \\
+    openssl-devel \\
+    openssl \\
+    readline \\
+    readline-devel \\
+    gcc \\
+    ruby-devel; \\
+yum clean all
+RUN gem install earthquake
+USER twitter
+WORKDIR /home/twitter
+CMD ["earthquake"]""".splitlines()
+
+JSX = """render() {
+  return (
+    <div>
+      <h1>Names</h1>
+      <hr />
+      <button onClick={this.getRandomName}>
+        New Random Name
+      </button>
+    </div>
+  )
+}
+ReactDOM.render(
+  <App />,
+  document.getElementById('app'),
+)""".splitlines()
+
+
+def _listing(texts: list[str], natural: float = 400) -> Block:
+    return Block(0, 22.5, 22.5, 30.0, 1000, natural, max(map(len, texts)), 30 * len(texts), len(texts), tuple(texts))
+
+
+def test_two_columns_begin_only_where_a_reader_sees_a_pause() -> None:
+    def split(texts: list[str]) -> int:
+        (code,) = fit_for(measure(need=800, blocks=(_listing(texts),)), Rung(True, 1.0, 1.0), FLOOR).code
+        return code.split
+
+    # Not after a line ending in `\` (inside the RUN command), nor inside it: at a statement of the block's own
+    # indentation, the one that balances the columns best.
+    assert DOCKERFILE[split(DOCKERFILE)] == "RUN gem install earthquake"
+    # Not inside render(): a line that closes a bracket does not begin a column; the next statement does.
+    assert JSX[split(JSX)] == "ReactDOM.render("
+    # After a blank line, whatever its indentation.
+    block = [f"  item {i}" for i in range(9)] + [""] + [f"  item {i}" for i in range(9, 14)]
+    assert split(["x = [", *block, "]"]) == 11
+    # No place at all: one column.
+    assert (
+        fit_for(
+            measure(need=800, blocks=(_listing(["f(", *[f"  {i}," for i in range(20)], ")"]),)),
+            Rung(True, 1.0, 1.0),
+            FLOOR,
+        ).code
+        == ()
+    )
+
+
+def test_two_columns_only_when_they_print_a_fifth_larger_than_one() -> None:
+    lines = [f"line {i}" for i in range(20)]
+    # 580 px of body in 500: one column would print at 0.86 of its size, two at 1.0: not worth it.
+    assert not any(r.columns for r in ladder(measure(need=680, blocks=(_listing(lines),)), 0.5, FLOOR))
+    # 700 px in 500: 0.71 against 1.0 (more than a fifth larger): two columns.
+    assert ladder(measure(need=800, blocks=(_listing(lines),)), 0.5, FLOOR)[1] == Rung(True, 1.0, 1.0)
+    # Lines so long that two columns would set them smaller than one: never.
+    assert not any(r.columns for r in ladder(measure(need=800, blocks=(_listing(lines, 900),)), 0.5, FLOOR))

@@ -4,6 +4,7 @@ use them (assets, layout, handout link notes); the author's name read one way.""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from pathlib import Path
 
 import pytest
@@ -15,12 +16,14 @@ from deck2pdf.layout import lay_out
 from deck2pdf.markup import (
     CssUrl,
     author_name,
+    code_breaks,
     css_urls,
     images,
     links,
     passive_html,
     replaced,
     slide_parts,
+    split_code,
     styles,
     wrap_code,
 )
@@ -196,11 +199,41 @@ def test_a_slide_is_split_into_its_heading_and_a_balanced_body(html: str, headin
     assert slide_parts(html) == (heading, body)
 
 
-def test_code_wraps_after_the_width_with_a_mark_keeping_its_spans() -> None:
-    # A continuation starts at column 2 (the mark's); a tab goes to the next multiple of 8; CJK is two wide.
-    wrapped = wrap_code('<span class="k">abcdefghij</span>kl &lt;m\n\tx', 8, "<i>M</i>")
-    assert wrapped == '<span class="k">abcdefgh\n<i>M</i>ij</span>kl &lt;\n<i>M</i>m\n\t\n<i>M</i>x'
-    assert wrap_code("漢字漢字漢字", 8, "|") == "漢字漢字\n|漢字"
+def _mark(indent: int, columns: int) -> str:
+    return f"<i>{indent},{columns}</i>"
+
+
+def test_code_wraps_before_a_space_with_a_hanging_mark_keeping_its_spans_and_its_text() -> None:
+    # A row ends before a space, which follows the mark; the mark hangs at the line's indentation.
+    wrapped = wrap_code('  <span class="k">abc def</span> ghi &lt;jk', 12, _mark)
+    assert wrapped == '  <span class="k">abc def</span>\n<i>2,3</i> ghi &lt;jk'
+    assert code_breaks("  abc def ghi <jk", 12) == [(9, 2, 3)]
+    # Only the newline and the mark are added: the code's own characters are all there, in order.
+    assert wrapped.replace("\n<i>2,3</i>", "") == '  <span class="k">abc def</span> ghi &lt;jk'
+
+
+def test_code_wraps_after_punctuation_and_breaks_only_a_token_longer_than_a_row() -> None:
+    # No space in the row: it ends after punctuation; a continuation's text starts 2 columns in (the mark's).
+    line = "path=/usr/lib/x86_64-linux-gnu/libfoo.so"
+    rows = [line[a:b] for a, b in itertools.pairwise([0, *(at for at, _, _ in code_breaks(line, 16)), len(line)])]
+    assert rows == ["path=/usr/lib/", "x86_64-linux-", "gnu/libfoo.so"]
+    assert all(len(r) + (2 if i else 0) <= 16 for i, r in enumerate(rows))
+    # A space that would leave the row less than half full gives way to punctuation; a word is never cut.
+    assert code_breaks("a verylongword,another", 16) == [(15, 0, 2)]
+    # A token longer than a row (no space, no punctuation) is cut where the row ends.
+    assert code_breaks("x" * 20, 8) == [(8, 0, 2), (14, 0, 2)]
+    # A tab goes to the next multiple of 8; CJK is two wide.
+    assert wrap_code("\tx", 8, _mark) == "\t\n<i>4,6</i>x"  # (an indentation hangs half a row at most)
+    assert wrap_code("漢字漢字漢字", 8, _mark) == "漢字漢字\n<i>0,2</i>漢字"
+    assert wrap_code("short\nlines", 8, _mark) == "short\nlines"
+
+
+def test_code_splits_before_a_line_with_its_open_elements_closed_and_opened_again() -> None:
+    html = '<code class="h"><span class="s">a\nb\nc</span>\nd</code>'
+    assert split_code(html, 2) == (
+        '<code class="h"><span class="s">a\nb</span></code>',
+        '<code class="h"><span class="s">c</span>\nd</code>',
+    )
 
 
 @pytest.mark.parametrize(
