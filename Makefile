@@ -26,15 +26,15 @@ test: $(VENV)/.test tests/oracle/node_modules/.installed browser
 	$(BIN)/ruff check deck2pdf tests
 	$(BIN)/ruff format --check deck2pdf tests
 	$(BIN)/mypy deck2pdf
-	DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q -n auto --dist loadgroup -m "not exhaustive" $(PYTEST_REPORT)
+	DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q -n auto -m "not exhaustive" $(PYTEST_REPORT)
 
 # The quick loop: linters, types and the tests not marked slow (no Cleaver oracle needed), in under a minute.
 check: lint
-	DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q -n auto --dist loadgroup -m "not slow" $(PYTEST_REPORT)
+	DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q -n auto -m "not slow" $(PYTEST_REPORT)
 
 fuzz: $(VENV)/.test tests/oracle/node_modules/.installed
-	HYPOTHESIS_PROFILE=fuzz DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q -n auto --dist loadgroup tests/test_properties.py
-	DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q -n auto --dist loadgroup -m exhaustive $(PYTEST_REPORT)
+	HYPOTHESIS_PROFILE=fuzz DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q -n auto tests/test_properties.py
+	DECK2PDF_SHARED=$(SHARED) $(BIN)/pytest -q -n auto -m exhaustive $(PYTEST_REPORT)
 	CLEAVER_RANDOM_DECKS=2000 $(BIN)/pytest -q -s tests/e2e/test_cleaver_random.py
 
 # README's options table, made from the option table (deck2pdf/options.py, flags.py); `make check` fails when it is

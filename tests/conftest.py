@@ -38,11 +38,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if "reference_render" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("reference-deck"))
     if SHARED_DECKS_PRESENT:
         return
     skip = pytest.mark.skip(
@@ -51,6 +47,31 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("needs_shared"):
             item.add_marker(skip, append=False)  # first, so this reason shows rather than "empty parameter set"
+
+
+# Files whose tests share renders (the reference deck's variants: `reference_render`; a module's own fixtures with
+# scope="module"): under xdist each group runs on one worker, so it renders once, not once a worker. Every other
+# test is scheduled on its own, as `--dist load` does. (xdist's own `--dist loadgroup` marks do not take with
+# pytest 9.2, whose node ids are read-only.)
+RENDER_GROUPS = {
+    "tests/e2e/test_reference_deck.py": "reference-deck",
+    "tests/e2e/test_handout_layouts.py": "reference-deck",
+    "tests/e2e/test_fit.py": "fit",
+    "tests/e2e/test_conference.py": "conference",
+    "tests/e2e/test_themes.py": "themes",
+    "tests/e2e/test_scripts.py": "scripts",
+    "tests/e2e/test_example_deck.py": "example-deck",
+}
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class RenderGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return RENDER_GROUPS.get(nodeid.split("::", 1)[0], nodeid)
+
+    return RenderGroups(config, log)
 
 
 @pytest.fixture
@@ -70,8 +91,7 @@ def _weasyprint_imported_once() -> None:
 
 
 # The reference deck as several test files read it, rendered once per test process (offline: its web images are
-# never fetched in tests; they are reported missing). Tests that use it carry the xdist group "reference-deck"
-# (pytest_collection_modifyitems), so that one worker renders each variant once for all of them.
+# never fetched in tests; they are reported missing). The files that use it are one of the RENDER_GROUPS.
 REFERENCE_VARIANTS: dict[str, dict[str, object]] = {
     "slides": {},  # its front matter's theme: Cleaver's dark one
     "default": {"theme": "default"},

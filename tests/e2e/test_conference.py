@@ -26,8 +26,7 @@ TALKS = {
     "gamma.md": "title: Gamma Rays\n--\n# Gamma\n\nOne slide only.\n",
     "delta.md": "title: Delta Force\nauthor:\n  name: Dee\n--\n# Delta\n--\n# Two\n--\n# Three\n--\n# Four\n",
 }
-# The module's fixtures render once for all its tests when they run on one worker (make test: --dist loadgroup).
-pytestmark = [pytest.mark.xdist_group("conference"), pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 
 def _decks(folder: Path) -> list[Path]:

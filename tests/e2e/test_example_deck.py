@@ -15,10 +15,6 @@ from ..helpers import links, metadata, outline, page_texts, page_words, pixels, 
 TOUR = ROOT / "examples" / "tour.md"
 
 
-# The module's fixtures render once for all its tests when they run on one worker (make test: --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("example-deck")
-
-
 @pytest.fixture(scope="module")
 def tour(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
     pdf = tmp_path_factory.mktemp("tour") / "tour.pdf"

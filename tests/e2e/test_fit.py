@@ -37,10 +37,6 @@ a870e1ec8f92   httpd:2.4      "httpd-foreground"       2 seconds ago    Up 1 sec
 0601aae9ccaa   467fe3d6319c   "/bin/sh -c 'mkdir -p"   1 hour ago       Exited (1)                cocky_perlman"""
 
 
-# The module's fixtures render once for all its tests when they run on one worker (make test: --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("fit")
-
-
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Result]:
     folder = tmp_path_factory.mktemp("fit")

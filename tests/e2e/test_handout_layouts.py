@@ -14,7 +14,7 @@ from deck2pdf.parse import parse_deck
 from deck2pdf.pipeline import Result, convert
 
 from ..conftest import REAL_DECKS, REFERENCE_DECK, ReferenceRender
-from ..helpers import page_texts, page_words, pixels, rasterize, squashed
+from ..helpers import outline, page_texts, page_words, pixels, rasterize, squashed
 
 
 def _ink(pdf: Path) -> float:
@@ -139,3 +139,24 @@ def test_a_build_s_caption_counts_only_the_chosen_slides(tmp_path: Path) -> None
     pdf = tmp_path / "h.pdf"
     convert(deck, {"output": pdf, "handout": 2, "slides": "3-4"})
     assert "Slides 3-4" in page_texts(pdf)[0]
+
+
+@pytest.mark.slow
+def test_the_reference_deck_gives_9_sheets_at_6_up_with_builds_collapsed_and_12_without(
+    tmp_path: Path, reference_render: ReferenceRender
+) -> None:
+    pdf, collapsed = reference_render("6-up")
+    full = convert(
+        REFERENCE_DECK, {"output": tmp_path / "b.pdf", "handout": 6, "offline": True, "collapse_builds": False}
+    )
+    assert (collapsed.pages, full.pages) == (9, 12)  # (long terminal output continues in a cell: the floor)
+    assert len(page_texts(pdf)) == 9
+    marks = [title for title, _ in outline(pdf)]
+    assert len(marks) == 44 and marks[:2] == ["Docker: There and Back Again", "Who am I?"]
+
+
+@pytest.mark.slow
+def test_builds_collapse_in_slides_only_when_asked(tmp_path: Path, reference_render: ReferenceRender) -> None:
+    _, plain = reference_render("slides")
+    collapsed = convert(REFERENCE_DECK, {"output": tmp_path / "b.pdf", "offline": True, "collapse_builds": True})
+    assert (plain.pages, collapsed.pages) == (59, 44)

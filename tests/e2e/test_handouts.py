@@ -15,8 +15,8 @@ from pypdf import PdfReader
 
 from deck2pdf.pipeline import convert
 
-from ..conftest import REFERENCE_DECK, ROOT, ReferenceRender
-from ..helpers import links, outline, page_texts
+from ..conftest import ROOT
+from ..helpers import links, page_texts
 
 TOUR = ROOT / "examples" / "tour.md"
 # One word found only on each of the tour's 12 slides (the author slide's is its Twitter handle).
@@ -85,29 +85,6 @@ def test_links_stay_clickable_and_are_noted_for_paper(tmp_path: Path) -> None:
     convert(TOUR, {"output": without, "handout": 6, "link_notes": False})
     assert "https://example.org/guide" not in _squash(page_texts(without)[1])
     assert set(links(without)[1]) == set(sheet_links[1])  # still clickable
-
-
-@pytest.mark.slow
-@pytest.mark.needs_shared
-def test_the_reference_deck_gives_9_sheets_at_6_up_with_builds_collapsed_and_12_without(
-    tmp_path: Path, reference_render: ReferenceRender
-) -> None:
-    pdf, collapsed = reference_render("6-up")
-    full = convert(
-        REFERENCE_DECK, {"output": tmp_path / "b.pdf", "handout": 6, "offline": True, "collapse_builds": False}
-    )
-    assert (collapsed.pages, full.pages) == (9, 12)  # (long terminal output continues in a cell: the floor)
-    assert len(page_texts(pdf)) == 9
-    marks = [title for title, _ in outline(pdf)]
-    assert len(marks) == 44 and marks[:2] == ["Docker: There and Back Again", "Who am I?"]
-
-
-@pytest.mark.slow
-@pytest.mark.needs_shared
-def test_builds_collapse_in_slides_only_when_asked(tmp_path: Path, reference_render: ReferenceRender) -> None:
-    _, plain = reference_render("slides")
-    collapsed = convert(REFERENCE_DECK, {"output": tmp_path / "b.pdf", "offline": True, "collapse_builds": True})
-    assert (plain.pages, collapsed.pages) == (59, 44)
 
 
 def test_slide_ranges_pick_slides_for_slides_and_handouts(tmp_path: Path) -> None:

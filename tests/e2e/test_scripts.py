@@ -18,10 +18,6 @@ from ..helpers import drawn, fonts, page_texts, visible_text
 DECK = ROOT / "tests" / "decks" / "scripts.md"
 
 
-# The module's fixtures render once for all its tests when they run on one worker (make test: --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("scripts")
-
-
 @pytest.fixture(scope="module", params=list_themes())
 def rendered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
     pdf = tmp_path_factory.mktemp(request.param) / "scripts.pdf"

@@ -17,10 +17,6 @@ TOUR = ROOT / "examples" / "tour.md"
 CODE_PAGE = 7  # "Code": a Python fence, highlighted
 
 
-# The module's fixtures render once for all its tests when they run on one worker (make test: --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("themes")
-
-
 @pytest.fixture(scope="module", params=list_themes())
 def tour(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     pdf = tmp_path_factory.mktemp(request.param) / "tour.pdf"
