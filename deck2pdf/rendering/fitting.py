@@ -208,18 +208,16 @@ def breaks(m: Measure) -> list[float]:
 
 def _pages(m: Measure, fill: float, room: float) -> list[float]:
     """Where pages filled to `fill` px at most begin (`breaks`): one pass down the body's units (sorted by their
-    tops)."""
+    tops). A continuation page that would hold fewer than MIN_LAST_LINES lines is filled to the room instead."""
     units = m.units
     reach = list(itertools.accumulate((bottom for _, bottom in units), max, initial=m.flow_top))  # of units[:j]
     code = {top: (block, written) for top, block, written in m.code_lines}
     last = reach[-1]
     starts = [m.flow_top]
     i = 0
-    while last > starts[-1] + fill + 2:
-        start = starts[-1]
-        end = start + fill
-        while i < len(units) and units[i][0] <= start + 1:
-            i += 1
+
+    def page(start: float, end: float) -> tuple[int, float]:
+        """The first unit of the next page and where it begins, for a page from `start` filled to `end`."""
         cut, j = end, i
         while j < len(units):
             top, bottom = units[j]
@@ -230,20 +228,30 @@ def _pages(m: Measure, fill: float, room: float) -> list[float]:
                 break
             j += 1
         if reach[j] > end + 2:  # a box taller than a page goes on: no part of it is skipped
-            cut = min(cut, end)
-        elif j < len(units):
+            return j, min(cut, end)
+        if j < len(units):
             head = bisect.bisect_left(units, (start - 1,))  # the page's first unit
             j = _kept(units, code, head, max(i, head + 1), j)
             cut = units[j][0]
         while j > i and units[j - 1][0] in m.headings and start + 1 < units[j - 1][0] < cut:
             j -= 1  # a heading goes with what follows it
             cut = units[j][0]
-        if 0 < j < len(units) and units[j - 1][0] in m.headings and cut < end + 2:
+        if 0 < j < len(units) and units[j - 1][0] in m.headings:
             # Only headings on the page (balanced pages are filled short of the room): what follows them too.
             k = next((k for k in range(j, len(units)) if units[k][0] not in m.headings), len(units))
             k = next((x for x in range(k + 1, len(units)) if units[x][0] > units[k][0]), len(units))
             if k < len(units) and reach[k] <= start + room + 2:
                 j, cut = k, units[k][0]
+        return j, cut
+
+    while last > starts[-1] + fill + 2:
+        start = starts[-1]
+        while i < len(units) and units[i][0] <= start + 1:
+            i += 1
+        j, cut = page(start, start + fill)
+        on_page = units[bisect.bisect_left(units, (start - 1,)) : j]
+        if len(starts) > 1 and fill < room and j < len(units) and _lines(on_page, 0) < MIN_LAST_LINES:
+            j, cut = max(page(start, start + room), (j, cut))
         starts.append(cut)
     return [s - m.flow_top for s in starts]
 
