@@ -11,8 +11,9 @@ The heading, the title band, the slide number and the progress bar never change.
 Steps 2-4 are rungs of one ladder (`ladder`). A rung's need is estimated from the slide's first layout
 (`predicted`), and the first rung the estimate says fits is laid out (`guess`): one more render of the slides that
 do not fit usually settles them. When that rung does not fit, `settle` corrects the estimate with what the try
-measured and picks a later one. The estimate errs on the safe side (text reflows into fewer lines when smaller),
-so a slide may end a step smaller than it had to; trying larger rungs too would cost a render each.
+measured and picks a later one. The estimate errs on the safe side (text reflows into fewer lines when smaller):
+the rung before the one chosen is laid out too (`chunks._Fitter`), so a slide ends at the largest text size that
+fits. Headings in the body keep the theme's size (`Fit.headings`).
 """
 
 from __future__ import annotations
