@@ -20,6 +20,7 @@ from .bounds import Shape, bounded_css, css_definitions, runaway
 from .files import FileAccess, read_sheets
 from .markup import (
     ALL,
+    HEADINGS,
     Tag,
     author_name,
     bounded_html,
@@ -461,14 +462,17 @@ def _parts(html: str) -> tuple[str, str]:
 
 
 def _tagged(heading: str, body: str) -> tuple[str, str]:
-    """The slide's heading and its body with each <pre> numbered (`data-pre`), its own style attribute last."""
-    blocks = itertools.count()
+    """The slide's heading and its body with each <pre> numbered (`data-pre`), and each heading (`data-h`: a
+    fitted body's headings keep their size), its own style attribute last."""
+    counters = {"pre": itertools.count(), "h": itertools.count()}
 
     def number(tag: Tag) -> str:
         kept = "".join(f' {name}="{escape(value)}"' for name, value in tag.attrs.items() if name != "style")
-        return f'<pre{kept} data-pre="{next(blocks)}" style="{escape(tag.attrs.get("style", ""))}">'
+        kind = "pre" if tag.name == "pre" else "h"
+        style = escape(tag.attrs.get("style", ""))
+        return f'<{tag.name}{kept} data-{kind}="{next(counters[kind])}" style="{style}">'
 
-    return heading, replaced(body, elements(body, ("pre",)), number)
+    return heading, replaced(body, elements(body, ("pre", *HEADINGS)), number)
 
 
 def _continued(heading: str) -> str:
@@ -484,7 +488,7 @@ def _body_style(fit: Fit) -> str:
 
 
 def _fitted(body: str, fit: Fit) -> str:
-    """The body with the fit's sizes set on its code blocks and pictures (before their own styles)."""
+    """The body with the fit's sizes set on its code blocks, pictures and headings (before their own styles)."""
     for code in fit.code:
         marker = f'data-pre="{code.index}" style="'
         css = f"font-size: {code.size:.4f}em !important; "
@@ -506,6 +510,9 @@ def _fitted(body: str, fit: Fit) -> str:
                     )
                 body = body[: block.end] + inside + body[close:]
         body = body.replace(marker, marker + css, 1)
+    for index, size in fit.headings:
+        marker = f'data-h="{index}" style="'
+        body = body.replace(marker, f"{marker}font-size: {size:.3f}px !important; ", 1)
     for picture in fit.pictures:
         marker = f'data-pic="{picture.index}" style="'
         # A stand-in is at least as tall as the picture it stands for, taller rather than cut off, and keeps the

@@ -27,6 +27,8 @@ import tinycss2
 
 from . import bounds
 
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
 # Cheap necessary conditions: a slide without these has nothing the parser would find (most slides).
 _MAY_HAVE_IMG = re.compile(r"<im(?:g|age)", re.IGNORECASE)
 _MAY_HAVE_A = re.compile(r"<a\b", re.IGNORECASE)

@@ -188,6 +188,7 @@ class Fit:
     code: tuple[CodeFit, ...] = ()
     pictures: tuple[PictureFit, ...] = ()
     part: int = 0  # 0: the slide's page; k: its k-th continuation page
+    headings: tuple[tuple[int, float], ...] = ()  # (n-th heading of the body, its theme size in px): kept
 
 
 FULL = Fit()  # the slide as the theme sets it

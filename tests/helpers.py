@@ -191,6 +191,50 @@ def line_sizes(pdf: Path, page: int) -> list[tuple[str, float]]:
 
 
 @dataclass(frozen=True)
+class Line:
+    """A printed line: the characters on one baseline, left to right (pt, origin top left)."""
+
+    text: str
+    top: float
+    bottom: float
+    size: float  # the largest character's size (pdfminer's)
+    font: str  # the font of its first character
+
+
+def page_lines(pdf: Path) -> list[list[Line]]:
+    """Each page's lines, top to bottom: pdfminer's characters grouped by their baseline (a table's cells and
+    two columns side by side are one line)."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar, LTContainer
+
+    def chars(item: object) -> list[LTChar]:
+        if isinstance(item, LTChar):
+            return [item] if item.get_text().strip() else []
+        return [c for child in item for c in chars(child)] if isinstance(item, LTContainer) else []
+
+    out = []
+    for page in extract_pages(pdf):
+        rows: dict[float, list[LTChar]] = {}
+        for c in chars(page):
+            near = next((y for y in rows if abs(y - c.y0) < 0.25 * c.size), c.y0)
+            rows.setdefault(near, []).append(c)
+        height = page.height
+        out.append(
+            [
+                Line(
+                    "".join(c.get_text() for c in sorted(found, key=lambda c: c.x0)),
+                    height - max(c.y1 for c in found),
+                    height - min(c.y0 for c in found),
+                    max(c.size for c in found),
+                    min(found, key=lambda c: c.x0).fontname,
+                )
+                for _, found in sorted(rows.items(), key=lambda r: -r[0])
+            ]
+        )
+    return out
+
+
+@dataclass(frozen=True)
 class Font:
     name: str
     type: str

@@ -273,10 +273,14 @@ class _Fitter:
         return fit_for(base, self.rungs[n][index], self.job.code_floor)
 
     def fit(self, numbers: list[int]) -> None:
-        """Fit each slide to the first rung of its ladder that fits; one that fits at none continues at its reading
-        size (`_continue`)."""
+        """Fit each slide to the first rung of its ladder that fits, proven by layout: the rung fits and the one
+        before it does not (both laid out; the first rung is the slide as laid out, known). The estimate picks the
+        rungs to try, two a slide a round, all in one document: the one it suggests and the one before. A slide
+        that fits at no rung continues at its reading size (`_continue`)."""
         floor = self.job.code_floor
-        todo: dict[int, int] = {}
+        known: dict[int, int] = {}  # the last rung known not to fit
+        fits: dict[int, tuple[int, RenderedSlide]] = {}  # the first rung known to fit, as laid out
+        todo: dict[int, list[int]] = {}
         continuing: list[int] = []
         for n in numbers:
             base = self.base[n]
@@ -284,30 +288,36 @@ class _Fitter:
                 continue
             self.rungs[n] = ladder(base, self.job.min_scale, floor)
             # The first rung is the slide as laid out, but for wide code: known not to fit when it has none.
-            known = 0 if self._fit(n, 0) == FULL else -1  # the last rung known not to fit
+            known[n] = 0 if self._fit(n, 0) == FULL else -1
             # (with --min-scale 1 and nothing to shrink, there is none left)
-            if known + 1 < len(self.rungs[n]) and not hopeless(base, self.rungs[n], floor):
-                todo[n] = max(guess(base, self.rungs[n], floor), known + 1)
+            if known[n] + 1 < len(self.rungs[n]) and not hopeless(base, self.rungs[n], floor):
+                todo[n] = _pair(self.rungs[n], max(guess(base, self.rungs[n], floor), known[n] + 1), known[n])
             else:
                 continuing.append(n)
         while todo:
-            tries = list(todo.items())  # the rung the estimate suggests
+            tries = [(n, j) for n, js in todo.items() for j in js]
             results = self._render([(n, self._fit(n, j)) for n, j in tries])
-            found: dict[int, list[tuple[int, RenderedSlide]]] = {}
+            tried: dict[int, list[tuple[int, RenderedSlide]]] = {}
             for (n, j), slide in zip(tries, results, strict=True):
-                found.setdefault(n, []).append((j, slide))
+                tried.setdefault(n, []).append((j, slide))
+                if slide.fits and (n not in fits or j < fits[n][0]):
+                    fits[n] = (j, slide)
             todo = {}
-            for n, tried in found.items():
-                fitting = [(j, s) for j, s in tried if s.fits]
-                if fitting:
-                    j, slide = min(fitting, key=lambda r: r[0])
-                    self.slides[n], self.at[n], self.chosen[n] = slide, j, self._fit(n, j)
-                    continue
-                j, slide = max(tried, key=lambda r: r[0])
-                self.slides[n], self.at[n] = slide, j  # the most that was tried shows the most
+            for n, laid in tried.items():
+                known[n] = max([known[n], *(j for j, s in laid if not s.fits and (n not in fits or j < fits[n][0]))])
                 base = self.base[n]
-                if j < len(self.rungs[n]) - 1 and slide.measure is not None and base is not None:
-                    todo[n] = settle(base, slide.measure, self.rungs[n], j, floor)
+                assert base is not None
+                if n in fits:
+                    first = fits[n][0]
+                    if first - 1 > known[n] and self.rungs[n][first].body < 1.0:  # a larger size may fit too
+                        todo[n] = [first - 1]
+                    else:
+                        self.slides[n], self.at[n], self.chosen[n] = fits[n][1], first, self._fit(n, first)
+                    continue
+                j, slide = max(laid, key=lambda r: r[0])
+                self.slides[n], self.at[n] = slide, j  # the most that was tried shows the most
+                if j < len(self.rungs[n]) - 1 and slide.measure is not None:
+                    todo[n] = _pair(self.rungs[n], settle(base, slide.measure, self.rungs[n], j, floor), known[n])
                 else:
                     continuing.append(n)
         self._continue(continuing)
@@ -378,6 +388,14 @@ class _Fitter:
             share_body(self.slides[n].page, more.get(n, []), at)
             pages[n] += more.get(n, [])
         return pages
+
+
+def _pair(rungs: Sequence[Rung], index: int, known: int) -> list[int]:
+    """The rungs to try: `index` and, when it shrinks the text and the one before it is not known not to fit, that
+    one too. The estimate of text errs on the safe side (it reflows into fewer lines when smaller): the larger
+    size often fits too, and where it does not, it proves the smaller one is needed. (A picture's height is
+    estimated as it will be: its rungs are not checked so.)"""
+    return [j for j in (index - 1, index) if j > known and (j == index or rungs[index].body < 1.0)]
 
 
 @contextmanager

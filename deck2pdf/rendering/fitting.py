@@ -15,12 +15,14 @@ The heading, the title band, the slide number and the progress bar never change.
 Steps 2-4 are rungs of one ladder (`ladder`). A rung's need is estimated from the slide's first layout
 (`predicted`), and the first rung the estimate says fits is laid out (`guess`): one more render of the slides that
 do not fit usually settles them. When that rung does not fit, `settle` corrects the estimate with what the try
-measured and picks a later one. The estimate errs on the safe side (text reflows into fewer lines when smaller),
-so a slide may end a step smaller than it had to; trying larger rungs too would cost a render each.
+measured and picks a later one. The estimate errs on the safe side (text reflows into fewer lines when smaller):
+the rung before the one chosen is laid out too (`chunks._Fitter`), so a slide ends at the largest text size that
+fits. Headings in the body keep the theme's size (`Fit.headings`).
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import math
@@ -45,6 +47,8 @@ WIDTH_TOLERANCE_PX = 4.0
 SMALLEST_SCALE = 0.2  # the least --min-scale (options.py)
 BALANCE_STEPS = 8  # halvings of the page height when balancing a continued slide's pages
 TALL_SLICE_SHARE = 0.1  # a box taller than a page that begins this far down a page begins the next one
+MIN_CODE_LINES = 2  # a code block cut by a page keeps this many of its lines on each side
+MIN_LAST_LINES = 4  # a continued slide's last page holds at least this many lines (or all, when it has fewer)
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ def fit_for(m: Measure, rung: Rung, code_floor: float) -> Fit:
         )
         if rung.pictures < 1.0
         else (),
+        headings=m.heading_sizes if rung.body < 1.0 else (),  # headings keep the theme's size
     )
 
 
@@ -208,7 +213,8 @@ def predicted(m: Measure, rung: Rung, code_floor: float) -> tuple[float, float]:
     if m.pictures and rung.pictures < 1:
         height -= _covered(m) * (1 - rung.pictures)
     width = (m.need_right - m.left) * rung.body
-    return max(height, 0.0) * rung.body, width
+    kept = sum(bottom - top for top, bottom in m.units if top in m.headings)  # headings keep their size
+    return max(height - kept, 0.0) * rung.body + min(kept, height), width
 
 
 def _covered(m: Measure) -> float:
@@ -253,8 +259,10 @@ def settle(base: Measure, tried: Measure, rungs: Sequence[Rung], index: int, cod
 def breaks(m: Measure) -> list[float]:
     """Where the pages of a slide that does not fit begin, as distances down its body (the first is 0): each
     page ends before the first line or picture that would not fit whole (or, for one taller than a page, at the
-    page's end), and before a heading's lines at its foot. The pages are balanced: as few as the room allows, filled
-    alike (no last page of a line or two), unless a box taller than a page is shown in slices."""
+    page's end), and before a heading's lines at its foot; a code block is cut with at least two of its lines on
+    each side, and the last page holds at least MIN_LAST_LINES lines (`_kept`). The pages are balanced: as few as
+    the room allows, filled alike (no last page of a line or two), unless a box taller than a page is shown in
+    slices."""
     room = m.bottom - m.flow_top
     greedy = _pages(m, room, room)
     if len(greedy) < 2 or any(bottom - top > room + 2 for top, bottom in m.units):
@@ -273,17 +281,16 @@ def breaks(m: Measure) -> list[float]:
 
 def _pages(m: Measure, fill: float, room: float) -> list[float]:
     """Where pages filled to `fill` px at most begin (`breaks`): one pass down the body's units (sorted by their
-    tops)."""
+    tops). A continuation page that would hold fewer than MIN_LAST_LINES lines is filled to the room instead."""
     units = m.units
     reach = list(itertools.accumulate((bottom for _, bottom in units), max, initial=m.flow_top))  # of units[:j]
+    code = {top: (block, written) for top, block, written in m.code_lines}
     last = reach[-1]
     starts = [m.flow_top]
     i = 0
-    while last > starts[-1] + fill + 2:
-        start = starts[-1]
-        end = start + fill
-        while i < len(units) and units[i][0] <= start + 1:
-            i += 1
+
+    def page(start: float, end: float) -> tuple[int, float]:
+        """The first unit of the next page and where it begins, for a page from `start` filled to `end`."""
         cut, j = end, i
         while j < len(units):
             top, bottom = units[j]
@@ -294,9 +301,69 @@ def _pages(m: Measure, fill: float, room: float) -> list[float]:
                 break
             j += 1
         if reach[j] > end + 2:  # a box taller than a page goes on: no part of it is skipped
-            cut = min(cut, end)
+            return j, min(cut, end)
+        if j < len(units):
+            head = bisect.bisect_left(units, (start - 1,))  # the page's first unit
+            j = _kept(units, code, head, max(i, head + 1), j)
+            cut = units[j][0]
         while j > i and units[j - 1][0] in m.headings and start + 1 < units[j - 1][0] < cut:
             j -= 1  # a heading goes with what follows it
             cut = units[j][0]
+        if 0 < j < len(units) and units[j - 1][0] in m.headings:
+            # Only headings on the page (balanced pages are filled short of the room): what follows them too.
+            k = next((k for k in range(j, len(units)) if units[k][0] not in m.headings), len(units))
+            k = next((x for x in range(k + 1, len(units)) if units[x][0] > units[k][0]), len(units))
+            if k < len(units) and reach[k] <= start + room + 2:
+                j, cut = k, units[k][0]
+        return j, cut
+
+    while last > starts[-1] + fill + 2:
+        start = starts[-1]
+        while i < len(units) and units[i][0] <= start + 1:
+            i += 1
+        j, cut = page(start, start + fill)
+        on_page = units[bisect.bisect_left(units, (start - 1,)) : j]
+        if len(starts) > 1 and fill < room and j < len(units) and _lines(on_page, 0) < MIN_LAST_LINES:
+            j, cut = max(page(start, start + room), (j, cut))
         starts.append(cut)
     return [s - m.flow_top for s in starts]
+
+
+def _kept(
+    units: Sequence[tuple[float, float]], code: dict[float, tuple[int, bool]], head: int, least: int, j: int
+) -> int:
+    """Where a page whose first unit is `head` and that would end before unit `j` ends instead (before unit
+    `least` at the earliest, the first below its top: each page holds something): the last page holds at least
+    MIN_LAST_LINES lines, or all of them when the rest is shorter; and a code block keeps MIN_CODE_LINES of its
+    written lines on each side of the cut, or goes whole to the next page."""
+    while j > least and _lines(units, j) < MIN_LAST_LINES:
+        j -= 1
+
+    def block(k: int) -> int:
+        return code.get(units[k][0], (-1, False))[0]
+
+    if j > 0 and block(j) >= 0 and block(j - 1) == block(j):
+        first, end = j, j
+        while first > head and block(first - 1) == block(j):
+            first -= 1
+        while end < len(units) and block(end) == block(j):
+            end += 1
+        written = [k for k in range(first, end) if code[units[k][0]][1]]
+        if len([k for k in written if k >= j]) < MIN_CODE_LINES <= len(written):
+            j = min(j, written[-MIN_CODE_LINES])
+        if len([k for k in written if k < j]) < MIN_CODE_LINES:  # too few before the cut: all on the next page
+            j = first
+    while j > least and units[j - 1][0] == units[j][0]:
+        j -= 1  # a cut is at a top: what begins there goes to the next page
+    return max(least, j)
+
+
+def _lines(units: Sequence[tuple[float, float]], j: int) -> int:
+    """How many lines (tops: a table's cells side by side are one) begin at or after unit `j`, counted up to
+    MIN_LAST_LINES."""
+    tops: set[float] = set()
+    for top, _ in units[j:]:
+        tops.add(top)
+        if len(tops) >= MIN_LAST_LINES:
+            break
+    return len(tops)

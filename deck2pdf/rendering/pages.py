@@ -22,6 +22,7 @@ from ..errors import LayoutFailedError, RenderError
 from ..files import FileAccess
 from ..images import is_postscript, raster_size
 from ..logs import recorded
+from ..markup import HEADINGS
 from ..model import Attached, FetchScope
 from . import patches
 from .engine import deck_state, import_weasyprint
@@ -29,7 +30,6 @@ from .engine import deck_state, import_weasyprint
 _XML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<")  # an SVG (or other markup): WeasyPrint reads it, not Pillow
 _NOTDEF = re.compile(r'^\.notdef glyph rendered .*: "(.+)" \(U\+[0-9A-F]+\)$', re.S)
 _TOLERANCE_PX = 4.0  # how far a glyph box may pass its line before it counts as overflow
-_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _STAND_INS = frozenset({"missing-image", "embedded-media"})  # boxes drawn for a missing image or a medium
 
 
@@ -76,6 +76,9 @@ class Measure:
     pictures: tuple[Picture, ...]
     units: tuple[tuple[float, float], ...]  # the body's lines and pictures, top and bottom: where it can break
     headings: frozenset[float] = frozenset()  # the tops of the units that are lines of a heading (kept with the next)
+    heading_sizes: tuple[tuple[int, float], ...] = ()  # each heading of the body (`data-h`): its font size
+    # The units that are lines of a code block: their tops, the block's index, and whether the line is not blank.
+    code_lines: tuple[tuple[float, int, bool], ...] = ()
 
     @property
     def fits(self) -> bool:
@@ -323,11 +326,13 @@ def measure(page: Any) -> Measure | None:
     pictures: dict[int, Picture] = {}
     units: list[tuple[float, float]] = []
     headings: set[float] = set()
+    sizes: dict[int, float] = {}
+    code: list[tuple[float, int, bool]] = []
 
     room = bottom - flow_top
 
     def visit(
-        box: Any, in_code: bool, in_line: bool, parent_font: float, in_flow: bool, in_tall: bool, in_heading: bool
+        box: Any, in_code: int, in_line: bool, parent_font: float, in_flow: bool, in_tall: bool, in_heading: bool
     ) -> None:
         nonlocal need_right, need_bottom
         element = getattr(box, "element", None) if getattr(box, "element_tag", None) else None
@@ -335,7 +340,7 @@ def measure(page: Any) -> Measure | None:
             index = int(element.get("data-pre"))
             if index not in blocks:
                 blocks[index] = _block(box, index, parent_font)
-            in_code = True
+            in_code = index
         if element is not None and element.get("data-pic") is not None and box.width:
             index = int(element.get("data-pic"))
             if index not in pictures:
@@ -344,6 +349,8 @@ def measure(page: Any) -> Measure | None:
                     index, box.width, box.height, box.style["font_size"], y, y + box.border_height()
                 )
         in_flow = in_flow or box is flow
+        if in_flow and element is not None and element.get("data-h") is not None:
+            sizes.setdefault(int(element.get("data-h")), box.style["font_size"])
         # Where a page may end: before a line (also one in an inline-block), a picture that is not in a line, or
         # the text of a line taller than a page (`share_body` shares such a line out by what is in it).
         if in_flow and (
@@ -354,12 +361,15 @@ def measure(page: Any) -> Measure | None:
             units.append((box.position_y, box.position_y + box.margin_height()))
             if in_heading and isinstance(box, boxes.LineBox):
                 headings.add(box.position_y)
-        in_heading = in_heading or (in_flow and getattr(box, "element_tag", None) in _HEADINGS)
+            if in_code >= 0 and isinstance(box, boxes.LineBox):
+                written = any(isinstance(t, boxes.TextBox) and t.text.strip() for t in _walk(box))
+                code.append((box.position_y, in_code, written))
+        in_heading = in_heading or (in_flow and getattr(box, "element_tag", None) in HEADINGS)
         if isinstance(box, boxes.LineBox):
             in_tall = box.margin_height() > room + _TOLERANCE_PX
         stand_in = bool(_STAND_INS & _classes(box))
         if box.width and (isinstance(box, boxes.TextBox | boxes.ReplacedBox) or stand_in):
-            if not in_code:
+            if in_code < 0:
                 need_right = max(need_right, box.border_box_x() + box.border_width())
             need_bottom = max(need_bottom, box.border_box_y() + box.border_height())
         if stand_in:
@@ -369,7 +379,7 @@ def measure(page: Any) -> Measure | None:
             visit(child, in_code, line, box.style["font_size"], in_flow, in_tall, in_heading)
 
     for child in content.children:
-        visit(child, False, False, content.style["font_size"], False, False, False)
+        visit(child, -1, False, content.style["font_size"], False, False, False)
     return Measure(
         left,
         top,
@@ -382,6 +392,8 @@ def measure(page: Any) -> Measure | None:
         tuple(pictures[i] for i in sorted(pictures)),
         tuple(sorted(units)),
         frozenset(headings),
+        tuple(sorted(sizes.items())),
+        tuple(code),
     )
 
 

@@ -4,6 +4,8 @@ and what still does not fit continues on the next page; every word is printed, o
 
 from __future__ import annotations
 
+import logging
+import re
 import subprocess
 from pathlib import Path
 from statistics import median
@@ -14,13 +16,14 @@ from PIL import Image
 from deck2pdf.parse import parse_deck
 from deck2pdf.pipeline import Result, convert
 
-from ..conftest import ROOT
+from ..conftest import REFERENCE_DECK, ROOT, SHARED
 from ..helpers import (
     Word,
     line_sizes,
     links,
     outline,
     page_labels,
+    page_lines,
     page_texts,
     page_words,
     pixels,
@@ -423,3 +426,58 @@ def test_a_slide_that_must_continue_does_so_at_reading_size_on_balanced_pages(tm
     assert printed == [f"item{i}" for i in range(35)]
     printed = [w for i in table_pages for w in texts[i].split() if w.startswith("cell")]
     assert printed == [f"cell{i}" for i in range(30)]
+
+
+LINUX_BASICS = SHARED / "decks" / "real" / "belfasttechtraining-linux-basics.md"
+
+
+def _scales(caplog: pytest.LogCaptureFixture) -> dict[int, float]:
+    """The slides shrunk to fit → their scale, as the run logged them ("slides 23, 46 shrunk to 95% to fit")."""
+    found: dict[int, float] = {}
+    for record in caplog.records:
+        if m := re.match(r"slides? ([\d, -]+) shrunk to (\d+)% to fit", record.getMessage()):
+            for part in m.group(1).split(", "):
+                first, _, last = part.partition("-")
+                for n in range(int(first), int(last or first) + 1):
+                    found[n] = int(m.group(2)) / 100
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.needs_shared
+@pytest.mark.parametrize(("deck", "slides"), [(REFERENCE_DECK, (23, 46)), (LINUX_BASICS, (55, 72))])
+def test_a_fitted_slide_is_printed_at_the_largest_step_that_fits(
+    deck: Path, slides: tuple[int, ...], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A fitted slide ends at the largest 5% step that fits: with --min-scale one step above, it does not fit (it
+    continues on a page of its own)."""
+    caplog.set_level(logging.INFO, logger="deck2pdf")
+    chosen = ",".join(map(str, slides))
+    convert(deck, {"output": tmp_path / "a.pdf", "offline": True, "slides": chosen})
+    scales = _scales(caplog)
+    assert set(scales) == set(slides)
+    for n in slides:
+        pdf = tmp_path / f"{n}.pdf"
+        convert(deck, {"output": pdf, "offline": True, "slides": str(n), "min_scale": round(scales[n] + 0.05, 2)})
+        assert f"{n} (cont.)" in page_labels(pdf), (n, scales[n])
+
+
+@pytest.mark.slow
+@pytest.mark.needs_shared
+@pytest.mark.parametrize("theme", ["default", "dark", "ink", "retro"])
+def test_headings_in_a_fitted_body_keep_the_theme_s_size(theme: str, tmp_path: Path) -> None:
+    """The `####` subheadings of the reference deck's slides 40, 41 (not shrunk) and 46 (shrunk) print at one size
+    in each theme, while the text of 40 and 46 is smaller."""
+    pdf = tmp_path / "out.pdf"
+    convert(REFERENCE_DECK, {"output": pdf, "offline": True, "theme": theme, "slides": "40,41,46"})
+    lines = page_lines(pdf)
+    subheadings = ("ExampleofNamespacing", "SELinux,theDockersocket,otherbadideas", "Hostnetworkinterface/iptables")
+    sizes = [
+        next(line.size for line in page if line.text == text) for page, text in zip(lines, subheadings, strict=True)
+    ]
+    assert max(sizes) == pytest.approx(min(sizes), rel=0.01), sizes
+    text = [
+        next(line.size for line in page if line.text.startswith(start))
+        for page, start in zip(lines, ("Process1", "Instantroot", "Dockercreates"), strict=True)
+    ]
+    assert text[0] < text[1] and text[2] < text[1], text

@@ -11,12 +11,24 @@ from pathlib import Path
 import pytest
 
 from deck2pdf.archive import language
+from deck2pdf.markup import element_end, elements, slide_parts
+from deck2pdf.model import Slide
 from deck2pdf.parse import parse_deck
 from deck2pdf.pipeline import convert
 from deck2pdf.themes import list_themes
 
 from ..conftest import REAL_DECKS
-from ..helpers import fonts, git_work_tree, page_labels, page_texts, page_words, squashed, visible_text
+from ..helpers import (
+    Line,
+    fonts,
+    git_work_tree,
+    page_labels,
+    page_lines,
+    page_texts,
+    page_words,
+    squashed,
+    visible_text,
+)
 
 
 def _as_published(deck: Path, folder: Path) -> Path:
@@ -59,6 +71,53 @@ CASES = [
 ]
 
 
+MIN_LAST_LINES = 4  # a continuation page holds at least this many lines, unless the slide's rest is shorter
+# Decks whose continued slides do not meet those rules yet. pawelwieladek sets its text at 170%: a page holds 5-7
+# lines, and a heading with the two lines of code that must follow it, or a page of four lines, often does not fit
+# beside the rest (fitting.breaks places pages one at a time; moving lines from the page before would).
+UNMET = {"pawelwieladek-react-workshop"}
+
+
+def continuation_problems(slides: list[Slide], labels: list[str], lines: list[list[Line]]) -> list[str]:
+    """What is wrong with the pages of the slides that continue: a continuation page with fewer than
+    MIN_LAST_LINES lines of text (unless the slide's rest is shorter), a page whose last line is a heading of the
+    body's (with more pages of its slide to come)."""
+    problems = []
+    where: dict[str, list[int]] = {}
+    for i, label in enumerate(labels):
+        where.setdefault(label.split(" ")[0], []).append(i)
+    for s in slides:
+        pages = where.get(str(s.number), [])
+        if len(pages) < 2:
+            continue
+        heading, body = slide_parts(s.html)
+        title = squashed(visible_text(heading)) + "(cont.)"
+        spans = [(t.start, element_end(body, t)) for t in elements(body, ("h1", "h2", "h3", "h4", "h5", "h6"))]
+        heads = [squashed(visible_text(body[start:end])) for start, end in spans]
+        bodies = []
+        for i in pages:
+            found = list(lines[i])
+            while found and squashed(found[0].text) and squashed(found[0].text) in title:
+                found.pop(0)  # the slide's heading
+            if found and squashed(found[-1].text).startswith(f"{s.number}"):
+                found.pop()  # its number, at the foot
+            bodies.append(found)
+        for k, found in enumerate(bodies):
+            if k > 0 and len(found) < MIN_LAST_LINES <= sum(len(b) for b in bodies[k:]):
+                problems.append(f"slide {s.number}, page {k + 1}: {len(found)} lines {[x.text for x in found]}")
+            last = squashed(found[-1].text) if found else ""
+            if k < len(bodies) - 1 and last and any(h.endswith(last) for h in heads) and _heading(found, found[-1]):
+                problems.append(f"slide {s.number}, page {k + 1} ends with a heading: {found[-1].text}")
+    return problems
+
+
+def _heading(lines: list[Line], last: Line) -> bool:
+    """Whether a line that reads as a heading's end is printed as one: bold, or larger than the page's most common
+    size."""
+    sizes = [round(line.size) for line in lines]
+    return any(w in last.font for w in ("Bold", "Black", "Heavy")) or round(last.size) > max(sizes, key=sizes.count)
+
+
 @pytest.mark.needs_shared
 @pytest.mark.parametrize(("deck", "theme"), CASES)
 def test_real_deck_renders_every_word_of_every_slide(deck: Path, theme: str, tmp_path: Path) -> None:
@@ -79,6 +138,11 @@ def test_real_deck_renders_every_word_of_every_slide(deck: Path, theme: str, tmp
         if (missing := [w for w in visible_text(s.html).split() if squashed(w) not in text[str(s.number)]])
     }
     assert not lost
+    problems = continuation_problems(parsed.slides, labels, page_lines(pdf))
+    if deck.stem in UNMET:
+        assert problems  # (when this fails, the rules are met: take the deck out of UNMET)
+    else:
+        assert not problems
     outside = [
         (n, w.text)
         for n, (width, height, words) in enumerate(pages, start=1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from deck2pdf.model import CodeFit
@@ -151,3 +153,16 @@ def test_two_columns_only_when_they_print_a_fifth_larger_than_one() -> None:
     assert ladder(measure(need=800, blocks=(_listing(lines),)), 0.5, FLOOR)[1] == Rung(True, 1.0, 1.0)
     # Lines so long that two columns would set them smaller than one: never.
     assert not any(r.columns for r in ladder(measure(need=800, blocks=(_listing(lines, 900),)), 0.5, FLOOR))
+
+
+def test_a_code_block_is_cut_with_two_of_its_lines_on_each_side() -> None:
+    lines = [(100 + 40 * k, 140 + 40 * k) for k in range(14)]  # balanced: 7 and 7, cut before the 8th (k = 7)
+    assert breaks(measure(need=660, units=lines)) == [0, 280]
+    # Lines 6-13 are a code block: one of its lines would end the first page (or all of it begin the next: 6 and
+    # 8 lines), so two do (8 and 6)
+    code = tuple((100 + 40 * k, 0, True) for k in range(6, 14))
+    assert breaks(replace(measure(need=660, units=lines), code_lines=code)) == [0, 320]
+    # Lines 0-7 are: its last line would begin the next page alone, so two would (6 and 8 lines): the pages are
+    # balanced as well as that allows, the block whole on the first (8 and 6)
+    code = tuple((100 + 40 * k, 0, True) for k in range(0, 8))
+    assert breaks(replace(measure(need=660, units=lines), code_lines=code)) == [0, 320]

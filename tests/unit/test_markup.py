@@ -168,7 +168,7 @@ def test_an_img_with_a_gt_in_its_alt_is_printed_whole(tmp_path: Path) -> None:
 
 def test_the_pdf_names_the_author_as_the_author_slide_does(tmp_path: Path) -> None:
     html, _ = _resolved(tmp_path, "author:\n  name: 0\n--\nx\n")
-    assert '<h1 class="name">0</h1>' in html and '<meta name="author" content="0">' in html
+    assert '<h1 class="name" data-h="0" style="">0</h1>' in html and '<meta name="author" content="0">' in html
 
 
 @pytest.mark.parametrize(
