@@ -413,13 +413,28 @@ def _gc_paused(paused: bool) -> Iterator[None]:
         gc.collect()
 
 
+@functools.cache
+def _code() -> str:
+    """The version and a digest of the package's own source: a chunk laid out by other code (a changed fitter, an
+    unreleased checkout) is never served, whatever the version number says."""
+    return source_digest(Path(__file__).resolve().parent.parent)
+
+
+def source_digest(package: Path) -> str:
+    """The version and the Python files of `package` (their paths and contents), hashed."""
+    digest = hashlib.sha256(__version__.encode() + b"\0")
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def _key(job: Job, numbers: tuple[int, ...], index: int, context: str) -> tuple[str, int]:
     """Everything a chunk's pages depend on, hashed; and the length of its HTML (about its cost)."""
     elsewhere = ELSEWHERE if job.chunked else None
     html = job.typesetter.html([(n, FULL) for n in numbers], elsewhere=elsewhere).html
     digest = hashlib.sha256()
     for part in (
-        __version__,
+        _code(),
         repr((job.fit, job.min_scale, job.code_floor, job.overflow, job.builds, job.variant, job.epoch, job.chunked)),
         job.typesetter.base_url,  # the deck's folder: what relative URLs in its slides and sheets mean
         repr((job.scope.max_pixels, job.scope.max_bytes, job.scope.styled_by)),  # what the fetcher refuses

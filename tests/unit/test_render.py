@@ -414,3 +414,18 @@ def test_a_deck_set_up_again_with_the_same_style_sheets_keeps_what_it_set_up(tmp
     fonts = engine.deck_state()["font_config"]
     engine.start_deck()
     assert engine.deck_state()["font_config"] is not fonts
+
+
+def test_the_render_cache_key_follows_the_package_s_own_code(tmp_path: Path) -> None:
+    """A chunk laid out by other code (a changed fitter in a checkout, the same version number) is not served."""
+    import shutil
+
+    import deck2pdf
+    from deck2pdf.rendering import chunks
+
+    package = tmp_path / "deck2pdf"
+    shutil.copytree(Path(deck2pdf.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    assert chunks.source_digest(package) == chunks._code()
+    with (package / "rendering" / "fitting.py").open("a") as f:
+        f.write("\n# one step larger\n")
+    assert chunks.source_digest(package) != chunks._code()
