@@ -35,10 +35,11 @@ _FONT_STORE: ContextVar[Path | None] = ContextVar("deck2pdf_font_store", default
 _DECK: dict[str, Any] = {}  # the deck's FontConfiguration and CounterStyle: they mark the deck's own documents
 _SHEETS: dict[Any, Any] = {}  # the deck's parsed style sheets, by the <style> and <link> elements naming them
 _STYLES: dict[tuple[str, str | None], Any] = {}  # parsed style attributes, by their text (and base URL)
+_LANGS: dict[str, Any] = {}  # the declarations WeasyPrint makes of `lang` attributes, by language
 _COMPUTED: dict[str, dict[Any, Any]] = {}  # the deck's computed styles, by base URL and StyleFor's sharing key
 OFF_VARIABLE = "DECK2PDF_NO_PATCHES"
 # Let go of the deck's fonts before the interpreter winds down, while their clean-up can still run.
-atexit.register(lambda: [state.clear() for state in (_DECK, _SHEETS, _STYLES, _COMPUTED)])
+atexit.register(lambda: [state.clear() for state in (_DECK, _SHEETS, _STYLES, _LANGS, _COMPUTED)])
 SHEETS_PARSED_ONCE = "style sheets parsed once a deck"
 
 
@@ -155,6 +156,7 @@ def start_deck(font_config: Any, counter_style: Any) -> None:
     _DECK.update(font_config=font_config, counter_style=counter_style)
     _SHEETS.clear()
     _STYLES.clear()
+    _LANGS.clear()
     _COMPUTED.clear()
 
 
@@ -228,7 +230,12 @@ _PNG_DATA_BYTES = 64 * 1024 * 1024
 
 
 def _is_anchor(declarations: Any) -> bool:
-    return len(declarations) == 1 and getattr(declarations[0], "lower_name", None) == "-weasy-anchor"
+    return _is_hint(declarations, "-weasy-anchor")
+
+
+def _is_hint(declarations: Any, name: str) -> bool:
+    """Whether `declarations` are the one that WeasyPrint makes of an attribute (`-weasy-anchor` of an id...)."""
+    return len(declarations) == 1 and getattr(declarations[0], "lower_name", None) == name
 
 
 def _compute_styles_once() -> None:
@@ -241,8 +248,9 @@ def _compute_styles_once() -> None:
     - The documents of a deck share computed styles: WeasyPrint shared them only within a document, so every
       chunk computed html, body, the slide frame, every paragraph again; and an element whose style is shared
       gets no cascade built. Documents with the deck's fonts and base URL (so the same inputs to every style)
-      share them. An element with declarations no other can have (an id, a lang)
-      keeps a style of its own, as before, and its subtree's styles are not kept past the document.
+      share them. An element with declarations no other can have (an id) keeps a style of its own, as before,
+      and its subtree's styles are not kept past the document. A `lang` attribute's declaration is shared by
+      language like a style attribute's (the print HTML's `<html lang>` made every style the document's own).
     - A pseudo-element's style is computed when first asked for (`__call__`): WeasyPrint's own style sheet gives
       every element ::marker, ::footnote-call and four more, and WeasyPrint computed all six for every element,
       used or not. One that names an anchor (needed in advance) is at once.
@@ -287,10 +295,13 @@ def _compute_styles_once() -> None:
                 declarations = _STYLES.setdefault((element.get("style"), base_url), declarations)
             elif element.get("data-join-anchor") is not None and _is_anchor(declarations):
                 continue  # deck2pdf
+            elif _is_hint(declarations, "-weasy-lang") and element.get("lang") is not None:
+                declarations = _LANGS.setdefault(element.get("lang"), declarations)  # deck2pdf
             else:
                 own.add(element)  # deck2pdf
             style = cascaded_styles.setdefault((element, None), {})
-            elements_declarations[element] = tuple(declarations)
+            # deck2pdf: all of an element's declarations (WeasyPrint kept its last), since they are shared now
+            elements_declarations[element] = elements_declarations.get(element, ()) + tuple(declarations)
             for name, values, importance in preprocess_declarations(base_url, declarations):
                 precedence = declaration_precedence("author", importance)
                 weight = (precedence, layer_order, specificity)

@@ -5,8 +5,9 @@
 On a generated deck (the one `make bench` uses, tests/bench/peer.py):
 1. the stages of plain runs from `-v` (`-j 1` and all cores, cold: `--no-render-cache`), and the process's start-up
    and exit (wall time minus the stages' "in all");
-2. cProfile of the conversion's process (`procs.Child`, where a `-j 1` run renders every chunk itself): this
-   harness, not deck2pdf, wraps `deck2pdf.procs._serve` in a profiler before the command starts the process, and
+2. cProfile of the conversion's process and of the rendering process it starts (both `procs.Child`; a `-j 1` run
+   renders every chunk in the latter): this harness, not deck2pdf, wraps `deck2pdf.procs._serve` in a profiler
+   before the command starts them (one profile each, merged; the time one waits for the other is left out), and
    the profile is split by what the code does (cascade, layout, text shaping, drawing, PDF writing, fitting...):
    each function's own time goes to its module's group, and a C function's to the groups of its callers.
 cProfile's cost per Python call inflates the Python-heavy groups (cascade, layout) more than those in C (Pango,
@@ -35,11 +36,12 @@ from tests.bench import peer  # noqa: E402
 CASCADE = "cascade (style sheets, selectors, computed styles)"
 PDF = "PDF writing (fonts, images, streams)"
 DECK = "reading the deck, making its HTML (deck2pdf)"
+WAITING = "waiting for the deck, sending the PDF"
 # (test on the function's file or name, group); the first that matches wins.
 GROUPS: list[tuple[str, str]] = [
     ("importlib", "start-up (imports)"),
     ("<frozen", "start-up (imports)"),
-    ("/multiprocessing/", "waiting for the deck, sending the PDF"),
+    ("/multiprocessing/", WAITING),
     ("deck2pdf/rendering/fitting", "fitting"),
     ("/tinyhtml5/", "HTML parse (WeasyPrint)"),
     ("weasyprint/html.py", "HTML parse (WeasyPrint)"),
@@ -122,6 +124,8 @@ def group(func: tuple[str, int, str]) -> str:
         return "fitting"
     if filename.endswith("deck2pdf/rendering/patches.py") and name in PATCHED:
         return PATCHED[name]
+    if filename == "~" and "select.poll" in name:  # a process waiting for another (the renderer, a worker)
+        return WAITING
     if filename == "~" and not any(test in name for test in ("gc.collect", "zlib.")):
         return "?"  # a C function: its callers'
     if any(test in filename for test in PASSING):
@@ -163,7 +167,7 @@ def split(stats: pstats.Stats) -> dict[str, float]:
 
 
 def install_profiler(path: str) -> None:
-    """Profile the conversion's process: wrap `procs._serve` (the function it runs) before it is started."""
+    """Profile the conversion's processes: wrap `procs._serve` (the function they run) before they are started."""
     from deck2pdf import procs
 
     serve = procs._serve
@@ -175,7 +179,7 @@ def install_profiler(path: str) -> None:
             serve(*args)  # type: ignore[arg-type]
         finally:
             profiler.disable()
-            profiler.dump_stats(path)
+            profiler.dump_stats(f"{path}.{os.getpid()}")  # one file a process: the conversion's and the renderer's
 
     procs._serve = profiled  # type: ignore[assignment]
 
@@ -224,10 +228,14 @@ def main() -> None:
         start = time.perf_counter()
         subprocess.run(command, check=True)
         wall = time.perf_counter() - start
-        stats = pstats.Stats(str(profile))
+        stats = pstats.Stats(*map(str, sorted(folder.glob("child.prof.*"))))
         groups = split(stats)
+        waiting = groups.pop(WAITING, 0.0)  # the time one process waits for the other works: counted once
         total = sum(groups.values())
-        print(f"\ncProfile of the conversion's process, -j 1 ({wall:.1f} s wall under the profiler):\n")
+        print(
+            f"\ncProfile of the conversion's and the rendering processes, -j 1 ({wall:.1f} s wall under the"
+            f" profiler; {waiting:.1f} s of waiting for each other left out):\n"
+        )
         print(f"{'':52} {'s':>7} {'share':>6} {'ms/slide':>9}")
         for name, seconds in sorted(groups.items(), key=lambda kv: -kv[1]):
             print(f"{name:52} {seconds:7.2f} {seconds / total * 100:5.1f}% {seconds / slides * 1000:9.1f}")

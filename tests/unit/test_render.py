@@ -364,6 +364,32 @@ def test_a_decks_documents_share_computed_styles(tmp_path: Path) -> None:
     assert third_boxes["p"].style is not first_boxes["p"].style
 
 
+def test_documents_in_a_language_share_computed_styles_and_keep_their_style_attributes(tmp_path: Path) -> None:
+    """The print HTML names its language (`<html lang>`), which WeasyPrint turns into a declaration of the root's:
+    a second document of the deck still shares the first one's styles. Elements of one language with other
+    style attributes keep styles of their own."""
+    from deck2pdf.rendering import engine, patches
+
+    def one(n: int) -> dict[str, Any]:
+        body = '<p>text</p><p lang="fr" style="color: red">rouge</p><p lang="fr" style="color: blue">bleu</p>'
+        html = "<html lang=en><body>" + slide(n, body).replace("<section ", "<section data-join-anchor ")
+        page = render(html, [n], tmp_path).slides[0].page
+        return {getattr(box, "element", None): box.style for box in _walk(page._page_box) if hasattr(box, "element")}
+
+    engine.start_deck()
+    first = one(1)
+    kept = sum(map(len, patches._COMPUTED.values()))
+    second = one(2)
+    assert sum(map(len, patches._COMPUTED.values())) == kept > 0  # kept, and nothing computed again
+    plain = [
+        {e.text: s for e, s in styles.items() if e is not None and e.tag == "p"}["text"] for styles in (first, second)
+    ]
+    assert plain[0] is plain[1]
+    colors = {e.text: s["color"] for e, s in second.items() if e is not None and e.tag == "p"}
+    assert colors["rouge"] != colors["bleu"] and len(set(colors.values())) == 3
+    engine.start_deck()
+
+
 def test_lengths_resolve_as_weasyprint_resolves_them(tmp_path: Path) -> None:
     """The inline resolving of margins, paddings and sizes gives every box the values WeasyPrint's own gives, for
     percentages, calc(), auto, box-sizing and collapsed borders, against a containing block of known or auto
