@@ -119,10 +119,35 @@ def paper_page(
     box = _grid(area, *shape)[0]
     # Room under the slide for its label and, when a slide has more link notes than CAPTION_ROOM holds, for them.
     room = max(CAPTION_ROOM, NOTE_LEAD * 1.4 + 4 + sum(note_height(note, box.w, qr) for note in notes))
-    wanted = max(box.w / max(box.h - room, 1.0), UPRIGHT_MOST)
-    if wanted >= aspect * 0.95:  # too little to gain for a change of shape
+
+    def aspect_for(room: float) -> float:
+        return max(box.w / max(box.h - room, 1.0), UPRIGHT_MOST)
+
+    # One slide's many notes never widen every slide's page so far that code prints under the floor (6-up letter,
+    # the reference deck's last slide: 4.8 pt): the room is what keeps the floor, and the notes that do not fit
+    # under their slide go to the sheet's free room.
+    floor = FLOOR_PT[n] - 0.005
+    if room > CAPTION_ROOM and _code_pt(n, paper, landscape, size.height, aspect_for(room)) < floor:
+        low, high = CAPTION_ROOM, room
+        for _ in range(16):  # the code's size falls as the room grows
+            middle = (low + high) / 2
+            low, high = (
+                (middle, high)
+                if _code_pt(n, paper, landscape, size.height, aspect_for(middle)) >= floor
+                else (low, middle)
+            )
+        room = low
+    wanted = aspect_for(room)
+    # Too little to gain for a change of shape, unless the slide's own shape prints code under the floor.
+    if wanted >= aspect or (wanted >= aspect * 0.95 and _code_pt(n, paper, landscape, size.height, aspect) >= floor):
         return size
     return PageSize(round(size.height * wanted, 1), size.height)
+
+
+def _code_pt(n: int, paper: str, landscape: bool, height: float, aspect: float) -> float:
+    """The size (pt) code and tables print at, at full scale, on pages `height` px high of `aspect`."""
+    page = PageSize(height * aspect, height)
+    return SMALL_TEXT_EM * body_size(sheet_layout(n, paper, landscape, aspect), page.width, page.font)
 
 
 def print_scale(sheet: Sheet, page_width: float) -> float:
