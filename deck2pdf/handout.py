@@ -387,7 +387,7 @@ def _marker(index: int) -> str:
 # that is short would let the sheet clip a note; one that is long only leaves space).
 NOTE_PT = 6.5
 NOTE_LEAD = 8.6  # pt a line
-NOTE_CHAR = 0.6 * NOTE_PT  # pt: Inter's widest common characters; URLs are mostly narrower
+NOTE_CHAR = 0.56 * NOTE_PT  # pt: wider than Inter's average character in addresses and link texts (about .5 em)
 NOTE_INDENT = 2.6 * NOTE_PT  # pt: a note's lines start past its letter badge (handout.css: .note's padding)
 POINTER = NOTE_LEAD * 1.4  # pt: a "Slide 11, more links:" or "+2 more: see page 12" line
 QR_MM = 15.0  # a QR code's modules span this at the least, so that phones read it from paper
