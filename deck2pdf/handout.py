@@ -281,10 +281,13 @@ def impose(
         if "/XObject" not in resources:
             resources.XObject = pikepdf.Dictionary()
         drawing = []
-        annots = list(sheet.obj.get("/Annots", []))
-        for annot in annots:  # the sheet's own links (its link notes): corners in order, as the slides' get
+        annots = []
+        for annot in sheet.obj.get("/Annots", []):  # the sheet's own links (its link notes): corners in order
             x0, y0, x1, y1 = (float(v) for v in annot.Rect)
+            if x0 == x1 or y0 == y1:  # an empty piece of a link (a <wbr> where its line ends): nothing to click
+                continue
             annot.Rect = [min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)]
+            annots.append(annot)
         for index, rect in placed:
             page = slides.pages[index]
             if index not in forms:
@@ -302,7 +305,7 @@ def impose(
         # WeasyPrint's page content flips the y axis and leaves it flipped: fence it in q ... Q first.
         sheet.contents_add(pikepdf.Stream(sheets, b"q\n"), prepend=True)
         sheet.contents_add(pikepdf.Stream(sheets, ("Q\n" + "\n".join(drawing)).encode()), prepend=False)
-        if annots:
+        if annots or "/Annots" in sheet.obj:
             sheet.obj.Annots = pikepdf.Array(annots)
     out = io.BytesIO()
     sheets.save(out, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
