@@ -8,15 +8,16 @@ Resource names and placement are ours, never random, so the same input gives the
 
 from __future__ import annotations
 
+import functools
 import io
-import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import Any
 
 from .errors import RenderError, UsageError
-from .markup import anchors
+from .markup import anchors, element_end, elements, spliced
 from .model import Caption, Cell, Deck, HandoutCell, LinkNote, Rect, Sheet, Slide
 from .options import CODE_FLOOR_EMS, Options, PageSize
 from .options import HANDOUT_SIZES as HANDOUT_LAYOUTS
@@ -69,7 +70,7 @@ def sheet_layout(n: int, paper: str, landscape: bool, aspect: float) -> Sheet:
                 slide_w = box.w * (0.62 if n == 1 else 0.56)
                 slide = _fit(Rect(box.x, box.y, slide_w, box.h - CAPTION), aspect)
                 caption = Rect(slide.x, slide.y + slide.h + 2, slide.w, box.y + box.h - slide.y - slide.h - 2)
-                notes = Rect(box.x + slide_w + GAP, box.y, box.w - slide_w - GAP, box.h)
+                notes = Rect(box.x + slide_w + GAP, box.y, box.w - slide_w - GAP, slide.h)  # ending with it
             else:  # slide on top, lines below
                 slide = _fit(Rect(box.x, box.y, box.w, box.h * 0.5 - CAPTION), aspect)
                 caption = Rect(slide.x, slide.y + slide.h + 2, slide.w, CAPTION)
@@ -118,10 +119,35 @@ def paper_page(
     box = _grid(area, *shape)[0]
     # Room under the slide for its label and, when a slide has more link notes than CAPTION_ROOM holds, for them.
     room = max(CAPTION_ROOM, NOTE_LEAD * 1.4 + 4 + sum(note_height(note, box.w, qr) for note in notes))
-    wanted = max(box.w / max(box.h - room, 1.0), UPRIGHT_MOST)
-    if wanted >= aspect * 0.95:  # too little to gain for a change of shape
+
+    def aspect_for(room: float) -> float:
+        return max(box.w / max(box.h - room, 1.0), UPRIGHT_MOST)
+
+    # One slide's many notes never widen every slide's page so far that code prints under the floor (6-up letter,
+    # the reference deck's last slide: 4.8 pt): the room is what keeps the floor, and the notes that do not fit
+    # under their slide go to the sheet's free room.
+    floor = FLOOR_PT[n] - 0.005
+    if room > CAPTION_ROOM and _code_pt(n, paper, landscape, size.height, aspect_for(room)) < floor:
+        low, high = CAPTION_ROOM, room
+        for _ in range(16):  # the code's size falls as the room grows
+            middle = (low + high) / 2
+            low, high = (
+                (middle, high)
+                if _code_pt(n, paper, landscape, size.height, aspect_for(middle)) >= floor
+                else (low, middle)
+            )
+        room = low
+    wanted = aspect_for(room)
+    # Too little to gain for a change of shape, unless the slide's own shape prints code under the floor.
+    if wanted >= aspect or (wanted >= aspect * 0.95 and _code_pt(n, paper, landscape, size.height, aspect) >= floor):
         return size
     return PageSize(round(size.height * wanted, 1), size.height)
+
+
+def _code_pt(n: int, paper: str, landscape: bool, height: float, aspect: float) -> float:
+    """The size (pt) code and tables print at, at full scale, on pages `height` px high of `aspect`."""
+    page = PageSize(height * aspect, height)
+    return SMALL_TEXT_EM * body_size(sheet_layout(n, paper, landscape, aspect), page.width, page.font)
 
 
 def print_scale(sheet: Sheet, page_width: float) -> float:
@@ -154,21 +180,68 @@ def floors(n: int, paper: str, landscape: bool, size: PageSize, min_scale: float
     return Floors(floor, scale, max(min_scale, body), max(size.height / CODE_FLOOR_EMS, floor / scale))
 
 
-def readable_layout(n: int, paper: str, landscape: bool | None, size: PageSize) -> str:
-    """A warning when n-up sheets print body text under READABLE_PT, naming the layout with the most slides a sheet
-    that prints it readably; "" when n-up is readable."""
+SMALL_KINDS = {"body": 1.0, "code": SMALL_TEXT_EM, "table": SMALL_TEXT_EM}  # of the body's size (the themes')
+_SAID = {"body": "the slides' body text", "code": "code", "table": "tables"}
+
+
+def text_kinds(html: str) -> set[str]:
+    """What text a slide holds: body text always, code (a <pre>) and tables where it has them."""
+    found = {tag.name for tag in elements(html, ("pre", "table"))}
+    return {"body", *("code" for _ in found & {"pre"}), *("table" for _ in found & {"table"})}
+
+
+def readable_layout(
+    n: int,
+    paper: str,
+    landscape: bool | None,
+    size: PageSize,
+    kinds: Mapping[int, set[str]],
+    scales: Mapping[int, float] | None = None,
+) -> str:
+    """One warning line when n-up sheets print some slides' text under READABLE_PT: what (body, code, table),
+    at what size, on which slides (`kinds`: each slide's, `text_kinds`; `scales`: the text scale each shrunk slide
+    was fitted at), and the layout with the most slides a sheet that prints all of it readably; "" when n-up is
+    readable. `size` is the deck's slide page (each layout's cells are laid out as `paper_page` says)."""
+    scales = scales or {}
 
     def printed(k: int, orientation: bool | None) -> float:
         turned = landscape_for(k, orientation)
         page = paper_page(k, paper, turned, size)
         return body_size(sheet_layout(k, paper, turned, page.width / page.height), page.width, page.font)
 
-    here = printed(n, landscape)
-    if here >= READABLE_PT:
+    def small(k: int, orientation: bool | None) -> dict[str, tuple[float, list[int]]]:
+        """Each kind of text printed under READABLE_PT at k-up: its smallest size and its slides."""
+        body = printed(k, orientation)
+        out: dict[str, tuple[float, list[int]]] = {}
+        for number, held in sorted(kinds.items()):
+            for kind in sorted(held, key=list(SMALL_KINDS).index):
+                pt = body * SMALL_KINDS[kind] * scales.get(number, 1.0)
+                if pt < READABLE_PT - 0.05:
+                    least, slides = out.get(kind, (pt, []))
+                    out[kind] = (min(least, pt), [*slides, number])
+        return out
+
+    here = small(n, landscape)
+    if not here:
         return ""
-    better = next((k for k in sorted(HANDOUT_LAYOUTS, reverse=True) if k < n and printed(k, None) >= READABLE_PT), None)
-    advice = f"--handout {better} prints it at {printed(better, None):.1f} pt" if better else "print one slide a page"
-    return f"--handout {n} prints the slides' body text at {here:.1f} pt, under {READABLE_PT:g} pt; {advice}"
+    what = " and ".join(f"{_SAID[kind]} at {pt:.1f} pt ({_slides(numbers)})" for kind, (pt, numbers) in here.items())
+    better = next((k for k in sorted(HANDOUT_LAYOUTS, reverse=True) if k < n and not small(k, None)), None)
+    advice = (
+        f"--handout {better} prints all of it at {READABLE_PT:g} pt or more" if better else "print one slide a page"
+    )
+    return f"--handout {n} prints {what}, under {READABLE_PT:g} pt; {advice}"
+
+
+def _slides(numbers: Sequence[int]) -> str:
+    """`slide 3` or `slides 3-5, 9`."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and runs[-1][-1] == n - 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    said = ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+    return f"slide{'s' * (len(numbers) > 1)} {said}"
 
 
 def _grid(area: Rect, cols: int, rows: int) -> list[Rect]:
@@ -208,10 +281,13 @@ def impose(
         if "/XObject" not in resources:
             resources.XObject = pikepdf.Dictionary()
         drawing = []
-        annots = list(sheet.obj.get("/Annots", []))
-        for annot in annots:  # the sheet's own links (its link notes): corners in order, as the slides' get
+        annots = []
+        for annot in sheet.obj.get("/Annots", []):  # the sheet's own links (its link notes): corners in order
             x0, y0, x1, y1 = (float(v) for v in annot.Rect)
+            if x0 == x1 or y0 == y1:  # an empty piece of a link (a <wbr> where its line ends): nothing to click
+                continue
             annot.Rect = [min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)]
+            annots.append(annot)
         for index, rect in placed:
             page = slides.pages[index]
             if index not in forms:
@@ -229,7 +305,7 @@ def impose(
         # WeasyPrint's page content flips the y axis and leaves it flipped: fence it in q ... Q first.
         sheet.contents_add(pikepdf.Stream(sheets, b"q\n"), prepend=True)
         sheet.contents_add(pikepdf.Stream(sheets, ("Q\n" + "\n".join(drawing)).encode()), prepend=False)
-        if annots:
+        if annots or "/Annots" in sheet.obj:
             sheet.obj.Annots = pikepdf.Array(annots)
     out = io.BytesIO()
     sheets.save(out, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
@@ -272,6 +348,22 @@ def link_notes(slide_html: str) -> tuple[LinkNote, ...]:
     return tuple(notes)
 
 
+def mark_links(html: str, notes: Sequence[LinkNote]) -> str:
+    """`html` (a slide's) with each noted link followed by its note's letter, superscript, so the reader finds on
+    the slide which link note "a" is. The letter is as large as the text around it: smaller would print it under
+    the layout's floor where the text is at the floor already."""
+    letters = {note.url: note.marker for note in notes}
+    if not letters:
+        return html
+    marks = [
+        (end, end, f'<sup class="link-note-mark" style="font-size: 1em; line-height: 0">{letter}</sup>')
+        for tag in elements(html, ("a",))
+        if (letter := letters.get(tag.attrs.get("href", "").strip())) is not None
+        for end in [element_end(html, tag)]
+    ]
+    return spliced(html, marks)
+
+
 def _bare(text: str) -> str:
     text = re.sub(r"^(?:https?://|mailto:)", "", text.strip().lower())
     return text.removeprefix("www.").rstrip("/")
@@ -298,60 +390,139 @@ def _marker(index: int) -> str:
 # that is short would let the sheet clip a note; one that is long only leaves space).
 NOTE_PT = 6.5
 NOTE_LEAD = 8.6  # pt a line
-NOTE_CHAR = 0.6 * NOTE_PT  # pt: Inter's widest common characters; URLs are mostly narrower
-QR_PT = 30.0  # a note's QR code, square, beside it
+NOTE_CHAR = 0.56 * NOTE_PT  # pt: wider than Inter's average character in addresses and link texts (about .5 em)
+NOTE_INDENT = 2.6 * NOTE_PT  # pt: a note's lines start past its letter badge (handout.css: .note's padding)
+POINTER = NOTE_LEAD * 1.4  # pt: a "Slide 11, more links:" or "+2 more: see page 12" line
+QR_MM = 15.0  # a QR code's modules span this at the least, so that phones read it from paper
+QR_QUIET = 4  # modules of light margin a QR code needs around it: part of its box, where nothing else prints
+QR_GAP = 3.0  # pt between a QR code's box and its note's text
+
+
+@functools.lru_cache(maxsize=1024)
+def _qr(url: str) -> Any:
+    """The QR code of `url` (segno: maintained, pure Python, exact SVG paths), None for an address longer than
+    the largest QR code holds (its note prints the address alone)."""
+    import segno
+    from segno.encoder import DataOverflowError
+
+    try:
+        return segno.make(url, error="m")
+    except DataOverflowError:
+        return None
+
+
+def qr_side(url: str) -> float:
+    """The side (pt) of the square a QR code of `url` prints in, its quiet zone included; 0 when it has none."""
+    code = _qr(url)
+    if code is None:
+        return 0.0
+    modules = code.symbol_size(scale=1, border=0)[0]
+    return QR_MM * PT_PER_MM * (modules + 2 * QR_QUIET) / modules
+
+
+def qr_svg(url: str) -> str:
+    """A QR code of `url` as inline SVG, `qr_side` pt square with its quiet zone (nothing is drawn there: the
+    sheet is white); "" when the address is too long for one."""
+    code = _qr(url)
+    if code is None:
+        return ""
+    svg = str(code.svg_inline(scale=1, border=QR_QUIET, omitsize=True, svgclass="qr"))
+    side = f"{qr_side(url):.2f}pt"
+    return svg.replace("<svg ", f'<svg width="{side}" height="{side}" ', 1)
+
+
+def url_pieces(url: str) -> list[str]:
+    """`url` cut where a line may break in it: after `/`, before `.`, `?`, `&`, `#` (never at a hyphen, which
+    would read as hyphenation). The sheet prints each piece unbreakable, side by side, so copying still gives
+    the whole address."""
+    pieces = [""]
+    for i, char in enumerate(url):
+        if char in ".?&#" and pieces[-1] and i:
+            pieces.append("")
+        pieces[-1] += char
+        if char == "/" and i + 1 < len(url) and url[i + 1] != "/":
+            pieces.append("")
+    return [p for p in pieces if p]
 
 
 def note_height(note: LinkNote, width: float, qr: bool) -> float:
-    """About how tall a link note is in a caption `width` pt wide."""
-    text = f"{note.marker} {note.text} {note.url}"
-    across = width - (QR_PT + 4 if qr else 0)
-    lines = max(1, math.ceil(len(text) * NOTE_CHAR / max(across, 20)))
-    return max(lines * NOTE_LEAD, QR_PT + 2 if qr else 0)
+    """About how tall a link note is in a caption `width` pt wide (its QR code's square beside it, with --qr)."""
+    side = qr_side(note.url) if qr else 0.0
+    across = max(width - NOTE_INDENT - (side + QR_GAP if side else 0), 20)
+    # Filled as the sheet fills lines: the text's words, then the address's pieces, each whole where it fits.
+    lines, used = 1, 0.0
+    for piece in [f"{word} " for word in note.text.split()] + url_pieces(note.url):
+        wide = len(piece) * NOTE_CHAR
+        if used and used + wide > across:
+            lines, used = lines + 1, 0.0
+        while wide > across:  # a piece wider than a line is broken anywhere
+            lines, wide = lines + 1, wide - across
+        used += wide
+    return max(lines * NOTE_LEAD, side)
 
 
 def plan_captions(
     sheets: Sequence[Sequence[HandoutCell]], geometry: Sheet, qr: bool
 ) -> tuple[list[list[Caption]], list[list[tuple[str, tuple[LinkNote, ...]]]]]:
-    """Where each slide's link notes go: under the slide while they fit, then in the free room under the other
-    slides of the sheet and in its empty slots, then on endnotes pages after the sheets ("+2 more: see page 9").
-    Return each sheet's captions (its slides', then its empty slots') and the endnotes pages (each a list of
-    (slide label, notes))."""
-    placed: list[list[Caption]] = []
-    left_over: list[tuple[int, int, tuple[LinkNote, ...]]] = []  # sheet, cell, notes
+    """Where each slide's link notes go: under the slide while they fit; then in the free room under the other
+    slides of its sheet and in the sheet's empty slots ("Slide 11, more links:"); then in the free room of the
+    nearest other sheets; then on endnotes pages after the sheets. A slide whose notes go to another page says
+    where, on a line kept for it ("+2 more: see page 9"). Return each sheet's captions (its slides', then its
+    empty slots') and the endnotes pages (each a list of (slide label, notes))."""
+    boxes = geometry.cells
+    widths = [_note_width(b) for b in boxes]
+    # The room under each slide (less its label's line), and the whole of each slot a sheet leaves empty.
+    rooms = [
+        [_room(b) - POINTER if c < len(sheet) else b.slide.h + b.caption.h for c, b in enumerate(boxes)]
+        for sheet in sheets
+    ]
+    own: list[list[list[LinkNote]]] = [[[] for _ in sheet] for sheet in sheets]
+    rest: list[list[list[LinkNote]]] = [[[] for _ in sheet] for sheet in sheets]
     for s, sheet in enumerate(sheets):
-        # The room under each slide (less its label's line), and the whole of each slot the sheet leaves empty.
-        boxes = geometry.cells
-        rooms = [_room(b) - NOTE_LEAD * 1.4 if c < len(sheet) else b.slide.h + b.caption.h for c, b in enumerate(boxes)]
-        widths = [_note_width(b) for b in boxes]
-        own: list[list[LinkNote]] = [[] for _ in sheet]
-        rest: list[list[LinkNote]] = [[] for _ in sheet]
         for c, cell in enumerate(sheet):
             for note in cell.links:
                 height = note_height(note, widths[c], qr)
-                if not rest[c] and height <= rooms[c]:
-                    own[c].append(note)
-                    rooms[c] -= height
+                if not rest[s][c] and height <= rooms[s][c]:
+                    own[s][c].append(note)
+                    rooms[s][c] -= height
                 else:
-                    rest[c].append(note)
-        spilled: list[list[tuple[str, tuple[LinkNote, ...]]]] = [[] for _ in boxes]
-        for c, cell in enumerate(sheet):
-            for other in range(len(boxes)):  # in reading order
-                if not rest[c]:
+                    rest[s][c].append(note)
+            if rest[s][c]:  # a line kept for the pointer to where the others are
+                while own[s][c] and rooms[s][c] < POINTER:
+                    note = own[s][c].pop()
+                    rest[s][c].insert(0, note)
+                    rooms[s][c] += note_height(note, widths[c], qr)
+                rooms[s][c] -= POINTER
+    spilled: list[list[list[tuple[str, tuple[LinkNote, ...]]]]] = [[[] for _ in boxes] for _ in sheets]
+    elsewhere: dict[tuple[int, int], tuple[int, int]] = {}  # (sheet, cell): (notes on other pages, first page)
+
+    def spill(s: int, c: int, into: int) -> None:
+        """Put what fits of the rest of sheet s's cell c's notes in the free room of sheet `into`."""
+        for other in range(len(boxes)):  # in reading order
+            if not rest[s][c]:
+                return
+            fit: list[LinkNote] = []
+            room = rooms[into][other] - POINTER  # the "Slide 11, more links:" line
+            while rest[s][c] and note_height(rest[s][c][0], widths[other], qr) <= room:
+                room -= note_height(rest[s][c][0], widths[other], qr)
+                fit.append(rest[s][c].pop(0))
+            if fit:
+                spilled[into][other].append((sheets[s][c].label, tuple(fit)))
+                rooms[into][other] = room
+                if into != s:
+                    count, page = elsewhere.get((s, c), (0, into + 1))
+                    elsewhere[s, c] = (count + len(fit), min(page, into + 1))
+
+    for s, sheet in enumerate(sheets):  # first the room of the slide's own sheet
+        for c in range(len(sheet)):
+            spill(s, c, s)
+    for s, sheet in enumerate(sheets):  # then the nearest sheets', the next before the one before
+        for c in range(len(sheet)):
+            for into in sorted((t for t in range(len(sheets)) if t != s), key=lambda t: (abs(t - s), t < s)):
+                if not rest[s][c]:
                     break
-                fit: list[LinkNote] = []
-                room = rooms[other] - NOTE_LEAD * 1.4  # the "Slide 11, more links" line
-                while rest[c] and note_height(rest[c][0], widths[other], qr) <= room:
-                    room -= note_height(rest[c][0], widths[other], qr)
-                    fit.append(rest[c].pop(0))
-                if fit:
-                    spilled[other].append((cell.label, tuple(fit)))
-                    rooms[other] = room
-            if rest[c]:
-                left_over.append((s, c, tuple(rest[c])))
-        captions = [Caption(cell.label, tuple(own[c]), tuple(spilled[c])) for c, cell in enumerate(sheet)]
-        captions += [Caption("", (), tuple(spilled[c])) for c in range(len(sheet), len(boxes))]
-        placed.append(captions)
+                spill(s, c, into)
+    left_over = [(s, c, tuple(rest[s][c])) for s, sheet in enumerate(sheets) for c in range(len(sheet)) if rest[s][c]]
     pages = _endnote_pages([(sheets[s][c].label, notes) for s, c, notes in left_over], geometry, qr)
     first = len(sheets) + 1
     where: dict[str, int] = {}
@@ -359,8 +530,16 @@ def plan_captions(
         for label, _ in page:
             where.setdefault(label, first + p)
     for s, c, notes in left_over:
-        caption = placed[s][c]
-        placed[s][c] = Caption(caption.label, caption.notes, caption.spilled, len(notes), where[caption.label])
+        count, at = elsewhere.get((s, c), (0, where[sheets[s][c].label]))
+        elsewhere[s, c] = (count + len(notes), at)
+    placed = [
+        [
+            Caption(cell.label, tuple(own[s][c]), tuple(spilled[s][c]), *elsewhere.get((s, c), (0, 0)))
+            for c, cell in enumerate(sheet)
+        ]
+        + [Caption("", (), tuple(spilled[s][c])) for c in range(len(sheet), len(boxes))]
+        for s, sheet in enumerate(sheets)
+    ]
     return placed, pages
 
 

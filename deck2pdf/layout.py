@@ -18,6 +18,7 @@ from ._version import __version__
 from .archive import cjk_face
 from .bounds import Shape, bounded_css, css_definitions, runaway
 from .files import FileAccess, read_sheets
+from .handout import link_notes, mark_links, qr_svg, url_pieces
 from .markup import (
     ALL,
     HEADINGS,
@@ -129,6 +130,8 @@ class Typesetter:
         for s in deck.slides:
             html = bounded_html(_passive(_print_html(s, deck.assets, self.base_url), options.untrusted), self.runaway)
             html = breakable(html)
+            if handout and options.noting_links:  # each noted link's letter (its note is under the slide)
+                html = mark_links(html, link_notes(s.html))
             self.slide_html[s.number], self.slide_ids[s.number] = _unique_ids(
                 _plain_code(html, styled), s.number, seen_ids
             )
@@ -572,6 +575,7 @@ def lay_out_handout(
     """Return the HTML of a handout's sheets (everything but the slides, which are placed over the frames), and of
     its endnotes pages (the link notes no sheet had room for)."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(THEMES_DIR)), autoescape=True)
+    env.filters["pieces"] = url_pieces
 
     def style(rect: Rect) -> str:
         return f"left: {rect.x:.2f}pt; top: {rect.y:.2f}pt; width: {rect.w:.2f}pt; height: {rect.h:.2f}pt"
@@ -615,16 +619,3 @@ def lay_out_handout(
         stylesheets=[(THEMES_DIR / "handout.css").resolve().as_uri()],
     )
     return Layout(html=html, base_url=(THEMES_DIR.resolve().as_uri() + "/"), stylesheets=(THEMES_DIR / "handout.css",))
-
-
-def qr_svg(url: str) -> str:
-    """A QR code of `url` as inline SVG (segno: maintained, pure Python, exact SVG paths), sized by the sheet's CSS;
-    none (the note prints the address alone) for an address longer than the largest QR code holds."""
-    import segno
-    from segno.encoder import DataOverflowError
-
-    try:
-        code = segno.make(url, error="m")
-    except DataOverflowError:
-        return ""
-    return str(code.svg_inline(scale=1, border=0, omitsize=True, svgclass="qr"))

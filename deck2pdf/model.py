@@ -101,7 +101,7 @@ class HandoutCell:
         """What the caption calls the page: `Slide 6`, `Slide 6 (cont.)`, or `Slides 17-22` for a build."""
         if self.part:
             return f"Slide {self.number} (cont.)"
-        return f"Slides {self.first}-{self.number}" if self.first else f"Slide {self.number}"
+        return f"Slides {self.first}\u2013{self.number}" if self.first else f"Slide {self.number}"
 
 
 @dataclass(frozen=True)

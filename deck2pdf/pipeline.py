@@ -27,6 +27,7 @@ from .handout import (
     readable_layout,
     select_slides,
     sheet_layout,
+    text_kinds,
 )
 from .layout import Typesetter, lay_out_handout, media_warnings
 from .logs import Clock, one_line
@@ -175,7 +176,7 @@ def _converted(
     deck = _parse(source, settings, data)
     clock.lap(f"parsed {len(deck.slides)} slides")
     options, warnings = _options(deck, settings)
-    warnings += _warn(_readable(deck, options))
+    asked = options
     options = _for_paper(deck, options)
     clock.limit(options.timeout)  # the supervisor's deadline holds anyway: this one names the stage
     target = options.output_for(source) if data is None else options.output or STDOUT
@@ -201,6 +202,7 @@ def _converted(
         *(t for _, href in linked_sheets(deck) for t in (href, Path(href).name)),
     ]
     warnings += _report(deck, rendered, options, own_sheets, told)
+    warnings += _warn(_readable(deck, asked, {n: s for c in rendered.chunks for n, s in c.scales.items()}))
     if options.strict and warnings:
         # An image that cannot be used has an exit code of its own; any other warning, --strict's.
         kind = AssetError if any(w in asset_warnings for w in warnings) else StrictError
@@ -393,11 +395,13 @@ def handout_sheets(deck: Deck, options: Options, stamp: Stamp, pages: Sequence[t
     return rendering.Sheets(layout.html, layout.base_url, placements, options.frame, (THEMES_DIR, FONTS_DIR))
 
 
-def _readable(deck: Deck, options: Options) -> list[str]:
-    """A warning when the handout's slides print their text too small to read."""
+def _readable(deck: Deck, options: Options, scales: Mapping[int, float]) -> list[str]:
+    """A warning when the handout's slides print their text (body, code, tables) too small to read: `options` as
+    asked (the deck's slide size), `scales` the text scale of each slide fitting shrank."""
     if not options.handout:
         return []
-    problem = readable_layout(options.handout, options.paper, options.landscape, options.size)
+    kinds = {n: text_kinds(deck.slides[n - 1].html) for n in select_slides(deck, options)}
+    problem = readable_layout(options.handout, options.paper, options.landscape, options.size, kinds, scales)
     return [f"{deck.source}: {problem}"] if problem else []
 
 

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from deck2pdf.handout import collapse_builds, parse_ranges, sheet_layout
+from deck2pdf.handout import (
+    POINTER,
+    collapse_builds,
+    note_height,
+    parse_ranges,
+    plan_captions,
+    sheet_layout,
+    url_pieces,
+)
+from deck2pdf.model import HandoutCell, LinkNote
 from deck2pdf.options import HANDOUT_SIZES, PAPERS
 from deck2pdf.parse import parse_deck, parse_text
 
@@ -73,3 +82,46 @@ def test_sheet_geometry_keeps_slides_on_the_paper_apart_and_in_shape(n: int, pap
         assert cell.slide.w > 140  # about 5 cm wide at the least: big enough to read
     # Ruled lines: beside the slides for 1 (landscape), 3 and 4 (portrait); under them for 1, 2 and 3 (landscape).
     assert all(c.notes for c in sheet.cells) == (n in (1, 3) or (n, landscape) in ((2, True), (4, False)))
+
+
+def test_addresses_are_cut_after_slashes_and_before_dots_queries_and_fragments_never_at_hyphens() -> None:
+    url = "https://engineering.fb.com/2020/facebook-engineering/x?a=1&b=2#top"
+    pieces = url_pieces(url)
+    assert "".join(pieces) == url
+    assert pieces == [
+        "https://", "engineering", ".fb", ".com/", "2020/", "facebook-engineering/", "x", "?a=1", "&b=2", "#top",
+    ]  # fmt: skip
+
+
+def test_3_up_note_lines_end_with_their_slide() -> None:
+    for paper in PAPERS:
+        for cell in sheet_layout(3, paper, False, 16 / 9).cells:
+            assert cell.notes is not None and cell.notes.y + cell.notes.h <= cell.slide.y + cell.slide.h + 0.01
+
+
+def _cell(number: int, links: int) -> HandoutCell:
+    notes = tuple(LinkNote(chr(97 + i), f"link {i}", f"https://example.org/{number}/{i}") for i in range(links))
+    return HandoutCell(number, f"Slide {number}", notes)
+
+
+def test_notes_go_to_the_next_sheet_s_free_room_before_an_endnotes_page() -> None:
+    geometry = sheet_layout(6, "a4", False, 16 / 9)
+    sheets = [[_cell(n, 100 if n == 6 else 0) for n in range(1, 7)], [_cell(7, 0)]]
+    captions, endnotes = plan_captions(sheets, geometry, qr=False)
+    crowded = captions[0][5]
+    assert not endnotes  # the second sheet's empty slots hold what the first had no room for
+    assert crowded.more and crowded.more_page == 2
+    moved = [
+        note for caption in captions[1] for label, group in caption.spilled if label == "Slide 6" for note in group
+    ]
+    on_first = [n for c in captions[0] for n in (*c.notes, *(x for _, g in c.spilled for x in g))]
+    assert len(moved) == crowded.more and len(moved) + len(on_first) == 100
+
+
+def test_a_slide_whose_notes_go_elsewhere_keeps_a_line_for_its_pointer() -> None:
+    geometry = sheet_layout(2, "letter", False, 16 / 9)
+    captions, endnotes = plan_captions([[_cell(1, 6), _cell(2, 6)]], geometry, qr=False)
+    assert endnotes
+    for caption, box in zip(captions[0], geometry.cells, strict=True):
+        used = POINTER + sum(note_height(n, box.caption.w, False) for n in caption.notes)
+        assert caption.more and used + POINTER <= box.caption.h + 0.01
