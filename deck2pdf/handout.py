@@ -198,11 +198,15 @@ def readable_layout(
     kinds: Mapping[int, set[str]],
     scales: Mapping[int, float] | None = None,
 ) -> str:
-    """One warning line when n-up sheets print some slides' text under READABLE_PT: what (body, code, table),
-    at what size, on which slides (`kinds`: each slide's, `text_kinds`; `scales`: the text scale each shrunk slide
-    was fitted at), and the layout with the most slides a sheet that prints all of it readably; "" when n-up is
-    readable. `size` is the deck's slide page (each layout's cells are laid out as `paper_page` says)."""
+    """One warning line when n-up sheets print some slides' text too small: body text under READABLE_PT, code or
+    tables under the layout's floor (FLOOR_PT: what the floors table promises); what, at what size, on which slides
+    (`kinds`: each slide's, `text_kinds`; `scales`: the text scale each shrunk slide was fitted at), and the layout
+    with the most slides a sheet that prints all of it readably; "" when n-up is readable. `size` is the deck's
+    slide page (each layout's cells are laid out as `paper_page` says)."""
     scales = scales or {}
+
+    def threshold(kind: str, k: int) -> float:
+        return READABLE_PT if kind == "body" else FLOOR_PT[k]
 
     def printed(k: int, orientation: bool | None) -> float:
         turned = landscape_for(k, orientation)
@@ -210,13 +214,13 @@ def readable_layout(
         return body_size(sheet_layout(k, paper, turned, page.width / page.height), page.width, page.font)
 
     def small(k: int, orientation: bool | None) -> dict[str, tuple[float, list[int]]]:
-        """Each kind of text printed under READABLE_PT at k-up: its smallest size and its slides."""
+        """Each kind of text printed too small at k-up: its smallest size and its slides."""
         body = printed(k, orientation)
         out: dict[str, tuple[float, list[int]]] = {}
         for number, held in sorted(kinds.items()):
             for kind in sorted(held, key=list(SMALL_KINDS).index):
                 pt = body * SMALL_KINDS[kind] * scales.get(number, 1.0)
-                if pt < READABLE_PT - 0.05:
+                if pt < threshold(kind, k) - 0.05:
                     least, slides = out.get(kind, (pt, []))
                     out[kind] = (min(least, pt), [*slides, number])
         return out
@@ -224,12 +228,13 @@ def readable_layout(
     here = small(n, landscape)
     if not here:
         return ""
-    what = " and ".join(f"{_SAID[kind]} at {pt:.1f} pt ({_slides(numbers)})" for kind, (pt, numbers) in here.items())
-    better = next((k for k in sorted(HANDOUT_LAYOUTS, reverse=True) if k < n and not small(k, None)), None)
-    advice = (
-        f"--handout {better} prints all of it at {READABLE_PT:g} pt or more" if better else "print one slide a page"
+    what = " and ".join(
+        f"{_SAID[kind]} at {pt:.1f} pt ({_slides(numbers)}, under {threshold(kind, n):g} pt)"
+        for kind, (pt, numbers) in here.items()
     )
-    return f"--handout {n} prints {what}, under {READABLE_PT:g} pt; {advice}"
+    better = next((k for k in sorted(HANDOUT_LAYOUTS, reverse=True) if k < n and not small(k, None)), None)
+    advice = f"--handout {better} prints all of it readably" if better else "print one slide a page"
+    return f"--handout {n} prints {what}; {advice}"
 
 
 def _slides(numbers: Sequence[int]) -> str:

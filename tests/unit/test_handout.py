@@ -13,11 +13,12 @@ from deck2pdf.handout import (
     note_height,
     parse_ranges,
     plan_captions,
+    readable_layout,
     sheet_layout,
     url_pieces,
 )
 from deck2pdf.model import HandoutCell, LinkNote
-from deck2pdf.options import HANDOUT_SIZES, PAPERS
+from deck2pdf.options import HANDOUT_SIZES, PAPERS, PageSize
 from deck2pdf.parse import parse_deck, parse_text
 
 from ..conftest import REFERENCE_DECK
@@ -125,3 +126,17 @@ def test_a_slide_whose_notes_go_elsewhere_keeps_a_line_for_its_pointer() -> None
     for caption, box in zip(captions[0], geometry.cells, strict=True):
         used = POINTER + sum(note_height(n, box.caption.w, False) for n in caption.notes)
         assert caption.more and used + POINTER <= box.caption.h + 0.01
+
+
+def test_the_small_print_warning_holds_body_text_to_6_pt_and_code_and_tables_to_the_layout_s_floor() -> None:
+    slide = PageSize(1280.0, 720.0)
+    kinds = {1: {"body"}, 2: {"body", "code"}, 3: {"body", "table"}}
+    # 6-up: body 6 pt or more; code and tables at three quarters of it, over the 5 pt floor: nothing to say.
+    assert readable_layout(6, "a4", None, slide, kinds) == ""
+    # 9-up: body under 6 pt is named; code and tables at the 4 pt floor are not under it.
+    warning = readable_layout(9, "a4", None, slide, kinds)
+    assert "body text at" in warning and "(slides 1-3, under 6 pt)" in warning and "--handout 6" in warning
+    assert "code" not in warning and "tables" not in warning
+    # A slide fitted at 80%: its code under the 4 pt floor is named, and the layout that prints all of it readably.
+    warning = readable_layout(9, "a4", None, slide, kinds, {2: 0.8})
+    assert "code at" in warning and "(slide 2, under 4 pt)" in warning and "tables" not in warning, warning
