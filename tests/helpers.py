@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Collection
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from io import BytesIO
@@ -201,9 +202,10 @@ class Line:
     font: str  # the font of its first character
 
 
-def page_lines(pdf: Path) -> list[list[Line]]:
+def page_lines(pdf: Path, pages: Collection[int] | None = None) -> list[list[Line]]:
     """Each page's lines, top to bottom: pdfminer's characters grouped by their baseline (a table's cells and
-    two columns side by side are one line)."""
+    two columns side by side are one line). Only the `pages` given (0-based), when given: the others are read as
+    empty (pdfminer takes about a second for a hundred pages)."""
     from pdfminer.high_level import extract_pages
     from pdfminer.layout import LTChar, LTContainer
 
@@ -212,25 +214,30 @@ def page_lines(pdf: Path) -> list[list[Line]]:
             return [item] if item.get_text().strip() else []
         return [c for child in item for c in chars(child)] if isinstance(item, LTContainer) else []
 
-    out = []
-    for page in extract_pages(pdf):
+    wanted = sorted(pages) if pages is not None else None
+    if wanted == []:
+        return []
+    out: list[list[Line]] = [[] for _ in range(wanted[-1] + 1)] if wanted else []
+    for index, page in enumerate(extract_pages(pdf, page_numbers=wanted)):
         rows: dict[float, list[LTChar]] = {}
         for c in chars(page):
             near = next((y for y in rows if abs(y - c.y0) < 0.25 * c.size), c.y0)
             rows.setdefault(near, []).append(c)
         height = page.height
-        out.append(
-            [
-                Line(
-                    "".join(c.get_text() for c in sorted(found, key=lambda c: c.x0)),
-                    height - max(c.y1 for c in found),
-                    height - min(c.y0 for c in found),
-                    max(c.size for c in found),
-                    min(found, key=lambda c: c.x0).fontname,
-                )
-                for _, found in sorted(rows.items(), key=lambda r: -r[0])
-            ]
-        )
+        found_lines = [
+            Line(
+                "".join(c.get_text() for c in sorted(found, key=lambda c: c.x0)),
+                height - max(c.y1 for c in found),
+                height - min(c.y0 for c in found),
+                max(c.size for c in found),
+                min(found, key=lambda c: c.x0).fontname,
+            )
+            for _, found in sorted(rows.items(), key=lambda r: -r[0])
+        ]
+        if wanted is None:
+            out.append(found_lines)
+        else:
+            out[wanted[index]] = found_lines
     return out
 
 
