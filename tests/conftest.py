@@ -56,6 +56,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 RENDER_GROUPS = {
     "tests/e2e/test_reference_deck.py": "reference-deck",
     "tests/e2e/test_handout_layouts.py": "reference-deck",
+    "tests/e2e/test_handout_notes.py": "reference-deck",
     "tests/e2e/test_fit.py": "fit",
     "tests/e2e/test_conference.py": "conference",
     "tests/e2e/test_themes.py": "themes",
@@ -100,6 +101,8 @@ REFERENCE_VARIANTS: dict[str, dict[str, object]] = {
     "6-up": {"handout": 6},
     "4-up": {"handout": 4},
     "6-up-backgrounds": {"handout": 6, "backgrounds": True},
+    "2-up-letter": {"handout": 2, "paper": "letter"},
+    "4-up-qr": {"handout": 4, "paper": "a4", "qr": True},
 }
 
 
