@@ -227,14 +227,15 @@ def code_breaks(line: str, width: int) -> list[tuple[int, int, int]]:
     indentation."""
     width = max(width, 8)
     indent = min(_columns(line[: len(line) - len(line.lstrip(" \t"))], 0), width // 2)
+    shown = len(line.rstrip(" \t"))  # trailing spaces hang past the row's end: never a row (a lone mark) of their own
     found: list[tuple[int, int, int]] = []
     start, column = 0, 0
     while True:
         end, used = start, column  # the furthest this row reaches: what fits in `width` columns
-        while end < len(line) and used + (step := _char_columns(line[end], used)) <= width:
+        while end < shown and used + (step := _char_columns(line[end], used)) <= width:
             used += step
             end += 1
-        if end >= len(line):
+        if end >= shown:
             return found
         half = start + (end - start) // 2
         space = max((i for i in range(start + 1, end + 1) if line[i] == " " and line[i - 1] != " "), default=start)

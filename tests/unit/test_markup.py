@@ -226,6 +226,9 @@ def test_code_wraps_after_punctuation_and_breaks_only_a_token_longer_than_a_row(
     assert wrap_code("\tx", 8, _mark) == "\t\n<i>4,6</i>x"  # (an indentation hangs half a row at most)
     assert wrap_code("漢字漢字漢字", 8, _mark) == "漢字漢字\n<i>0,2</i>漢字"
     assert wrap_code("short\nlines", 8, _mark) == "short\nlines"
+    # Trailing spaces hang past the row's end: they never make a row of their own (a mark and nothing after it).
+    assert code_breaks("x = 1" + " " * 120, 60) == []
+    assert code_breaks("print(a, b)" + " " * 30, 8) == code_breaks("print(a, b)", 8)
 
 
 def test_code_splits_before_a_line_with_its_open_elements_closed_and_opened_again() -> None:
