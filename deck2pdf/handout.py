@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -403,6 +404,20 @@ QR_QUIET = 4  # modules of light margin a QR code needs around it: part of its b
 QR_GAP = 3.0  # pt between a QR code's box and its note's text
 
 
+@functools.cache
+def _modules(url: str) -> int:
+    """How many modules across the QR code of `url` is (0: too long for one). Its version is all that decides
+    it, whatever the mask: one mask is tried, not the eight the code printed is chosen among (most of the time a
+    sheet's layout takes, for a deck with hundreds of links)."""
+    import segno
+    from segno.encoder import DataOverflowError
+
+    try:
+        return int(segno.make(url, error="m", mask=0).symbol_size(scale=1, border=0)[0])
+    except DataOverflowError:
+        return 0
+
+
 @functools.lru_cache(maxsize=1024)
 def _qr(url: str) -> Any:
     """The QR code of `url` (segno: maintained, pure Python, exact SVG paths), None for an address longer than
@@ -418,11 +433,8 @@ def _qr(url: str) -> Any:
 
 def qr_side(url: str) -> float:
     """The side (pt) of the square a QR code of `url` prints in, its quiet zone included; 0 when it has none."""
-    code = _qr(url)
-    if code is None:
-        return 0.0
-    modules = code.symbol_size(scale=1, border=0)[0]
-    return QR_MM * PT_PER_MM * (modules + 2 * QR_QUIET) / modules
+    modules = _modules(url)
+    return QR_MM * PT_PER_MM * (modules + 2 * QR_QUIET) / modules if modules else 0.0
 
 
 def qr_svg(url: str) -> str:
@@ -440,14 +452,13 @@ def url_pieces(url: str) -> list[str]:
     """`url` cut where a line may break in it: after `/`, before `.`, `?`, `&`, `#` (never at a hyphen, which
     would read as hyphenation). The sheet prints each piece unbreakable, side by side, so copying still gives
     the whole address."""
-    pieces = [""]
+    cuts = [0]
     for i, char in enumerate(url):
-        if char in ".?&#" and pieces[-1] and i:
-            pieces.append("")
-        pieces[-1] += char
+        if char in ".?&#" and i > cuts[-1]:
+            cuts.append(i)
         if char == "/" and i + 1 < len(url) and url[i + 1] != "/":
-            pieces.append("")
-    return [p for p in pieces if p]
+            cuts.append(i + 1)
+    return [url[a:b] for a, b in itertools.pairwise([*cuts, len(url)]) if b > a]
 
 
 def note_height(note: LinkNote, width: float, qr: bool) -> float:

@@ -103,8 +103,11 @@ def retagged(html: str, names: Sequence[str], change: Callable[[Tag], Mapping[st
 def element_end(html: str, tag: Tag) -> int:
     """The offset just past the end tag that closes `tag` (found in `html`), or the fragment's end if none does."""
     finder = _EndFinder(tag.name)
-    finder.feed(html[tag.end :])
-    finder.close()
+    try:
+        finder.feed(html[tag.end :])
+        finder.close()
+    except _EndFinder.FoundError:  # read no further: a slide's many links would each read the rest of it
+        pass
     return tag.end + finder.end if finder.end is not None else len(html)
 
 
@@ -739,6 +742,9 @@ _KEPT_TEXT = frozenset({"pre", "code"}) | _RAW_TEXT
 
 
 class _EndFinder(_Located):
+    class FoundError(Exception):
+        """Not an error: the end tag is found, and nothing after it is read."""
+
     def __init__(self, name: str) -> None:
         super().__init__()
         self.name, self.depth, self.end = name, 1, None  # type: tuple[str, int, int | None]
@@ -752,6 +758,7 @@ class _EndFinder(_Located):
             if self.depth == 0:
                 at = self._offset()
                 self.end = self.rawdata.index(">", at) + 1 if ">" in self.rawdata[at:] else len(self.rawdata)
+                raise self.FoundError
 
 
 class _CodeText(HTMLParser):
