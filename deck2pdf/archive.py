@@ -135,12 +135,16 @@ def cjk_language(text: str) -> str:
 
 
 _FACES = {"ja": "jp", "ko": "kr", "zh-hk": "hk", "zh-hant": "tc", "zh-tw": "tc", "zh-mo": "tc", "zh": "sc"}
+_REGIONS = {"hk": "hk", "tw": "tc", "mo": "tc", "cn": "sc", "sg": "sc"}  # a Chinese tag's region decides first
 
 
 def cjk_face(deck: Deck, lang: str) -> str:
     """Which Noto CJK face prints the deck's Han characters (sc, tc, hk, jp or kr): its language's when that is
     Chinese, Japanese or Korean, else its text's script's (`cjk_language`); "" when it has neither."""
     tag = lang.lower()
+    subtags = tag.split("-")
+    if subtags[0] == "zh" and (region := next((_REGIONS[t] for t in subtags[1:] if t in _REGIONS), "")):
+        return region  # zh-Hant-HK: Hong Kong's face, not Taiwan's
     for prefix, face in _FACES.items():  # the longer, more precise prefixes first
         if tag == prefix or tag.startswith(prefix + "-"):
             return face

@@ -163,7 +163,7 @@ def test_real_deck_renders_every_word_of_every_slide(deck: Path, theme: str, tmp
         assert any("CJK" in f.name and f.embedded for f in fonts(pdf))
     if language(parsed) == "ja":  # sugarshin's: Japanese, set in the Japanese face (retro's headings bold italic)
         cjk = {f.name.split("+")[-1] for f in fonts(pdf) if "CJK" in f.name}
-        assert all(re.fullmatch(r"Noto-Sans-(Mono-)?CJK-JP(-Bold)?(-Oblique)?", name) for name in cjk), cjk
+        assert cjk and all(re.fullmatch(r"Noto-Sans-(Mono-)?CJK-JP(-Bold)?(-Oblique)?", name) for name in cjk), cjk
 
 
 @pytest.mark.needs_shared

@@ -204,3 +204,21 @@ def test_an_svg_whose_ids_are_renamed_keeps_its_shape(tmp_path: Path) -> None:
 )
 def test_a_stand_in_shows_a_long_reference_as_its_host_and_name(ref: str, shown: str) -> None:
     assert _shown_ref(ref) == shown
+
+
+@pytest.mark.parametrize(
+    ("lang", "face"),
+    [
+        ("zh-Hant-HK", "hk"),
+        ("zh-HK", "hk"),
+        ("zh-Hant-TW", "tc"),
+        ("zh-Hant", "tc"),
+        ("zh-Hans-CN", "sc"),
+        ("ja", "jp"),
+    ],
+)
+def test_a_chinese_language_tag_s_region_picks_the_face_before_its_script(lang: str, face: str) -> None:
+    from deck2pdf.archive import cjk_face
+    from deck2pdf.parse import parse_text
+
+    assert cjk_face(parse_text("--\n# x\n", Path("deck.md")), lang) == face
