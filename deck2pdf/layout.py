@@ -352,14 +352,24 @@ def _image(tag: Tag, assets: Mapping[str, Asset], base: str, index: int) -> str:
     alt = attrs.get("alt", "")
     label = f"{alt} — " if alt else ""
     return (
-        f'<span class="missing-image" data-pic="{index}" style="{escape(_AT_LEAST_HEIGHT.sub("min-height", style))}">'
+        f'<span class="missing-image" data-pic="{index}" style="{escape(_at_least_height(style))}">'
         f'<span class="missing-image-label">{escape(label)}image {escape(_shown_ref(ref))} '
         f"{escape(asset.problem.split(';')[0])}</span></span>"
     )
 
 
-_AT_LEAST_HEIGHT = re.compile(r"(?<![\w-])height(?=\s*:)", re.IGNORECASE)
 _SHOWN_REF = 48  # characters of an image's reference a stand-in shows whole
+
+
+def _at_least_height(style: str) -> str:
+    """`style` (declarations) with its `height` read as `min-height` (read with tinycss2: a `height:` inside a
+    value or a string is left alone)."""
+    out = []
+    for item in tinycss2.parse_declaration_list(style, skip_comments=True, skip_whitespace=True):
+        if item.type == "declaration":
+            name = "min-height" if item.lower_name == "height" else item.name
+            out.append(f"{name}:{tinycss2.serialize(item.value)}{' !important' if item.important else ''}")
+    return ";".join(out)
 
 
 def _shown_ref(ref: str) -> str:

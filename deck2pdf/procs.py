@@ -109,7 +109,7 @@ def _parent_death_signal(tidy: bool) -> bool:
 
 WATCH_SECONDS = 0.5
 DEADLINE_SECONDS = 0.1  # how long `Child.call` waits for a message before it looks at the clock again
-POLL_SECONDS = 0.4  # how often `Child.call` reads the work's memory (a reading of a few processes costs ~10 ms)
+POLL_SECONDS = 0.4  # how often `Child.call` reads the work's memory (a few reads of /proc per process)
 
 
 def _watch(parent: int, tidy: bool) -> None:

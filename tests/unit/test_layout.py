@@ -222,3 +222,11 @@ def test_a_chinese_language_tag_s_region_picks_the_face_before_its_script(lang: 
     from deck2pdf.parse import parse_text
 
     assert cjk_face(parse_text("--\n# x\n", Path("deck.md")), lang) == face
+
+
+def test_a_stand_in_reads_the_deck_s_height_as_its_least_height_and_nothing_else() -> None:
+    from deck2pdf.layout import _at_least_height
+
+    assert _at_least_height("width:2em;height:3em") == "width:2em;min-height:3em"
+    # Only a `height` declaration: not `line-height`, nor the word inside a value or a string.
+    assert _at_least_height('line-height:2;content:"height: x"') == 'line-height:2;content:"height: x"'
