@@ -37,7 +37,7 @@ from ..markup import css_urls
 from ..model import FULL, Attached, FetchScope, Fit, slide_id
 from . import patches
 from .engine import import_weasyprint, keep_tidy, start_deck
-from .fitting import Rung, breaks, fit_for, guess, hopeless, ladder, settle
+from .fitting import Rung, breaks, continued_scales, faults, fit_for, guess, hopeless, ladder, settle
 from .join import ELSEWHERE
 from .pages import Rendered, RenderedSlide, cut, parse_sheets, render_slides, share_body, write_pdf
 
@@ -335,6 +335,37 @@ class _Fitter:
                 again.append((n, fit))
         for (n, _), slide in zip(again, self._render(again) if again else [], strict=True):
             self.slides[n] = slide
+        self._smaller(numbers)
+
+    def _smaller(self, numbers: list[int]) -> None:
+        """Set a continued slide whose pages break the rules at the theme's size (`fitting.faults`: a page of a
+        line or two, a heading at a page's foot) smaller, at the largest of `continued_scales` where they hold:
+        each page then holds more. Its headings keep their size, unless only shrinking them as well keeps the
+        rules (they are then no smaller than the rest, at least CONTINUED_FLOOR of the theme's size). Where no size
+        does, the one that breaks the fewest rules (the larger on a tie). All its sizes are laid out in one
+        document, and only for such slides."""
+        faulty = {}
+        for n in numbers:
+            m = self.slides[n].measure
+            if m is not None and self.base[n] is not None and (found := faults(m, breaks(m))):
+                faulty[n] = found
+        floor = self.job.code_floor
+        variants: list[tuple[int, Fit]] = []
+        for n in faulty:
+            base = self.base[n]
+            assert base is not None
+            for body in continued_scales():
+                fit = fit_for(base, Rung(False, 1.0, body), floor)
+                variants += [(n, fit), (n, replace(fit, headings=()))] if fit.headings else [(n, fit)]
+        best = {n: (found, -1.0, False) for n, found in faulty.items()}
+        for (n, fit), slide in zip(variants, self._render(variants) if variants else [], strict=True):
+            m = slide.measure
+            if slide.fits or m is None:
+                continue  # (it fits, smaller: it would have been fitted, not continued)
+            tried = (faults(m, breaks(m)), -fit.body, not fit.headings)
+            if tried < best[n]:
+                best[n] = tried
+                self.slides[n], self.chosen[n] = slide, fit
 
     def share_builds(self, numbers: tuple[int, ...]) -> None:
         """Slides that build on each other share the smallest body size any of them needs (one that does not fit

@@ -45,10 +45,12 @@ _CLOSES = ("}", ")", "]", "</", "else", "elif", "except", "finally", "catch")
 _GOES_ON = ("\\", ",", "(", "[", "{", "=", "+", "&&", "||", "|")
 WIDTH_TOLERANCE_PX = 4.0
 SMALLEST_SCALE = 0.2  # the least --min-scale (options.py)
-BALANCE_STEPS = 8  # halvings of the page height when balancing a continued slide's pages
 TALL_SLICE_SHARE = 0.1  # a box taller than a page that begins this far down a page begins the next one
 MIN_CODE_LINES = 2  # a code block cut by a page keeps this many of its lines on each side
 MIN_LAST_LINES = 4  # a continued slide's last page holds at least this many lines (or all, when it has fewer)
+# A continued slide whose pages break the rules of `breaks` at the theme's size is set smaller, in BODY_STEP steps,
+# down to this share of the theme's size at the least (its headings keep theirs): each page then holds more.
+CONTINUED_FLOOR = 0.85
 
 
 @dataclass(frozen=True)
@@ -257,31 +259,116 @@ def settle(base: Measure, tried: Measure, rungs: Sequence[Rung], index: int, cod
 
 
 def breaks(m: Measure) -> list[float]:
-    """Where the pages of a slide that does not fit begin, as distances down its body (the first is 0): each
-    page ends before the first line or picture that would not fit whole (or, for one taller than a page, at the
-    page's end), and before a heading's lines at its foot; a code block is cut with at least two of its lines on
-    each side, and the last page holds at least MIN_LAST_LINES lines (`_kept`). The pages are balanced: as few as
-    the room allows, filled alike (no last page of a line or two), unless a box taller than a page is shown in
-    slices."""
+    """Where the pages of a slide that does not fit begin, as distances down its body (the first is 0). Each page
+    holds whole lines and pictures, and of the ways to cut the body so, the one chosen breaks the fewest rules
+    (`_faults`: a continuation page of fewer than MIN_LAST_LINES lines, a heading at a page's foot, a code block cut
+    with fewer than MIN_CODE_LINES of its written lines on a side), then takes the fewest pages, then fills them
+    most alike (the least sum of the squares of their heights): one pass down the body's lines, each weighing the
+    places the page that ends with it may begin (a page's worth of lines). A slide with a box taller than a page
+    is cut greedily instead, that box shown in slices (`_pages`)."""
     room = m.bottom - m.flow_top
-    greedy = _pages(m, room, room)
-    if len(greedy) < 2 or any(bottom - top > room + 2 for top, bottom in m.units):
-        return greedy
-    # The least height a page may be filled to that needs no more pages.
-    low, high, best = (max(b for _, b in m.units) - m.flow_top) / len(greedy), room, greedy
-    for _ in range(BALANCE_STEPS):
-        middle = (low + high) / 2
-        tried = _pages(m, middle, room)
-        if len(tried) <= len(greedy):
-            best, high = tried, middle
-        else:
-            low = middle
-    return best
+    if not m.units:
+        return [0.0]
+    if any(bottom - top > room + 2 for top, bottom in m.units):
+        return _pages(m, room)
+    lines = _Lines.of(m)
+    count = len(lines.tops)
+    # best[b]: the least (faults, pages, sum of squared heights) of the lines before b, and where its last page begins
+    best: list[tuple[tuple[int, int, int], int] | None] = [((0, 0, 0), -1), *([None] * count)]
+    for b in range(1, count + 1):
+        bottom = -math.inf
+        for a in range(b - 1, -1, -1):
+            bottom = max(bottom, lines.bottoms[a])
+            height = bottom - (m.flow_top if a == 0 else lines.tops[a])
+            if height > room + 2:
+                break
+            before = best[a]
+            if before is None:
+                continue
+            (faults_, pages, squares), _ = before
+            cost = (faults_ + lines.faults(a, b), pages + 1, squares + round(height) ** 2)
+            here = best[b]
+            if here is None or cost < here[0]:
+                best[b] = (cost, a)
+    starts, b = [], count
+    while b > 0:
+        found = best[b]
+        assert found is not None  # (every line fits a page on its own)
+        b = found[1]
+        starts.append(0.0 if b == 0 else lines.tops[b] - m.flow_top)
+    return starts[::-1]
 
 
-def _pages(m: Measure, fill: float, room: float) -> list[float]:
-    """Where pages filled to `fill` px at most begin (`breaks`): one pass down the body's units (sorted by their
-    tops). A continuation page that would hold fewer than MIN_LAST_LINES lines is filled to the room instead."""
+def continued_scales() -> list[float]:
+    """The body scales a continued slide may be set at besides the theme's, largest first, down to CONTINUED_FLOOR."""
+    steps = round((1 - CONTINUED_FLOOR) / BODY_STEP)
+    return [round(1 - BODY_STEP * k, 2) for k in range(1, steps + 1)]
+
+
+def faults(m: Measure, starts: Sequence[float]) -> int:
+    """How many rules a continued slide's pages (`breaks`) break, weighed (`_Lines.faults`)."""
+    lines = _Lines.of(m)
+    firsts = [bisect.bisect_left(lines.tops, m.flow_top + s - 1) for s in starts]
+    return sum(lines.faults(a, b) for a, b in zip(firsts, [*firsts[1:], len(lines.tops)], strict=True))
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """A body's lines, for cutting it into pages: units side by side (a table's cells) are one line."""
+
+    tops: list[float]
+    bottoms: list[float]
+    headings: list[bool]
+    blocks: list[int]  # each line's code block, -1: none
+    written: list[int]  # how many written lines of its code block are above it
+    totals: dict[int, int]  # each code block's written lines
+    counted: list[int]  # how many lines are above each line and the last, blank lines of code left out
+
+    @classmethod
+    def of(cls, m: Measure) -> _Lines:
+        code = {top: (block, written) for top, block, written in m.code_lines}
+        tops: list[float] = []
+        bottoms: list[float] = []
+        for top, bottom in m.units:
+            if tops and top == tops[-1]:
+                bottoms[-1] = max(bottoms[-1], bottom)
+            else:
+                tops.append(top)
+                bottoms.append(bottom)
+        blocks = [code.get(top, (-1, False))[0] for top in tops]
+        written: list[int] = []
+        totals: dict[int, int] = {}
+        counted = [0]
+        for top, block in zip(tops, blocks, strict=True):
+            written.append(totals.get(block, 0))
+            blank = block >= 0 and not code[top][1]
+            if block >= 0 and not blank:
+                totals[block] = totals.get(block, 0) + 1
+            counted.append(counted[-1] + (not blank))
+        return cls(tops, bottoms, [top in m.headings for top in tops], blocks, written, totals, counted)
+
+    def faults(self, a: int, b: int) -> int:
+        """The rules a page holding lines a to b (not included) breaks: a continuation page holds MIN_LAST_LINES
+        lines, blank ones not counted (the last page too, unless the slide's rest is shorter), a page (but the
+        last) does not end with a heading, and a code block it begins inside has MIN_CODE_LINES of its written lines
+        on each side of the cut."""
+        count = len(self.tops)
+        held, rest = self.counted[b] - self.counted[a], self.counted[count] - self.counted[a]
+        found = 0
+        if a > 0 and held < MIN_LAST_LINES and (b == count or rest >= MIN_LAST_LINES):
+            found += 1
+        if b < count and self.headings[b - 1]:
+            found += 2  # worse than a short page: the reader turns the page to find what the heading heads
+        block = self.blocks[a]
+        if a > 0 and block >= 0 and self.blocks[a - 1] == block:
+            above = self.written[a]
+            found += above < MIN_CODE_LINES or self.totals[block] - above < MIN_CODE_LINES
+        return found
+
+
+def _pages(m: Measure, room: float) -> list[float]:
+    """Where the pages of a slide with a box taller than a page begin (`breaks`), each filled to the room: one pass
+    down the body's units (sorted by their tops)."""
     units = m.units
     reach = list(itertools.accumulate((bottom for _, bottom in units), max, initial=m.flow_top))  # of units[:j]
     code = {top: (block, written) for top, block, written in m.code_lines}
@@ -310,21 +397,18 @@ def _pages(m: Measure, fill: float, room: float) -> list[float]:
             j -= 1  # a heading goes with what follows it
             cut = units[j][0]
         if 0 < j < len(units) and units[j - 1][0] in m.headings:
-            # Only headings on the page (balanced pages are filled short of the room): what follows them too.
+            # Only headings on the page: what follows them too.
             k = next((k for k in range(j, len(units)) if units[k][0] not in m.headings), len(units))
             k = next((x for x in range(k + 1, len(units)) if units[x][0] > units[k][0]), len(units))
             if k < len(units) and reach[k] <= start + room + 2:
                 j, cut = k, units[k][0]
         return j, cut
 
-    while last > starts[-1] + fill + 2:
+    while last > starts[-1] + room + 2:
         start = starts[-1]
         while i < len(units) and units[i][0] <= start + 1:
             i += 1
-        j, cut = page(start, start + fill)
-        on_page = units[bisect.bisect_left(units, (start - 1,)) : j]
-        if len(starts) > 1 and fill < room and j < len(units) and _lines(on_page, 0) < MIN_LAST_LINES:
-            j, cut = max(page(start, start + room), (j, cut))
+        _, cut = page(start, start + room)
         starts.append(cut)
     return [s - m.flow_top for s in starts]
 
