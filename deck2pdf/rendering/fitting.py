@@ -261,11 +261,12 @@ def settle(base: Measure, tried: Measure, rungs: Sequence[Rung], index: int, cod
 def breaks(m: Measure) -> list[float]:
     """Where the pages of a slide that does not fit begin, as distances down its body (the first is 0). Each page
     holds whole lines and pictures, and of the ways to cut the body so, the one chosen breaks the fewest rules
-    (`_faults`: a continuation page of fewer than MIN_LAST_LINES lines, a heading at a page's foot, a code block cut
+    (`_Lines.faults`: a continuation page of fewer than MIN_LAST_LINES lines, a heading at a page's foot, a code block cut
     with fewer than MIN_CODE_LINES of its written lines on a side), then takes the fewest pages, then fills them
     most alike (the least sum of the squares of their heights): one pass down the body's lines, each weighing the
-    places the page that ends with it may begin (a page's worth of lines). A slide with a box taller than a page
-    is cut greedily instead, that box shown in slices (`_pages`)."""
+    places the page that ends with it may begin (a page's worth of lines). A continuation page that begins inside
+    a table with a header row has that row repeated at its top (`pages.share_body`): the room it takes counts. A
+    slide with a box taller than a page is cut greedily instead, that box shown in slices (`_pages`)."""
     room = m.bottom - m.flow_top
     if not m.units:
         return [0.0]
@@ -282,6 +283,9 @@ def breaks(m: Measure) -> list[float]:
             height = bottom - (m.flow_top if a == 0 else lines.tops[a])
             if height > room + 2:
                 break
+            height += lines.extras[a] if a > 0 else 0.0  # (a table's header repeated above: not monotonic)
+            if height > room + 2:
+                continue
             before = best[a]
             if before is None:
                 continue
@@ -323,6 +327,7 @@ class _Lines:
     written: list[int]  # how many written lines of its code block are above it
     totals: dict[int, int]  # each code block's written lines
     counted: list[int]  # how many lines are above each line and the last, blank lines of code left out
+    extras: list[float]  # how much lower a continuation page that begins with the line sets it (`Measure.repeats`)
 
     @classmethod
     def of(cls, m: Measure) -> _Lines:
@@ -345,7 +350,9 @@ class _Lines:
             if block >= 0 and not blank:
                 totals[block] = totals.get(block, 0) + 1
             counted.append(counted[-1] + (not blank))
-        return cls(tops, bottoms, [top in m.headings for top in tops], blocks, written, totals, counted)
+        repeats = dict(m.repeats)
+        extras = [repeats.get(top, 0.0) for top in tops]
+        return cls(tops, bottoms, [top in m.headings for top in tops], blocks, written, totals, counted, extras)
 
     def faults(self, a: int, b: int) -> int:
         """The rules a page holding lines a to b (not included) breaks: a continuation page holds MIN_LAST_LINES

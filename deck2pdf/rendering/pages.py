@@ -75,10 +75,14 @@ class Measure:
     blocks: tuple[Block, ...]
     pictures: tuple[Picture, ...]
     units: tuple[tuple[float, float], ...]  # the body's lines and pictures, top and bottom: where it can break
-    headings: frozenset[float] = frozenset()  # the tops of the units that are lines of a heading (kept with the next)
+    # The tops of the units that are lines of a heading or of a table's header row (kept with the next).
+    headings: frozenset[float] = frozenset()
     heading_sizes: tuple[tuple[int, float], ...] = ()  # each heading of the body (`data-h`): its font size
     # The units that are lines of a code block: their tops, the block's index, and whether the line is not blank.
     code_lines: tuple[tuple[float, int, bool], ...] = ()
+    # The lines of a table's body rows, when the table has a header row: their tops, and how much lower the page's
+    # content goes when a continuation page begins with that line (its table's header repeated above its row).
+    repeats: tuple[tuple[float, float], ...] = ()
 
     @property
     def fits(self) -> bool:
@@ -380,6 +384,15 @@ def measure(page: Any) -> Measure | None:
 
     for child in content.children:
         visit(child, -1, False, content.style["font_size"], False, False, False)
+    repeats: dict[float, float] = {}
+    for _, header, rows in _headed_tables(flow):
+        headings.update(b.position_y for b in _walk(header) if isinstance(b, boxes.LineBox))
+        height = rows[0].position_y - header.position_y
+        for row in rows:
+            for line in (b for b in _walk(row) if isinstance(b, boxes.LineBox)):
+                repeats[line.position_y] = max(
+                    repeats.get(line.position_y, 0.0), height + line.position_y - row.position_y
+                )
     return Measure(
         left,
         top,
@@ -394,7 +407,19 @@ def measure(page: Any) -> Measure | None:
         frozenset(headings),
         tuple(sorted(sizes.items())),
         tuple(code),
+        tuple(sorted(repeats.items())),
     )
+
+
+def _headed_tables(flow: Any) -> Iterator[tuple[Any, Any, list[Any]]]:
+    """The tables under `flow` that have a header row group (`<thead>`): each, its header and its body's rows."""
+    from weasyprint.formatting_structure import boxes
+
+    for table in (b for b in _walk(flow) if isinstance(b, boxes.TableBox)) if flow is not None else ():
+        header = next((g for g in table.children if g.is_header), None)
+        rows = [row for g in table.children if not g.is_header and not g.is_footer for row in g.children]
+        if header is not None and rows:
+            yield table, header, rows
 
 
 def _block(box: Any, index: int, parent_font: float) -> Block:
@@ -450,6 +475,7 @@ def share_body(page: Any, more: Sequence[Any], starts: Sequence[float]) -> None:
     origin = flow.content_box_y()
     room = content.content_box_y() + content.height - origin
     bounds = [origin + s - _TOLERANCE_PX / 2 for s in starts[1 : len(more) + 1]]
+    headed = {id(table.element): (header, rows) for table, header, rows in _headed_tables(flow)}
     shares = _shares(flow.children, bounds, room)
     flow.children = shares.get(0, [])
     _gather(page, gather_anchors)
@@ -459,13 +485,45 @@ def share_body(page: Any, more: Sequence[Any], starts: Sequence[float]) -> None:
             continue
         dx, dy = target.content_box_x() - flow.content_box_x(), target.content_box_y() - origin - starts[k]
         target.children = shares.get(k, [])
+        lower = _repeat_header(target.children, headed, origin + starts[k], room)
         for child in target.children:
-            _move(child, dx, dy)
+            _move(child, dx, dy + lower)
         # The continuation page's own ids (its heading's) are the slide's page's: only the body's count here.
         anchors: dict[str, Any] = {}
         for child in target.children:
             gather_anchors(child, anchors, other.links, other.bookmarks, other.forms)
         other.anchors = anchors
+
+
+def _repeat_header(children: list[Any], headed: dict[int, tuple[Any, list[Any]]], top: float, room: float) -> float:
+    """When a continuation page's boxes (`children`, the page beginning `top` px down the slide's page) begin inside
+    a table with a header row, put a copy of that row at the page's top: return how much lower the rest goes (as
+    `Measure.repeats` says), or 0 when the page holds no such table or the header would not fit above its rest."""
+    from weasyprint.formatting_structure import boxes
+
+    shown = [b for child in children for b in _walk(child)]
+    table = next((b for b in shown if isinstance(b, boxes.TableBox) and id(b.element) in headed), None)
+    if table is None or any(g.is_header for g in table.children):
+        return 0.0
+    header, rows = headed[id(table.element)]
+    first = next((row for g in table.children for row in g.children), None)
+    if first is None:
+        return 0.0
+    lower = rows[0].position_y - header.position_y + top - first.position_y
+    bottom = max(
+        (b.position_y + b.margin_height() for b in shown if isinstance(b, boxes.LineBox | boxes.ReplacedBox)),
+        default=top,
+    )
+    if bottom + lower - top > room + _TOLERANCE_PX:
+        return 0.0
+    copy = header.deepcopy()
+    _move(copy, 0, top - header.position_y - lower)
+    table.children = [copy, *table.children]
+    # Collapsed borders are drawn by row number (WeasyPrint's own repeated headers count so): the rows above this
+    # page's first one were skipped.
+    skipped = next((i for i, row in enumerate(rows) if row.element is first.element), 0)
+    table.skipped_rows = len(header.children) + skipped
+    return lower
 
 
 def _flow(page: Any) -> Any:

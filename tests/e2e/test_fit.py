@@ -428,6 +428,27 @@ def test_a_slide_that_must_continue_does_so_at_reading_size_on_balanced_pages(tm
     assert printed == [f"cell{i}" for i in range(30)]
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("theme", ["default", "dark", "ink", "retro"])
+def test_a_continued_table_repeats_its_header_row_on_each_page(theme: str, tmp_path: Path) -> None:
+    """A table that continues prints its header row at the top of each of its pages, every row of its body once."""
+    rows = "\n".join(f"| cell{i} | value {i} |" for i in range(30))
+    deck = tmp_path / "deck.md"
+    deck.write_text(f"title: T\n--\n\n### Table\n\n| name | amount |\n|---|---|\n{rows}\n", encoding="utf-8")
+    pdf = tmp_path / "out.pdf"
+    convert(deck, {"output": pdf, "theme": theme})
+    labels = page_labels(pdf)
+    assert len(labels) > 1 and all(label.startswith("1") for label in labels)
+    pages = page_lines(pdf)
+    for lines in pages:
+        body = [squashed(line.text) for line in lines if not squashed(line.text).startswith(("Table", "1"))]
+        assert body[0] == "nameamount"  # the header, first
+        assert [text for text in body if "name" in text] == ["nameamount"]  # once a page
+        assert all(re.fullmatch(r"cell(\d+)value\1", text) for text in body[1:])
+    printed = [squashed(line.text) for lines in pages for line in lines if squashed(line.text).startswith("cell")]
+    assert printed == [f"cell{i}value{i}" for i in range(30)]
+
+
 LINUX_BASICS = SHARED / "decks" / "real" / "belfasttechtraining-linux-basics.md"
 
 
