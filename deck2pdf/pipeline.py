@@ -333,10 +333,13 @@ def _report(
     """Warnings for what rendering found: lost resources (those not `told` already, placed in the deck or its
     style `sheets`), slides cut, missing glyphs; slides shrunk (info)."""
     chunks = rendered.chunks
-    _log_scales({n: s for c in chunks for n, s in c.scales.items()})
+    scales = {n: s for c in chunks for n, s in c.scales.items()}
+    _log_scales({n: s for n, s in scales.items() if not any(n in c.cut for c in chunks)})
     messages = [m for c in chunks for m in c.messages] + list(rendered.messages)
     warnings = _warn(worded(messages, deck, sheets, told))
-    warnings += _warn(_overflow_warning(deck, n, c.parts.get(n, 1), options) for c in chunks for n in c.cut)
+    warnings += _warn(
+        _overflow_warning(deck, n, c.parts.get(n, 1), options, scales.get(n, 1.0)) for c in chunks for n in c.cut
+    )
     warnings += _warn(
         f"{slide_place(deck, deck.slides[n - 1])}: WeasyPrint failed on this slide's HTML or CSS "
         f"({cause}), so a notice is printed in its place; simplify its markup (run with --debug for WeasyPrint's "
@@ -463,7 +466,9 @@ def _missing_glyph_warning(deck: Deck, char: str) -> str:
     )
 
 
-def _overflow_warning(deck: Deck, number: int, pages: int, options: Options) -> str:
+def _overflow_warning(deck: Deck, number: int, pages: int, options: Options, scale: float = 1.0) -> str:
+    """What a slide that does not fit its page became: continued on more pages (at `scale` of its size: a continued
+    slide is set smaller only where its pages would break the rules of `fitting.breaks`), or cut."""
     slide = deck.slides[number - 1]
     where = f"even with its text at {round(options.min_scale * 100)}%" if options.fit else "with --no-fit"
     if options.handout and options.fit:
@@ -480,7 +485,7 @@ def _overflow_warning(deck: Deck, number: int, pages: int, options: Options) -> 
         return f"{slide_place(deck, slide)}: it does not fit its cell {where}, so it continues in {more}"
     if pages > 1:
         more = "the next page" if pages == 2 else f"the next {pages - 1} pages"
-        size = " at its own size" if options.fit else ""
+        size = (" at its own size" if scale >= 1.0 else f" at {round(scale * 100)}% of its size") if options.fit else ""
         how = f"it does not fit its page {where}, so it continues on {more}{size}; shorten or split the slide"
     else:
         how = (

@@ -72,10 +72,11 @@ CASES = [
 
 
 MIN_LAST_LINES = 4  # a continuation page holds at least this many lines, unless the slide's rest is shorter
-# Decks whose continued slides do not meet those rules yet. pawelwieladek sets its text at 170%: a page holds 5-7
-# lines, and a heading with the two lines of code that must follow it, or a page of four lines, often does not fit
-# beside the rest (fitting.breaks places pages one at a time; moving lines from the page before would).
-UNMET = {"pawelwieladek-react-workshop"}
+# (deck, theme) pairs whose continued slides cannot meet those rules, and how many problems remain at most.
+# pawelwieladek sets its text at 170%; in dark, a body h3 takes 1.6em of room below it, so on slide 24 a section's
+# h3, the h3 after it, its code line and one line of text ("Mount", "getInitialState", ..., and "Unmount" so) are
+# taller than a page even at 85% of every size (627 px at the theme's size in 493): such a page holds three lines.
+UNMET = {("pawelwieladek-react-workshop", "dark"): 4}
 
 
 def continuation_problems(slides: list[Slide], labels: list[str], lines: list[list[Line]]) -> list[str]:
@@ -141,10 +142,11 @@ def test_real_deck_renders_every_word_of_every_slide(deck: Path, theme: str, tmp
     continued = {label.split(" ")[0] for label in labels if "(cont." in label}
     of_continued = [i for i, label in enumerate(labels) if label.split(" ")[0] in continued]
     problems = continuation_problems(parsed.slides, labels, page_lines(pdf, of_continued))
-    if deck.stem in UNMET:
-        assert problems  # (when this fails, the rules are met: take the deck out of UNMET)
+    if (deck.stem, theme) in UNMET:
+        assert 0 < len(problems) <= UNMET[deck.stem, theme], problems  # (none: the rules are met, take it out)
+        assert all(p.startswith("slide 24, ") for p in problems), problems
     else:
-        assert not problems
+        assert not problems, problems
     outside = [
         (n, w.text)
         for n, (width, height, words) in enumerate(pages, start=1)

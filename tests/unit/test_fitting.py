@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 import pytest
 
 from deck2pdf.model import CodeFit
-from deck2pdf.rendering.fitting import Rung, breaks, fit_for, guess, ladder
+from deck2pdf.rendering.fitting import Rung, breaks, faults, fit_for, guess, ladder
 from deck2pdf.rendering.pages import Block, Measure, Picture
 
 FLOOR = 12.0  # px: 9 pt on a 720 px page
@@ -166,3 +167,27 @@ def test_a_code_block_is_cut_with_two_of_its_lines_on_each_side() -> None:
     # balanced as well as that allows, the block whole on the first (8 and 6)
     code = tuple((100 + 40 * k, 0, True) for k in range(0, 8))
     assert breaks(replace(measure(need=660, units=lines), code_lines=code)) == [0, 320]
+
+
+def test_a_page_too_short_takes_lines_back_from_the_page_before() -> None:
+    # A heading, four lines, then two headings and a line (sections whose headings must stay with what follows
+    # them), then two more sections: filled one page at a time, the middle page held the two headings and a line
+    # (three lines); cut where fewest rules break, it takes the last line of the first page.
+    lines = [(130, 190), (230, 270), (270, 310), (310, 350), (350, 390), (420, 480), (550, 610), (650, 690)]
+    lines += [(720, 780), (820, 860), (890, 950), (990, 1030)]
+    m = measure(need=1030, units=lines, headings=[130, 420, 550, 720, 890])
+    assert breaks(m) == [0, 250, 620]
+    assert faults(m, breaks(m)) == 0 < faults(m, [0, 320, 620])
+
+
+def test_a_continued_tables_header_takes_its_room_on_each_page() -> None:
+    # A table of a header row and 23 rows of 40 px: two pages of 12 lines when nothing is repeated; with its
+    # header row repeated at the top of the second page, that page would need 13: three pages.
+    lines = [(100 + 40 * k, 140 + 40 * k) for k in range(24)]
+    plain = measure(need=1060, units=lines, headings=[100])
+    assert breaks(plain) == [0, 480]
+    headed = replace(plain, repeats=tuple((top, 40.0) for top, _ in lines[1:]))
+    starts = breaks(headed)
+    assert len(starts) == 3
+    for start, end in itertools.pairwise([*starts[1:], 960]):
+        assert end - start + 40 <= 500  # each continuation page's rows and the header fit the room
