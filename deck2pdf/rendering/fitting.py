@@ -369,7 +369,7 @@ class _Lines:
         block = self.blocks[a]
         if a > 0 and block >= 0 and self.blocks[a - 1] == block:
             above = self.written[a]
-            found += above < MIN_CODE_LINES or self.totals[block] - above < MIN_CODE_LINES
+            found += 2 * (above < MIN_CODE_LINES or self.totals[block] - above < MIN_CODE_LINES)  # a lone brace
         return found
 
 
