@@ -352,7 +352,8 @@ class _Lines:
             counted.append(counted[-1] + (not blank))
         repeats = dict(m.repeats)
         extras = [repeats.get(top, 0.0) for top in tops]
-        return cls(tops, bottoms, [top in m.headings for top in tops], blocks, written, totals, counted, extras)
+        headings = [top in m.headings or top in m.table_heads for top in tops]
+        return cls(tops, bottoms, headings, blocks, written, totals, counted, extras)
 
     def faults(self, a: int, b: int) -> int:
         """The rules a page holding lines a to b (not included) breaks: a continuation page holds MIN_LAST_LINES

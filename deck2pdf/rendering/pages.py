@@ -75,14 +75,14 @@ class Measure:
     blocks: tuple[Block, ...]
     pictures: tuple[Picture, ...]
     units: tuple[tuple[float, float], ...]  # the body's lines and pictures, top and bottom: where it can break
-    # The tops of the units that are lines of a heading or of a table's header row (kept with the next).
-    headings: frozenset[float] = frozenset()
+    headings: frozenset[float] = frozenset()  # the tops of the units that are lines of a heading (kept with the next)
     heading_sizes: tuple[tuple[int, float], ...] = ()  # each heading of the body (`data-h`): its font size
     # The units that are lines of a code block: their tops, the block's index, and whether the line is not blank.
     code_lines: tuple[tuple[float, int, bool], ...] = ()
     # The lines of a table's body rows, when the table has a header row: their tops, and how much lower the page's
     # content goes when a continuation page begins with that line (its table's header repeated above its row).
     repeats: tuple[tuple[float, float], ...] = ()
+    table_heads: frozenset[float] = frozenset()  # the tops of the lines of those tables' header rows (kept so too)
 
     @property
     def fits(self) -> bool:
@@ -332,6 +332,7 @@ def measure(page: Any) -> Measure | None:
     headings: set[float] = set()
     sizes: dict[int, float] = {}
     code: list[tuple[float, int, bool]] = []
+    tables: list[Any] = []
 
     room = bottom - flow_top
 
@@ -353,6 +354,8 @@ def measure(page: Any) -> Measure | None:
                     index, box.width, box.height, box.style["font_size"], y, y + box.border_height()
                 )
         in_flow = in_flow or box is flow
+        if in_flow and isinstance(box, boxes.TableBox):
+            tables.append(box)
         if in_flow and element is not None and element.get("data-h") is not None:
             sizes.setdefault(int(element.get("data-h")), box.style["font_size"])
         # Where a page may end: before a line (also one in an inline-block), a picture that is not in a line, or
@@ -385,8 +388,9 @@ def measure(page: Any) -> Measure | None:
     for child in content.children:
         visit(child, -1, False, content.style["font_size"], False, False, False)
     repeats: dict[float, float] = {}
-    for _, header, rows in _headed_tables(flow):
-        headings.update(b.position_y for b in _walk(header) if isinstance(b, boxes.LineBox))
+    heads: set[float] = set()
+    for _, header, rows in _headed_tables(tables):
+        heads.update(b.position_y for b in _walk(header) if isinstance(b, boxes.LineBox))
         height = rows[0].position_y - header.position_y
         for row in rows:
             for line in (b for b in _walk(row) if isinstance(b, boxes.LineBox)):
@@ -408,14 +412,14 @@ def measure(page: Any) -> Measure | None:
         tuple(sorted(sizes.items())),
         tuple(code),
         tuple(sorted(repeats.items())),
+        frozenset(heads),
     )
 
 
-def _headed_tables(flow: Any) -> Iterator[tuple[Any, Any, list[Any]]]:
-    """The tables under `flow` that have a header row group (`<thead>`): each, its header and its body's rows."""
-    from weasyprint.formatting_structure import boxes
-
-    for table in (b for b in _walk(flow) if isinstance(b, boxes.TableBox)) if flow is not None else ():
+def _headed_tables(tables: Iterable[Any]) -> Iterator[tuple[Any, Any, list[Any]]]:
+    """Those of the laid-out `tables` that have a header row group (`<thead>`): each, its header and its body's
+    rows."""
+    for table in tables:
         header = next((g for g in table.children if g.is_header), None)
         rows = [row for g in table.children if not g.is_header and not g.is_footer for row in g.children]
         if header is not None and rows:
@@ -467,6 +471,7 @@ def share_body(page: Any, more: Sequence[Any], starts: Sequence[float]) -> None:
     several pages are copied, once for each). Each page names only the ids and links it shows (the heading's ids
     are the slide's own page's)."""
     from weasyprint.anchors import gather_anchors
+    from weasyprint.formatting_structure import boxes
 
     flow = _flow(page)
     if flow is None:
@@ -475,7 +480,8 @@ def share_body(page: Any, more: Sequence[Any], starts: Sequence[float]) -> None:
     origin = flow.content_box_y()
     room = content.content_box_y() + content.height - origin
     bounds = [origin + s - _TOLERANCE_PX / 2 for s in starts[1 : len(more) + 1]]
-    headed = {id(table.element): (header, rows) for table, header, rows in _headed_tables(flow)}
+    tables = [b for b in _walk(flow) if isinstance(b, boxes.TableBox)]
+    headed = {id(table.element): (header, rows) for table, header, rows in _headed_tables(tables)}
     shares = _shares(flow.children, bounds, room)
     flow.children = shares.get(0, [])
     _gather(page, gather_anchors)

@@ -184,7 +184,7 @@ def test_a_continued_tables_header_takes_its_room_on_each_page() -> None:
     # A table of a header row and 23 rows of 40 px: two pages of 12 lines when nothing is repeated; with its
     # header row repeated at the top of the second page, that page would need 13: three pages.
     lines = [(100 + 40 * k, 140 + 40 * k) for k in range(24)]
-    plain = measure(need=1060, units=lines, headings=[100])
+    plain = replace(measure(need=1060, units=lines), table_heads=frozenset([100.0]))
     assert breaks(plain) == [0, 480]
     headed = replace(plain, repeats=tuple((top, 40.0) for top, _ in lines[1:]))
     starts = breaks(headed)
