@@ -14,6 +14,7 @@ import pytest
 from deck2pdf.errors import ExitCode
 
 from ..conftest import CliResult
+from ..helpers import interruptible
 
 Make = Callable[[Path], None]
 
@@ -354,9 +355,10 @@ def test_ctrl_c_exits_130_and_leaves_nothing(tmp_path: Path) -> None:
     deck = tmp_path / "deck.md"
     deck.write_text("".join(f"--\n### Slide {i}\n" + "word " * 400 + "\n" for i in range(150)))
     out = tmp_path / "out.pdf"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "deck2pdf", str(deck), "-o", str(out), "-v"], stderr=subprocess.PIPE, text=True
-    )
+    with interruptible():
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "deck2pdf", str(deck), "-o", str(out), "-v"], stderr=subprocess.PIPE, text=True
+        )
     assert proc.stderr is not None
     first = proc.stderr.readline()  # -v reports the first stage: the run is under way, past start-up
     assert "parsed 150 slides" in first, first
