@@ -260,11 +260,19 @@ CASES = [
 # One case of each outcome stays in the fast run (`make check`), run as the command in a process of its own; the rest
 # run the same command line in the test's process.
 FAST = {"empty", "unclosed", "unknown-theme", "fifo"}
+# And one only in `make fuzz`, for its 15 s: its marks are checked in tests/unit/test_handout.py.
+EXHAUSTIVE = {"703-links-on-a-handout"}
+
+
+def _marks(name: str) -> tuple[pytest.MarkDecorator, ...]:
+    if name in FAST:
+        return ()
+    return (pytest.mark.slow, pytest.mark.exhaustive) if name in EXHAUSTIVE else (pytest.mark.slow,)
 
 
 @pytest.mark.parametrize(
     ("name", "make", "args", "code", "message", "written"),
-    [pytest.param(*c, id=c[0], marks=() if c[0] in FAST else pytest.mark.slow) for c in CASES],
+    [pytest.param(*c, id=c[0], marks=_marks(c[0])) for c in CASES],
 )
 def test_bad_input(
     tmp_path: Path,
