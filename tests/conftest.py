@@ -57,6 +57,7 @@ RENDER_GROUPS = {
     "tests/e2e/test_reference_deck.py": "reference-deck",
     "tests/e2e/test_handout_layouts.py": "reference-deck",
     "tests/e2e/test_handout_notes.py": "reference-deck",
+    "tests/e2e/test_handout_floors.py": "reference-deck",
     "tests/e2e/test_fit.py": "fit",
     "tests/e2e/test_conference.py": "conference",
     "tests/e2e/test_themes.py": "themes",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from io import BytesIO
@@ -93,6 +95,21 @@ class _Visible(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self.hidden:
             self.out.append(data)
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """Processes started inside take SIGINT (Ctrl-C) as they would from a terminal. A shell without job control
+    starts a background command with SIGINT ignored; its processes inherit that, and Python then sets no
+    KeyboardInterrupt handler, so a test's SIGINT would never reach the program (`make test &` in a script)."""
+    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # a handler: exec resets it to the default
+    try:
+        yield
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def visible_text(html: str) -> str:

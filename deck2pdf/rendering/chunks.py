@@ -264,7 +264,7 @@ class _Fitter:
 
     def _render(self, variants: list[tuple[int, Fit]]) -> list[RenderedSlide]:
         trial = render_apart(self.job, variants, self.elsewhere, self.failed)
-        self.messages += [m for m in trial.messages if not m.startswith("Anchor defined twice")]  # ids repeat here
+        self.messages += trial.messages
         return list(trial.slides)
 
     def _fit(self, n: int, index: int) -> Fit:

@@ -146,7 +146,7 @@ def render_slides(
     for page in document.pages:
         _clip_stand_ins(page)
     slides = tuple(RenderedSlide(n, page, measure(page)) for n, page in zip(numbers, document.pages, strict=True))
-    return Rendered(document=document, slides=slides, messages=_reported(records))
+    return Rendered(document=document, slides=slides, messages=_reported(records, len(set(numbers)) < len(numbers)))
 
 
 def _about_css(source: str) -> bool:
@@ -156,13 +156,17 @@ def _about_css(source: str) -> bool:
     return "css" in inside[:-1] or inside[-1:] == ("css.py",)
 
 
-def _reported(records: Iterable[logging.LogRecord]) -> tuple[str, ...]:
+def _reported(records: Iterable[logging.LogRecord], repeats: bool = False) -> tuple[str, ...]:
     """WeasyPrint's messages worth the user's time. Its notes on the CSS it reads (rules and media it ignores,
     parse errors) name no file, and most are screen CSS a printer rightly ignores: they go to the debug log, and
-    `reports.css_problems` checks the deck's own CSS where its files and lines are known."""
+    `reports.css_problems` checks the deck's own CSS where its files and lines are known. With `repeats` (a
+    document that holds a slide more than once: the fitter's trials) the slide's ids are defined twice by design:
+    that note is dropped."""
     kept = []
     for record in records:
         message = record.getMessage()
+        if repeats and message.startswith("Anchor defined twice"):
+            continue
         if _about_css(record.pathname) and not message.startswith("Failed to load"):
             logging.getLogger("deck2pdf").debug("css: %s", message)
         else:

@@ -14,6 +14,7 @@ import pytest
 from deck2pdf.errors import ExitCode
 
 from ..conftest import CliResult
+from ..helpers import interruptible
 
 Make = Callable[[Path], None]
 
@@ -259,11 +260,19 @@ CASES = [
 # One case of each outcome stays in the fast run (`make check`), run as the command in a process of its own; the rest
 # run the same command line in the test's process.
 FAST = {"empty", "unclosed", "unknown-theme", "fifo"}
+# And one only in `make fuzz`, for its 15 s: its marks are checked in tests/unit/test_handout.py.
+EXHAUSTIVE = {"703-links-on-a-handout"}
+
+
+def _marks(name: str) -> tuple[pytest.MarkDecorator, ...]:
+    if name in FAST:
+        return ()
+    return (pytest.mark.slow, pytest.mark.exhaustive) if name in EXHAUSTIVE else (pytest.mark.slow,)
 
 
 @pytest.mark.parametrize(
     ("name", "make", "args", "code", "message", "written"),
-    [pytest.param(*c, id=c[0], marks=() if c[0] in FAST else pytest.mark.slow) for c in CASES],
+    [pytest.param(*c, id=c[0], marks=_marks(c[0])) for c in CASES],
 )
 def test_bad_input(
     tmp_path: Path,
@@ -354,9 +363,10 @@ def test_ctrl_c_exits_130_and_leaves_nothing(tmp_path: Path) -> None:
     deck = tmp_path / "deck.md"
     deck.write_text("".join(f"--\n### Slide {i}\n" + "word " * 400 + "\n" for i in range(150)))
     out = tmp_path / "out.pdf"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "deck2pdf", str(deck), "-o", str(out), "-v"], stderr=subprocess.PIPE, text=True
-    )
+    with interruptible():
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "deck2pdf", str(deck), "-o", str(out), "-v"], stderr=subprocess.PIPE, text=True
+        )
     assert proc.stderr is not None
     first = proc.stderr.readline()  # -v reports the first stage: the run is under way, past start-up
     assert "parsed 150 slides" in first, first

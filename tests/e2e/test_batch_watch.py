@@ -17,7 +17,7 @@ import pytest
 
 from deck2pdf.batch import Outcome, outputs_for, summary
 from deck2pdf.errors import UsageError
-from tests.helpers import page_texts
+from tests.helpers import interruptible, page_texts
 
 COMMAND = [sys.executable, "-m", "deck2pdf"]
 
@@ -123,11 +123,12 @@ def test_watch_renders_again_when_the_deck_its_style_sheet_or_an_image_changes(t
     (tmp_path / "talk.css").write_text("h1 { color: #224466 }", encoding="utf-8")
     Image.new("RGB", (60, 30), "red").save(tmp_path / "pic.png")
     out = tmp_path / "talk.pdf"
-    process = subprocess.Popen(
-        [*COMMAND, str(deck), "--watch", "-o", str(out), "--cache-dir", str(tmp_path / "cache")],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    with interruptible():
+        process = subprocess.Popen(
+            [*COMMAND, str(deck), "--watch", "-o", str(out), "--cache-dir", str(tmp_path / "cache")],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
     try:
         lines = _Lines(process.stderr)
         first = lines.wait_for("rendered")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -219,3 +220,17 @@ def test_a_background_image_changed_on_disk_is_drawn_anew_not_taken_from_the_ren
         convert(deck, options)
         colours.append(rasterize(tmp_path / "out.pdf", 1).convert("RGB").getpixel((100, 60)))
     assert colours[0][0] > 200 and colours[1][2] > 200, colours  # red, then blue
+
+
+def test_the_fitter_s_trials_leave_no_note_of_ids_defined_twice(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The fitter lays a slide out at two sizes in one document, so its ids are there twice: by design, not worth a
+    line of `-v` per fitted slide."""
+    deck = tmp_path / "deck.md"
+    long = "\n".join(f"- item {i} of a list too long for its page" for i in range(14))
+    deck.write_text(f"--\n### Long {{#long}}\n\n{long}\n\n<p id='x'>x</p>\n")
+    with caplog.at_level(logging.DEBUG, logger="deck2pdf"):
+        result = convert(deck, {"output": tmp_path / "out.pdf", "render_cache": False})
+    assert result.pages == 1 and "shrunk to" in caplog.text  # the slide was fitted
+    assert not [r for r in caplog.records if "defined twice" in r.getMessage()]

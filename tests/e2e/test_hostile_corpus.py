@@ -5,17 +5,16 @@ picture over the limit, no temp file."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pikepdf
 import pytest
 
-from ..conftest import ROOT
+from ..conftest import ROOT, CliResult
 from .test_hardening import _embedded
 from .test_walls import SLACK
 
@@ -34,7 +33,9 @@ _CASES = [
 
 
 @pytest.mark.parametrize(("name", "untrusted"), _CASES)
-def test_a_hostile_deck_prints_or_fails_cleanly(tmp_path: Path, name: str, untrusted: bool) -> None:
+def test_a_hostile_deck_prints_or_fails_cleanly(
+    tmp_path: Path, name: str, untrusted: bool, run_cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from PIL import Image
 
     folder = tmp_path / "deck"
@@ -44,25 +45,23 @@ def test_a_hostile_deck_prints_or_fails_cleanly(tmp_path: Path, name: str, untru
     (tmp_path / "README.md").write_text("hunter2")
     temp = tmp_path / "tmp"
     temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     pdf = tmp_path / "out.pdf"
     start = time.monotonic()
-    done = subprocess.run(
-        [
-            *(sys.executable, "-m", "deck2pdf", str(folder / f"{name}.md"), "-o", str(pdf), "--offline"),
-            *("--timeout", str(DEADLINE), "--max-memory", "1024", "--max-image-pixels", "1000000", "--no-render-cache"),
-            *(["--untrusted"] if untrusted else []),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "TMPDIR": str(temp), "XDG_CACHE_HOME": str(tmp_path / "cache")},
-        check=False,
+    # The command line run in this process: the conversion is a process of its own all the same, inside the walls
+    # (the command's own start and exit are tested in tests/e2e/test_walls.py).
+    done = run_cli(
+        *(str(folder / f"{name}.md"), "-o", str(pdf), "--offline"),
+        *("--timeout", str(DEADLINE), "--max-memory", "1024", "--max-image-pixels", "1000000", "--no-render-cache"),
+        *(["--untrusted"] if untrusted else []),
     )
     assert time.monotonic() - start < DEADLINE + SLACK
-    assert done.returncode in (0, 3), done.stderr  # printed, or refused as a bad deck (never given up on)
+    assert done.exit_code in (0, 3), done.stderr  # printed, or refused as a bad deck (never given up on)
     assert all(line.startswith("deck2pdf: ") for line in done.stderr.splitlines()), done.stderr
     assert list(temp.iterdir()) == []
-    if done.returncode == 3:
+    if done.exit_code == 3:
         assert not pdf.exists()
         return
     assert _embedded(pdf) == ([], [])

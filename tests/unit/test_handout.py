@@ -10,6 +10,8 @@ import pytest
 from deck2pdf.handout import (
     POINTER,
     collapse_builds,
+    link_notes,
+    mark_links,
     note_height,
     parse_ranges,
     plan_captions,
@@ -140,3 +142,17 @@ def test_the_small_print_warning_holds_body_text_to_6_pt_and_code_and_tables_to_
     # A slide fitted at 80%: its code under the 4 pt floor is named, and the layout that prints all of it readably.
     warning = readable_layout(9, "a4", None, slide, kinds, {2: 0.8})
     assert "code at" in warning and "(slide 2, under 4 pt)" in warning and "tables" not in warning, warning
+
+
+def test_notes_are_marked_past_zz_as_spreadsheets_name_columns() -> None:
+    """703 links on a slide: the 703rd note is "aaa", and every link is followed by its own mark, once. (`make
+    fuzz` prints such a slide as a handout: tests/e2e/test_bad_input.py, 703-links-on-a-handout.)"""
+    html = "<p>" + " ".join(f'<a href="https://example.com/{i}">l{i}</a>' for i in range(703)) + "</p>"
+    notes = link_notes(html)
+    assert [n.marker for n in notes][:2] + [notes[i].marker for i in (25, 26, 701, 702)] == [
+        *("a", "b", "z", "aa", "zz", "aaa")
+    ]
+    marked = mark_links(html, notes)
+    assert marked.count('<sup class="link-note-mark"') == 703
+    assert '<a href="https://example.com/702">l702</a><sup class="link-note-mark"' in marked
+    assert marked.endswith(">aaa</sup></p>")
