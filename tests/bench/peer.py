@@ -160,12 +160,14 @@ def tree_pss_kb(root: int) -> int:
 class Run:
     seconds: float
     peak_mb: float  # the tree's summed PSS at its peak
+    cpu: float  # seconds of CPU (user and system) of the whole tree
     pdf_bytes: int
 
 
 def measure(args: list[str], out: Path, env: dict[str, str] | None = None) -> Run:
-    """Run a command to its end; its wall time and the peak memory of its whole process tree."""
+    """Run a command to its end; its wall time, the peak memory and the CPU time of its whole process tree."""
     out.unlink(missing_ok=True)
+    cpu = _children_cpu()
     me, peak, stop = os.getpid(), [0], threading.Event()
 
     def sample() -> None:
@@ -186,7 +188,16 @@ def measure(args: list[str], out: Path, env: dict[str, str] | None = None) -> Ru
     _reap()
     if process.returncode != 0 or not out.exists():
         raise SystemExit(f"bench: failed: {' '.join(args)}\n{err.decode(errors='replace')[-2000:]}")
-    return Run(seconds, peak[0] / 1024, out.stat().st_size)
+    return Run(seconds, peak[0] / 1024, _children_cpu() - cpu, out.stat().st_size)
+
+
+def _children_cpu() -> float:
+    """The CPU seconds of every process this one has waited for, and of the processes they waited for: as the
+    subreaper waits for orphans too (`_reap`), a tree's whole CPU once it has ended."""
+    import resource
+
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def _reap() -> None:
@@ -243,10 +254,11 @@ def table(rows: list[Row], runs: int) -> list[str]:
     lines = [
         f"deck2pdf and {marp_version()} on the same generated decks:",
         f"median of {runs} interleaved cold run(s) each, after a warm-up run of each;"
-        f" memory: the peak of each tool's whole process tree (summed PSS, read every {SAMPLE_SECONDS:g} s)",
+        f" memory: the peak of each tool's whole process tree (summed PSS, read every {SAMPLE_SECONDS:g} s);"
+        " CPU: user and system time of the whole tree (what another load on the machine disturbs least)",
         "",
         f"{'slides':>6} {'Marp s':>7} {'deck2pdf s':>10} {'ratio':>6}  {'Marp MB':>8} {'deck2pdf MB':>11} {'ratio':>6}"
-        f"  {'Marp PDF KB':>11} {'deck2pdf PDF KB':>15}",
+        f"  {'Marp CPU s':>10} {'deck2pdf CPU s':>14} {'ratio':>6}  {'Marp PDF KB':>11} {'deck2pdf PDF KB':>15}",
     ]
     lines.append("-" * len(lines[-1]))
     for row in rows:
@@ -254,9 +266,15 @@ def table(rows: list[Row], runs: int) -> list[str]:
         t_peer = statistics.median(r.seconds for r in row.peer)
         m_ours = max(r.peak_mb for r in row.ours)
         m_peer = max(r.peak_mb for r in row.peer)
+        c_ours = statistics.median(r.cpu for r in row.ours)
+        c_peer = statistics.median(r.cpu for r in row.peer)
         lines.append(
             f"{row.slides:>6} {t_peer:7.2f} {t_ours:10.2f} {t_ours / t_peer:6.2f}  {m_peer:8.0f} {m_ours:11.0f}"
-            f" {m_ours / m_peer:6.2f}  {row.peer[-1].pdf_bytes // 1024:11d} {row.ours[-1].pdf_bytes // 1024:15d}"
+            f" {m_ours / m_peer:6.2f}  {c_peer:10.2f} {c_ours:14.2f} {c_ours / c_peer:6.2f}"
+            f"  {row.peer[-1].pdf_bytes // 1024:11d} {row.ours[-1].pdf_bytes // 1024:15d}"
         )
-    lines.append("ratio: deck2pdf over Marp CLI (below 1: deck2pdf is faster, or smaller); MB: the largest of the runs")
+    lines.append(
+        "ratio: deck2pdf over Marp CLI (below 1: deck2pdf is faster, or smaller); MB: the largest of the runs;"
+        " CPU: medians"
+    )
     return lines
