@@ -17,7 +17,7 @@ Every 0.25 s, not finer: reading smaps_rollup walks a process's page tables unde
 milliseconds of CPU per reading of a tree; every 50 ms the sampler took a fifth to a third of a core from the tool it
 measured (1.5-1.9 s of CPU in a 300-slide run), which a tool keeping both cores busy (deck2pdf) pays in wall time
 more than one that does not. The trees' peaks last seconds (workers and renderers grow as they go): read every
-50 ms or every 0.25 s they were the same within 2%.
+0.25 s they were at most 1% lower than read every 50 ms (ARCHITECTURE.md, "Where the time goes").
 """
 
 from __future__ import annotations
