@@ -200,15 +200,19 @@ def _children_cpu() -> float:
     return used.ru_utime + used.ru_stime
 
 
-def _reap() -> None:
-    """Wait for the orphans the subreaper inherited (Chromium's helpers), so that none is left a zombie."""
+def _reap(patience: float = 2.0) -> None:
+    """Wait for the orphans the subreaper inherited (Chromium's helpers), so that none is left a zombie and the
+    CPU of each is counted (`_children_cpu`): for those still ending, `patience` seconds at most."""
+    deadline = time.monotonic() + patience
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
+        except ChildProcessError:  # none left
             return
         if pid == 0:
-            return
+            if time.monotonic() >= deadline:
+                return
+            time.sleep(0.01)
 
 
 # --- the side-by-side table ---
