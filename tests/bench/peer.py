@@ -15,9 +15,13 @@ tree costs the machine. /usr/bin/time's "maximum resident set size" is the large
 both deck2pdf's workers and Chromium's renderer, GPU and utility processes.
 Every 0.25 s, not finer: reading smaps_rollup walks a process's page tables under its memory map's lock, some
 milliseconds of CPU per reading of a tree; every 50 ms the sampler took a fifth to a third of a core from the tool it
-measured (1.5-1.9 s of CPU in a 300-slide run), which a tool keeping both cores busy (deck2pdf) pays in wall time
+measured (1.5-2.1 s of CPU in a 300-slide run), which a tool keeping both cores busy (deck2pdf) pays in wall time
 more than one that does not. The trees' peaks last seconds (workers and renderers grow as they go): read every
 0.25 s they were at most 1% lower than read every 50 ms (ARCHITECTURE.md, "Where the time goes").
+
+CPU time is the user and system time of the whole tree: what this process's children used, and their children
+(each waits for its own), and the orphans this subreaper waits for (`_reap`). Another load on the machine
+disturbs it less than wall time.
 """
 
 from __future__ import annotations
