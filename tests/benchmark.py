@@ -142,6 +142,7 @@ def main() -> None:
     deck2pdf = [sys.executable, "-m", "deck2pdf"]
     rows = []
     extra = []
+    peer.compile_deck2pdf()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         if not args.no_peer:

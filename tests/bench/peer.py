@@ -9,10 +9,19 @@ the machine's drift hits both alike; the table shows medians and deck2pdf's time
 Memory is the peak of the whole process tree of each tool (deck2pdf: its command, the conversion's process and
 the chunk workers; Marp: Node and every Chromium process): this harness makes itself a child subreaper, so that
 no process of the tree escapes by double-forking, and sums the proportional set size (PSS, from
-/proc/PID/smaps_rollup) of all its descendants every 50 ms. PSS, not RSS: pages shared between the processes of a
+/proc/PID/smaps_rollup) of all its descendants every 0.25 s. PSS, not RSS: pages shared between the processes of a
 tree (forked workers, Chromium's zygote children) are counted once, not once per process, so the sum is what the
 tree costs the machine. /usr/bin/time's "maximum resident set size" is the largest single process, which misses
 both deck2pdf's workers and Chromium's renderer, GPU and utility processes.
+Every 0.25 s, not finer: reading smaps_rollup walks a process's page tables under its memory map's lock, some
+milliseconds of CPU per reading of a tree; every 50 ms the sampler took a fifth to a third of a core from the tool it
+measured (1.5-2.1 s of CPU in a 300-slide run), which a tool keeping both cores busy (deck2pdf) pays in wall time
+more than one that does not. The trees' peaks last seconds (workers and renderers grow as they go): read every
+0.25 s they were at most 1% lower than read every 50 ms (ARCHITECTURE.md, "Where the time goes").
+
+CPU time is the user and system time of the whole tree: what this process's children used, and their children
+(each waits for its own), and the orphans this subreaper waits for (`_reap`). Another load on the machine
+disturbs it less than wall time.
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ from PIL import Image
 
 HERE = Path(__file__).resolve().parent
 MARP = HERE / "node_modules" / ".bin" / "marp"
-SAMPLE_SECONDS = 0.05
+SAMPLE_SECONDS = 0.25  # see the module's docstring
 PR_SET_CHILD_SUBREAPER = 36  # prctl(2)
 TITLE = "Generated benchmark deck"
 AUTHOR = "Bench Mark"
@@ -97,6 +106,15 @@ def marp_version() -> str:
     return done.stdout.strip().splitlines()[0] if done.stdout.strip() else "?"
 
 
+def compile_deck2pdf() -> None:
+    """Compile deck2pdf's modules to bytecode beforehand, as an installed deck2pdf's are (pip compiles a wheel's
+    modules when it installs it): a checkout run with PYTHONDONTWRITEBYTECODE set (as on the project's machines)
+    compiles every module it imports, in every run, at start-up, on the critical path (0.15 s of CPU)."""
+    import compileall
+
+    compileall.compile_dir(HERE.parent.parent / "deck2pdf", quiet=1)
+
+
 # --- memory of a process tree ---
 
 
@@ -146,12 +164,14 @@ def tree_pss_kb(root: int) -> int:
 class Run:
     seconds: float
     peak_mb: float  # the tree's summed PSS at its peak
+    cpu: float  # seconds of CPU (user and system) of the whole tree
     pdf_bytes: int
 
 
 def measure(args: list[str], out: Path, env: dict[str, str] | None = None) -> Run:
-    """Run a command to its end; its wall time and the peak memory of its whole process tree."""
+    """Run a command to its end; its wall time, the peak memory and the CPU time of its whole process tree."""
     out.unlink(missing_ok=True)
+    cpu = _children_cpu()
     me, peak, stop = os.getpid(), [0], threading.Event()
 
     def sample() -> None:
@@ -172,18 +192,31 @@ def measure(args: list[str], out: Path, env: dict[str, str] | None = None) -> Ru
     _reap()
     if process.returncode != 0 or not out.exists():
         raise SystemExit(f"bench: failed: {' '.join(args)}\n{err.decode(errors='replace')[-2000:]}")
-    return Run(seconds, peak[0] / 1024, out.stat().st_size)
+    return Run(seconds, peak[0] / 1024, _children_cpu() - cpu, out.stat().st_size)
 
 
-def _reap() -> None:
-    """Wait for the orphans the subreaper inherited (Chromium's helpers), so that none is left a zombie."""
+def _children_cpu() -> float:
+    """The CPU seconds of every process this one has waited for, and of the processes they waited for: as the
+    subreaper waits for orphans too (`_reap`), a tree's whole CPU once it has ended."""
+    import resource
+
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def _reap(patience: float = 2.0) -> None:
+    """Wait for the orphans the subreaper inherited (Chromium's helpers), so that none is left a zombie and the
+    CPU of each is counted (`_children_cpu`): for those still ending, `patience` seconds at most."""
+    deadline = time.monotonic() + patience
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
+        except ChildProcessError:  # none left
             return
         if pid == 0:
-            return
+            if time.monotonic() >= deadline:
+                return
+            time.sleep(0.01)
 
 
 # --- the side-by-side table ---
@@ -201,6 +234,7 @@ def side_by_side(
 ) -> list[Row]:
     """For each size: `warmup` runs of each tool, then `runs` interleaved runs (deck2pdf, Marp, deck2pdf, ...)."""
     become_subreaper()
+    compile_deck2pdf()
     rows = []
     for n in sizes:
         here = folder / f"peer{n}"
@@ -228,10 +262,11 @@ def table(rows: list[Row], runs: int) -> list[str]:
     lines = [
         f"deck2pdf and {marp_version()} on the same generated decks:",
         f"median of {runs} interleaved cold run(s) each, after a warm-up run of each;"
-        " memory: the peak of each tool's whole process tree (summed PSS, sampled every 50 ms)",
+        f" memory: the peak of each tool's whole process tree (summed PSS, read every {SAMPLE_SECONDS:g} s);"
+        " CPU: user and system time of the whole tree (what another load on the machine disturbs least)",
         "",
         f"{'slides':>6} {'Marp s':>7} {'deck2pdf s':>10} {'ratio':>6}  {'Marp MB':>8} {'deck2pdf MB':>11} {'ratio':>6}"
-        f"  {'Marp PDF KB':>11} {'deck2pdf PDF KB':>15}",
+        f"  {'Marp CPU s':>10} {'deck2pdf CPU s':>14} {'ratio':>6}  {'Marp PDF KB':>11} {'deck2pdf PDF KB':>15}",
     ]
     lines.append("-" * len(lines[-1]))
     for row in rows:
@@ -239,9 +274,15 @@ def table(rows: list[Row], runs: int) -> list[str]:
         t_peer = statistics.median(r.seconds for r in row.peer)
         m_ours = max(r.peak_mb for r in row.ours)
         m_peer = max(r.peak_mb for r in row.peer)
+        c_ours = statistics.median(r.cpu for r in row.ours)
+        c_peer = statistics.median(r.cpu for r in row.peer)
         lines.append(
             f"{row.slides:>6} {t_peer:7.2f} {t_ours:10.2f} {t_ours / t_peer:6.2f}  {m_peer:8.0f} {m_ours:11.0f}"
-            f" {m_ours / m_peer:6.2f}  {row.peer[-1].pdf_bytes // 1024:11d} {row.ours[-1].pdf_bytes // 1024:15d}"
+            f" {m_ours / m_peer:6.2f}  {c_peer:10.2f} {c_ours:14.2f} {c_ours / c_peer:6.2f}"
+            f"  {row.peer[-1].pdf_bytes // 1024:11d} {row.ours[-1].pdf_bytes // 1024:15d}"
         )
-    lines.append("ratio: deck2pdf over Marp CLI (below 1: deck2pdf is faster, or smaller); MB: the largest of the runs")
+    lines.append(
+        "ratio: deck2pdf over Marp CLI (below 1: deck2pdf is faster, or smaller); MB: the largest of the runs;"
+        " CPU: medians"
+    )
     return lines

@@ -209,6 +209,7 @@ def main() -> None:
     parser.add_argument("--slides", type=int, default=300)
     parser.add_argument("--top", type=int, default=15, help="functions to list by their own time")
     args = parser.parse_args()
+    peer.compile_deck2pdf()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         deck = peer.cleaver_deck(folder, args.slides)
