@@ -310,10 +310,11 @@ def continued_scales() -> list[float]:
 
 
 def faults(m: Measure, starts: Sequence[float]) -> int:
-    """How many rules a continued slide's pages (`breaks`) break, weighed (`_Lines.faults`)."""
+    """How many rules a continued slide's pages (`breaks`) break, weighed (`_Lines.faults`). A page on which no
+    line begins (a slice of a box taller than a page) breaks none: no cut could help it."""
     lines = _Lines.of(m)
     firsts = [bisect.bisect_left(lines.tops, m.flow_top + s - 1) for s in starts]
-    return sum(lines.faults(a, b) for a, b in zip(firsts, [*firsts[1:], len(lines.tops)], strict=True))
+    return sum(lines.faults(a, b) for a, b in zip(firsts, [*firsts[1:], len(lines.tops)], strict=True) if a < b)
 
 
 @dataclass(frozen=True)

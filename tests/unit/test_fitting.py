@@ -75,6 +75,7 @@ def test_a_slide_breaks_before_the_first_line_that_does_not_fit_whole() -> None:
     assert breaks(measure(need=1300, units=lines)) == [0, 400, 800]
     tall = [(100, 1400)]  # taller than a page: cut at the page's end
     assert breaks(measure(need=1400, units=tall)) == [0, 500, 1000]
+    assert faults(measure(need=1400, units=tall), [0, 500, 1000]) == 0  # its slices: no line begins there
 
 
 def test_a_heading_at_a_pages_foot_goes_to_the_next_page() -> None:
