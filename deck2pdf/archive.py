@@ -108,12 +108,15 @@ _SIMPLIFIED = frozenset(
 )
 
 
+_CJK = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
 def cjk_language(text: str) -> str:
     """The language whose forms of Han characters `text` is written in, by its script: any share of kana says
     Japanese, of hangul Korean; Han alone is Chinese, Simplified unless traditional-only characters are the more.
     "" when it has no CJK text."""
     kana = hangul = han = traditional = simplified = 0
-    for ch in text:
+    for ch in _CJK.findall(text):  # (a deck of 1,000 Latin slides: one pass in C, not 300 ms of Python)
         code = ord(ch)
         if 0x3040 <= code <= 0x30FF or 0x31F0 <= code <= 0x31FF:
             kana += 1
